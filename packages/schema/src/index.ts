@@ -1,1 +1,11 @@
-export {};
+export * from './errors.js';
+export * from './paths.js';
+export * from './parse.js';
+export * from './common.js';
+export * from './task-request.js';
+export * from './task-assignment.js';
+export * from './change-request.js';
+export * from './queue-entry.js';
+export * from './queue-event.js';
+export * from './config.js';
+export * from './json-schema.js';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * Why a repository-relative path is unsafe, or `undefined` when it is safe. Pure string checks:
+ * symlink escapes need the file system and are checked by the git layer.
+ */
+export function unsafePathReason(path: string): string | undefined {
+  if (path.length === 0) return 'is empty';
+  if (path.includes('\0')) return 'contains a NUL byte';
+  if (path.includes('\\')) return 'contains a backslash (use forward slashes)';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute';
+  const segments = path.split('/');
+  if (segments.includes('..')) return "contains a '..' segment";
+  if (segments.some((segment) => segment === '' || segment === '.')) return 'is not normalized';
+  if (segments[0]?.toLowerCase() === '.git') return 'is under .git/';
+  if (segments[0] === '.hyperion') return 'is under .hyperion/';
+  return undefined;
+}
+
+/** A normalized path relative to the repository root that stays inside it. */
+export const RepoPathSchema = z
+  .string()
+  .superRefine((path, context) => {
+    const reason = unsafePathReason(path);
+    if (reason !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `unsafe path '${path}': ${reason}`,
+        params: { unsafePath: true },
+      });
+    }
+  })
+  .describe('A normalized path relative to the repository root: no "..", not absolute, not under .git/.');
