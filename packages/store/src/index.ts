@@ -1,1 +1,10 @@
-export {};
+export { HyperionStore } from './store.js';
+export type { StoreOptions, QueueTransition, QueueEntryUpdate, EntryFilter } from './store.js';
+export type {
+  RequestRecord,
+  RequestStatus,
+  AssignmentRecord,
+  AssignmentStatus,
+  NewQueueEntry,
+} from './records.js';
+export { MIGRATIONS, migrate, type Migration } from './migrations.js';

@@ -1,0 +1,116 @@
+import type Database from 'better-sqlite3';
+
+/** One numbered schema migration. Migrations only ever get appended. */
+export interface Migration {
+  /** Sequence number, starting at 1, without gaps. */
+  version: number;
+  /** What the migration does. */
+  description: string;
+  /** SQL run inside the migration's transaction. */
+  sql: string;
+}
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'requests, assignments, change requests, the queue and change_queue_logs',
+    sql: `
+      CREATE TABLE requests (
+        id TEXT PRIMARY KEY,
+        summary TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE assignments (
+        task_id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL REFERENCES requests(id),
+        summary TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX assignments_by_request ON assignments(request_id);
+      CREATE TABLE change_requests (
+        id TEXT PRIMARY KEY,
+        task_id TEXT NOT NULL,
+        request_id TEXT,
+        agent TEXT NOT NULL,
+        patch_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX change_requests_unique_patch ON change_requests(task_id, patch_hash);
+      CREATE TABLE queue_entries (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE REFERENCES change_requests(id),
+        task_id TEXT NOT NULL,
+        request_id TEXT,
+        agent TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        target_branch TEXT NOT NULL,
+        paths TEXT NOT NULL,
+        patch TEXT NOT NULL,
+        patch_hash TEXT NOT NULL,
+        base_commit TEXT,
+        checks TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        not_before INTEGER,
+        last_error TEXT,
+        landed_commit TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX queue_entries_by_state ON queue_entries(state, priority DESC, sequence);
+      CREATE INDEX queue_entries_by_task ON queue_entries(task_id);
+      CREATE INDEX queue_entries_by_request ON queue_entries(request_id);
+      CREATE TABLE change_queue_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        worker TEXT,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX change_queue_logs_by_entry ON change_queue_logs(entry_id, id);
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the newest migration, each in its own immediate transaction, and
+ * returns the versions applied. Safe when several processes open the same file at once.
+ */
+export function migrate(database: Database.Database): number[] {
+  database.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    const run = database.transaction(() => {
+      const existing = database
+        .prepare('SELECT version FROM schema_migrations WHERE version = ?')
+        .get(migration.version);
+      if (existing !== undefined) return;
+      database.exec(migration.sql);
+      database
+        .prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.description, new Date().toISOString());
+      applied.push(migration.version);
+    });
+    run.immediate();
+  }
+  return applied;
+}

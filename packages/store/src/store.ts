@@ -1,0 +1,516 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  HyperionError,
+  isTerminalQueueState,
+  type QueueEntry,
+  type QueueEvent,
+  type QueueEventType,
+  type QueueState,
+} from '@hyperion/schema';
+import { migrate } from './migrations.js';
+import type {
+  AssignmentRecord,
+  AssignmentStatus,
+  NewQueueEntry,
+  RequestRecord,
+  RequestStatus,
+} from './records.js';
+import { entryFromRow, eventFromRow, type QueueEntryRow, type QueueEventRow } from './rows.js';
+
+/** Options of {@link HyperionStore.open}. */
+export interface StoreOptions {
+  /** How long to wait for another process's write lock (default 10 s). */
+  busyTimeoutMs?: number;
+  /**
+   * SQLite `synchronous` setting (default `FULL`: every commit is durable across power loss,
+   * not only across process crashes).
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Clock in epoch milliseconds (tests pass a fake one). */
+  clock?: () => number;
+}
+
+/** The fields of a queue entry a transition may change besides its state. */
+export type QueueEntryUpdate = Partial<
+  Pick<
+    QueueEntry,
+    | 'attempts'
+    | 'lease_owner'
+    | 'lease_expires_at'
+    | 'not_before'
+    | 'last_error'
+    | 'landed_commit'
+    | 'priority'
+    | 'base_commit'
+  >
+>;
+
+/** A state transition of one queue entry, with the event that records it. */
+export interface QueueTransition {
+  /** The state the entry must be in; otherwise `invalid_state` is thrown. */
+  from: QueueState | readonly QueueState[];
+  /** When set, the entry's lease must still belong to this owner; otherwise `lease_lost`. */
+  owner?: string;
+  /** The new state. */
+  to: QueueState;
+  /** The event type written to `change_queue_logs`. */
+  type: QueueEventType;
+  /** The worker making the transition. */
+  worker?: string | null;
+  /** Event details. */
+  data?: Record<string, unknown>;
+  /** Other fields to set. */
+  set?: QueueEntryUpdate;
+}
+
+/** Filters of {@link HyperionStore.listEntries}. */
+export interface EntryFilter {
+  states?: readonly QueueState[];
+  requestId?: string;
+  taskId?: string;
+  limit?: number;
+}
+
+const UPDATABLE_COLUMNS = [
+  'attempts',
+  'lease_owner',
+  'lease_expires_at',
+  'not_before',
+  'last_error',
+  'landed_commit',
+  'priority',
+  'base_commit',
+] as const;
+
+/**
+ * Hyperion's embedded store: one SQLite file in WAL mode. Every queue state transition and its
+ * `change_queue_logs` event are written in one transaction. Safe to open from several processes.
+ */
+export class HyperionStore {
+  /** The database file. */
+  readonly path: string;
+  private readonly database: Database.Database;
+  private readonly clock: () => number;
+
+  private constructor(path: string, database: Database.Database, clock: () => number) {
+    this.path = path;
+    this.database = database;
+    this.clock = clock;
+  }
+
+  /** Opens (creating when missing) the store file and applies pending migrations. */
+  static open(path: string, options: StoreOptions = {}): HyperionStore {
+    mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    database.pragma('foreign_keys = ON');
+    migrate(database);
+    return new HyperionStore(path, database, options.clock ?? Date.now);
+  }
+
+  /** Closes the database connection. */
+  close(): void {
+    if (this.database.open) this.database.close();
+  }
+
+  /** Current time of the store's clock, epoch milliseconds. */
+  now(): number {
+    return this.clock();
+  }
+
+  /** Runs `work` in one immediate (write-locking) transaction. */
+  transaction<T>(work: () => T): T {
+    return this.database.transaction(work).immediate();
+  }
+
+  /** A pragma's value (for diagnostics: `journal_mode`, `synchronous`, `integrity_check`). */
+  pragma(name: string): unknown {
+    return this.database.pragma(name, { simple: true });
+  }
+
+  // ── requests and assignments ────────────────────────────────────────────────────────────
+
+  /** Stores a new request. Throws `duplicate` when the id exists. */
+  insertRequest(record: { id: string; summary: string; status: RequestStatus; body: unknown }): void {
+    const timestamp = this.isoNow();
+    try {
+      this.database
+        .prepare(
+          'INSERT INTO requests (id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?)',
+        )
+        .run(record.id, record.summary, record.status, JSON.stringify(record.body), timestamp, timestamp);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new HyperionError('duplicate', `request '${record.id}' was already submitted`, {
+          details: { requestId: record.id },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Sets a request's status (and error). */
+  updateRequest(id: string, status: RequestStatus, error: string | null = null): void {
+    this.database
+      .prepare('UPDATE requests SET status = ?, error = ?, updated_at = ? WHERE id = ?')
+      .run(status, error, this.isoNow(), id);
+  }
+
+  /** One request, or undefined. */
+  getRequest(id: string): RequestRecord | undefined {
+    const row = this.database.prepare('SELECT * FROM requests WHERE id = ?').get(id) as
+      (Omit<RequestRecord, 'body'> & { body: string }) | undefined;
+    return row === undefined ? undefined : { ...row, body: JSON.parse(row.body) as unknown };
+  }
+
+  /** The newest requests first. */
+  listRequests(limit = 100): RequestRecord[] {
+    const rows = this.database
+      .prepare('SELECT * FROM requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(limit) as Array<Omit<RequestRecord, 'body'> & { body: string }>;
+    return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
+  }
+
+  /** Stores a new assignment. */
+  insertAssignment(record: {
+    task_id: string;
+    request_id: string;
+    summary: string;
+    status: AssignmentStatus;
+    body: unknown;
+  }): void {
+    const timestamp = this.isoNow();
+    this.database
+      .prepare(
+        'INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
+      )
+      .run(
+        record.task_id,
+        record.request_id,
+        record.summary,
+        record.status,
+        JSON.stringify(record.body),
+        timestamp,
+        timestamp,
+      );
+  }
+
+  /** Sets an assignment's status (and error). */
+  updateAssignment(taskId: string, status: AssignmentStatus, error: string | null = null): void {
+    this.database
+      .prepare('UPDATE assignments SET status = ?, error = ?, updated_at = ? WHERE task_id = ?')
+      .run(status, error, this.isoNow(), taskId);
+  }
+
+  /** The assignments of a request, in creation order. */
+  listAssignments(requestId: string): AssignmentRecord[] {
+    const rows = this.database
+      .prepare('SELECT * FROM assignments WHERE request_id = ? ORDER BY rowid')
+      .all(requestId) as Array<Omit<AssignmentRecord, 'body'> & { body: string }>;
+    return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
+  }
+
+  // ── the queue ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Stores a change request and its queue entry, with the `entry:enqueued` event, in one
+   * transaction. Throws `duplicate` when the id, or the same task with the same patch, exists.
+   */
+  enqueue(input: NewQueueEntry): QueueEntry {
+    return this.transaction(() => {
+      const sameChange = this.database
+        .prepare('SELECT id FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
+        .get(input.id, input.task_id, input.patch_hash) as { id: string } | undefined;
+      if (sameChange !== undefined) {
+        throw new HyperionError(
+          'duplicate',
+          `duplicate submission: change '${sameChange.id}' already carries this patch for task '${input.task_id}'`,
+          { details: { existingChangeId: sameChange.id, taskId: input.task_id } },
+        );
+      }
+      const timestamp = this.isoNow();
+      const state = input.state ?? 'queued';
+      this.database
+        .prepare(
+          'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          input.id,
+          input.task_id,
+          input.request_id,
+          input.agent,
+          input.patch_hash,
+          JSON.stringify(input.change_request),
+          timestamp,
+        );
+      this.database
+        .prepare(
+          `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
+             target_branch, paths, patch, patch_hash, base_commit, checks, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          input.id,
+          input.task_id,
+          input.request_id,
+          input.agent,
+          input.summary,
+          state,
+          input.priority,
+          input.max_attempts,
+          input.target_branch,
+          JSON.stringify(input.paths),
+          input.patch,
+          input.patch_hash,
+          input.base_commit,
+          JSON.stringify(input.checks),
+          timestamp,
+          timestamp,
+        );
+      this.insertEvent(input.id, 'entry:enqueued', null, state, null, {
+        task_id: input.task_id,
+        request_id: input.request_id,
+        paths: input.paths,
+        patch_hash: input.patch_hash,
+        ...input.event_data,
+      });
+      return this.requireEntry(input.id);
+    });
+  }
+
+  /** One entry, or undefined. */
+  getEntry(id: string): QueueEntry | undefined {
+    const row = this.database.prepare('SELECT * FROM queue_entries WHERE id = ?').get(id) as
+      QueueEntryRow | undefined;
+    return row === undefined ? undefined : entryFromRow(row);
+  }
+
+  /** One entry; throws `not_found` naming the id. */
+  requireEntry(id: string): QueueEntry {
+    const entry = this.getEntry(id);
+    if (entry === undefined) {
+      throw new HyperionError('not_found', `no queue entry with id '${id}'`, { details: { id } });
+    }
+    return entry;
+  }
+
+  /** The change request as it was submitted. */
+  getChangeRequest(id: string): unknown {
+    const row = this.database.prepare('SELECT body FROM change_requests WHERE id = ?').get(id) as
+      { body: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.body) as unknown);
+  }
+
+  /** Entries in queue order (priority, then submission), filtered. */
+  listEntries(filter: EntryFilter = {}): QueueEntry[] {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    if (filter.states !== undefined && filter.states.length > 0) {
+      conditions.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      parameters.push(...filter.states);
+    }
+    if (filter.requestId !== undefined) {
+      conditions.push('request_id = ?');
+      parameters.push(filter.requestId);
+    }
+    if (filter.taskId !== undefined) {
+      conditions.push('task_id = ?');
+      parameters.push(filter.taskId);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = this.database
+      .prepare(`SELECT * FROM queue_entries ${where} ORDER BY priority DESC, sequence LIMIT ?`)
+      .all(...parameters, filter.limit ?? -1) as QueueEntryRow[];
+    return rows.map(entryFromRow);
+  }
+
+  /** How many entries are in each state. */
+  countByState(): Record<QueueState, number> {
+    const rows = this.database
+      .prepare('SELECT state, COUNT(*) AS count FROM queue_entries GROUP BY state')
+      .all() as Array<{ state: QueueState; count: number }>;
+    const counts = {} as Record<QueueState, number>;
+    for (const row of rows) counts[row.state] = row.count;
+    return counts;
+  }
+
+  /**
+   * Leases the next runnable entry for `owner`: the highest-priority `queued` entry whose
+   * `not_before` has passed, or a `running` entry whose lease expired (it is taken again; an
+   * entry out of attempts is quarantined instead). Entries touching a path that a live lease
+   * holds are skipped, so two workers never work on the same file at once.
+   */
+  leaseNext(owner: string, leaseMs: number, targetBranch?: string): QueueEntry | undefined {
+    return this.transaction(() => {
+      const now = this.clock();
+      this.expireLeases(now);
+      const busyPaths = new Set<string>();
+      const running = this.database
+        .prepare("SELECT paths FROM queue_entries WHERE state = 'running'")
+        .all() as Array<{ paths: string }>;
+      for (const row of running) for (const path of JSON.parse(row.paths) as string[]) busyPaths.add(path);
+      const candidates = this.database
+        .prepare(
+          `SELECT * FROM queue_entries WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)
+           ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
+           ORDER BY priority DESC, sequence`,
+        )
+        .all(...(targetBranch === undefined ? [now] : [now, targetBranch])) as QueueEntryRow[];
+      for (const row of candidates) {
+        const paths = JSON.parse(row.paths) as string[];
+        if (paths.some((path) => busyPaths.has(path))) continue;
+        return this.transition(row.id, {
+          from: 'queued',
+          to: 'running',
+          type: 'entry:leased',
+          worker: owner,
+          data: { attempt: row.attempts + 1, lease_ms: leaseMs },
+          set: { lease_owner: owner, lease_expires_at: now + leaseMs, attempts: row.attempts + 1 },
+        });
+      }
+      return undefined;
+    });
+  }
+
+  /** Returns expired leases to the queue (or quarantines entries out of attempts). */
+  expireLeases(now = this.clock()): QueueEntry[] {
+    return this.transaction(() => {
+      const expired = this.database
+        .prepare("SELECT * FROM queue_entries WHERE state = 'running' AND lease_expires_at < ?")
+        .all(now) as QueueEntryRow[];
+      return expired.map((row) => {
+        const outOfAttempts = row.attempts >= row.max_attempts;
+        const reason = `lease of ${row.lease_owner ?? 'unknown worker'} expired during attempt ${row.attempts}`;
+        this.transition(row.id, {
+          from: 'running',
+          to: 'queued',
+          type: 'entry:lease_expired',
+          worker: row.lease_owner,
+          data: { previous_owner: row.lease_owner, attempt: row.attempts },
+          set: { lease_owner: null, lease_expires_at: null, last_error: reason },
+        });
+        if (!outOfAttempts) return this.requireEntry(row.id);
+        return this.transition(row.id, {
+          from: 'queued',
+          to: 'quarantined',
+          type: 'entry:quarantined',
+          data: { reason: `${reason}; no attempts left (${row.attempts}/${row.max_attempts})` },
+        });
+      });
+    });
+  }
+
+  /** Extends a lease held by `owner`. Returns false when the lease was lost. */
+  renewLease(id: string, owner: string, leaseMs: number): boolean {
+    const result = this.database
+      .prepare(
+        "UPDATE queue_entries SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+      )
+      .run(this.clock() + leaseMs, this.isoNow(), id, owner);
+    return result.changes === 1;
+  }
+
+  /**
+   * Moves an entry from one state to another and records the event, atomically. Throws
+   * `lease_lost` when `owner` no longer holds the lease and `invalid_state` when the entry is not
+   * in an expected state.
+   */
+  transition(id: string, transition: QueueTransition): QueueEntry {
+    return this.transaction(() => {
+      const current = this.requireEntry(id);
+      if (
+        transition.owner !== undefined &&
+        (current.state !== 'running' || current.lease_owner !== transition.owner)
+      ) {
+        throw new HyperionError(
+          'lease_lost',
+          `worker ${transition.owner} no longer holds the lease on ${id} (state ${current.state}, owner ${current.lease_owner ?? 'none'})`,
+          { details: { id, state: current.state, owner: current.lease_owner } },
+        );
+      }
+      const allowed = typeof transition.from === 'string' ? [transition.from] : transition.from;
+      if (!allowed.includes(current.state)) {
+        throw new HyperionError(
+          'invalid_state',
+          `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`,
+          { details: { id, state: current.state, expected: allowed } },
+        );
+      }
+      const set: QueueEntryUpdate = { ...transition.set };
+      if (transition.to !== 'running') {
+        set.lease_owner = null;
+        set.lease_expires_at = null;
+      }
+      const assignments = UPDATABLE_COLUMNS.filter((column) => column in set);
+      this.database
+        .prepare(
+          `UPDATE queue_entries SET state = ?, updated_at = ?${assignments.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
+        )
+        .run(transition.to, this.isoNow(), ...assignments.map((column) => set[column] ?? null), id);
+      this.insertEvent(
+        id,
+        transition.type,
+        current.state,
+        transition.to,
+        transition.worker ?? null,
+        transition.data ?? {},
+      );
+      return this.requireEntry(id);
+    });
+  }
+
+  /** Records an event that does not change the entry's state (check results, applied…). */
+  recordEvent(
+    id: string,
+    type: QueueEventType,
+    data: Record<string, unknown> = {},
+    worker: string | null = null,
+  ): void {
+    this.insertEvent(id, type, null, null, worker, data);
+  }
+
+  /** Events in order, optionally for one entry and after a given event id. */
+  listEvents(filter: { entryId?: string; afterId?: number; limit?: number } = {}): QueueEvent[] {
+    const rows = this.database
+      .prepare(
+        `SELECT * FROM change_queue_logs WHERE id > ? ${filter.entryId === undefined ? '' : 'AND entry_id = ?'} ORDER BY id LIMIT ?`,
+      )
+      .all(
+        ...(filter.entryId === undefined
+          ? [filter.afterId ?? 0, filter.limit ?? -1]
+          : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),
+      ) as QueueEventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  /** True when every entry of the filter is terminal. */
+  allTerminal(filter: EntryFilter = {}): boolean {
+    return this.listEntries(filter).every((entry) => isTerminalQueueState(entry.state));
+  }
+
+  private insertEvent(
+    entryId: string,
+    type: QueueEventType,
+    from: QueueState | null,
+    to: QueueState | null,
+    worker: string | null,
+    data: Record<string, unknown>,
+  ): void {
+    this.database
+      .prepare(
+        'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(entryId, type, from, to, worker, this.isoNow(), JSON.stringify(data));
+  }
+
+  private isoNow(): string {
+    return new Date(this.clock()).toISOString();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('SQLITE_CONSTRAINT');
+}
