@@ -6,7 +6,8 @@ import type { UserWorkspaceConfig } from 'vitest/config';
  */
 export function projectDefaults(name: string): UserWorkspaceConfig {
   return {
-    resolve: { conditions: ['@hyperion/source'] },
+    resolve: { conditions: ['@hyperion/source', 'module', 'node', 'import', 'default'] },
+    ssr: { resolve: { conditions: ['@hyperion/source', 'node', 'import', 'default'] } },
     test: {
       name,
       include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts'],

@@ -1,1 +1,21 @@
-export {};
+export { MergeQueue } from './merge-queue.js';
+export type { MergeQueueOptions, RunMode, RunWorkersOptions, RunSummary } from './merge-queue.js';
+export { QueueWorker, type WorkOutcome } from './worker.js';
+export {
+  ShellCheckRunner,
+  CHECK_OUTPUT_LIMIT,
+  type CheckRunner,
+  type CheckRunResult,
+} from './check-runner.js';
+export type { QueueEvents } from './events.js';
+export { prepareSubmission, newChangeId, type SubmissionContext } from './prepare-submission.js';
+export type { ConflictReport, ApplyOutcome } from './apply-entry.js';
+export { silentLogger, retryDelay, type QueueLogger } from './runtime.js';
+export {
+  hyperionPaths,
+  loadConfig,
+  parseConfigText,
+  initializeWorkspace,
+  type HyperionPaths,
+  type InitializeOptions,
+} from './workspace.js';

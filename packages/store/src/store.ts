@@ -152,6 +152,27 @@ export class HyperionStore {
     }
   }
 
+  /**
+   * Forgets a request that failed before anything was enqueued (its assignments too), so the
+   * same request id can be submitted again. Refuses requests that have queue entries.
+   */
+  removeFailedRequest(id: string): void {
+    this.transaction(() => {
+      const request = this.getRequest(id);
+      if (request === undefined) return;
+      const entries = this.database.prepare('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?').get(id) as {
+        count: number;
+      };
+      if (request.status !== 'failed' || entries.count > 0) {
+        throw new HyperionError('invalid_state', `request '${id}' is ${request.status} and cannot be replaced`, {
+          details: { id, status: request.status },
+        });
+      }
+      this.database.prepare('DELETE FROM assignments WHERE request_id = ?').run(id);
+      this.database.prepare('DELETE FROM requests WHERE id = ?').run(id);
+    });
+  }
+
   /** Sets a request's status (and error). */
   updateRequest(id: string, status: RequestStatus, error: string | null = null): void {
     this.database

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { HyperionError } from '@hyperion/schema';
+import { runDemo } from '../demo/run-demo.js';
+import { shortCommit, type CommandOutput } from '../output.js';
+
+/** `hyperion demo`: the self-contained end-to-end run. */
+export function registerDemo(program: Command, output: CommandOutput): void {
+  program
+    .command('demo')
+    .description(
+      'make a temporary git repo with a real test suite, submit a request with four changes (one failing), run the workers, print the outcome',
+    )
+    .option('--dir <path>', 'keep the demo repository at this (new or empty) directory')
+    .option('--json', 'print JSON')
+    .action(async (options: { dir?: string; json?: boolean }) => {
+      const json = options.json === true;
+      const result = await runDemo({
+        directory: options.dir,
+        onProgress: json ? undefined : (line) => output.line(line),
+      });
+      if (json) output.json(result);
+      else {
+        output.line('');
+        output.line(`Landed on main (${result.landed.length}):`);
+        for (const landed of result.landed) {
+          output.line(`  ${shortCommit(landed.commit)} ${landed.task_id} ${landed.paths.join(', ')}`);
+          for (const [key, value] of Object.entries(landed.trailers)) output.line(`      ${key}: ${value}`);
+        }
+        output.line(`Quarantined (${result.quarantined.length}):`);
+        for (const entry of result.quarantined) {
+          output.line(`  ${entry.change_id} ${entry.task_id} ${entry.paths.join(', ')}`);
+          output.line(`      ${entry.reason}`);
+          const tail = entry.check_output.trim().split('\n').slice(-8);
+          for (const line of tail) output.line(`      | ${line}`);
+        }
+        output.line('');
+        output.line(
+          `main is at ${shortCommit(result.tip)}; every commit Hyperion put there passed 'node --test' on its exact tree.`,
+        );
+        output.line(
+          result.kept
+            ? `The demo repository is kept at ${result.repository}`
+            : 'The demo repository was removed (keep it with --dir <path>).',
+        );
+      }
+      if (result.landed.length !== 3 || result.quarantined.length !== 1 || result.other.length > 0) {
+        throw new HyperionError(
+          'internal',
+          `the demo did not end as expected: ${result.landed.length} landed, ${result.quarantined.length} quarantined, ${result.other.length} other`,
+        );
+      }
+    });
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { QUEUE_STATES, HyperionError, type QueueEntry, type QueueState } from '@hyperion/schema';
+import { withRepository } from '../context.js';
+import { pad, shortCommit, type CommandOutput } from '../output.js';
+
+interface ListOptions {
+  repo?: string;
+  state?: string[];
+  awaiting?: boolean;
+  json?: boolean;
+}
+
+function parseStates(states: string[] | undefined, awaiting: boolean | undefined): QueueState[] | undefined {
+  const wanted = [...(states ?? []), ...(awaiting === true ? ['awaiting_approval'] : [])];
+  for (const state of wanted) {
+    if (!(QUEUE_STATES as readonly string[]).includes(state)) {
+      throw new HyperionError(
+        'invalid_input',
+        `--state '${state}': expected one of ${QUEUE_STATES.join(', ')}`,
+      );
+    }
+  }
+  return wanted.length === 0 ? undefined : (wanted as QueueState[]);
+}
+
+function entryLine(entry: QueueEntry): string {
+  const detail = entry.state === 'landed' ? shortCommit(entry.landed_commit) : (entry.last_error ?? '');
+  return `${pad(entry.id, 18)} ${pad(entry.state, 17)} ${pad(entry.task_id, 16)} ${pad(`${entry.attempts}/${entry.max_attempts}`, 5)} ${pad(entry.paths.join(','), 28)} ${detail}`;
+}
+
+/** `hyperion queue list` and `hyperion queue show <id>`. */
+export function registerQueue(program: Command, output: CommandOutput): void {
+  const queue = program.command('queue').description('inspect the merge queue');
+  queue
+    .command('list')
+    .description('list queue entries in queue order')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--state <state...>', 'only entries in these states')
+    .option('--awaiting', 'only entries awaiting approval')
+    .option('--json', 'print JSON')
+    .action(async (options: ListOptions) => {
+      const states = parseStates(options.state, options.awaiting);
+      await withRepository(options, async (context) => {
+        const entries = context.store.listEntries({ states });
+        if (options.json === true) {
+          output.json(entries.map(({ patch: _patch, ...entry }) => entry));
+          return;
+        }
+        if (entries.length === 0) {
+          output.line('The queue is empty.');
+          return;
+        }
+        output.line(
+          `${pad('ID', 18)} ${pad('STATE', 17)} ${pad('TASK', 16)} ${pad('TRY', 5)} ${pad('PATHS', 28)} DETAIL`,
+        );
+        for (const entry of entries) output.line(entryLine(entry));
+      });
+    });
+  queue
+    .command('show <id>')
+    .description('show one entry with its patch and every event')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { repo?: string; json?: boolean }) => {
+      await withRepository(options, async (context) => {
+        const entry = context.store.requireEntry(id);
+        const events = context.store.listEvents({ entryId: id });
+        if (options.json === true) {
+          output.json({ entry, events });
+          return;
+        }
+        output.line(`${entry.id}  ${entry.state}`);
+        output.line(`task ${entry.task_id}  request ${entry.request_id ?? '-'}  agent ${entry.agent}`);
+        output.line(
+          `attempts ${entry.attempts}/${entry.max_attempts}  priority ${entry.priority}  target ${entry.target_branch}`,
+        );
+        output.line(`paths ${entry.paths.join(', ')}`);
+        if (entry.landed_commit !== null) output.line(`landed as ${entry.landed_commit}`);
+        if (entry.last_error !== null) output.line(`last error: ${entry.last_error}`);
+        output.line('events:');
+        for (const event of events) {
+          const move = event.to_state === null ? '' : ` ${event.from_state ?? '∅'} → ${event.to_state}`;
+          output.line(
+            `  #${event.id} ${event.at} ${event.type}${move}${event.worker === null ? '' : ` by ${event.worker}`}`,
+          );
+        }
+        output.line('patch:');
+        output.line(entry.patch.trimEnd());
+      });
+    });
+}

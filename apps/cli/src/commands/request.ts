@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { loadTaskRequest, runRequestPipeline, type RequestOutcome } from '@hyperion/orchestrator';
+import { HyperionError, type QueueEntry } from '@hyperion/schema';
+import { withRepository } from '../context.js';
+import { selectHarness } from '../harness-selection.js';
+import { pad, shortCommit, type CommandOutput } from '../output.js';
+
+interface RequestOptions {
+  repo?: string;
+  wait?: boolean;
+  json?: boolean;
+  agent?: string;
+  workers?: string;
+}
+
+/** `hyperion request <file>`: headless engineer → orchestrator → developers → queue. */
+export function registerRequest(program: Command, output: CommandOutput): void {
+  program
+    .command('request <file>')
+    .description('turn a TaskRequest JSON file into enqueued change requests (headless)')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--wait', 'also run the queue until these entries are terminal, and print the outcome')
+    .option('--workers <count>', 'workers for --wait (default: config)')
+    .option('--agent <name>', 'agent harness (default: HYPERION_AGENT, then config, then stub)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, options: RequestOptions) => {
+      const request = loadTaskRequest(file);
+      await withRepository(options, async (context) => {
+        const harness = selectHarness(options.agent, context.config);
+        const outcome = await runRequestPipeline(request, {
+          repository: context.repository,
+          store: context.store,
+          queue: context.queue,
+          harness,
+          worktreesDirectory: context.paths.worktreesDirectory,
+        });
+        let entries: QueueEntry[] | undefined;
+        if (options.wait === true) {
+          await context.queue.runWorkers({
+            mode: 'drain',
+            workers: options.workers === undefined ? undefined : Number(options.workers),
+          });
+          entries = outcome.enqueued.map((item) => context.store.requireEntry(item.change_id));
+        }
+        printOutcome(output, outcome, entries, options.json === true);
+        const notLanded = entries?.filter((entry) => entry.state !== 'landed') ?? [];
+        if (notLanded.length > 0) {
+          throw new HyperionError(
+            'not_landed',
+            `${notLanded.length} of ${entries?.length ?? 0} change(s) did not land: ${notLanded.map((entry) => `${entry.id} ${entry.state}`).join(', ')}`,
+            { details: { entries: notLanded.map((entry) => ({ id: entry.id, state: entry.state })) } },
+          );
+        }
+      });
+    });
+}
+
+function printOutcome(
+  output: CommandOutput,
+  outcome: RequestOutcome,
+  entries: QueueEntry[] | undefined,
+  json: boolean,
+): void {
+  if (json) {
+    output.json({
+      ...outcome,
+      ...(entries === undefined
+        ? {}
+        : {
+            outcome: entries.map((entry) => ({
+              change_id: entry.id,
+              task_id: entry.task_id,
+              state: entry.state,
+              landed_commit: entry.landed_commit,
+              last_error: entry.last_error,
+            })),
+          }),
+    });
+    return;
+  }
+  output.line(
+    `Request ${outcome.request_id} (${outcome.classification}) on ${shortCommit(outcome.base_commit)}`,
+  );
+  output.line(`Assignments: ${outcome.assignments.length}`);
+  for (const assignment of outcome.assignments) {
+    output.line(`  ${pad(assignment.task_id, 20)} ${assignment.files.join(', ')}`);
+  }
+  output.line(`Enqueued ${outcome.enqueued.length} change request(s):`);
+  for (const item of outcome.enqueued) {
+    output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${item.paths.join(', ')}`);
+  }
+  if (entries === undefined) return;
+  output.line('Outcome:');
+  for (const entry of entries) {
+    const detail = entry.state === 'landed' ? shortCommit(entry.landed_commit) : (entry.last_error ?? '');
+    output.line(`  ${pad(entry.id, 20)} ${pad(entry.state, 12)} ${detail}`);
+  }
+}

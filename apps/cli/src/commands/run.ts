@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { startDashboard } from '@hyperion/tui';
+import { withRepository } from '../context.js';
+import type { CommandOutput } from '../output.js';
+import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
+
+interface RunOptions {
+  repo?: string;
+  tui: boolean;
+  workers?: string;
+  dryRun?: boolean;
+}
+
+/** `hyperion run`: workers plus the live dashboard (or event lines with --no-tui). */
+export function registerRun(program: Command, output: CommandOutput): void {
+  program
+    .command('run')
+    .description('run the workers with the live dashboard (--no-tui: print events instead)')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--no-tui', 'print events as lines instead of the dashboard')
+    .option('--workers <count>', 'concurrent workers (default: config)')
+    .option('--dry-run', 'check everything, land nothing')
+    .action(async (options: RunOptions) => {
+      await withRepository(options, async (context) => {
+        const stop = stopOnSignals();
+        const workers = options.workers === undefined ? undefined : Number(options.workers);
+        if (!options.tui) {
+          printQueueEvents(context.queue, output);
+          output.line(
+            `Running ${workers ?? context.config.workers} workers on ${context.config.target_branch}; Ctrl-C stops after in-flight entries.`,
+          );
+          await context.queue.runWorkers({ mode: 'forever', workers, signal: stop.signal });
+          stop.dispose();
+          return;
+        }
+        const controller = new AbortController();
+        stop.signal.addEventListener('abort', () => controller.abort(), { once: true });
+        const running = context.queue.runWorkers({ mode: 'forever', workers, signal: controller.signal });
+        const dashboard = startDashboard({
+          store: context.store,
+          title: `hyperion · ${context.repository.root}`,
+        });
+        await dashboard.waitUntilExit();
+        controller.abort();
+        await running;
+        stop.dispose();
+      });
+    });
+}

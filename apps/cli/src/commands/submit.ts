@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ChangeRequestSchema, HyperionError, parseJsonText, parseWithSchema } from '@hyperion/schema';
+import { withRepository } from '../context.js';
+import { pad, type CommandOutput } from '../output.js';
+
+interface SubmitOptions {
+  repo?: string;
+  priority?: string;
+  json?: boolean;
+}
+
+function readChangeRequest(file: string): unknown {
+  try {
+    return parseJsonText(readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    if (HyperionError.isInstance(error)) throw error;
+    throw new HyperionError('invalid_input', `cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** `hyperion submit <change.json>`: validates a ready ChangeRequest and enqueues it. */
+export function registerSubmit(program: Command, output: CommandOutput): void {
+  program
+    .command('submit <file>')
+    .description('validate a ChangeRequest JSON file made elsewhere and enqueue it')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--priority <n>', 'queue priority (higher lands first)')
+    .option('--json', 'print the queue entry as JSON')
+    .action(async (file: string, options: SubmitOptions) => {
+      const change = parseWithSchema(ChangeRequestSchema, readChangeRequest(file), file);
+      await withRepository(options, async (context) => {
+        const entry = context.queue.submit(change, {
+          priority: options.priority === undefined ? undefined : Number(options.priority),
+          eventData: { source: 'submit', file },
+        });
+        if (options.json === true) {
+          output.json(entry);
+          return;
+        }
+        output.line(`Enqueued ${pad(entry.id, 20)} task ${entry.task_id}: ${entry.paths.join(', ')}`);
+      });
+    });
+}

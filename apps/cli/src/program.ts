@@ -1,0 +1,81 @@
+import { Command, CommanderError } from 'commander';
+import { HyperionError } from '@hyperion/schema';
+import { registerDemo } from './commands/demo.js';
+import { registerInit } from './commands/init.js';
+import { registerQueue } from './commands/queue.js';
+import { registerRequest } from './commands/request.js';
+import { registerRequests } from './commands/requests.js';
+import { registerRun } from './commands/run.js';
+import { registerSchema } from './commands/schema.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerWorker } from './commands/worker.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { processOutput, type CommandOutput } from './output.js';
+
+/** Builds the `hyperion` command tree. */
+export function createProgram(output: CommandOutput = processOutput): Command {
+  const program = new Command('hyperion')
+    .description('Hyperion: several coding agents, one branch, never broken.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [
+    registerInit,
+    registerRequest,
+    registerSubmit,
+    registerWorker,
+    registerRun,
+    registerQueue,
+    registerRequests,
+    registerSchema,
+    registerDemo,
+  ]) {
+    register(program, output);
+  }
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+/**
+ * Runs the CLI and returns the exit status: every HyperionError becomes one line on stderr
+ * (`error[code]: message`, or a JSON object with `--json`) and the status its code maps to.
+ */
+export async function runCli(
+  argv: readonly string[],
+  output: CommandOutput = processOutput,
+): Promise<number> {
+  const program = createProgram(output);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return EXIT.ok;
+      return EXIT.usage;
+    }
+    const hyperionError = HyperionError.isInstance(error)
+      ? error
+      : new HyperionError('internal', error instanceof Error ? error.message : String(error), {
+          cause: error,
+        });
+    if (wantsJson(argv)) output.error(JSON.stringify({ error: hyperionError.toJSON() }));
+    else output.error(`error[${hyperionError.code}]: ${hyperionError.message}`);
+    if (
+      hyperionError.code === 'internal' &&
+      process.env['HYPERION_DEBUG'] === '1' &&
+      error instanceof Error
+    ) {
+      output.error(error.stack ?? '');
+    }
+    return exitCodeFor(hyperionError.code);
+  }
+}

@@ -1,0 +1,164 @@
+import { runGit, type Worktree } from '@hyperion/git';
+import type { QueueEntry } from '@hyperion/schema';
+import { recordEntryEvent, type QueueRuntime } from './runtime.js';
+
+/** A machine-readable account of why a patch does not apply on the current tip. */
+export interface ConflictReport {
+  /** The commit the patch was made against (null when the submission did not say). */
+  base_commit: string | null;
+  /** The tip of the target branch it was tried on. */
+  tip: string;
+  /** The files (and the error git gave for each) that did not apply. */
+  files: Array<{ path: string; error: string }>;
+  /** Commits between base and tip that touched the entry's files, newest first. */
+  intervening_commits: Array<{ commit: string; subject: string; change_id: string | null; paths: string[] }>;
+  /** git's own message. */
+  git_output: string;
+}
+
+/** The result of putting an entry's patch on a worktree. */
+export type ApplyOutcome =
+  | { outcome: 'applied'; mode: 'direct' | 'three-way' }
+  | { outcome: 'conflicted'; reason: string; report: ConflictReport }
+  | { outcome: 'rejected'; reason: string; data: Record<string, unknown> };
+
+/**
+ * Puts the entry's patch on `worktree` (already reset to `tip`) before any check runs: first as
+ * is (`git apply --check`, then `git apply --index`); when that fails and the submission named its
+ * base commit, as a 3-way merge against that base ("auto-rebase"). A patch that still does not
+ * apply yields a conflict report. Symlink escapes are refused before anything is applied.
+ */
+export async function applyEntry(
+  runtime: QueueRuntime,
+  entry: QueueEntry,
+  worktree: Worktree,
+  tip: string,
+  worker: string,
+): Promise<ApplyOutcome> {
+  const escaping = await worktree.pathsEscapingThroughSymlinks(entry.paths);
+  if (escaping.length > 0) {
+    return {
+      outcome: 'rejected',
+      reason: `unsafe path: ${escaping.join(', ')} resolves outside the repository through a symlink`,
+      data: { paths: escaping },
+    };
+  }
+  const direct = await worktree.checkPatch(entry.patch);
+  if (direct.applies) {
+    await worktree.applyPatch(entry.patch);
+    recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
+    return { outcome: 'applied', mode: 'direct' };
+  }
+  const baseKnown =
+    entry.base_commit !== null &&
+    entry.base_commit !== tip &&
+    (await runtime.repository.resolveRef(entry.base_commit)) !== undefined;
+  let conflictedFiles: string[] = [];
+  if (baseKnown) {
+    const merged = await threeWayMerge(worktree, entry, entry.base_commit!, tip);
+    if (merged.clean) {
+      recordEntryEvent(
+        runtime,
+        entry.id,
+        'entry:applied',
+        { tip, mode: 'three-way', base_commit: entry.base_commit, auto_rebased: true },
+        worker,
+      );
+      return { outcome: 'applied', mode: 'three-way' };
+    }
+    conflictedFiles = merged.conflictedFiles;
+  }
+  await worktree.resetTo(tip);
+  const report = await conflictReport(runtime, entry, tip, direct.reason, conflictedFiles);
+  const where = report.files.map((file) => file.path).join(', ') || entry.paths.join(', ');
+  return {
+    outcome: 'conflicted',
+    reason: `patch does not apply on ${entry.target_branch} at ${tip.slice(0, 12)} (${where}): ${firstLine(direct.reason)}`,
+    report,
+  };
+}
+
+/**
+ * The auto-rebase: applies the patch on its own base commit, then merges that commit with the tip
+ * in memory (`git merge-tree --write-tree`). When the merge is clean the worktree is set to the
+ * merged tree on top of the tip; otherwise the conflicted files are returned.
+ */
+async function threeWayMerge(
+  worktree: Worktree,
+  entry: QueueEntry,
+  base: string,
+  tip: string,
+): Promise<{ clean: true } | { clean: false; conflictedFiles: string[] }> {
+  await worktree.resetTo(base);
+  const onBase = await worktree.checkPatch(entry.patch);
+  if (!onBase.applies) return { clean: false, conflictedFiles: [] };
+  await worktree.applyPatch(entry.patch);
+  const rebased = await worktree.commit({ message: `hyperion: ${entry.id} on its base` });
+  const merge = await runGit(['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, rebased], {
+    cwd: worktree.path,
+    allowFailure: true,
+  });
+  const [tree = '', ...conflicted] = merge.stdout.split('\n').filter((line) => line !== '');
+  if (merge.exitCode !== 0) return { clean: false, conflictedFiles: [...new Set(conflicted)] };
+  await worktree.resetTo(tip);
+  await runGit(['read-tree', '-u', '--reset', tree], { cwd: worktree.path });
+  return { clean: true };
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? text
+  );
+}
+
+async function conflictReport(
+  runtime: QueueRuntime,
+  entry: QueueEntry,
+  tip: string,
+  gitOutput: string,
+  conflictedFiles: string[],
+): Promise<ConflictReport> {
+  const files = new Map<string, string>(
+    conflictedFiles.map((path) => [path, 'both sides changed the same lines']),
+  );
+  for (const line of gitOutput.split('\n')) {
+    const match = /^error: (?:patch failed: )?([^:]+):(?:\d+:)?\s*(.*)$/.exec(line.trim());
+    if (match !== null && entry.paths.includes(match[1]!) && !files.has(match[1]!))
+      files.set(match[1]!, line.trim());
+  }
+  const range = entry.base_commit === null ? ['-n', '5', tip] : [`${entry.base_commit}..${tip}`];
+  const log = await runGit(
+    ['log', '-z', '--format=%x01%H%x09%s', '--name-only', ...range, '--', ...entry.paths],
+    {
+      cwd: runtime.repository.root,
+      allowFailure: true,
+    },
+  );
+  const intervening: ConflictReport['intervening_commits'] = [];
+  for (const record of log.stdout.split('\x01').filter((text) => text.trim() !== '')) {
+    const [header = '', ...names] = record.split('\n');
+    const [commit = '', subject = ''] = header.split('\t');
+    const paths = names
+      .join('\n')
+      .split('\0')
+      .map((name) => name.trim())
+      .filter((name) => entry.paths.includes(name));
+    const trailers = await runtime.repository.readTrailers(commit);
+    intervening.push({
+      commit,
+      subject,
+      change_id: trailers.find((trailer) => trailer.key === 'Hyperion-Change')?.value ?? null,
+      paths,
+    });
+  }
+  return {
+    base_commit: entry.base_commit,
+    tip,
+    files: [...files].map(([path, error]) => ({ path, error })),
+    intervening_commits: intervening,
+    git_output: gitOutput,
+  };
+}

@@ -1,0 +1,290 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runGit } from '@hyperion/git';
+import {
+  changeRequest,
+  createQueueFixture,
+  newFilePatch,
+  replaceFilePatch,
+  type QueueFixture,
+} from './testing/queue-fixture.js';
+
+let fixture: QueueFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.cleanup();
+  fixture = undefined;
+});
+
+async function log(root: string, format = '%H %s'): Promise<string[]> {
+  const result = await runGit(['log', '--first-parent', `--format=${format}`, 'main'], { cwd: root });
+  return result.stdout.trim().split('\n');
+}
+
+describe('MergeQueue landing', () => {
+  it('applies, checks and lands a change with its trailers, updating the checked-out working tree', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      config: { checks: [{ name: 'content', command: 'grep -q ONE a.txt' }] },
+    });
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'ONE\n')),
+    );
+    const summary = await fixture.queue.runWorkers({ mode: 'drain' });
+    expect(summary).toEqual({ landed: 1 });
+    const landed = fixture.store.requireEntry(entry.id);
+    expect(landed.state).toBe('landed');
+    const tip = await fixture.temporary.repository.requireBranch('main');
+    expect(landed.landed_commit).toBe(tip);
+    const trailers = await fixture.temporary.repository.readTrailers(tip);
+    expect(trailers).toEqual(
+      expect.arrayContaining([
+        { key: 'Hyperion-Task', value: 'T-1' },
+        { key: 'Hyperion-Change', value: entry.id },
+      ]),
+    );
+    expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('ONE\n');
+    const types = fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type);
+    expect(types).toEqual([
+      'entry:enqueued',
+      'entry:leased',
+      'entry:applied',
+      'entry:committed',
+      'check:passed',
+      'entry:landed',
+    ]);
+  });
+
+  it('never lands a change whose check fails: retries, then quarantines with the check output', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      config: {
+        checks: [{ name: 'never', command: 'echo boom-output; exit 3' }],
+        queue: { max_attempts: 2 },
+      },
+    });
+    const before = await fixture.temporary.repository.requireBranch('main');
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    const summary = await fixture.queue.runWorkers({ mode: 'drain' });
+    expect(summary).toEqual({ retry_scheduled: 1, quarantined: 1 });
+    const quarantined = fixture.store.requireEntry(entry.id);
+    expect(quarantined.state).toBe('quarantined');
+    expect(quarantined.attempts).toBe(2);
+    expect(quarantined.last_error).toMatch(/check 'never' failed: exited with 3 \(attempt 2 of 2\)/);
+    const failed = fixture.store
+      .listEvents({ entryId: entry.id })
+      .filter((event) => event.type === 'check:failed');
+    expect(failed).toHaveLength(2);
+    expect(failed[0]?.data['output']).toContain('boom-output');
+    expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
+  });
+
+  it('records a pass after a failure as a flake, never as a silent success', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'hyperion-flake-')), 'ran-once');
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      config: {
+        checks: [{ name: 'flaky', command: `test -f ${marker} || { touch ${marker}; exit 1; }`, retries: 1 }],
+      },
+    });
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    expect(fixture.store.requireEntry(entry.id).state).toBe('landed');
+    const flake = fixture.store
+      .listEvents({ entryId: entry.id })
+      .find((event) => event.type === 'check:flaked');
+    expect(flake?.data['failed_runs']).toHaveLength(1);
+  });
+
+  it('takes an expired lease again: a worker that died mid-attempt loses nothing', async () => {
+    let now = Date.now();
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      clock: () => now,
+      config: { queue: { lease_ms: 1_000 } },
+    });
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    const ghost = fixture.store.leaseNext('ghost-worker', 1_000);
+    expect(ghost?.id).toBe(entry.id);
+    expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({});
+    now += 1_001;
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+    const types = fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type);
+    expect(types).toContain('entry:lease_expired');
+    expect(fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'landed', attempts: 2 });
+  });
+
+  it('lands two changes racing on the same tip: one loses the compare-and-swap and re-applies on the new tip', async () => {
+    const barrier = mkdtempSync(join(tmpdir(), 'hyperion-barrier-'));
+    const waitForBoth = `touch ${barrier}/$$; for i in $(seq 1 200); do [ $(ls ${barrier} | wc -l) -ge 2 ] && exit 0; sleep 0.02; done; exit 1`;
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
+      config: { checks: [{ name: 'barrier', command: waitForBoth }] },
+    });
+    const first = fixture.queue.submit(
+      changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+    );
+    const second = fixture.queue.submit(
+      changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
+    );
+    const summary = await fixture.queue.runWorkers({ mode: 'drain', workers: 2 });
+    expect(summary).toEqual({ landed: 2 });
+    const races = [first.id, second.id].flatMap((id) =>
+      fixture!.store.listEvents({ entryId: id }).filter((event) => event.type === 'entry:race_lost'),
+    );
+    expect(races).toHaveLength(1);
+    const history = await log(fixture.temporary.root, '%s');
+    expect(history).toHaveLength(3);
+    const tip = await fixture.temporary.repository.requireBranch('main');
+    const files = await runGit(['show', `${tip}:a.txt`], { cwd: fixture.temporary.root });
+    expect(files.stdout).toBe('A\n');
+    expect((await runGit(['show', `${tip}:b.txt`], { cwd: fixture.temporary.root })).stdout).toBe('B\n');
+  });
+
+  it('works on top of a person’s own commit and never overwrites it', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'b.txt': 'b\n' } });
+    const entry = fixture.queue.submit(
+      changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+    );
+    writeFileSync(join(fixture.temporary.root, 'b.txt'), 'person\n');
+    await runGit(['-c', 'user.name=P', '-c', 'user.email=p@x', 'commit', '-qam', 'person edit'], {
+      cwd: fixture.temporary.root,
+    });
+    const personal = await fixture.temporary.repository.requireBranch('main');
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    const landed = fixture.store.requireEntry(entry.id);
+    expect(
+      (
+        await runGit(['rev-parse', `${landed.landed_commit}^`], { cwd: fixture.temporary.root })
+      ).stdout.trim(),
+    ).toBe(personal);
+  });
+
+  it('does not land a change twice when the branch already carries its trailer (crash after the ref update)', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'a\n' } });
+    const entry = fixture.queue.submit(
+      changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+    );
+    writeFileSync(join(fixture.temporary.root, 'a.txt'), 'A\n');
+    await runGit(
+      [
+        '-c',
+        'user.name=H',
+        '-c',
+        'user.email=h@x',
+        'commit',
+        '-qam',
+        `landed before the crash\n\nHyperion-Change: ${entry.id}`,
+      ],
+      { cwd: fixture.temporary.root },
+    );
+    const tip = await fixture.temporary.repository.requireBranch('main');
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ already_landed: 1 });
+    expect(fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'landed', landed_commit: tip });
+    expect(await fixture.temporary.repository.requireBranch('main')).toBe(tip);
+  });
+
+  it('holds the landing while the checked-out working tree has local changes, then lands once it is clean', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'notes.txt': 'mine\n' } });
+    writeFileSync(join(fixture.temporary.root, 'notes.txt'), 'uncommitted work\n');
+    const before = await fixture.temporary.repository.requireBranch('main');
+    const entry = fixture.queue.submit(
+      changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+    );
+    expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({ held: 1 });
+    const held = fixture.store.requireEntry(entry.id);
+    expect(held).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(held.last_error).toMatch(/local changes/);
+    expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
+    expect(readFileSync(join(fixture.temporary.root, 'notes.txt'), 'utf8')).toBe('uncommitted work\n');
+    writeFileSync(join(fixture.temporary.root, 'notes.txt'), 'mine\n');
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+    expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('A\n');
+  });
+
+  it('reports a conflict, with the change that landed in between, before any check runs', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n' },
+      config: { checks: [{ name: 'should-not-run', command: 'true' }] },
+    });
+    const base = await fixture.temporary.repository.requireBranch('main');
+    const winner = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'first\n'), { base_commit: base }),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    const loser = fixture.queue.submit(
+      changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'second\n'), { base_commit: base }),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    const conflicted = fixture.store.requireEntry(loser.id);
+    expect(conflicted.state).toBe('conflicted');
+    const events = fixture.store.listEvents({ entryId: loser.id });
+    expect(events.some((event) => event.type.startsWith('check:'))).toBe(false);
+    const report = events.find((event) => event.type === 'entry:conflicted')?.data['report'] as Record<
+      string,
+      unknown
+    >;
+    expect(report['base_commit']).toBe(base);
+    expect(report['intervening_commits']).toEqual([
+      expect.objectContaining({ change_id: winner.id, paths: ['a.txt'] }),
+    ]);
+  });
+
+  it('auto-rebases a patch made on an older base when a 3-way merge resolves it', async () => {
+    const lines = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n') + '\n';
+    fixture = await createQueueFixture({ files: { 'a.txt': lines } });
+    const base = await fixture.temporary.repository.requireBranch('main');
+    const top = lines.replace('1\n', 'one\n');
+    const bottom = lines.replace('8\n', 'eight\n');
+    fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', lines, top), { base_commit: base }),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    const second = fixture.queue.submit(
+      changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', lines, bottom), { base_commit: base }),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    expect(fixture.store.requireEntry(second.id).state).toBe('landed');
+    const applied = fixture.store
+      .listEvents({ entryId: second.id })
+      .find((event) => event.type === 'entry:applied');
+    expect(applied?.data['mode']).toBe('three-way');
+    expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe(
+      lines.replace('1\n', 'one\n').replace('8\n', 'eight\n'),
+    );
+  });
+
+  it('in dry-run mode checks everything and moves nothing', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n' },
+      dryRun: true,
+      config: { checks: [{ name: 'ok', command: 'grep -q A a.txt' }] },
+    });
+    const before = await fixture.temporary.repository.requireBranch('main');
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+    );
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ 'dry-run-passed': 1 });
+    expect(fixture.store.requireEntry(entry.id).state).toBe('dry-run-passed');
+    expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
+    expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('a\n');
+  });
+
+  it('lands a new file', async () => {
+    fixture = await createQueueFixture();
+    const entry = fixture.queue.submit(
+      changeRequest('T-1', 'docs/new.md', newFilePatch('docs/new.md', '# New\n')),
+    );
+    await fixture.queue.runWorkers({ mode: 'drain' });
+    expect(fixture.store.requireEntry(entry.id).state).toBe('landed');
+    expect(readFileSync(join(fixture.temporary.root, 'docs/new.md'), 'utf8')).toBe('# New\n');
+  });
+});

@@ -1,0 +1,169 @@
+import { hostname } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventEmitter } from 'eventemitter3';
+import PQueue from 'p-queue';
+import type { ChangeRequest, HyperionConfig, QueueEntry } from '@hyperion/schema';
+import type { GitRepository } from '@hyperion/git';
+import type { EntryFilter, HyperionStore } from '@hyperion/store';
+import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
+import type { QueueEvents } from './events.js';
+import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
+import { silentLogger, type QueueLogger, type QueueRuntime } from './runtime.js';
+import { QueueWorker, type WorkOutcome } from './worker.js';
+
+/** Options of {@link MergeQueue}. */
+export interface MergeQueueOptions {
+  /** The store holding the queue. */
+  store: HyperionStore;
+  /** The repository whose target branch the queue lands on. */
+  repository: GitRepository;
+  /** The configuration in force. */
+  config: HyperionConfig;
+  /** Where worker worktrees are created (normally `.hyperion/worktrees`). */
+  worktreesDirectory: string;
+  /** Runs the checks; defaults to {@link ShellCheckRunner}. */
+  checkRunner?: CheckRunner;
+  /** Structured logger; silent by default. */
+  logger?: QueueLogger;
+  /** Overrides `config.apply.mode === 'dry-run'`. */
+  dryRun?: boolean;
+}
+
+/** How {@link MergeQueue.runWorkers} stops. */
+export type RunMode = 'once' | 'drain' | 'forever';
+
+/** Options of {@link MergeQueue.runWorkers}. */
+export interface RunWorkersOptions {
+  /** `once`: one entry at most; `drain`: until nothing is queued or running; `forever`: until aborted. */
+  mode: RunMode;
+  /** Concurrent workers (default: `config.workers`). */
+  workers?: number;
+  /** Stops the loop (in-flight entries finish first). */
+  signal?: AbortSignal;
+}
+
+/** Per-outcome counts of one {@link MergeQueue.runWorkers} call. */
+export type RunSummary = Partial<Record<Exclude<WorkOutcome, 'idle'>, number>>;
+
+/**
+ * The merge queue: validates and stores change requests, and runs workers that apply, check and
+ * land them on the target branch without ever breaking it.
+ *
+ * @example
+ * const queue = new MergeQueue({ store, repository, config, worktreesDirectory });
+ * queue.submit(changeRequest);
+ * await queue.runWorkers({ mode: 'drain' });
+ */
+export class MergeQueue {
+  /** Typed in-process events (every one is also a row in `change_queue_logs`). */
+  readonly events = new EventEmitter<QueueEvents>();
+  private readonly runtime: QueueRuntime;
+  private workerCount = 0;
+
+  constructor(options: MergeQueueOptions) {
+    this.runtime = {
+      store: options.store,
+      repository: options.repository,
+      config: options.config,
+      checkRunner: options.checkRunner ?? new ShellCheckRunner(),
+      events: this.events,
+      logger: options.logger ?? silentLogger,
+      worktreesDirectory: resolve(options.worktreesDirectory),
+      dryRun: options.dryRun ?? options.config.apply.mode === 'dry-run',
+    };
+  }
+
+  /** The configuration in force. */
+  get config(): HyperionConfig {
+    return this.runtime.config;
+  }
+
+  /**
+   * Validates a change request and stores it as a `queued` entry with its `entry:enqueued` event.
+   * Invalid submissions throw a HyperionError naming the field, and nothing is stored.
+   */
+  submit(change: ChangeRequest, context: Omit<SubmissionContext, 'config'> = {}): QueueEntry {
+    const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    const entry = this.runtime.store.enqueue(prepared);
+    this.events.emit('entry:enqueued', { entry });
+    this.runtime.logger.info({ entry: entry.id, task: entry.task_id }, 'entry enqueued');
+    return entry;
+  }
+
+  /** Entries in queue order. */
+  list(filter: EntryFilter = {}): QueueEntry[] {
+    return this.runtime.store.listEntries(filter);
+  }
+
+  /** A new worker of this queue; ids name this host and process so stale worktrees can be reclaimed. */
+  createWorker(id?: string): QueueWorker {
+    this.workerCount += 1;
+    return new QueueWorker(this.runtime, id ?? `${hostname()}-${process.pid}-${this.workerCount}`);
+  }
+
+  /** True while some entry is queued or running (leased, possibly by another process). */
+  hasPendingWork(): boolean {
+    return this.runtime.store.listEntries({ states: ['queued', 'running'], limit: 1 }).length > 0;
+  }
+
+  /**
+   * Runs workers in this process (p-queue bounds the concurrency) until the mode says stop.
+   * Stale worktrees of dead worker processes are reclaimed first.
+   */
+  async runWorkers(options: RunWorkersOptions): Promise<RunSummary> {
+    await this.reclaimStaleWorktrees();
+    const summary: RunSummary = {};
+    const count = (outcome: WorkOutcome): void => {
+      if (outcome !== 'idle') summary[outcome] = (summary[outcome] ?? 0) + 1;
+    };
+    const workerCount = options.mode === 'once' ? 1 : (options.workers ?? this.runtime.config.workers);
+    const workers = Array.from({ length: workerCount }, () => this.createWorker());
+    const pool = new PQueue({ concurrency: workerCount });
+    const loop = async (worker: QueueWorker): Promise<void> => {
+      while (options.signal?.aborted !== true) {
+        const outcome = await worker.processNext();
+        count(outcome);
+        if (options.mode === 'once') return;
+        if (outcome !== 'idle') continue;
+        if (options.mode === 'drain' && !this.hasPendingWork()) return;
+        await sleep(this.runtime.config.queue.poll_ms, undefined, { signal: options.signal }).catch(
+          () => undefined,
+        );
+      }
+    };
+    try {
+      await Promise.all(workers.map((worker) => pool.add(() => loop(worker))));
+    } finally {
+      await Promise.all(workers.map((worker) => worker.dispose().catch(() => undefined)));
+    }
+    return summary;
+  }
+
+  /**
+   * Removes worker worktrees left behind by processes on this host that no longer run (for
+   * example after a SIGKILL), and prunes git's worktree records.
+   */
+  async reclaimStaleWorktrees(): Promise<string[]> {
+    const reclaimed: string[] = [];
+    const host = hostname();
+    for (const worktree of await this.runtime.repository.listWorktrees()) {
+      if (resolve(dirname(worktree.path)) !== this.runtime.worktreesDirectory) continue;
+      const match = /^(.*)-(\d+)-(\d+)$/.exec(basename(worktree.path));
+      if (match === null || match[1] !== host || isProcessAlive(Number(match[2]))) continue;
+      await this.runtime.repository.removeWorktree(worktree.path);
+      reclaimed.push(worktree.path);
+      this.runtime.logger.info({ worktree: worktree.path }, 'reclaimed a stale worktree');
+    }
+    return reclaimed;
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { HyperionError, type ChangeRequest, type HyperionConfig } from '@hyperion/schema';
+import { joinPatches, parsePatch, sha256Hex } from '@hyperion/git';
+import type { NewQueueEntry } from '@hyperion/store';
+
+/** Where a submission came from, for the `entry:enqueued` event and the entry's fields. */
+export interface SubmissionContext {
+  /** The configuration in force. */
+  config: HyperionConfig;
+  /** The request the change belongs to, when it came through the pipeline. */
+  requestId?: string | null;
+  /** Priority override (`submit --priority`). */
+  priority?: number;
+  /** Extra data for the `entry:enqueued` event (the source, the submitting command…). */
+  eventData?: Record<string, unknown>;
+}
+
+/** A new, random change id. */
+export function newChangeId(): string {
+  return `chg-${randomBytes(6).toString('hex')}`;
+}
+
+function reject(
+  field: string,
+  message: string,
+  code: 'invalid_input' | 'unsafe_path' = 'invalid_input',
+): never {
+  throw new HyperionError(code, `${field}: ${message}`, { details: { field } });
+}
+
+/**
+ * Validates a change request against the rules a queue enforces before anything is stored:
+ * every file patch parses with line ranges, names the path it claims, matches its declared
+ * operation and hash, stays within the size limit, is not binary unless allowed, and any
+ * `checks` it lists are configured checks (a submission never chooses the commands that run).
+ * Returns the queue entry to store.
+ */
+export function prepareSubmission(change: ChangeRequest, context: SubmissionContext): NewQueueEntry {
+  const { config } = context;
+  const seenPaths = new Set<string>();
+  const paths: string[] = [];
+  change.changes.forEach((fileChange, index) => {
+    const field = `changes[${index}]`;
+    let parsed;
+    try {
+      parsed = parsePatch(fileChange.patch);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      reject(`${field}.patch`, message);
+    }
+    if (parsed.length !== 1)
+      reject(`${field}.patch`, `must describe exactly one file, found ${parsed.length}`);
+    const file = parsed[0]!;
+    for (const patchPath of [file.oldPath, file.newPath]) {
+      if (patchPath !== undefined && patchPath !== fileChange.path) {
+        reject(
+          `${field}.patch`,
+          `the patch edits '${patchPath}' but the change names '${fileChange.path}'`,
+          'unsafe_path',
+        );
+      }
+    }
+    if (file.operation !== fileChange.operation) {
+      reject(
+        `${field}.operation`,
+        `is '${fileChange.operation}' but the patch is a${file.operation === 'update' ? 'n' : ''} ${file.operation}`,
+      );
+    }
+    if (fileChange.patch_hash !== undefined && fileChange.patch_hash !== sha256Hex(fileChange.patch)) {
+      reject(`${field}.patch_hash`, 'does not match the sha256 of the patch');
+    }
+    if (file.binary && !config.queue.allow_binary) {
+      reject(`${field}.patch`, 'is a binary patch; set queue.allow_binary to accept binary patches');
+    }
+    if (seenPaths.has(fileChange.path))
+      reject(`${field}.path`, `'${fileChange.path}' appears twice in this change`);
+    seenPaths.add(fileChange.path);
+    paths.push(fileChange.path);
+  });
+  const patch = joinPatches(change.changes.map((fileChange) => fileChange.patch));
+  const patchBytes = Buffer.byteLength(patch, 'utf8');
+  if (patchBytes > config.queue.max_patch_bytes) {
+    reject(
+      'changes',
+      `the patch is ${patchBytes} bytes, over the limit of ${config.queue.max_patch_bytes} (queue.max_patch_bytes)`,
+    );
+  }
+  const configured = new Map(config.checks.map((check) => [check.name, check]));
+  const commands = new Map(config.checks.map((check) => [check.command, check]));
+  (change.checks ?? []).forEach((requested, index) => {
+    if (!configured.has(requested) && !commands.has(requested)) {
+      reject(
+        `checks[${index}]`,
+        `'${requested}' is not a configured check; checks come from the configuration, the approved plan or the assignment, never from a submission (configured: ${[...configured.keys()].join(', ') || 'none'})`,
+      );
+    }
+  });
+  return {
+    id: change.change_id ?? newChangeId(),
+    task_id: change.task_id,
+    request_id: context.requestId ?? change.request_id ?? null,
+    agent: change.agent,
+    summary: change.summary ?? `${change.task_id}: ${paths.join(', ')}`,
+    priority: context.priority ?? change.priority ?? 0,
+    max_attempts: config.queue.max_attempts,
+    target_branch: config.target_branch,
+    paths,
+    patch,
+    patch_hash: sha256Hex(patch),
+    base_commit: change.base_commit ?? null,
+    checks: config.checks.map((check) => check.name),
+    change_request: change,
+    event_data: context.eventData ?? {},
+  };
+}

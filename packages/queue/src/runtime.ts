@@ -1,0 +1,63 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { HyperionConfig, QueueEntry } from '@hyperion/schema';
+import type { GitRepository } from '@hyperion/git';
+import type { HyperionStore, QueueTransition } from '@hyperion/store';
+import type { CheckRunner } from './check-runner.js';
+import type { QueueEvents } from './events.js';
+
+/** A structured logger (pino-compatible subset). */
+export interface QueueLogger {
+  debug(data: Record<string, unknown>, message: string): void;
+  info(data: Record<string, unknown>, message: string): void;
+  warn(data: Record<string, unknown>, message: string): void;
+  error(data: Record<string, unknown>, message: string): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: QueueLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** What every worker of one queue shares. */
+export interface QueueRuntime {
+  store: HyperionStore;
+  repository: GitRepository;
+  config: HyperionConfig;
+  checkRunner: CheckRunner;
+  events: EventEmitter<QueueEvents>;
+  logger: QueueLogger;
+  /** Where worker worktrees live. */
+  worktreesDirectory: string;
+  /** When true nothing is committed or landed: entries end as dry-run-passed / dry-run-failed. */
+  dryRun: boolean;
+}
+
+/** Applies a store transition and emits the matching in-process event. */
+export function transitionEntry(runtime: QueueRuntime, id: string, transition: QueueTransition): QueueEntry {
+  const entry = runtime.store.transition(id, transition);
+  runtime.events.emit('event:recorded', {
+    event: { entry_id: id, type: transition.type, data: transition.data ?? {} },
+  });
+  return entry;
+}
+
+/** Records a non-transition event and emits it in-process. */
+export function recordEntryEvent(
+  runtime: QueueRuntime,
+  id: string,
+  type: QueueTransition['type'],
+  data: Record<string, unknown>,
+  worker: string | null,
+): void {
+  runtime.store.recordEvent(id, type, data, worker);
+  runtime.events.emit('event:recorded', { event: { entry_id: id, type, data } });
+}
+
+/** Capped exponential backoff for attempt `attempt` (1-based). */
+export function retryDelay(config: HyperionConfig, attempt: number): number {
+  const delay = config.queue.backoff_base_ms * 2 ** Math.max(0, attempt - 1);
+  return Math.min(delay, config.queue.backoff_max_ms);
+}

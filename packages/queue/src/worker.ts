@@ -1,0 +1,242 @@
+import { join } from 'node:path';
+import { HyperionError, type QueueEntry } from '@hyperion/schema';
+import type { Worktree } from '@hyperion/git';
+import { applyEntry } from './apply-entry.js';
+import { runEntryChecks } from './run-entry-checks.js';
+import { recordEntryEvent, retryDelay, transitionEntry, type QueueRuntime } from './runtime.js';
+
+/** What one {@link QueueWorker.processNext} call did. */
+export type WorkOutcome =
+  | 'idle'
+  | 'landed'
+  | 'already_landed'
+  | 'retry_scheduled'
+  | 'quarantined'
+  | 'conflicted'
+  | 'held'
+  | 'dry-run-passed'
+  | 'dry-run-failed'
+  | 'lease_lost';
+
+/** How many lost compare-and-swap races one attempt tolerates before it gives the lease back. */
+const MAX_RACES_PER_ATTEMPT = 20;
+
+/**
+ * One merge-queue worker with its own git worktree. Each {@link processNext} leases one entry,
+ * resets the worktree to the target tip, applies the patch, commits with trailers, runs the checks
+ * on that exact commit and lands it by compare-and-swap; a lost race starts over on the new tip.
+ */
+export class QueueWorker {
+  /** The worker's id (lease owner, worktree name). */
+  readonly id: string;
+  private readonly runtime: QueueRuntime;
+  private worktree: Worktree | undefined;
+
+  constructor(runtime: QueueRuntime, id: string) {
+    this.runtime = runtime;
+    this.id = id;
+  }
+
+  /** The worktree directory of this worker. */
+  get worktreePath(): string {
+    return join(this.runtime.worktreesDirectory, this.id);
+  }
+
+  /** Leases and processes at most one entry. */
+  async processNext(): Promise<WorkOutcome> {
+    const { store, config, events } = this.runtime;
+    const entry = store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
+    if (entry === undefined) {
+      events.emit('worker:idle', { worker: this.id });
+      return 'idle';
+    }
+    events.emit('entry:leased', { entry, worker: this.id });
+    const leaseLost = new AbortController();
+    const heartbeat = setInterval(() => {
+      if (!store.renewLease(entry.id, this.id, config.queue.lease_ms)) leaseLost.abort();
+    }, config.queue.heartbeat_ms);
+    try {
+      return await this.attempt(entry, leaseLost.signal);
+    } catch (error) {
+      if (HyperionError.isInstance(error) && error.code === 'lease_lost') {
+        this.runtime.logger.warn({ entry: entry.id, worker: this.id }, error.message);
+        return 'lease_lost';
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'attempt failed');
+      return this.fail(entry, `unexpected error: ${message}`, {});
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Removes this worker's worktree. */
+  async dispose(): Promise<void> {
+    if (this.worktree === undefined) return;
+    await this.runtime.repository.removeWorktree(this.worktree.path);
+    this.worktree = undefined;
+  }
+
+  private async attempt(entry: QueueEntry, leaseLost: AbortSignal): Promise<WorkOutcome> {
+    const { repository, dryRun } = this.runtime;
+    for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
+      const tip = await repository.requireBranch(entry.target_branch);
+      const landedAs = await repository.findCommitWithTrailer(
+        entry.target_branch,
+        'Hyperion-Change',
+        entry.id,
+      );
+      if (landedAs !== undefined) {
+        const landed = this.transition(entry, 'landed', 'entry:already_landed', {
+          data: {
+            commit: landedAs,
+            note: 'the target branch already carries this change; the store was brought in line',
+          },
+          set: { landed_commit: landedAs },
+        });
+        this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
+        return 'already_landed';
+      }
+      const worktree = await this.prepareWorktree(tip);
+      const applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
+      if (applied.outcome === 'conflicted') {
+        this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
+        return 'conflicted';
+      }
+      if (applied.outcome === 'rejected') {
+        this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
+        return 'quarantined';
+      }
+      if (dryRun) return this.finishDryRun(entry, worktree, leaseLost, tip);
+      const commit = await worktree.commit({ message: entry.summary, trailers: this.trailers(entry) });
+      recordEntryEvent(this.runtime, entry.id, 'entry:committed', { commit, parent: tip }, this.id);
+      const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
+      if (leaseLost.aborted) throw this.leaseLostError(entry);
+      if (!checks.passed) return this.fail(entry, checks.reason, { check: checks.failed, commit });
+      if (!this.runtime.store.renewLease(entry.id, this.id, this.runtime.config.queue.lease_ms)) {
+        throw this.leaseLostError(entry);
+      }
+      const landing = await repository.landCommit(entry.target_branch, commit, tip);
+      if (landing.status === 'landed') {
+        const landed = this.transition(entry, 'landed', 'entry:landed', {
+          data: { commit, parent: tip, attempt: entry.attempts },
+          set: { landed_commit: commit, last_error: null },
+        });
+        this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
+        return 'landed';
+      }
+      if (landing.status === 'held') {
+        const delay = retryDelay(this.runtime.config, entry.attempts);
+        const held = this.transition(entry, 'queued', 'entry:landing_held', {
+          data: { reason: landing.reason, worktree: landing.worktreePath, retry_in_ms: delay },
+          set: {
+            attempts: entry.attempts - 1,
+            not_before: this.runtime.store.now() + delay,
+            last_error: landing.reason,
+          },
+        });
+        this.runtime.events.emit('entry:retry_scheduled', {
+          entry: held,
+          worker: this.id,
+          reason: landing.reason,
+        });
+        return 'held';
+      }
+      recordEntryEvent(
+        this.runtime,
+        entry.id,
+        'entry:race_lost',
+        { expected_tip: tip, current_tip: landing.currentTip ?? null, race: race + 1 },
+        this.id,
+      );
+    }
+    return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
+  }
+
+  private async finishDryRun(
+    entry: QueueEntry,
+    worktree: Worktree,
+    leaseLost: AbortSignal,
+    tip: string,
+  ): Promise<WorkOutcome> {
+    const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
+    if (leaseLost.aborted) throw this.leaseLostError(entry);
+    const state = checks.passed ? 'dry-run-passed' : 'dry-run-failed';
+    this.finishWith(entry, state, 'entry:dry_run_finished', checks.passed ? null : checks.reason, {
+      tip,
+      check: checks.failed ?? null,
+    });
+    return state;
+  }
+
+  private trailers(entry: QueueEntry): Array<{ key: string; value: string }> {
+    const trailers = [
+      { key: 'Hyperion-Task', value: entry.task_id },
+      { key: 'Hyperion-Change', value: entry.id },
+    ];
+    if (entry.request_id !== null) trailers.push({ key: 'Hyperion-Request', value: entry.request_id });
+    return trailers;
+  }
+
+  private async prepareWorktree(tip: string): Promise<Worktree> {
+    this.worktree ??= await this.runtime.repository.ensureWorktree(this.worktreePath, tip);
+    await this.worktree.resetTo(tip);
+    return this.worktree;
+  }
+
+  private fail(entry: QueueEntry, reason: string, data: Record<string, unknown>): WorkOutcome {
+    if (entry.attempts >= entry.max_attempts) {
+      this.finishWith(
+        entry,
+        'quarantined',
+        'entry:quarantined',
+        `${reason} (attempt ${entry.attempts} of ${entry.max_attempts})`,
+        data,
+      );
+      return 'quarantined';
+    }
+    const delay = retryDelay(this.runtime.config, entry.attempts);
+    const retried = this.transition(entry, 'queued', 'entry:retry_scheduled', {
+      data: { reason, attempt: entry.attempts, retry_in_ms: delay, ...data },
+      set: { not_before: this.runtime.store.now() + delay, last_error: reason },
+    });
+    this.runtime.events.emit('entry:retry_scheduled', { entry: retried, worker: this.id, reason });
+    return 'retry_scheduled';
+  }
+
+  private finishWith(
+    entry: QueueEntry,
+    state: 'quarantined' | 'conflicted' | 'dry-run-passed' | 'dry-run-failed',
+    type: 'entry:quarantined' | 'entry:conflicted' | 'entry:dry_run_finished',
+    reason: string | null,
+    data: Record<string, unknown>,
+  ): void {
+    const finished = this.transition(entry, state, type, {
+      data: { reason, ...data },
+      set: { last_error: reason },
+    });
+    this.runtime.events.emit('entry:finished', { entry: finished, worker: this.id });
+  }
+
+  private transition(
+    entry: QueueEntry,
+    to: QueueEntry['state'],
+    type: Parameters<typeof transitionEntry>[2]['type'],
+    extra: { data?: Record<string, unknown>; set?: Parameters<typeof transitionEntry>[2]['set'] },
+  ): QueueEntry {
+    return transitionEntry(this.runtime, entry.id, {
+      from: 'running',
+      owner: this.id,
+      to,
+      type,
+      worker: this.id,
+      ...extra,
+    });
+  }
+
+  private leaseLostError(entry: QueueEntry): HyperionError {
+    return new HyperionError('lease_lost', `worker ${this.id} lost its lease on ${entry.id}`, {
+      details: { id: entry.id },
+    });
+  }
+}
