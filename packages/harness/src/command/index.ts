@@ -1,0 +1,3 @@
+export * from './command-harness.js';
+export * from './expand-command-template.js';
+export * from './kill-process-group.js';

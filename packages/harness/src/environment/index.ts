@@ -1,0 +1,3 @@
+export * from './default-secret-names.js';
+export * from './build-agent-environment.js';
+export * from './redact-secrets.js';

@@ -1,0 +1,2 @@
+export * from './run-event-emitter.js';
+export * from './run-deadline.js';

@@ -1,0 +1,2 @@
+export * from './stub-edit.js';
+export * from './stub-harness.js';
