@@ -10,7 +10,7 @@ export function projectDefaults(name: string): UserWorkspaceConfig {
     ssr: { resolve: { conditions: ['@hyperion/source', 'node', 'import', 'default'] } },
     test: {
       name,
-      include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts'],
+      include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },

@@ -1,4 +1,9 @@
 import { defineProject } from 'vitest/config';
 import { projectDefaults } from '../../vitest.shared.js';
 
-export default defineProject(projectDefaults('cli'));
+const defaults = projectDefaults('cli');
+
+export default defineProject({
+  ...defaults,
+  test: { ...defaults.test, globalSetup: ['test/global-setup.ts'] },
+});

@@ -1,1 +1,12 @@
-export {};
+export * from './run-git.js';
+export * from './commit-identity.js';
+export * from './git-repository.js';
+export * from './worktree.js';
+export * from './land-commit.js';
+export * from './worktree-list.js';
+export * from './trailers.js';
+export * from './patch-parse.js';
+export * from './patch-split.js';
+export * from './hash.js';
+export * from './symlink-escape.js';
+export * from './testing/temporary-repository.js';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git/testing';
+import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { HARNESS_SPECIFICATION_VERSION, StubHarness, type AgentHarnessV1 } from '@hyperion/harness';
 import { MergeQueue } from '@hyperion/queue';
 import {

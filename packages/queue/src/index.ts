@@ -19,3 +19,4 @@ export {
   type HyperionPaths,
   type InitializeOptions,
 } from './workspace.js';
+export { patchAppliesTo } from './precheck-patch.js';

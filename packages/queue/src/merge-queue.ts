@@ -3,9 +3,10 @@ import { basename, dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
-import type { ChangeRequest, HyperionConfig, QueueEntry } from '@hyperion/schema';
+import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
 import type { GitRepository } from '@hyperion/git';
-import type { EntryFilter, HyperionStore } from '@hyperion/store';
+import type { EntryFilter, HyperionStore, NewQueueEntry } from '@hyperion/store';
+import { patchAppliesTo } from './precheck-patch.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
@@ -85,6 +86,31 @@ export class MergeQueue {
    */
   submit(change: ChangeRequest, context: Omit<SubmissionContext, 'config'> = {}): QueueEntry {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    return this.enqueuePrepared(prepared);
+  }
+
+  /**
+   * Like {@link submit}, and also refuses (`patch_does_not_apply`) a patch that does not apply on
+   * the target tip when the submission names no base commit a 3-way merge could start from.
+   */
+  async submitChecked(change: ChangeRequest, context: Omit<SubmissionContext, 'config'> = {}): Promise<QueueEntry> {
+    const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    const tip = await this.runtime.repository.requireBranch(this.runtime.config.target_branch);
+    const check = await patchAppliesTo(this.runtime.repository, tip, prepared.patch);
+    const baseKnown =
+      prepared.base_commit !== null && (await this.runtime.repository.resolveRef(prepared.base_commit)) !== undefined;
+    if (!check.applies && !baseKnown) {
+      const firstLine = check.reason.split('\n')[0] ?? check.reason;
+      throw new HyperionError(
+        'patch_does_not_apply',
+        `the patch does not apply on ${this.runtime.config.target_branch} at ${tip.slice(0, 12)}: ${firstLine}`,
+        { details: { tip, git_output: check.reason } },
+      );
+    }
+    return this.enqueuePrepared(prepared);
+  }
+
+  private enqueuePrepared(prepared: NewQueueEntry): QueueEntry {
     const entry = this.runtime.store.enqueue(prepared);
     this.events.emit('entry:enqueued', { entry });
     this.runtime.logger.info({ entry: entry.id, task: entry.task_id }, 'entry enqueued');

@@ -51,8 +51,8 @@ export function parseJsonText(text: string, source: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
     let where = '';
-    if (position) {
-      const offset = Number(position[1]);
+    const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+    if (offset !== undefined) {
       const before = text.slice(0, offset);
       const line = before.split('\n').length;
       const column = offset - before.lastIndexOf('\n');

@@ -32,7 +32,7 @@ export function registerSubmit(program: Command, output: CommandOutput): void {
     .action(async (file: string, options: SubmitOptions) => {
       const change = parseWithSchema(ChangeRequestSchema, readChangeRequest(file), file);
       await withRepository(options, async (context) => {
-        const entry = context.queue.submit(change, {
+        const entry = await context.queue.submitChecked(change, {
           priority: options.priority === undefined ? undefined : Number(options.priority),
           eventData: { source: 'submit', file },
         });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git/testing';
+import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { HyperionConfigSchema, type ChangeRequest, type HyperionConfigInput } from '@hyperion/schema';
 import { HyperionStore } from '@hyperion/store';
 import { MergeQueue, type MergeQueueOptions } from '../merge-queue.js';

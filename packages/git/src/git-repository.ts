@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { HyperionError } from '@hyperion/schema';
+import { canonicalPath } from './canonical-path.js';
+import type { LandCommitResult } from './land-commit.js';
+import { landCommitOnBranch } from './land-commit.js';
+import { changedPathsBetween, commitMessage, findTrailerInHistory, resolveToCommit } from './object-reads.js';
+import { firstNonEmptyLine, runGit } from './run-git.js';
+import type { Trailer } from './trailers.js';
+import { parseTrailers } from './trailers.js';
+import { Worktree } from './worktree.js';
+import type { WorktreeListEntry } from './worktree-list.js';
+import { parseWorktreeList } from './worktree-list.js';
+
+const DEFAULT_HISTORY_LIMIT = 10_000;
+const CAS_ATTEMPTS = 5;
+
+function fullRefName(ref: string): string {
+  return ref === 'HEAD' || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, milliseconds));
+}
+
+/**
+ * A git repository with a working tree: in-process reads through isomorphic-git, and the git CLI for
+ * worktrees, `git apply`, commits and the atomic compare-and-swap of refs.
+ */
+export class GitRepository {
+  /** Absolute path of the main worktree. */
+  readonly root: string;
+  /** Absolute path of the common git directory (`.git`), shared by all worktrees. */
+  readonly gitDirectory: string;
+
+  private constructor(root: string, gitDirectory: string) {
+    this.root = root;
+    this.gitDirectory = gitDirectory;
+  }
+
+  /**
+   * Opens the repository containing `directory`, rooted at its main worktree. Throws
+   * `HyperionError('repo_not_found')` when the directory is missing or not in a git repository.
+   */
+  static async open(directory: string): Promise<GitRepository> {
+    const absolute = resolve(directory);
+    const notFound = () => new HyperionError('repo_not_found', `not a git repository: ${absolute}`);
+    const directoryStats = await stat(absolute).catch(() => undefined);
+    if (directoryStats?.isDirectory() !== true) throw notFound();
+    const common = await runGit(['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: absolute,
+      allowFailure: true,
+    });
+    if (common.exitCode !== 0) throw notFound();
+    const list = await runGit(['worktree', 'list', '--porcelain'], { cwd: absolute });
+    const main = parseWorktreeList(list.stdout)[0];
+    const gitDirectory = canonicalPath(common.stdout.trim());
+    return new GitRepository(canonicalPath(main?.path ?? gitDirectory), gitDirectory);
+  }
+
+  /** Creates a repository at `directory` (created if missing) with `git init -b <initialBranch>` (default `main`). */
+  static async init(directory: string, options: { initialBranch?: string } = {}): Promise<GitRepository> {
+    const absolute = resolve(directory);
+    await mkdir(absolute, { recursive: true });
+    await runGit(['init', '--quiet', '-b', options.initialBranch ?? 'main'], { cwd: absolute });
+    return GitRepository.open(absolute);
+  }
+
+  /** The main worktree (at {@link GitRepository.root}). */
+  mainWorktree(): Worktree {
+    return new Worktree(this.root, this);
+  }
+
+  /** Full sha `ref` resolves to (`main`, `refs/heads/main`, `HEAD`, a full or short sha), or undefined. */
+  resolveRef(ref: string): Promise<string | undefined> {
+    return resolveToCommit(this.gitDirectory, ref);
+  }
+
+  /** The sha of `refs/heads/<branch>`; throws `HyperionError('branch_not_found')` when there is none. */
+  async requireBranch(branch: string): Promise<string> {
+    const commit = await this.resolveRef(`refs/heads/${branch}`);
+    if (commit === undefined) {
+      throw new HyperionError(
+        'branch_not_found',
+        `target branch '${branch}' does not exist in ${this.root}`,
+        {
+          details: { branch, repository: this.root },
+        },
+      );
+    }
+    return commit;
+  }
+
+  /**
+   * Atomically sets `ref` (a full ref; a bare name means `refs/heads/<name>`) to `newCommit` if it
+   * still points at `expectedOldCommit` (`''` requires that the ref does not exist yet), with
+   * `git update-ref`. Returns false when the ref holds something else; throws `git_failed` on any
+   * other failure (e.g. `newCommit` is not an object).
+   */
+  async compareAndSwapRef(
+    ref: string,
+    newCommit: string,
+    expectedOldCommit: string,
+    reason?: string,
+  ): Promise<boolean> {
+    const fullRef = fullRefName(ref);
+    const args = [
+      'update-ref',
+      ...(reason === undefined ? [] : ['-m', reason]),
+      fullRef,
+      newCommit,
+      expectedOldCommit,
+    ];
+    const expected = /^0*$/.test(expectedOldCommit) ? undefined : expectedOldCommit.toLowerCase();
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt += 1) {
+      const result = await runGit(args, { cwd: this.root, allowFailure: true });
+      if (result.exitCode === 0) return true;
+      if ((await this.resolveRef(fullRef)) !== expected) return false;
+      // The ref still holds the expected value: either a concurrent writer held the lock (retry)
+      // or the update itself is wrong (throw).
+      if (!/lock/i.test(result.stderr)) {
+        throw new HyperionError(
+          'git_failed',
+          `git update-ref ${fullRef} failed: ${firstNonEmptyLine(result.stderr)}`,
+          {
+            details: { args, stderr: result.stderr },
+          },
+        );
+      }
+      await delay(20 * attempt);
+    }
+    throw new HyperionError(
+      'git_failed',
+      `git update-ref ${fullRef} failed: its lock stayed held by another writer`,
+      {
+        details: { args },
+      },
+    );
+  }
+
+  /**
+   * Walks the first-parent history of `branch` (newest first, at most `limit` commits, default
+   * 10000) and returns the first commit with trailer `key: value` (key case-insensitive), or undefined.
+   */
+  async findCommitWithTrailer(
+    branch: string,
+    key: string,
+    value: string,
+    options: { limit?: number } = {},
+  ): Promise<string | undefined> {
+    const tip = await this.resolveRef(branch);
+    if (tip === undefined) return undefined;
+    return findTrailerInHistory(
+      this.gitDirectory,
+      tip,
+      { key, value },
+      options.limit ?? DEFAULT_HISTORY_LIMIT,
+    );
+  }
+
+  /** Trailers of `commit` (git `interpret-trailers` rules), in order. */
+  async readTrailers(commit: string): Promise<Trailer[]> {
+    return parseTrailers(await this.readCommitMessage(commit));
+  }
+
+  /** The message of `commit` (any ref or sha), as stored. */
+  async readCommitMessage(commit: string): Promise<string> {
+    return commitMessage(this.gitDirectory, await this.requireCommit(commit));
+  }
+
+  /** Paths whose content or mode differ between two commits, sorted (a rename gives both paths). */
+  async changedPaths(fromCommit: string, toCommit: string): Promise<string[]> {
+    return changedPathsBetween(
+      this.gitDirectory,
+      await this.requireCommit(fromCommit),
+      await this.requireCommit(toCommit),
+    );
+  }
+
+  private async requireCommit(commit: string): Promise<string> {
+    const resolved = await this.resolveRef(commit);
+    if (resolved === undefined) {
+      throw new HyperionError('not_found', `no commit '${commit}' in ${this.root}`, { details: { commit } });
+    }
+    return resolved;
+  }
+
+  /**
+   * Adds a detached worktree at `path` checked out at `commit`, first removing a stale worktree
+   * registered at that path. Fails with `git_failed` if `path` is a non-empty directory that is not one.
+   */
+  async addWorktree(path: string, commit: string): Promise<Worktree> {
+    const absolute = canonicalPath(path);
+    await this.removeWorktree(absolute);
+    await runGit(['worktree', 'add', '--quiet', '--force', '--detach', absolute, commit], { cwd: this.root });
+    return new Worktree(absolute, this);
+  }
+
+  /** The worktree at `path` if it is a working, registered worktree; otherwise adds one at `commit`. */
+  async ensureWorktree(path: string, commit: string): Promise<Worktree> {
+    const absolute = canonicalPath(path);
+    const registered = (await this.listWorktrees()).some((entry) => canonicalPath(entry.path) === absolute);
+    if (registered && existsSync(absolute)) {
+      const topLevel = await runGit(['rev-parse', '--show-toplevel'], { cwd: absolute, allowFailure: true });
+      if (topLevel.exitCode === 0 && canonicalPath(topLevel.stdout.trim()) === absolute) {
+        return new Worktree(absolute, this);
+      }
+    }
+    return this.addWorktree(absolute, commit);
+  }
+
+  /**
+   * Removes the linked worktree at `path` (`git worktree remove --force`, then `git worktree prune`).
+   * A leftover directory is deleted only when it was registered or still holds a worktree's `.git`
+   * file, so an unrelated directory is never deleted. No error when
+   * it is already gone; refuses (`invalid_input`) to remove the main worktree.
+   */
+  async removeWorktree(path: string): Promise<void> {
+    const absolute = canonicalPath(path);
+    if (absolute === this.root) {
+      throw new HyperionError('invalid_input', `refusing to remove the main worktree ${this.root}`);
+    }
+    const registered = (await this.listWorktrees()).some((entry) => canonicalPath(entry.path) === absolute);
+    if (registered) {
+      await runGit(['worktree', 'remove', '--force', '--force', absolute], {
+        cwd: this.root,
+        allowFailure: true,
+      });
+    }
+    const gitFile = await stat(join(absolute, '.git')).catch(() => undefined);
+    // A directory git registered as this worktree, or one still holding a worktree's `.git` file, is
+    // ours to delete even when git could not remove it (a broken or half-created worktree).
+    if (registered || gitFile?.isFile() === true) await rm(absolute, { recursive: true, force: true });
+    await runGit(['worktree', 'prune'], { cwd: this.root });
+  }
+
+  /** All worktrees, the main one first (`git worktree list --porcelain`). */
+  async listWorktrees(): Promise<WorktreeListEntry[]> {
+    return parseWorktreeList((await runGit(['worktree', 'list', '--porcelain'], { cwd: this.root })).stdout);
+  }
+
+  /** Path of the existing worktree (main or linked) that has `refs/heads/<branch>` checked out, or undefined. */
+  async worktreeWithBranch(branch: string): Promise<string | undefined> {
+    const name = branch.startsWith('refs/heads/') ? branch.slice('refs/heads/'.length) : branch;
+    const entry = (await this.listWorktrees()).find(
+      (candidate) => candidate.branch === name && existsSync(candidate.path),
+    );
+    return entry?.path;
+  }
+
+  /**
+   * Lands `newCommit` on `branch` by compare-and-swap from `expectedOldCommit`, updating a clean
+   * worktree that has the branch checked out (git's `updateInstead` rule) and holding the landing
+   * when that worktree has local changes. See {@link LandCommitResult}.
+   */
+  landCommit(branch: string, newCommit: string, expectedOldCommit: string): Promise<LandCommitResult> {
+    return landCommitOnBranch(this, branch, newCommit, expectedOldCommit);
+  }
+}

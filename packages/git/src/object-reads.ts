@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import { expandOid, readCommit, readObject, readTree, resolveRef } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+import { parseTrailers } from './trailers.js';
+
+/*
+ * In-process reads of refs and objects through isomorphic-git: no process is spawned per call.
+ * Every function takes the common git directory of the repository.
+ */
+
+const HEX = /^[0-9a-f]{4,40}$/i;
+
+async function objectExists(gitDirectory: string, oid: string): Promise<boolean> {
+  try {
+    await readObject({ fs, gitdir: gitDirectory, oid, format: 'deflated' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Full sha `ref` resolves to (a branch, a full ref, `HEAD`, a full or abbreviated sha), or undefined. */
+export async function resolveToCommit(gitDirectory: string, ref: string): Promise<string | undefined> {
+  if (ref.length === 0) return undefined;
+  if (!HEX.test(ref) || ref.length === 40) {
+    try {
+      const oid = await resolveRef({ fs, gitdir: gitDirectory, ref });
+      if (!HEX.test(ref) || (await objectExists(gitDirectory, oid))) return oid;
+    } catch {
+      if (!HEX.test(ref)) return undefined;
+    }
+  }
+  try {
+    return await expandOid({ fs, gitdir: gitDirectory, oid: ref.toLowerCase() });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message of `commit` (a full sha), exactly as stored. */
+export async function commitMessage(gitDirectory: string, commit: string, cache?: object): Promise<string> {
+  const result = await readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
+  return result.commit.message;
+}
+
+/**
+ * Walks first-parent history from `tip` (newest first, at most `limit` commits) and returns the
+ * first commit whose trailers include `key: value` (key compared case-insensitively, as git does).
+ */
+export async function findTrailerInHistory(
+  gitDirectory: string,
+  tip: string,
+  trailer: { key: string; value: string },
+  limit: number,
+): Promise<string | undefined> {
+  // One cache for the whole walk, so pack indexes are read once rather than per commit.
+  const cache = {};
+  const key = trailer.key.toLowerCase();
+  let oid: string | undefined = tip;
+  for (let visited = 0; oid !== undefined && visited < limit; visited += 1) {
+    const result = await readCommit({ fs, gitdir: gitDirectory, oid, cache });
+    const found = parseTrailers(result.commit.message).some(
+      (candidate) => candidate.key.toLowerCase() === key && candidate.value === trailer.value,
+    );
+    if (found) return result.oid;
+    oid = result.commit.parent[0];
+  }
+  return undefined;
+}
+
+async function treeEntries(
+  gitDirectory: string,
+  tree: string | undefined,
+  cache: object,
+): Promise<TreeEntry[]> {
+  if (tree === undefined) return [];
+  return (await readTree({ fs, gitdir: gitDirectory, oid: tree, cache })).tree;
+}
+
+async function diffTrees(
+  gitDirectory: string,
+  oldTree: string | undefined,
+  newTree: string | undefined,
+  prefix: string,
+  cache: object,
+  changed: string[],
+): Promise<void> {
+  const oldEntries = new Map(
+    (await treeEntries(gitDirectory, oldTree, cache)).map((entry) => [entry.path, entry]),
+  );
+  const newEntries = new Map(
+    (await treeEntries(gitDirectory, newTree, cache)).map((entry) => [entry.path, entry]),
+  );
+  const names = new Set([...oldEntries.keys(), ...newEntries.keys()]);
+  for (const name of names) {
+    const before = oldEntries.get(name);
+    const after = newEntries.get(name);
+    if (
+      before !== undefined &&
+      after !== undefined &&
+      before.oid === after.oid &&
+      before.mode === after.mode
+    ) {
+      continue;
+    }
+    const path = `${prefix}${name}`;
+    const beforeTree = before?.type === 'tree' ? before.oid : undefined;
+    const afterTree = after?.type === 'tree' ? after.oid : undefined;
+    if (beforeTree !== undefined || afterTree !== undefined) {
+      await diffTrees(gitDirectory, beforeTree, afterTree, `${path}/`, cache, changed);
+    }
+    // A file replaced by a directory (or the reverse) changes the file path as well.
+    if (
+      (before !== undefined && beforeTree === undefined) ||
+      (after !== undefined && afterTree === undefined)
+    ) {
+      changed.push(path);
+    }
+  }
+}
+
+/** Paths whose content or mode differ between the trees of two commits (renames give both paths). */
+export async function changedPathsBetween(
+  gitDirectory: string,
+  fromCommit: string,
+  toCommit: string,
+): Promise<string[]> {
+  const cache = {};
+  const from = await readCommit({ fs, gitdir: gitDirectory, oid: fromCommit, cache });
+  const to = await readCommit({ fs, gitdir: gitDirectory, oid: toCommit, cache });
+  const changed: string[] = [];
+  await diffTrees(gitDirectory, from.commit.tree, to.commit.tree, '', cache, changed);
+  return changed.sort();
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { HyperionError } from '@hyperion/schema';
+
+/** Result of one git CLI invocation. */
+export interface GitCommandResult {
+  /** Everything git wrote to standard output, decoded as UTF-8. */
+  stdout: string;
+  /** Everything git wrote to standard error, decoded as UTF-8. */
+  stderr: string;
+  /** The process exit status (or -1 when it ended through a signal). */
+  exitCode: number;
+}
+
+/** Options of {@link runGit}. */
+export interface RunGitOptions {
+  /** Directory git runs in. */
+  cwd: string;
+  /** Text written to git's standard input (a patch, a commit message…). */
+  input?: string;
+  /** Extra environment variables, applied over the cleaned inherited environment. */
+  env?: NodeJS.ProcessEnv;
+  /** When true a non-zero exit is returned instead of thrown. */
+  allowFailure?: boolean;
+}
+
+/**
+ * Variables that would redirect git away from `cwd` (set, for example, when Hyperion runs inside a
+ * git hook). They are dropped from the inherited environment; callers may still pass them in `env`.
+ */
+const REDIRECTING_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX'];
+
+function gitEnvironment(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REDIRECTING_VARIABLES) delete environment[name];
+  // A fixed locale keeps git's messages stable, since callers match on them.
+  return { ...environment, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...extra };
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.length > 0) ?? ''
+  );
+}
+
+/**
+ * Runs `git` with `args` (no shell). Throws `HyperionError('git_failed')` with a one-line message
+ * naming the arguments and the first line of standard error when git exits non-zero, unless
+ * `allowFailure` is set.
+ */
+export function runGit(args: string[], options: RunGitOptions): Promise<GitCommandResult> {
+  const command = `git ${args.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: gitEnvironment(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdoutChunks: Buffer[] = [];
+    const stderrChunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+    child.on('error', (error) => {
+      reject(
+        new HyperionError('git_failed', `${command} could not start in ${options.cwd}: ${error.message}`, {
+          cause: error,
+          details: { args, cwd: options.cwd },
+        }),
+      );
+    });
+    child.on('close', (code) => {
+      const result: GitCommandResult = {
+        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+        stderr: Buffer.concat(stderrChunks).toString('utf8'),
+        exitCode: code ?? -1,
+      };
+      if (result.exitCode === 0 || options.allowFailure === true) {
+        resolve(result);
+        return;
+      }
+      reject(
+        new HyperionError(
+          'git_failed',
+          `${command} failed (exit ${result.exitCode}): ${firstLine(result.stderr) || 'no error output'}`,
+          { details: { args, cwd: options.cwd, exitCode: result.exitCode, stderr: result.stderr } },
+        ),
+      );
+    });
+    // git may exit before reading all input (e.g. on a bad flag); that is reported by `close`.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** The first non-empty line of `text`, trimmed (used to build one-line error messages). */
+export function firstNonEmptyLine(text: string): string {
+  return firstLine(text);
+}

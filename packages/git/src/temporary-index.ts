@@ -1,0 +1,29 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runGit } from './run-git.js';
+
+/**
+ * Runs `action` with an environment whose `GIT_INDEX_FILE` is a throw-away copy of the worktree's
+ * index after `git add -A`: it then describes the working tree exactly, untracked files included
+ * (ignored ones excluded), while the real index is left alone. Copying the real index keeps its stat
+ * data, so unchanged files are not hashed again.
+ */
+export async function withWorkingTreeIndex<T>(
+  worktreePath: string,
+  action: (environment: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
+  const directory = await mkdtemp(join(tmpdir(), 'hyperion-index-'));
+  try {
+    const indexFile = join(directory, 'index');
+    const realIndex = (
+      await runGit(['rev-parse', '--git-path', 'index'], { cwd: worktreePath })
+    ).stdout.trim();
+    await copyFile(resolve(worktreePath, realIndex), indexFile).catch(() => undefined);
+    const environment = { GIT_INDEX_FILE: indexFile };
+    await runGit(['add', '-A'], { cwd: worktreePath, env: environment });
+    return await action(environment);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,28 @@
+/** One entry of `git worktree list --porcelain`. */
+export interface WorktreeListEntry {
+  /** Absolute path of the worktree. */
+  path: string;
+  /** Commit checked out, or undefined (bare repository, unborn branch). */
+  head: string | undefined;
+  /** Short name of the branch checked out (`main`, not `refs/heads/main`), or undefined when detached. */
+  branch: string | undefined;
+}
+
+/** Parses the output of `git worktree list --porcelain`. */
+export function parseWorktreeList(output: string): WorktreeListEntry[] {
+  const entries: WorktreeListEntry[] = [];
+  let current: WorktreeListEntry | undefined;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      current = { path: line.slice('worktree '.length), head: undefined, branch: undefined };
+      entries.push(current);
+    } else if (current !== undefined && line.startsWith('HEAD ')) {
+      const head = line.slice('HEAD '.length);
+      current.head = /^0+$/.test(head) ? undefined : head;
+    } else if (current !== undefined && line.startsWith('branch ')) {
+      const ref = line.slice('branch '.length);
+      current.branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,194 @@
+import { HyperionError } from '@hyperion/schema';
+import type { CommitIdentity } from './commit-identity.js';
+import { commitEnvironment, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
+import type { GitRepository } from './git-repository.js';
+import { firstNonEmptyLine, runGit } from './run-git.js';
+import { pathsEscapingRoot } from './symlink-escape.js';
+import { withWorkingTreeIndex } from './temporary-index.js';
+import type { Trailer } from './trailers.js';
+import { appendTrailers } from './trailers.js';
+
+/** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
+export interface ApplyPatchOptions {
+  /** Fall back to a three-way merge using the blobs the patch names (`git apply --3way`). */
+  threeWay?: boolean;
+}
+
+/** Options of {@link Worktree.commit}. */
+export interface CommitOptions {
+  /** The commit message (title, blank line, body). */
+  message: string;
+  /** Trailers appended as `Key: value` lines in the message's trailer block. */
+  trailers?: Trailer[];
+  /** Author and committer; defaults to `Hyperion <hyperion@localhost>`. */
+  author?: CommitIdentity;
+  /** Author and committer date; defaults to now. */
+  date?: Date;
+}
+
+/** A file that differs between a base commit and the working tree. */
+export interface ChangedFile {
+  /** Repository-relative path. */
+  path: string;
+  /** How the file changed (a type change, e.g. file to symlink, counts as modified). */
+  status: 'added' | 'modified' | 'deleted';
+}
+
+const DIFF_FORMAT = [
+  '--binary',
+  '--no-color',
+  '--no-renames',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-relative',
+  '--src-prefix=a/',
+  '--dst-prefix=b/',
+];
+
+/**
+ * A checked-out working tree of a {@link GitRepository} (the main one or a linked one). Get one
+ * from `GitRepository.addWorktree`, `ensureWorktree` or `mainWorktree`.
+ */
+export class Worktree {
+  /** Absolute path of the worktree's root directory. */
+  readonly path: string;
+  /** The repository the worktree belongs to. */
+  readonly repository: GitRepository;
+
+  /** Wraps an existing worktree; does not check that `path` is one. */
+  constructor(path: string, repository: GitRepository) {
+    this.path = path;
+    this.repository = repository;
+  }
+
+  private git(
+    args: string[],
+    options: { input?: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {},
+  ) {
+    return runGit(args, { cwd: this.path, ...options });
+  }
+
+  /** The full sha HEAD points to. */
+  async head(): Promise<string> {
+    return (await this.git(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+  }
+
+  /**
+   * Checks out `commit` detached, discarding every change, and removes every untracked and ignored
+   * file (`git clean -ffdx`), so the tree equals the commit exactly.
+   */
+  async resetTo(commit: string): Promise<void> {
+    await this.git(['checkout', '--force', '--detach', commit]);
+    await this.git(['clean', '-ffdx', '--quiet']);
+  }
+
+  private applyArguments(options: ApplyPatchOptions, mode: '--check' | '--index'): string[] {
+    return ['apply', mode, '--whitespace=nowarn', ...(options.threeWay === true ? ['--3way'] : []), '-'];
+  }
+
+  /** `git apply --check`: whether `patch` applies to the working tree, with git's reason when not. */
+  async checkPatch(
+    patch: string,
+    options: ApplyPatchOptions = {},
+  ): Promise<{ applies: true } | { applies: false; reason: string }> {
+    const args = this.applyArguments(options, '--check');
+    if (options.threeWay === true) args.splice(2, 0, '--index');
+    const result = await this.git(args, { input: patch, allowFailure: true });
+    return result.exitCode === 0 ? { applies: true } : { applies: false, reason: result.stderr.trim() };
+  }
+
+  /**
+   * `git apply --index`: applies `patch` to the index and the files. Throws
+   * `HyperionError('patch_does_not_apply')` with git's first error line (full output in
+   * `details.stderr`); after a failed three-way apply the tree may hold conflicts: call `resetTo`.
+   */
+  async applyPatch(patch: string, options: ApplyPatchOptions = {}): Promise<void> {
+    const result = await this.git(this.applyArguments(options, '--index'), {
+      input: patch,
+      allowFailure: true,
+    });
+    if (result.exitCode !== 0) {
+      throw new HyperionError(
+        'patch_does_not_apply',
+        `patch does not apply: ${firstNonEmptyLine(result.stderr)}`,
+        {
+          details: { stderr: result.stderr, worktree: this.path },
+        },
+      );
+    }
+  }
+
+  /**
+   * Stages everything (`git add -A`) and commits it with `message` and `trailers`, as `author`
+   * (default `Hyperion <hyperion@localhost>`) for both author and committer. Returns the new sha.
+   * Throws `HyperionError('invalid_input')` when there is nothing to commit.
+   */
+  async commit(options: CommitOptions): Promise<string> {
+    const fullMessage = appendTrailers(options.message, options.trailers ?? []);
+    await this.git(['add', '-A']);
+    const staged = await this.git(['diff', '--cached', '--quiet', '--no-ext-diff'], { allowFailure: true });
+    if (staged.exitCode === 0) throw new HyperionError('invalid_input', `nothing to commit in ${this.path}`);
+    await this.git(
+      ['-c', 'commit.gpgsign=false', 'commit', '--no-verify', '--quiet', '--cleanup=whitespace', '-F', '-'],
+      { input: fullMessage, env: commitEnvironment(options.author ?? DEFAULT_COMMIT_IDENTITY, options.date) },
+    );
+    return this.head();
+  }
+
+  /**
+   * The working tree's changes against `base` as one git-format patch (binary-safe, no renames, no
+   * colour), untracked files included and ignored files excluded; '' when nothing differs.
+   */
+  async diffAgainst(base: string): Promise<string> {
+    return withWorkingTreeIndex(this.path, async (env) => {
+      const result = await this.git(['diff', '--cached', ...DIFF_FORMAT, base, '--'], { env });
+      return result.stdout;
+    });
+  }
+
+  /** Files that differ between `base` and the working tree, untracked files included, sorted by path. */
+  async changedFiles(base: string): Promise<ChangedFile[]> {
+    return withWorkingTreeIndex(this.path, async (env) => {
+      const result = await this.git(['diff', '--cached', '--name-status', '--no-renames', '-z', base, '--'], {
+        env,
+      });
+      const fields = result.stdout.split('\0');
+      const files: ChangedFile[] = [];
+      for (let index = 0; index + 1 < fields.length; index += 2) {
+        const letter = fields[index] ?? '';
+        const status = letter === 'A' ? 'added' : letter === 'D' ? 'deleted' : 'modified';
+        files.push({ path: fields[index + 1] ?? '', status });
+      }
+      return files.sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
+    });
+  }
+
+  /**
+   * True when no tracked file differs from HEAD and nothing is staged (untracked files do not
+   * count) — the check git makes before a push updates a checked-out branch.
+   */
+  async isClean(): Promise<boolean> {
+    await this.git(['update-index', '-q', '--ignore-submodules', '--refresh'], { allowFailure: true });
+    const unstaged = await this.git(['diff-files', '--quiet', '--ignore-submodules', '--'], {
+      allowFailure: true,
+    });
+    if (unstaged.exitCode !== 0) return false;
+    const head = await this.git(['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true });
+    if (head.exitCode !== 0) return (await this.git(['ls-files'])).stdout.length === 0;
+    const staged = await this.git(
+      ['diff-index', '--quiet', '--cached', '--ignore-submodules', 'HEAD', '--'],
+      {
+        allowFailure: true,
+      },
+    );
+    return staged.exitCode === 0;
+  }
+
+  /**
+   * Those of `paths` (relative to the worktree) that resolve outside the worktree, through a
+   * symlink at any component (dangling links included) or lexically (`..`, absolute paths).
+   */
+  async pathsEscapingThroughSymlinks(paths: string[]): Promise<string[]> {
+    return pathsEscapingRoot(this.path, paths);
+  }
+}
