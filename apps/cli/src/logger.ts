@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 /**
  * The console tracing logger. It writes to a sink (`.hyperion/logs/hyperion.log`, or nowhere when
@@ -8,11 +8,8 @@ import { pino, type Logger } from 'pino';
  */
 export function createLogger(logsDirectory: string | undefined): Logger {
   const level = process.env['HYPERION_LOG_LEVEL'] ?? 'info';
-  if (process.env['HYPERION_LOG'] === '1') return pino({ level }, pino.destination(2));
+  if (process.env['HYPERION_LOG'] === '1') return pino({ level }, destination(2));
   if (logsDirectory === undefined) return pino({ level: 'silent' });
   mkdirSync(logsDirectory, { recursive: true });
-  return pino(
-    { level },
-    pino.destination({ dest: join(logsDirectory, 'hyperion.log'), sync: true, mkdir: true }),
-  );
+  return pino({ level }, destination({ dest: join(logsDirectory, 'hyperion.log'), sync: true, mkdir: true }));
 }

@@ -68,7 +68,8 @@ export async function runCli(
           cause: error,
         });
     if (wantsJson(argv)) output.error(JSON.stringify({ error: hyperionError.toJSON() }));
-    else output.error(`error[${hyperionError.code}]: ${hyperionError.message}`);
+    else
+      output.error(`error[${hyperionError.code}]: ${hyperionError.message.replace(/\s*\n\s*/g, ' ').trim()}`);
     if (
       hyperionError.code === 'internal' &&
       process.env['HYPERION_DEBUG'] === '1' &&

@@ -14,7 +14,10 @@ afterEach(async () => {
   temporary = undefined;
 });
 
-async function initializedRepository(files: Record<string, string> = { 'README.md': '# readme\n' }, initArgs: string[] = []) {
+async function initializedRepository(
+  files: Record<string, string> = { 'README.md': '# readme\n' },
+  initArgs: string[] = [],
+) {
   temporary = await createTemporaryRepository({ files });
   const init = await hyperion(['init', '--repo', temporary.root, ...initArgs]);
   expect(init.code).toBe(0);
@@ -36,7 +39,10 @@ async function queueList(root: string): Promise<Array<Record<string, unknown>>> 
 describe('hyperion init', () => {
   it('creates .hyperion/ with a config pointing at its JSON Schema, and keeps it out of git status', async () => {
     const { root } = await initializedRepository();
-    const config = JSON.parse(readFileSync(join(root, '.hyperion', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(join(root, '.hyperion', 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(config['$schema']).toBe('./config.schema.json');
     expect(existsSync(join(root, '.hyperion', 'config.schema.json'))).toBe(true);
     expect((await runGit(['status', '--porcelain'], { cwd: root })).stdout).toBe('');
@@ -64,7 +70,10 @@ describe('hyperion request', () => {
     const file = writeJson(root, '../request.json', {
       request_id: 'R-1',
       summary: 'Upper-case a',
-      requested_changes: [{ path: 'a.txt', content: 'A\n' }, { path: 'b.txt', operation: 'create', content: 'b\n' }],
+      requested_changes: [
+        { path: 'a.txt', content: 'A\n' },
+        { path: 'b.txt', operation: 'create', content: 'b\n' },
+      ],
     });
     const result = await hyperion(['request', file, '--repo', root, '--wait', '--json']);
     expect(result.stderr).toBe('');
@@ -93,11 +102,28 @@ describe('hyperion request', () => {
     const cases: Array<[unknown, number, RegExp]> = [
       ['{ "summary": ', 3, /^error\[invalid_json\]: .*request\.json: invalid JSON at line 1, column \d+/],
       [{ requested_changes: [] }, 3, /^error\[schema_violation\]: .*request\.json: summary: /],
-      [{ summary: 's', requested_changes: [{ path: '../escape.txt', content: 'x' }] }, 3, /^error\[unsafe_path\]: .*requested_changes\[0\]\.path: unsafe path '\.\.\/escape\.txt'/],
+      [
+        { summary: 's', requested_changes: [{ path: '../escape.txt', content: 'x' }] },
+        3,
+        /^error\[unsafe_path\]: .*requested_changes\[0\]\.path: unsafe path '\.\.\/escape\.txt'/,
+      ],
       [{ summary: 's', requested_changes: [{ path: '.git/config', content: 'x' }] }, 3, /under \.git\//],
       [{ summary: 's', requested_changes: [{ path: '/etc/passwd', content: 'x' }] }, 3, /is absolute/],
-      [{ summary: 's', requested_changes: [{ path: 'README.md', content: 'x' }], extra: 1 }, 3, /\(root\): unknown key\(s\): extra/],
-      [{ summary: 's', requested_changes: [{ path: 'README.md', diff: '--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-nope\n+x\n' }] }, 6, /R-?.*patch/i],
+      [
+        { summary: 's', requested_changes: [{ path: 'README.md', content: 'x' }], extra: 1 },
+        3,
+        /\(root\): unknown key\(s\): extra/,
+      ],
+      [
+        {
+          summary: 's',
+          requested_changes: [
+            { path: 'README.md', diff: '--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-nope\n+x\n' },
+          ],
+        },
+        5,
+        /^error\[patch_does_not_apply\]: REQ-[0-9a-f]+-1: the diff for "README\.md" does not apply/,
+      ],
     ];
     for (const [content, code, message] of cases) {
       const file = writeJson(root, '../request.json', content);
@@ -112,13 +138,18 @@ describe('hyperion request', () => {
 
   it('names an unknown config key and a missing target branch (exit 3 and 4)', async () => {
     const { root } = await initializedRepository();
-    const request = writeJson(root, '../request.json', { summary: 's', requested_changes: [{ path: 'README.md', content: 'x\n' }] });
+    const request = writeJson(root, '../request.json', {
+      summary: 's',
+      requested_changes: [{ path: 'README.md', content: 'x\n' }],
+    });
     const configFile = join(root, '.hyperion', 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(configFile, JSON.stringify({ ...config, wokers: 2 }));
     const unknown = await hyperion(['request', request, '--repo', root]);
     expect(unknown.code).toBe(3);
-    expect(unknown.stderr).toMatch(/^error\[unknown_config_key\]: .*config\.json: \(root\): unknown key\(s\): wokers/);
+    expect(unknown.stderr).toMatch(
+      /^error\[unknown_config_key\]: .*config\.json: \(root\): unknown key\(s\): wokers/,
+    );
     writeFileSync(configFile, JSON.stringify({ ...config, target_branch: 'trunk' }));
     const missing = await hyperion(['request', request, '--repo', root]);
     expect(missing.code).toBe(4);
@@ -140,12 +171,22 @@ describe('hyperion submit, worker and queue', () => {
     const { root } = await initializedRepository({ 'a.txt': 'a\n' });
     const patch = (before: string, after: string) =>
       `diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-${before}\n+${after}\n`;
-    const change = (before: string) => ({ task_id: 'T-1', agent: 'elsewhere', changes: [{ path: 'a.txt', operation: 'update', patch: patch(before, 'A') }] });
+    const change = (before: string) => ({
+      task_id: 'T-1',
+      agent: 'elsewhere',
+      changes: [{ path: 'a.txt', operation: 'update', patch: patch(before, 'A') }],
+    });
     const bad = await hyperion(['submit', writeJson(root, '../bad.json', change('zzz')), '--repo', root]);
     expect(bad.code).toBe(5);
     expect(bad.stderr).toMatch(/^error\[patch_does_not_apply\]: the patch does not apply on main/);
     expect(await queueList(root)).toEqual([]);
-    const good = await hyperion(['submit', writeJson(root, '../good.json', change('a')), '--repo', root, '--json']);
+    const good = await hyperion([
+      'submit',
+      writeJson(root, '../good.json', change('a')),
+      '--repo',
+      root,
+      '--json',
+    ]);
     expect(good.code).toBe(0);
     const entry = JSON.parse(good.stdout) as { id: string };
     const again = await hyperion(['submit', writeJson(root, '../good.json', change('a')), '--repo', root]);
@@ -167,8 +208,18 @@ describe('hyperion submit, worker and queue', () => {
 describe('hyperion schema and usage', () => {
   it('prints the JSON Schema of each wire format, and rejects an unknown one', async () => {
     const listed = await hyperion(['schema']);
-    expect(listed.stdout.trim().split('\n')).toEqual(['task-request', 'task-assignment', 'change-request', 'queue-entry', 'queue-event', 'config']);
-    const schema = JSON.parse((await hyperion(['schema', 'change-request'])).stdout) as Record<string, unknown>;
+    expect(listed.stdout.trim().split('\n')).toEqual([
+      'task-request',
+      'task-assignment',
+      'change-request',
+      'queue-entry',
+      'queue-event',
+      'config',
+    ]);
+    const schema = JSON.parse((await hyperion(['schema', 'change-request'])).stdout) as Record<
+      string,
+      unknown
+    >;
     expect(schema['type']).toBe('object');
     expect(Object.keys(schema['properties'] as object)).toContain('changes');
     const unknown = await hyperion(['schema', 'nope']);

@@ -7,10 +7,14 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Builds the CLI and everything it depends on (turbo skips what is up to date). */
 export function buildCli(): void {
-  execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@hyperion/cli...', '--output-logs=errors-only'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', '--filter=@hyperion/cli...', '--output-logs=errors-only'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }
 
 /** What one run of the binary printed. */
@@ -21,7 +25,10 @@ export interface CliRun {
 }
 
 /** Runs `hyperion <args>` as a real child process. */
-export function hyperion(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function hyperion(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,

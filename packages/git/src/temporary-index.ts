@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runGit } from './run-git.js';
@@ -7,7 +7,9 @@ import { runGit } from './run-git.js';
  * Runs `action` with an environment whose `GIT_INDEX_FILE` is a throw-away copy of the worktree's
  * index after `git add -A`: it then describes the working tree exactly, untracked files included
  * (ignored ones excluded), while the real index is left alone. Copying the real index keeps its stat
- * data, so unchanged files are not hashed again.
+ * data, so unchanged files are not hashed again; the copy keeps the original's modification time
+ * too, because git's "racily clean" check compares file times with the index's own time — a
+ * fresh mtime would make git trust stat data of a file rewritten within the same second.
  */
 export async function withWorkingTreeIndex<T>(
   worktreePath: string,
@@ -19,11 +21,21 @@ export async function withWorkingTreeIndex<T>(
     const realIndex = (
       await runGit(['rev-parse', '--git-path', 'index'], { cwd: worktreePath })
     ).stdout.trim();
-    await copyFile(resolve(worktreePath, realIndex), indexFile).catch(() => undefined);
+    await copyIndexKeepingMtime(resolve(worktreePath, realIndex), indexFile);
     const environment = { GIT_INDEX_FILE: indexFile };
     await runGit(['add', '-A'], { cwd: worktreePath, env: environment });
     return await action(environment);
   } finally {
     await rm(directory, { recursive: true, force: true });
+  }
+}
+
+async function copyIndexKeepingMtime(source: string, target: string): Promise<void> {
+  try {
+    const original = await stat(source);
+    await copyFile(source, target);
+    await utimes(target, original.atime, original.mtime);
+  } catch {
+    // No index yet (an empty worktree): `git add -A` builds one from scratch.
   }
 }

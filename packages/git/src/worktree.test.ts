@@ -241,3 +241,19 @@ describe('symlink escapes', () => {
     ).toEqual(['escape/new.txt', 'passwd-link', 'dangling/file', '../sibling.txt']);
   });
 });
+
+describe('Worktree.diffAgainst and racily clean files', () => {
+  it('sees a same-size rewrite made right after a checkout (git racy-clean rule)', async () => {
+    const created = await temporaryRepository({ 'a.txt': 'a\n' });
+    const base = await created.repository.requireBranch('main');
+    const worktree = await created.repository.addWorktree(await worktreePath(created, 'racy'), base);
+    for (let round = 0; round < 2; round += 1) {
+      await worktree.resetTo(base);
+      await writeFile(join(worktree.path, 'a.txt'), 'A\n');
+      // The diff runs in a later second than the checkout and the rewrite.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await worktree.changedFiles(base)).toEqual([{ path: 'a.txt', status: 'modified' }]);
+      expect(await worktree.diffAgainst(base)).toContain('+A');
+    }
+  });
+});

@@ -35,6 +35,16 @@ function developerPrompt(planned: PlannedAssignment): string {
   ].join('\n');
 }
 
+function failureCode(
+  harnessId: string,
+  reason: string,
+): 'stub_cannot_write' | 'patch_does_not_apply' | 'agent_failed' {
+  if (harnessId !== 'stub') return 'agent_failed';
+  if (/cannot write/.test(reason)) return 'stub_cannot_write';
+  if (/does not apply/.test(reason)) return 'patch_does_not_apply';
+  return 'agent_failed';
+}
+
 /**
  * Runs one assignment through the harness in its own worktree at the pinned base commit, then
  * turns the worktree into the change request itself (`git diff`), refusing edits outside the
@@ -67,11 +77,8 @@ export async function runDeveloper(
       },
     });
     if (run.status !== 'ok') {
-      const reason = run.error ?? run.text;
-      const code =
-        options.harness.harnessId === 'stub' && /cannot write/.test(reason)
-          ? 'stub_cannot_write'
-          : 'agent_failed';
+      const reason = (run.error ?? run.text).replace(/\s*\n\s*/g, ' ').trim();
+      const code = failureCode(options.harness.harnessId, reason);
       throw new HyperionError(code, `${assignment.task_id}: ${reason}`, {
         details: { taskId: assignment.task_id, status: run.status },
       });

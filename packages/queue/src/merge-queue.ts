@@ -93,12 +93,16 @@ export class MergeQueue {
    * Like {@link submit}, and also refuses (`patch_does_not_apply`) a patch that does not apply on
    * the target tip when the submission names no base commit a 3-way merge could start from.
    */
-  async submitChecked(change: ChangeRequest, context: Omit<SubmissionContext, 'config'> = {}): Promise<QueueEntry> {
+  async submitChecked(
+    change: ChangeRequest,
+    context: Omit<SubmissionContext, 'config'> = {},
+  ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
     const tip = await this.runtime.repository.requireBranch(this.runtime.config.target_branch);
     const check = await patchAppliesTo(this.runtime.repository, tip, prepared.patch);
     const baseKnown =
-      prepared.base_commit !== null && (await this.runtime.repository.resolveRef(prepared.base_commit)) !== undefined;
+      prepared.base_commit !== null &&
+      (await this.runtime.repository.resolveRef(prepared.base_commit)) !== undefined;
     if (!check.applies && !baseKnown) {
       const firstLine = check.reason.split('\n')[0] ?? check.reason;
       throw new HyperionError(

@@ -51,7 +51,11 @@ export function parseJsonText(text: string, source: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
     let where = '';
-    const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+    const offset = position
+      ? Number(position[1])
+      : /end of JSON input/.test(message)
+        ? text.length
+        : undefined;
     if (offset !== undefined) {
       const before = text.slice(0, offset);
       const line = before.split('\n').length;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HyperionError } from '@hyperion/schema';
+import type { HyperionError } from '@hyperion/schema';
 import { HyperionStore } from './store.js';
 import type { NewQueueEntry } from './records.js';
 

@@ -160,13 +160,19 @@ export class HyperionStore {
     this.transaction(() => {
       const request = this.getRequest(id);
       if (request === undefined) return;
-      const entries = this.database.prepare('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?').get(id) as {
+      const entries = this.database
+        .prepare('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?')
+        .get(id) as {
         count: number;
       };
       if (request.status !== 'failed' || entries.count > 0) {
-        throw new HyperionError('invalid_state', `request '${id}' is ${request.status} and cannot be replaced`, {
-          details: { id, status: request.status },
-        });
+        throw new HyperionError(
+          'invalid_state',
+          `request '${id}' is ${request.status} and cannot be replaced`,
+          {
+            details: { id, status: request.status },
+          },
+        );
       }
       this.database.prepare('DELETE FROM assignments WHERE request_id = ?').run(id);
       this.database.prepare('DELETE FROM requests WHERE id = ?').run(id);
