@@ -51,6 +51,97 @@ export const QueueConfigSchema = z
   })
   .describe('Merge queue settings.');
 
+/** Which agent harness runs the agent roles, and how. */
+export const AgentConfigSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .default('stub')
+      .describe('Harness id (stub, command, copilot, claude…); HYPERION_AGENT overrides.'),
+    model: z.string().min(1).optional().describe('Model name passed to the agent.'),
+    command: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe('Command template of the command harness ({prompt}, {files}, {model} placeholders).'),
+    binary: z.string().min(1).optional().describe('Path of the agent CLI binary (default: found on PATH).'),
+    timeout_ms: z.number().int().positive().default(600_000).describe('Wall-clock budget of one agent run.'),
+    max_tokens: z.number().int().positive().optional().describe('Token budget of one agent run.'),
+    max_credits: z.number().positive().optional().describe('Credit (or USD) budget of one agent run.'),
+    secret_env: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra environment variable names that are secrets: never passed to agents or logged.'),
+    allowed_env: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Environment variable names passed through to the agent process.'),
+  })
+  .describe('Agent harness settings.');
+
+/** Which changes wait for a human's approval. */
+export const PolicyConfigSchema = z
+  .strictObject({
+    risk_paths: z
+      .array(z.string().min(1))
+      .default([
+        '.github/**',
+        '.gitlab-ci.yml',
+        '**/*.lock',
+        '**/pnpm-lock.yaml',
+        '**/package-lock.json',
+        '**/migrations/**',
+      ])
+      .describe('Globs of high-risk paths (CI config, lockfiles, migrations…).'),
+    max_changed_lines: z
+      .number()
+      .int()
+      .positive()
+      .default(400)
+      .describe('More added+removed lines than this needs approval.'),
+    deletions_need_approval: z.boolean().default(true).describe('File deletions need approval.'),
+    binary_needs_approval: z.boolean().default(true).describe('Binary patches need approval.'),
+  })
+  .describe('Risk policy: a matching change waits in awaiting_approval.');
+
+/** How the orchestrator decomposes requests. */
+export const OrchestratorConfigSchema = z
+  .strictObject({
+    max_files_per_assignment: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe('Largest assignment, in files.'),
+    group_by: z
+      .enum(['file', 'directory'])
+      .default('directory')
+      .describe(
+        'Grouping rule: one assignment per file, or per directory (split by max_files_per_assignment).',
+      ),
+    context_tokens: z
+      .number()
+      .int()
+      .positive()
+      .default(128_000)
+      .describe("The developer model's context window, in tokens."),
+    max_tokens_per_assignment: z
+      .number()
+      .int()
+      .positive()
+      .default(32_000)
+      .describe("Token budget of one assignment's context (files plus instructions)."),
+    developers: z.number().int().min(1).max(32).default(3).describe('Developers run at once.'),
+    max_redispatch: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe('Re-dispatches of a conflicted change to its developer.'),
+  })
+  .describe('Orchestrator policy.');
+
 /** `.hyperion/config.json`. Unknown keys are an error. */
 export const HyperionConfigSchema = z
   .strictObject({
@@ -73,15 +164,27 @@ export const HyperionConfigSchema = z
           .describe('dry-run checks everything but moves no ref.'),
       })
       .default({ mode: 'apply' }),
-    agent: z
+    agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
+    policy: PolicyConfigSchema.default(PolicyConfigSchema.parse({})),
+    orchestrator: OrchestratorConfigSchema.default(OrchestratorConfigSchema.parse({})),
+    plan: z
       .strictObject({
-        name: z
+        file: z
           .string()
           .min(1)
-          .default('stub')
-          .describe('Harness used for agent roles (HYPERION_AGENT overrides).'),
+          .describe('The plan file (WORKPLAN.md format), relative to the repository root.'),
       })
-      .default({ name: 'stub' }),
+      .optional()
+      .describe('A plan that gates dispatch; its validation policy becomes the default checks.'),
+    inbox: z
+      .strictObject({
+        directory: z
+          .string()
+          .min(1)
+          .default('.hyperion/inbox')
+          .describe('Watched directory of request files.'),
+      })
+      .default({ directory: '.hyperion/inbox' }),
   })
   .describe('Hyperion configuration (.hyperion/config.json).');
 /** Parsed configuration with defaults filled in. */
