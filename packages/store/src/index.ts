@@ -1,5 +1,5 @@
 export { HyperionStore } from './store.js';
-export type { StoreOptions, QueueTransition, QueueEntryUpdate, EntryFilter } from './store.js';
+export type { StoreOptions, QueueTransition, QueueEntryUpdate, EntryFilter, QueueControls } from './store.js';
 export type {
   RequestRecord,
   RequestStatus,

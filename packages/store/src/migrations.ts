@@ -87,6 +87,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX change_queue_logs_by_entry ON change_queue_logs(entry_id, id);
     `,
   },
+  {
+    version: 2,
+    description: 'queue controls (pause, drain) shared by every worker process',
+    sql: `
+      CREATE TABLE queue_controls (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_by TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -65,6 +65,12 @@ export interface QueueTransition {
   set?: QueueEntryUpdate;
 }
 
+/** Queue-wide switches: `paused` stops new leases; `draining` also tells workers to stop when idle. */
+export interface QueueControls {
+  paused: boolean;
+  draining: boolean;
+}
+
 /** Filters of {@link HyperionStore.listEntries}. */
 export interface EntryFilter {
   states?: readonly QueueState[];
@@ -374,6 +380,8 @@ export class HyperionStore {
     return this.transaction(() => {
       const now = this.clock();
       this.expireLeases(now);
+      const controls = this.queueControls();
+      if (controls.paused || controls.draining) return undefined;
       const busyPaths = new Set<string>();
       const running = this.database
         .prepare("SELECT paths FROM queue_entries WHERE state = 'running'")
@@ -497,6 +505,30 @@ export class HyperionStore {
     worker: string | null = null,
   ): void {
     this.insertEvent(id, type, null, null, worker, data);
+  }
+
+  /** The queue's control flags (`paused`, `draining`), shared by every process on this store. */
+  queueControls(): QueueControls {
+    const rows = this.database.prepare('SELECT name, value FROM queue_controls').all() as Array<{
+      name: string;
+      value: string;
+    }>;
+    const value = (name: string): boolean => rows.some((row) => row.name === name && row.value === 'true');
+    return { paused: value('paused'), draining: value('draining') };
+  }
+
+  /** Sets the queue's control flags (who and when are kept with them). */
+  setQueueControls(controls: Partial<QueueControls>, by: string | null = null): QueueControls {
+    return this.transaction(() => {
+      for (const [name, value] of Object.entries(controls)) {
+        this.database
+          .prepare(
+            'INSERT INTO queue_controls (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at',
+          )
+          .run(name, String(value), by, this.isoNow());
+      }
+      return this.queueControls();
+    });
   }
 
   /** Events in order, optionally for one entry and after a given event id. */
