@@ -2,12 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { HyperionError } from '@hyperion/schema';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
+import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
 import { registerRequest } from './commands/request.js';
 import { registerRequests } from './commands/requests.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSubmit } from './commands/submit.js';
+import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { processOutput, type CommandOutput } from './output.js';
@@ -29,6 +31,8 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     registerRequests,
     registerSchema,
     registerDemo,
+    registerPlan,
+    registerWatch,
   ]) {
     register(program, output);
   }

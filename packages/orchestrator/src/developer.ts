@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { HyperionError, type ChangeRequest, type FileChange } from '@hyperion/schema';
 import { splitPatch, sha256Hex, type GitRepository } from '@hyperion/git';
-import type { AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
-import type { PlannedAssignment } from './decompose.js';
+import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
+import { ShellCheckRunner, type CheckRunner, type CheckRunResult } from '@hyperion/queue';
+import { assignmentInstructionsText, type PlannedAssignment } from './decompose.js';
+import { runWithinBudget } from './run-within-budget.js';
 
 /** What one developer run produced. */
 export interface DeveloperResult {
@@ -10,6 +12,8 @@ export interface DeveloperResult {
   changeRequest: ChangeRequest;
   /** The agent run's result (status, usage, duration). */
   run: AgentRunResult;
+  /** The assignment's checks, run in the worktree before submitting. */
+  checks: CheckRunResult[];
 }
 
 /** Options of {@link runDeveloper}. */
@@ -18,21 +22,22 @@ export interface DeveloperOptions {
   harness: AgentHarnessV1;
   /** Where developer worktrees are created. */
   worktreesDirectory: string;
-  /** The commit every developer of the request starts from. */
+  /** The commit the developer starts from. */
   baseCommit: string;
   requestId: string;
-  /** Wall-clock budget of one run. */
+  /** The run's budget, enforced by the controller whatever the harness does. */
+  budget?: AgentBudget;
+  /** @deprecated use `budget.timeoutMs`. */
   timeoutMs?: number;
+  /** Runs the assignment's checks in the worktree (default: `sh -c` per command). */
+  checkRunner?: CheckRunner;
+  /** Timeout of one check (default 10 minutes). */
+  checkTimeoutMs?: number;
+  /** Extra text for the prompt (a conflict report on a re-dispatch). */
+  promptAddendum?: string;
+  /** Called with the agent run as soon as it ends, whatever happens next (usage is recorded from it). */
+  onRun?: (run: AgentRunResult) => void;
   signal?: AbortSignal;
-}
-
-function developerPrompt(planned: PlannedAssignment): string {
-  const { assignment } = planned;
-  return [
-    `You are a developer. ${assignment.summary}`,
-    `Edit only these files: ${assignment.file_targets.join(', ')}.`,
-    ...assignment.instructions,
-  ].join('\n');
 }
 
 function failureCode(
@@ -45,25 +50,76 @@ function failureCode(
   return 'agent_failed';
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+async function runChecks(
+  planned: PlannedAssignment,
+  directory: string,
+  options: DeveloperOptions,
+): Promise<CheckRunResult[]> {
+  const runner = options.checkRunner ?? new ShellCheckRunner();
+  const results: CheckRunResult[] = [];
+  for (const [index, command] of (planned.assignment.checks ?? []).entries()) {
+    const result = await runner.run(
+      {
+        name: `assignment-check-${index + 1}`,
+        command,
+        timeout_ms: options.checkTimeoutMs ?? 600_000,
+        retries: 0,
+      },
+      directory,
+      options.signal,
+    );
+    results.push(result);
+    if (!result.passed) {
+      const tail = result.output.trim().split('\n').slice(-5).join(' | ');
+      throw new HyperionError(
+        'agent_failed',
+        `${planned.assignment.task_id}: check '${command}' failed in the developer worktree (${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}): ${tail}`,
+        {
+          details: {
+            taskId: planned.assignment.task_id,
+            status: 'checks-failed',
+            check: command,
+            exitCode: result.exitCode,
+            output: result.output,
+          },
+        },
+      );
+    }
+  }
+  return results;
+}
+
 /**
- * Runs one assignment through the harness in its own worktree at the pinned base commit, then
- * turns the worktree into the change request itself (`git diff`), refusing edits outside the
- * assignment's files. The worktree is removed afterwards, whatever happened.
+ * Runs one assignment through the harness in its own worktree at the pinned base commit, within
+ * its budget, then turns the worktree into the change request itself (`git diff`), refusing edits
+ * outside the assignment's files, and runs the assignment's checks in the worktree. The worktree is
+ * removed afterwards, whatever happened.
  */
 export async function runDeveloper(
   planned: PlannedAssignment,
   options: DeveloperOptions,
 ): Promise<DeveloperResult> {
   const { assignment } = planned;
-  const worktreePath = join(options.worktreesDirectory, `developer-${process.pid}-${assignment.task_id}`);
+  const worktreePath = join(
+    options.worktreesDirectory,
+    `developer-${process.pid}-${assignment.task_id}-${Date.now().toString(36)}`,
+  );
   const worktree = await options.repository.addWorktree(worktreePath, options.baseCommit);
+  const budget =
+    options.budget ?? (options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs });
   try {
-    const run = await options.harness.run({
+    const run = await runWithinBudget(options.harness, {
       role: 'developer',
-      prompt: developerPrompt(planned),
+      prompt: [assignmentInstructionsText(assignment), options.promptAddendum ?? '']
+        .filter((part) => part !== '')
+        .join('\n\n'),
       workingDirectory: worktree.path,
       filesInScope: assignment.file_targets,
-      budget: options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs },
+      budget,
       abortSignal: options.signal,
       metadata: {
         taskId: assignment.task_id,
@@ -76,9 +132,10 @@ export async function runDeveloper(
         })),
       },
     });
+    options.onRun?.(run);
     if (run.status !== 'ok') {
-      const reason = (run.error ?? run.text).replace(/\s*\n\s*/g, ' ').trim();
-      const code = failureCode(options.harness.harnessId, reason);
+      const reason = oneLine(run.error ?? run.text);
+      const code = run.status === 'failed' ? failureCode(options.harness.harnessId, reason) : 'agent_failed';
       throw new HyperionError(code, `${assignment.task_id}: ${reason}`, {
         details: { taskId: assignment.task_id, status: run.status },
       });
@@ -100,6 +157,7 @@ export async function runDeveloper(
         details: { taskId: assignment.task_id },
       });
     }
+    const checks = await runChecks(planned, worktree.path, options);
     const operations = new Map(
       changed.map((file) => [
         file.path,
@@ -114,6 +172,7 @@ export async function runDeveloper(
     }));
     return {
       run,
+      checks,
       changeRequest: {
         task_id: assignment.task_id,
         request_id: options.requestId,

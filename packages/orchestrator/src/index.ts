@@ -1,10 +1,60 @@
 export { loadTaskRequest } from './load-task-request.js';
-export { clarifyScope, type ScopedRequest, type RequestClassification } from './engineer.js';
-export { decompose, type PlannedAssignment } from './decompose.js';
+export {
+  clarifyScope,
+  scopeByRules,
+  essentialQuestions,
+  requireNoOpenQuestions,
+  applyAnswers,
+  requestPaths,
+  type ScopedRequest,
+  type RequestClassification,
+  type RequestRisk,
+  type OpenQuestion,
+} from './engineer.js';
+export {
+  scopeWithModel,
+  scopedRequestJsonSchema,
+  ScopedRequestOutputSchema,
+  type ScopedRequestOutput,
+  type ModelEngineerOptions,
+} from './model-engineer.js';
+export {
+  decompose,
+  assignmentInstructionsText,
+  type PlannedAssignment,
+  type DecomposeOptions,
+  type AssignmentDraft,
+} from './decompose.js';
+export {
+  decomposeWithModel,
+  repairDecomposition,
+  DecompositionOutputSchema,
+  type ModelDecomposition,
+  type ModelOrchestratorOptions,
+} from './model-orchestrator.js';
+export { decompositionPolicy, resolveChecks, type DecompositionPolicy } from './decomposition-policy.js';
+export { tokenCount } from './token-count.js';
 export { runDeveloper, type DeveloperOptions, type DeveloperResult } from './developer.js';
+export { runWithinBudget, budgetOverrun } from './run-within-budget.js';
 export {
   runRequestPipeline,
   newRequestId,
   type RequestPipelineOptions,
   type RequestOutcome,
 } from './request-pipeline.js';
+export { redispatchConflictedEntry, type RedispatchOptions, type RedispatchOutcome } from './redispatch.js';
+export {
+  checkPlanText,
+  checkPlanFile,
+  formatPlanProblems,
+  posixPatternToRegExp,
+  requireApprovedPlan,
+  type PlanCheck,
+  type PlanProblem,
+} from './plan-gate.js';
+export {
+  InboxWatcher,
+  processInboxOnce,
+  type InboxResult,
+  type InboxWatcherOptions,
+} from './inbox-watcher.js';

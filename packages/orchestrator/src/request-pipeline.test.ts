@@ -167,22 +167,29 @@ describe('runRequestPipeline with the stub agent', () => {
     expect(store.getRequest('R-3')).toBeUndefined();
   });
 
-  it('refuses assignments whose file ownership overlaps', async () => {
-    const { temporary, store, queue, worktreesDirectory } = await createSetup({ 'a.txt': 'a\n' });
-    const assignment = { parent_request_id: 'R-4', summary: 's', file_targets: ['a.txt'] };
-    const error = await failure(
-      runRequestPipeline(
-        request({
-          request_id: 'R-4',
-          summary: 's',
-          assignments: [
-            { task_id: 'x', ...assignment },
-            { task_id: 'y', ...assignment },
-          ],
-        }),
-        { repository: temporary.repository, store, queue, harness: new StubHarness(), worktreesDirectory },
-      ),
+  it('merges requester assignments whose file ownership overlaps into one', async () => {
+    const { temporary, store, queue, worktreesDirectory } = await createSetup({
+      'a.txt': 'a\n',
+      'b.txt': 'b\n',
+    });
+    const outcome = await runRequestPipeline(
+      request({
+        request_id: 'R-4',
+        summary: 's',
+        requested_changes: [
+          { path: 'a.txt', content: 'A\n' },
+          { path: 'b.txt', content: 'B\n' },
+        ],
+        assignments: [
+          { task_id: 'x', parent_request_id: 'R-4', summary: 'x', file_targets: ['a.txt'] },
+          { task_id: 'y', parent_request_id: 'R-4', summary: 'y', file_targets: ['a.txt', 'b.txt'] },
+        ],
+      }),
+      { repository: temporary.repository, store, queue, harness: new StubHarness(), worktreesDirectory },
     );
-    expect(error.message).toBe("assignments x and y both own 'a.txt'; file ownership must be disjoint");
+    expect(outcome.assignments.map((item) => [item.task_id, item.files])).toEqual([
+      ['x', ['a.txt', 'b.txt']],
+    ]);
+    expect(outcome.enqueued.map((item) => item.paths)).toEqual([['a.txt', 'b.txt']]);
   });
 });

@@ -1,12 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { HyperionError, type TaskRequest } from '@hyperion/schema';
+import { join } from 'node:path';
+import {
+  HyperionError,
+  TaskRequestSchema,
+  parseWithSchema,
+  type HyperionConfig,
+  type TaskRequest,
+} from '@hyperion/schema';
 import { runGit, type GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
-import type { MergeQueue } from '@hyperion/queue';
-import type { HyperionStore } from '@hyperion/store';
+import type { CheckRunner, MergeQueue } from '@hyperion/queue';
+import { recordAssignmentRun, type HyperionStore } from '@hyperion/store';
 import { decompose, type PlannedAssignment } from './decompose.js';
+import { decompositionPolicy } from './decomposition-policy.js';
 import { runDeveloper, type DeveloperResult } from './developer.js';
-import { clarifyScope, type RequestClassification } from './engineer.js';
+import {
+  applyAnswers,
+  essentialQuestions,
+  requestPaths,
+  requireNoOpenQuestions,
+  scopeByRules,
+  type OpenQuestion,
+  type RequestClassification,
+  type RequestRisk,
+  type ScopedRequest,
+} from './engineer.js';
+import { scopeWithModel } from './model-engineer.js';
+import { decomposeWithModel } from './model-orchestrator.js';
+import { requireApprovedPlan } from './plan-gate.js';
+import { readFilesAtCommit } from './read-files-at-commit.js';
+import { runAll } from './run-all.js';
+import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 
 /** Options of {@link runRequestPipeline}. */
 export interface RequestPipelineOptions {
@@ -15,20 +39,48 @@ export interface RequestPipelineOptions {
   queue: MergeQueue;
   /** The harness every agent role runs on. */
   harness: AgentHarnessV1;
-  /** Where developer worktrees are created. */
+  /** Where developer (and planning) worktrees are created. */
   worktreesDirectory: string;
-  /** Developers run at once (default: the queue's worker count). */
+  /** The configuration (default: the queue's). */
+  config?: HyperionConfig;
+  /** Developers run at once (default: `orchestrator.developers`). */
   developerConcurrency?: number;
-  /** Wall-clock budget of one developer run. */
+  /** Wall-clock budget of one developer run (default: `agent.timeout_ms`). */
   developerTimeoutMs?: number;
+  /**
+   * Asks a human the open questions (`--interactive`); resolves to one answer per question. Without
+   * it, open questions stop the request.
+   */
+  answerQuestions?: (questions: OpenQuestion[]) => Promise<string[]>;
+  /** Ask the harness for the engineer's and orchestrator's work (default: unless it is the stub). */
+  planWithModel?: boolean;
+  /** Runs assignment checks in developer worktrees. */
+  checkRunner?: CheckRunner;
+  signal?: AbortSignal;
 }
 
 /** What {@link runRequestPipeline} enqueued. */
 export interface RequestOutcome {
   request_id: string;
   classification: RequestClassification;
+  risk: RequestRisk;
   base_commit: string;
-  assignments: Array<{ task_id: string; summary: string; files: string[] }>;
+  /** Where the scope and the decomposition came from, and what was repaired. */
+  planning: {
+    engineer: ScopedRequest['source'];
+    engineer_fallback_reason?: string;
+    orchestrator: 'deterministic' | 'model' | 'fallback' | 'requester';
+    orchestrator_fallback_reason?: string;
+    repairs: string[];
+    checks_source: string;
+  };
+  assignments: Array<{
+    task_id: string;
+    summary: string;
+    files: string[];
+    checks: string[];
+    context_tokens: number;
+  }>;
   enqueued: Array<{ change_id: string; task_id: string; paths: string[] }>;
 }
 
@@ -49,40 +101,23 @@ async function existingPaths(
   return new Set(listing.stdout.split('\0').filter((path) => path !== ''));
 }
 
-async function runAll<T, R>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index]!).then(
-        (value) => ({ status: 'fulfilled', value }) as const,
-        (reason: unknown) => ({ status: 'rejected', reason }) as const,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
-  return results;
-}
+const MAX_QUESTION_ROUNDS = 3;
 
 /**
- * The headless request path: engineer → orchestrator → developers → merge queue. Bad input fails
- * before anything is stored. When every developer succeeds, the request, its assignments and all
+ * The headless request path: plan gate → engineer → orchestrator → developers → merge queue. Bad
+ * input (an unapproved plan, open questions, a file too big for the budget) fails before anything
+ * is stored. When every developer succeeds, the request, its assignments, their runs' usage and all
  * change requests are stored and enqueued in one transaction; when one fails, nothing is enqueued
- * and the request is recorded as failed with the reason.
+ * and the request is recorded as failed with the reason and the usage.
  */
 export async function runRequestPipeline(
   request: TaskRequest,
   options: RequestPipelineOptions,
 ): Promise<RequestOutcome> {
-  const { repository, store, queue } = options;
+  const { repository, store, queue, harness } = options;
+  const config = options.config ?? queue.config;
   const requestId = request.request_id ?? newRequestId();
-  const targetBranch = queue.config.target_branch;
+  const targetBranch = config.target_branch;
   if (request.target_branch !== undefined && request.target_branch !== targetBranch) {
     throw new HyperionError(
       'invalid_input',
@@ -94,56 +129,43 @@ export async function runRequestPipeline(
     throw new HyperionError(
       'duplicate',
       `request '${requestId}' was already submitted (see 'hyperion requests')`,
-      {
-        details: { requestId },
-      },
+      { details: { requestId } },
     );
   }
+  const plan = requireApprovedPlan(repository.root, config.plan);
   const baseCommit = await repository.requireBranch(targetBranch);
-  const candidatePaths = [
-    ...request.requested_changes.map((change) => change.path),
-    ...(request.assignments ?? []).flatMap((assignment) => assignment.file_targets),
-  ];
-  const present = await existingPaths(repository, baseCommit, candidatePaths);
-  const scoped = clarifyScope(request, requestId, (path) => present.has(path));
-  const planned = decompose(scoped, baseCommit);
-
-  const results = await runAll(planned, options.developerConcurrency ?? queue.config.workers, (item) =>
-    runDeveloper(item, {
-      repository,
-      harness: options.harness,
-      worktreesDirectory: options.worktreesDirectory,
-      baseCommit,
-      requestId,
-      timeoutMs: options.developerTimeoutMs,
-    }),
+  const planWithModel = options.planWithModel ?? harness.harnessId !== 'stub';
+  const observed: ObservedRun[] = [];
+  const planning = await planRequest(
+    request,
+    requestId,
+    baseCommit,
+    planWithModel,
+    plan?.validationPolicy,
+    observed,
+    options,
   );
-  const failures = results.flatMap((result, index) =>
-    result.status === 'rejected' ? [{ planned: planned[index]!, error: result.reason as unknown }] : [],
-  );
-  if (failures.length > 0) {
-    recordFailure(store, requestId, request, planned, failures);
-    const first = failures[0]!.error;
+  const { scoped, planned } = planning;
+  const developed = await runDevelopers(planned, requestId, baseCommit, config, observed, options);
+  if ('failures' in developed) {
+    recordFailure(store, requestId, scoped, planned, developed.failures, observed);
+    const first = developed.failures[0]!.error;
     if (HyperionError.isInstance(first)) {
-      throw new HyperionError(
-        first.code,
-        first.message + (failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''),
-        {
-          cause: first,
-          details: { ...first.details, requestId, failures: failures.map(describeFailure) },
-        },
-      );
+      const more = developed.failures.length > 1 ? ` (and ${developed.failures.length - 1} more)` : '';
+      throw new HyperionError(first.code, first.message + more, {
+        cause: first,
+        details: { ...first.details, requestId, failures: developed.failures.map(describeFailure) },
+      });
     }
     throw first;
   }
-  const developed = results.map((result) => (result as PromiseFulfilledResult<DeveloperResult>).value);
   const enqueued = store.transaction(() => {
     store.removeFailedRequest(requestId);
     store.insertRequest({
       id: requestId,
-      summary: request.summary,
+      summary: scoped.request.summary,
       status: 'enqueued',
-      body: { ...request, request_id: requestId, classification: scoped.classification },
+      body: requestBody(scoped, planning),
     });
     for (const item of planned) {
       store.insertAssignment({
@@ -154,10 +176,10 @@ export async function runRequestPipeline(
         body: item.assignment,
       });
     }
-    return developed.map((result) =>
+    const entries = developed.results.map((result) =>
       queue.submit(result.changeRequest, {
         requestId,
-        priority: request.priority,
+        priority: scoped.request.priority,
         eventData: {
           source: 'request',
           agent: result.run.status,
@@ -165,21 +187,235 @@ export async function runRequestPipeline(
         },
       }),
     );
+    const changeOf = new Map(entries.map((entry) => [entry.task_id, entry.id]));
+    for (const run of observed) {
+      const changeId = run.role === 'developer' && run.taskId !== null ? changeOf.get(run.taskId) : undefined;
+      recordAssignmentRun(store, assignmentRunRecord(requestId, { ...run, changeId: changeId ?? null }));
+    }
+    return entries;
   });
   return {
     request_id: requestId,
     classification: scoped.classification,
+    risk: scoped.risk,
     base_commit: baseCommit,
+    planning: planningSummary(scoped, planning),
     assignments: planned.map((item) => ({
       task_id: item.assignment.task_id,
       summary: item.assignment.summary,
       files: item.assignment.file_targets,
+      checks: item.assignment.checks ?? [],
+      context_tokens: item.contextTokens,
     })),
     enqueued: enqueued.map((entry) => ({ change_id: entry.id, task_id: entry.task_id, paths: entry.paths })),
   };
 }
 
-function describeFailure(failure: { planned: PlannedAssignment; error: unknown }): Record<string, unknown> {
+interface Planning {
+  scoped: ScopedRequest;
+  planned: PlannedAssignment[];
+  orchestrator: RequestOutcome['planning']['orchestrator'];
+  orchestratorFallbackReason?: string;
+  repairs: string[];
+  checksSource: string;
+}
+
+function planningSummary(scoped: ScopedRequest, planning: Planning): RequestOutcome['planning'] {
+  return {
+    engineer: scoped.source,
+    ...(scoped.fallbackReason === undefined ? {} : { engineer_fallback_reason: scoped.fallbackReason }),
+    orchestrator: planning.orchestrator,
+    ...(planning.orchestratorFallbackReason === undefined
+      ? {}
+      : { orchestrator_fallback_reason: planning.orchestratorFallbackReason }),
+    repairs: planning.repairs,
+    checks_source: planning.checksSource,
+  };
+}
+
+function requestBody(scoped: ScopedRequest, planning: Planning): Record<string, unknown> {
+  return {
+    ...scoped.request,
+    request_id: scoped.requestId,
+    classification: scoped.classification,
+    scope: {
+      classification: scoped.classification,
+      risk: scoped.risk,
+      acceptance_criteria: scoped.acceptanceCriteria,
+      target_files: scoped.targetFiles,
+      advisory_questions: scoped.advisoryQuestions,
+      ...planningSummary(scoped, planning),
+    },
+  };
+}
+
+/** Engineer (with questions answered when a human is asked) and orchestrator, in a scratch worktree. */
+async function planRequest(
+  original: TaskRequest,
+  requestId: string,
+  baseCommit: string,
+  planWithModel: boolean,
+  planPolicy: string[] | undefined,
+  observed: ObservedRun[],
+  options: RequestPipelineOptions,
+): Promise<Planning> {
+  const { repository, harness } = options;
+  const config = options.config ?? options.queue.config;
+  const scratch = planWithModel
+    ? await repository.addWorktree(
+        join(options.worktreesDirectory, `planning-${process.pid}-${requestId}-${Date.now().toString(36)}`),
+        baseCommit,
+      )
+    : undefined;
+  try {
+    let request = original;
+    let scoped: ScopedRequest | undefined;
+    for (let round = 0; ; round += 1) {
+      const present = await existingPaths(repository, baseCommit, requestPaths(request));
+      const fileExists = (path: string) => present.has(path);
+      if (scratch === undefined) {
+        scoped = scopeByRules(request, requestId, fileExists);
+      } else {
+        const engineered = await scopeWithModel(request, requestId, {
+          harness,
+          workingDirectory: scratch.path,
+          fileExists,
+          budget: { timeoutMs: config.agent.timeout_ms },
+          signal: options.signal,
+        });
+        scoped = engineered.scoped;
+        observed.push({
+          role: 'engineer',
+          taskId: null,
+          harness: harness.harnessId,
+          result: engineered.run,
+          data: scoped.fallbackReason === undefined ? {} : { fallback: scoped.fallbackReason },
+        });
+      }
+      if (scoped.openQuestions.length === 0) break;
+      if (options.answerQuestions === undefined || round >= MAX_QUESTION_ROUNDS) break;
+      const questions = essentialQuestions(scoped.request, fileExists);
+      const answers = await options.answerQuestions(questions);
+      request = parseWithSchema(
+        TaskRequestSchema,
+        applyAnswers(
+          scoped.request,
+          questions.map((question, index) => ({ question, answer: answers[index] ?? '' })),
+        ),
+        'answers',
+      );
+    }
+    requireNoOpenQuestions(scoped);
+    const present = await readFilesAtCommit(
+      repository,
+      baseCommit,
+      scoped.targetFiles.filter((file) => file.exists).map((file) => file.path),
+    );
+    const policy = decompositionPolicy(config, planPolicy, scoped.request.checks);
+    const decomposeOptions = { baseCommit, policy, contents: present };
+    if (scratch === undefined) {
+      return {
+        scoped,
+        planned: decompose(scoped, decomposeOptions),
+        orchestrator: 'deterministic',
+        repairs: [],
+        checksSource: policy.checksSource,
+      };
+    }
+    const decomposition = await decomposeWithModel(scoped, {
+      ...decomposeOptions,
+      harness,
+      workingDirectory: scratch.path,
+      budget: { timeoutMs: config.agent.timeout_ms },
+      signal: options.signal,
+    });
+    if ('run' in decomposition) {
+      observed.push({
+        role: 'orchestrator',
+        taskId: null,
+        harness: harness.harnessId,
+        result: decomposition.run,
+        data: {
+          repairs: decomposition.repairs,
+          ...(decomposition.fallbackReason === undefined ? {} : { fallback: decomposition.fallbackReason }),
+        },
+      });
+    }
+    return {
+      scoped,
+      planned: decomposition.planned,
+      orchestrator: decomposition.source,
+      ...('fallbackReason' in decomposition && decomposition.fallbackReason !== undefined
+        ? { orchestratorFallbackReason: decomposition.fallbackReason }
+        : {}),
+      repairs: decomposition.repairs,
+      checksSource: policy.checksSource,
+    };
+  } finally {
+    if (scratch !== undefined) await repository.removeWorktree(scratch.path);
+  }
+}
+
+interface DeveloperFailure {
+  planned: PlannedAssignment;
+  error: unknown;
+}
+
+async function runDevelopers(
+  planned: PlannedAssignment[],
+  requestId: string,
+  baseCommit: string,
+  config: HyperionConfig,
+  observed: ObservedRun[],
+  options: RequestPipelineOptions,
+): Promise<{ results: DeveloperResult[] } | { failures: DeveloperFailure[] }> {
+  const settled = await runAll(
+    planned,
+    options.developerConcurrency ?? config.orchestrator.developers,
+    async (item) => {
+      let run: ObservedRun | undefined;
+      try {
+        return await runDeveloper(item, {
+          repository: options.repository,
+          harness: options.harness,
+          worktreesDirectory: options.worktreesDirectory,
+          baseCommit,
+          requestId,
+          budget: {
+            timeoutMs: options.developerTimeoutMs ?? config.agent.timeout_ms,
+            ...(config.agent.max_tokens === undefined ? {} : { maxTokens: config.agent.max_tokens }),
+            ...(config.agent.max_credits === undefined ? {} : { maxCredits: config.agent.max_credits }),
+          },
+          checkRunner: options.checkRunner,
+          signal: options.signal,
+          onRun: (result) => {
+            run = {
+              role: 'developer',
+              taskId: item.assignment.task_id,
+              harness: options.harness.harnessId,
+              result,
+            };
+            observed.push(run);
+          },
+        });
+      } catch (error) {
+        if (run !== undefined && HyperionError.isInstance(error)) {
+          const status = error.details['status'];
+          run.status = typeof status === 'string' && status !== 'ok' ? status : 'failed';
+          run.error = error.message;
+        }
+        throw error;
+      }
+    },
+  );
+  const failures = settled.flatMap((result, index) =>
+    result.status === 'rejected' ? [{ planned: planned[index]!, error: result.reason as unknown }] : [],
+  );
+  if (failures.length > 0) return { failures };
+  return { results: settled.map((result) => (result as PromiseFulfilledResult<DeveloperResult>).value) };
+}
+
+function describeFailure(failure: DeveloperFailure): Record<string, unknown> {
   const error = failure.error;
   return {
     task_id: failure.planned.assignment.task_id,
@@ -191,9 +427,10 @@ function describeFailure(failure: { planned: PlannedAssignment; error: unknown }
 function recordFailure(
   store: HyperionStore,
   requestId: string,
-  request: TaskRequest,
+  scoped: ScopedRequest,
   planned: PlannedAssignment[],
-  failures: Array<{ planned: PlannedAssignment; error: unknown }>,
+  failures: DeveloperFailure[],
+  observed: ObservedRun[],
 ): void {
   const reasons = new Map(
     failures.map((failure) => [failure.planned.assignment.task_id, describeFailure(failure)]),
@@ -202,9 +439,9 @@ function recordFailure(
     store.removeFailedRequest(requestId);
     store.insertRequest({
       id: requestId,
-      summary: request.summary,
+      summary: scoped.request.summary,
       status: 'received',
-      body: { ...request, request_id: requestId },
+      body: { ...scoped.request, request_id: requestId, classification: scoped.classification },
     });
     for (const item of planned) {
       store.insertAssignment({
@@ -218,6 +455,7 @@ function recordFailure(
       if (reason !== undefined)
         store.updateAssignment(item.assignment.task_id, 'failed', String(reason['message']));
     }
+    for (const run of observed) recordAssignmentRun(store, assignmentRunRecord(requestId, run));
     store.updateRequest(
       requestId,
       'failed',

@@ -8,3 +8,5 @@ export type {
   NewQueueEntry,
 } from './records.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
+export * from './assignment-runs.js';
+export * from './request-history.js';

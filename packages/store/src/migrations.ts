@@ -99,6 +99,32 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'assignment runs: one row per agent run of a request (role, status, usage, duration)',
+    sql: `
+      CREATE TABLE assignment_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        task_id TEXT,
+        role TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        harness TEXT NOT NULL,
+        status TEXT NOT NULL,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        credits REAL,
+        duration_ms INTEGER NOT NULL,
+        change_id TEXT,
+        error TEXT,
+        data TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX assignment_runs_by_request ON assignment_runs(request_id, id);
+      CREATE INDEX assignment_runs_by_task ON assignment_runs(task_id, id);
+    `,
+  },
 ];
 
 /**

@@ -1,5 +1,11 @@
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadTaskRequest, runRequestPipeline, type RequestOutcome } from '@hyperion/orchestrator';
+import {
+  loadTaskRequest,
+  runRequestPipeline,
+  type OpenQuestion,
+  type RequestOutcome,
+} from '@hyperion/orchestrator';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { selectHarness } from '../harness-selection.js';
@@ -11,6 +17,33 @@ interface RequestOptions {
   json?: boolean;
   agent?: string;
   workers?: string;
+  interactive?: boolean;
+}
+
+/**
+ * Asks open questions at the terminal: each question on stderr, one answer per line of stdin.
+ * Lines are read through one async iterator, so answers piped in ahead of the questions are kept.
+ */
+function terminalQuestioner(): { ask: (questions: OpenQuestion[]) => Promise<string[]>; close: () => void } {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  const iterator = lines[Symbol.asyncIterator]();
+  return {
+    ask: async (questions) => {
+      const answers: string[] = [];
+      for (const question of questions) {
+        process.stderr.write(`? ${question.question}\n> `);
+        const next = await iterator.next();
+        if (next.done === true) {
+          throw new HyperionError('invalid_input', `no answer on standard input to: ${question.question}`, {
+            details: { question: question.question },
+          });
+        }
+        answers.push(String(next.value));
+      }
+      return answers;
+    },
+    close: () => lines.close(),
+  };
 }
 
 /** `hyperion request <file>`: headless engineer → orchestrator → developers → queue. */
@@ -22,9 +55,11 @@ export function registerRequest(program: Command, output: CommandOutput): void {
     .option('--wait', 'also run the queue until these entries are terminal, and print the outcome')
     .option('--workers <count>', 'workers for --wait (default: config)')
     .option('--agent <name>', 'agent harness (default: HYPERION_AGENT, then config, then stub)')
+    .option('--interactive', 'ask open questions at the terminal instead of failing')
     .option('--json', 'print one JSON object')
     .action(async (file: string, options: RequestOptions) => {
       const request = loadTaskRequest(file);
+      const questioner = options.interactive === true ? terminalQuestioner() : undefined;
       await withRepository(options, async (context) => {
         const harness = selectHarness(options.agent, context.config);
         const outcome = await runRequestPipeline(request, {
@@ -33,7 +68,9 @@ export function registerRequest(program: Command, output: CommandOutput): void {
           queue: context.queue,
           harness,
           worktreesDirectory: context.paths.worktreesDirectory,
-        });
+          config: context.config,
+          answerQuestions: questioner?.ask,
+        }).finally(() => questioner?.close());
         let entries: QueueEntry[] | undefined;
         if (options.wait === true) {
           await context.queue.runWorkers({
@@ -79,12 +116,15 @@ function printOutcome(
     return;
   }
   output.line(
-    `Request ${outcome.request_id} (${outcome.classification}) on ${shortCommit(outcome.base_commit)}`,
+    `Request ${outcome.request_id} (${outcome.classification}, ${outcome.risk} risk) on ${shortCommit(outcome.base_commit)}`,
   );
   output.line(`Assignments: ${outcome.assignments.length}`);
   for (const assignment of outcome.assignments) {
-    output.line(`  ${pad(assignment.task_id, 20)} ${assignment.files.join(', ')}`);
+    output.line(
+      `  ${pad(assignment.task_id, 20)} ${pad(`${assignment.context_tokens} tokens`, 14)} ${assignment.files.join(', ')}`,
+    );
   }
+  for (const repair of outcome.planning.repairs) output.line(`  repaired: ${repair}`);
   output.line(`Enqueued ${outcome.enqueued.length} change request(s):`);
   for (const item of outcome.enqueued) {
     output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${item.paths.join(', ')}`);

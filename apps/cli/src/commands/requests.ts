@@ -1,36 +1,29 @@
 import type { Command } from 'commander';
+import { requestHistory, type UsageTotals } from '@hyperion/store';
 import { withRepository } from '../context.js';
 import { pad, type CommandOutput } from '../output.js';
 
-/** `hyperion requests`: the last requests with their status, assignments and outcome. */
+function formatUsage(usage: UsageTotals): string {
+  if (usage.runs === 0) return 'no runs';
+  const tokens = usage.input_tokens + usage.output_tokens;
+  const reported =
+    usage.unreported === usage.runs
+      ? 'usage not reported'
+      : `${tokens} tokens, $${usage.cost_usd.toFixed(4)}`;
+  return `${reported}, ${(usage.duration_ms / 1000).toFixed(1)} s`;
+}
+
+/** `hyperion requests`: the last requests with their status, assignments (with usage) and outcome. */
 export function registerRequests(program: Command, output: CommandOutput): void {
   program
     .command('requests')
-    .description('the last requests with their status, assignments and queue outcome')
+    .description('the last requests with their status, assignments (with usage) and queue outcome')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--limit <n>', 'how many', '100')
     .option('--json', 'print JSON')
     .action(async (options: { repo?: string; limit: string; json?: boolean }) => {
       await withRepository(options, async (context) => {
-        const history = context.store.listRequests(Number(options.limit)).map((request) => {
-          const entries = context.store.listEntries({ requestId: request.id });
-          const outcome: Record<string, number> = {};
-          for (const entry of entries) outcome[entry.state] = (outcome[entry.state] ?? 0) + 1;
-          return {
-            id: request.id,
-            summary: request.summary,
-            status: request.status,
-            error: request.error,
-            created_at: request.created_at,
-            assignments: context.store.listAssignments(request.id).map((assignment) => ({
-              task_id: assignment.task_id,
-              status: assignment.status,
-              error: assignment.error,
-            })),
-            entries: entries.map((entry) => ({ id: entry.id, task_id: entry.task_id, state: entry.state })),
-            outcome,
-          };
-        });
+        const history = requestHistory(context.store, Number(options.limit));
         if (options.json === true) {
           output.json(history);
           return;
@@ -44,6 +37,12 @@ export function registerRequests(program: Command, output: CommandOutput): void 
             `${pad(request.id, 16)} ${pad(request.status, 9)} ${pad(outcome || '-', 28)} ${request.summary}`,
           );
           if (request.error !== null) output.line(`  ${request.error}`);
+          for (const assignment of request.assignments) {
+            const states = assignment.entries.map((entry) => `${entry.id} ${entry.state}`).join(', ');
+            output.line(
+              `  ${pad(assignment.task_id, 18)} ${pad(assignment.status, 9)} ${pad(formatUsage(assignment.usage), 34)} ${states || assignment.files.join(', ')}`,
+            );
+          }
         }
       });
     });

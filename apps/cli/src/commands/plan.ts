@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { checkPlanFile, formatPlanProblems } from '@hyperion/orchestrator';
+import { HyperionError } from '@hyperion/schema';
+import type { CommandOutput } from '../output.js';
+
+/** `hyperion plan check <file>`: checks a plan (WORKPLAN.md format) and reports each problem. */
+export function registerPlan(program: Command, output: CommandOutput): void {
+  const plan = program.command('plan').description('plan files (WORKPLAN.md format) that gate dispatch');
+  plan
+    .command('check <file>')
+    .description('check the plan metadata: approval, required sections, validation policy')
+    .option('--json', 'print one JSON object')
+    .action((file: string, options: { json?: boolean }) => {
+      const check = checkPlanFile(resolve(file));
+      const shown = { ...check, file };
+      if (options.json === true) {
+        output.json(shown);
+      } else if (check.ok) {
+        output.line(`${file}: approved, ${check.requiredSections.length} required sections present`);
+        output.line(`Validation policy: ${check.validationPolicy.join('; ')}`);
+      } else {
+        for (const line of formatPlanProblems(shown)) output.line(line);
+      }
+      if (!check.ok) {
+        throw new HyperionError(
+          'invalid_input',
+          `${file}: ${check.problems.length} problem(s); the plan blocks dispatch`,
+          { details: { file, problems: check.problems } },
+        );
+      }
+    });
+}

@@ -1,0 +1,186 @@
+import {
+  HyperionError,
+  TaskAssignmentSchema,
+  TaskRequestSchema,
+  parseWithSchema,
+  type HyperionConfig,
+  type QueueEntry,
+} from '@hyperion/schema';
+import type { GitRepository } from '@hyperion/git';
+import type { AgentHarnessV1 } from '@hyperion/harness';
+import type { CheckRunner, MergeQueue } from '@hyperion/queue';
+import { listAssignmentRuns, recordAssignmentRun, type HyperionStore } from '@hyperion/store';
+import { runDeveloper } from './developer.js';
+import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
+
+/** Options of {@link redispatchConflictedEntry}. */
+export interface RedispatchOptions {
+  store: HyperionStore;
+  queue: MergeQueue;
+  repository: GitRepository;
+  harness: AgentHarnessV1;
+  /** Where developer worktrees are created. */
+  worktreesDirectory: string;
+  /** The configuration (default: the queue's); `orchestrator.max_redispatch` is the limit. */
+  config?: HyperionConfig;
+  checkRunner?: CheckRunner;
+  signal?: AbortSignal;
+}
+
+/** What {@link redispatchConflictedEntry} did. */
+export type RedispatchOutcome =
+  | { outcome: 'resubmitted'; entry: QueueEntry; previous: QueueEntry; redispatch: number }
+  | { outcome: 'quarantined'; entry: QueueEntry; reason: string }
+  | { outcome: 'failed'; entry: QueueEntry; error: HyperionError; redispatch: number };
+
+function conflictPrompt(entry: QueueEntry, report: unknown, tip: string): string {
+  return [
+    `Your previous change for this assignment (${entry.id}) conflicted with ${entry.target_branch}: it does not apply on ${tip}.`,
+    'The files now hold the newer content of the branch. Make the change again on top of it.',
+    'Conflict report (JSON):',
+    JSON.stringify(report ?? { reason: entry.last_error }, null, 2),
+  ].join('\n');
+}
+
+function latestConflictReport(store: HyperionStore, entryId: string): unknown {
+  const conflicted = store
+    .listEvents({ entryId })
+    .filter((event) => event.type === 'entry:conflicted')
+    .at(-1);
+  return conflicted?.data['report'];
+}
+
+/**
+ * Re-dispatches a conflicted pipeline entry to its developer: the assignment runs again on the
+ * target branch's new tip with the conflict report in its prompt (checks included), and the new
+ * change is submitted, linked to the old entry in its `entry:enqueued` event. After
+ * `orchestrator.max_redispatch` re-dispatches the entry is quarantined instead. A failed
+ * re-dispatch leaves the entry conflicted and counts towards the limit.
+ */
+export async function redispatchConflictedEntry(
+  entryId: string,
+  options: RedispatchOptions,
+): Promise<RedispatchOutcome> {
+  const { store, queue, harness } = options;
+  const config = options.config ?? queue.config;
+  const entry = store.requireEntry(entryId);
+  if (entry.state !== 'conflicted') {
+    throw new HyperionError('invalid_state', `entry ${entryId} is ${entry.state}, not conflicted`, {
+      details: { id: entryId, state: entry.state },
+    });
+  }
+  const requestId = entry.request_id;
+  if (requestId === null) {
+    throw new HyperionError(
+      'invalid_input',
+      `entry ${entryId} was submitted directly, not by a request: there is no developer to re-dispatch`,
+      { details: { id: entryId } },
+    );
+  }
+  const record = store.listAssignments(requestId).find((assignment) => assignment.task_id === entry.task_id);
+  const requestRecord = store.getRequest(requestId);
+  if (record === undefined || requestRecord === undefined) {
+    throw new HyperionError('not_found', `no assignment ${entry.task_id} of request ${requestId}`, {
+      details: { id: entryId, taskId: entry.task_id, requestId },
+    });
+  }
+  const previousRedispatches = listAssignmentRuns(store, { taskId: entry.task_id }).filter(
+    (run) => run.role === 'developer' && run.attempt > 1,
+  ).length;
+  if (previousRedispatches >= config.orchestrator.max_redispatch) {
+    const reason = `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${config.orchestrator.max_redispatch} (orchestrator.max_redispatch)`;
+    const quarantined = store.transaction(() => {
+      store.updateAssignment(entry.task_id, 'failed', reason);
+      return store.transition(entryId, {
+        from: 'conflicted',
+        to: 'quarantined',
+        type: 'entry:quarantined',
+        data: { reason, redispatches: previousRedispatches },
+        set: { last_error: reason },
+      });
+    });
+    queue.events.emit('entry:finished', { entry: quarantined, worker: 'orchestrator' });
+    return { outcome: 'quarantined', entry: quarantined, reason };
+  }
+  const assignment = parseWithSchema(TaskAssignmentSchema, record.body, `assignment ${entry.task_id}`);
+  const request = parseWithSchema(
+    TaskRequestSchema,
+    stripPipelineFields(requestRecord.body),
+    `request ${requestId}`,
+  );
+  const tip = await options.repository.requireBranch(entry.target_branch);
+  const redispatch = previousRedispatches + 1;
+  let observed: ObservedRun | undefined;
+  try {
+    const result = await runDeveloper(
+      {
+        assignment: { ...assignment, base_commit: tip },
+        changes: request.requested_changes.filter((change) => assignment.file_targets.includes(change.path)),
+        contextTokens: 0,
+      },
+      {
+        repository: options.repository,
+        harness,
+        worktreesDirectory: options.worktreesDirectory,
+        baseCommit: tip,
+        requestId,
+        budget: {
+          timeoutMs: config.agent.timeout_ms,
+          ...(config.agent.max_tokens === undefined ? {} : { maxTokens: config.agent.max_tokens }),
+        },
+        checkRunner: options.checkRunner,
+        promptAddendum: conflictPrompt(entry, latestConflictReport(store, entryId), tip),
+        signal: options.signal,
+        onRun: (run) => {
+          observed = {
+            role: 'developer',
+            taskId: entry.task_id,
+            harness: harness.harnessId,
+            result: run,
+            attempt: redispatch + 1,
+            data: { redispatch_of: entryId, tip },
+          };
+        },
+      },
+    );
+    const submitted = store.transaction(() => {
+      const created = queue.submit(result.changeRequest, {
+        requestId,
+        priority: entry.priority,
+        eventData: { source: 'redispatch', redispatch_of: entryId, redispatch, tip },
+      });
+      store.updateAssignment(entry.task_id, 'submitted');
+      if (observed !== undefined) {
+        recordAssignmentRun(store, assignmentRunRecord(requestId, { ...observed, changeId: created.id }));
+      }
+      return created;
+    });
+    return { outcome: 'resubmitted', entry: submitted, previous: entry, redispatch };
+  } catch (error) {
+    const failure = HyperionError.isInstance(error)
+      ? error
+      : new HyperionError('internal', error instanceof Error ? error.message : String(error), {
+          cause: error,
+        });
+    const failedRun: ObservedRun = observed ?? {
+      role: 'developer',
+      taskId: entry.task_id,
+      harness: harness.harnessId,
+      result: { status: 'failed', text: '', usage: { reported: false }, durationMs: 0 },
+      attempt: redispatch + 1,
+      data: { redispatch_of: entryId, tip },
+    };
+    recordAssignmentRun(
+      store,
+      assignmentRunRecord(requestId, { ...failedRun, status: 'failed', error: failure.message }),
+    );
+    return { outcome: 'failed', entry, error: failure, redispatch };
+  }
+}
+
+/** The stored request body carries the pipeline's own fields beside the request's. */
+function stripPipelineFields(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const { classification: _classification, scope: _scope, ...request } = body as Record<string, unknown>;
+  return request;
+}

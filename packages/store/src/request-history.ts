@@ -1,0 +1,94 @@
+import type { QueueState } from '@hyperion/schema';
+import { listAssignmentRuns, sumUsage, type AssignmentRun, type UsageTotals } from './assignment-runs.js';
+import type { AssignmentStatus, RequestStatus } from './records.js';
+import type { HyperionStore } from './store.js';
+
+/** One assignment of a request in the history, with its runs' usage and its queue entries. */
+export interface AssignmentHistory {
+  task_id: string;
+  summary: string;
+  status: AssignmentStatus;
+  error: string | null;
+  /** The files the assignment owns. */
+  files: string[];
+  /** Its check commands. */
+  checks: string[];
+  /** Usage summed over every run of the assignment (re-dispatches included). */
+  usage: UsageTotals;
+  /** Its agent runs, oldest first. */
+  runs: AssignmentRun[];
+  /** The queue entries made from it, oldest first. */
+  entries: Array<{ id: string; state: QueueState; landed_commit: string | null; last_error: string | null }>;
+}
+
+/** One request in the history: status, assignments (with usage) and the queue outcome. */
+export interface RequestHistoryItem {
+  id: string;
+  summary: string;
+  status: RequestStatus;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Classification, risk and fallbacks the engineer recorded, when it did. */
+  scope: Record<string, unknown> | null;
+  assignments: AssignmentHistory[];
+  /** Engineer and orchestrator runs (not tied to one assignment). */
+  planning_runs: AssignmentRun[];
+  /** Usage of every run of the request. */
+  usage: UsageTotals;
+  /** Queue entries per state. */
+  outcome: Partial<Record<QueueState, number>>;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * The last `limit` requests, newest first, each with its assignments, their usage and queue
+ * entries, and the queue outcome: what `hyperion requests` and the TUI's history pane show.
+ */
+export function requestHistory(store: HyperionStore, limit = 100): RequestHistoryItem[] {
+  return store.listRequests(limit).map((request) => {
+    const runs = listAssignmentRuns(store, { requestId: request.id });
+    const entries = store.listEntries({ requestId: request.id });
+    const outcome: Partial<Record<QueueState, number>> = {};
+    for (const entry of entries) outcome[entry.state] = (outcome[entry.state] ?? 0) + 1;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const scope = body['scope'];
+    return {
+      id: request.id,
+      summary: request.summary,
+      status: request.status,
+      error: request.error,
+      created_at: request.created_at,
+      updated_at: request.updated_at,
+      scope: typeof scope === 'object' && scope !== null ? (scope as Record<string, unknown>) : null,
+      assignments: store.listAssignments(request.id).map((assignment) => {
+        const assignmentBody = (assignment.body ?? {}) as Record<string, unknown>;
+        const assignmentRuns = runs.filter((run) => run.task_id === assignment.task_id);
+        return {
+          task_id: assignment.task_id,
+          summary: assignment.summary,
+          status: assignment.status,
+          error: assignment.error,
+          files: stringList(assignmentBody['file_targets']),
+          checks: stringList(assignmentBody['checks']),
+          usage: sumUsage(assignmentRuns),
+          runs: assignmentRuns,
+          entries: entries
+            .filter((entry) => entry.task_id === assignment.task_id)
+            .map((entry) => ({
+              id: entry.id,
+              state: entry.state,
+              landed_commit: entry.landed_commit,
+              last_error: entry.last_error,
+            })),
+        };
+      }),
+      planning_runs: runs.filter((run) => run.task_id === null),
+      usage: sumUsage(runs),
+      outcome,
+    };
+  });
+}
