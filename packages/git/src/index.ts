@@ -10,3 +10,4 @@ export * from './patch-split.js';
 export * from './hash.js';
 export * from './symlink-escape.js';
 export * from './testing/temporary-repository.js';
+export * from './landing-lock.js';

@@ -1,5 +1,11 @@
 export { MergeQueue } from './merge-queue.js';
-export type { MergeQueueOptions, RunMode, RunWorkersOptions, RunSummary } from './merge-queue.js';
+export type {
+  MergeQueueOptions,
+  RunMode,
+  RunWorkersOptions,
+  RunSummary,
+  RollbackResult,
+} from './merge-queue.js';
 export { QueueWorker, type WorkOutcome } from './worker.js';
 export {
   ShellCheckRunner,
@@ -20,3 +26,13 @@ export {
   type InitializeOptions,
 } from './workspace.js';
 export { patchAppliesTo } from './precheck-patch.js';
+export { approveEntry, rejectEntry, cancelEntry, bumpEntry, type Actor } from './human-actions.js';
+export {
+  planRollback,
+  markRolledBack,
+  rolledBackChangeId,
+  ROLLBACK_TASK_PREFIX,
+  ROLLBACK_PRIORITY,
+  type PlannedRevert,
+} from './rollback.js';
+export { riskReasons } from './risk-policy.js';

@@ -5,7 +5,9 @@ import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
 import type { GitRepository } from '@hyperion/git';
-import type { EntryFilter, HyperionStore, NewQueueEntry } from '@hyperion/store';
+import type { EntryFilter, HyperionStore, NewQueueEntry, QueueControls } from '@hyperion/store';
+import { approveEntry, bumpEntry, cancelEntry, rejectEntry, type Actor } from './human-actions.js';
+import { planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
 import { patchAppliesTo } from './precheck-patch.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
@@ -42,6 +44,14 @@ export interface RunWorkersOptions {
   workers?: number;
   /** Stops the loop (in-flight entries finish first). */
   signal?: AbortSignal;
+}
+
+/** What {@link MergeQueue.rollback} planned and enqueued. */
+export interface RollbackResult {
+  /** The reverts, newest landing first. */
+  plans: PlannedRevert[];
+  /** The revert entries enqueued (empty for a dry run). */
+  enqueued: QueueEntry[];
 }
 
 /** Per-outcome counts of one {@link MergeQueue.runWorkers} call. */
@@ -114,11 +124,79 @@ export class MergeQueue {
     return this.enqueuePrepared(prepared);
   }
 
+  private announce(entry: QueueEntry): QueueEntry {
+    if (entry.state !== 'queued') this.events.emit('entry:finished', { entry, worker: null });
+    return entry;
+  }
+
   private enqueuePrepared(prepared: NewQueueEntry): QueueEntry {
     const entry = this.runtime.store.enqueue(prepared);
     this.events.emit('entry:enqueued', { entry });
     this.runtime.logger.info({ entry: entry.id, task: entry.task_id }, 'entry enqueued');
     return entry;
+  }
+
+  /** Lets an entry held by the risk policy go on (`awaiting_approval` → `queued`). */
+  approve(id: string, actor: Actor): QueueEntry {
+    return this.announce(approveEntry(this.runtime.store, id, actor));
+  }
+
+  /** Refuses a waiting entry for good, with the reason. */
+  reject(id: string, actor: Actor & { note: string }): QueueEntry {
+    return this.announce(rejectEntry(this.runtime.store, id, actor));
+  }
+
+  /** Withdraws an entry that has not started. */
+  cancel(id: string, actor: Actor): QueueEntry {
+    return this.announce(cancelEntry(this.runtime.store, id, actor));
+  }
+
+  /** Moves a waiting entry ahead of the others (or to `priority`). */
+  bump(id: string, actor: Actor & { priority?: number }): QueueEntry {
+    return bumpEntry(this.runtime.store, id, actor);
+  }
+
+  /**
+   * Rolls back landed changes named by a change, task or request id: reverts of the landed
+   * commits, newest first, go through the queue (with checks) ahead of other work. With
+   * `dryRun` the plan is returned and nothing is enqueued.
+   */
+  async rollback(target: string, options: { by: string; dryRun?: boolean }): Promise<RollbackResult> {
+    const plans = await planRollback(this.runtime.store, this.runtime.repository, target);
+    if (options.dryRun === true) return { plans, enqueued: [] };
+    const enqueued = this.runtime.store.transaction(() =>
+      plans.map((plan) =>
+        this.enqueuePrepared(
+          prepareSubmission(plan.change, {
+            config: this.runtime.config,
+            priority: ROLLBACK_PRIORITY,
+            skipRiskPolicy: true,
+            eventData: { source: 'rollback', rollback_of: plan.original.id, by: options.by },
+          }),
+        ),
+      ),
+    );
+    return { plans, enqueued };
+  }
+
+  /** Stops new leases in every worker process (in-flight entries finish). */
+  pause(by: string): QueueControls {
+    return this.runtime.store.setQueueControls({ paused: true }, by);
+  }
+
+  /** Lets workers lease again (clears pause and drain). */
+  resume(by: string): QueueControls {
+    return this.runtime.store.setQueueControls({ paused: false, draining: false }, by);
+  }
+
+  /** Finishes in-flight entries, then stops every worker loop; `resume` undoes it. */
+  drain(by: string): QueueControls {
+    return this.runtime.store.setQueueControls({ draining: true }, by);
+  }
+
+  /** The queue's control flags. */
+  controls(): QueueControls {
+    return this.runtime.store.queueControls();
   }
 
   /** Entries in queue order. */
@@ -156,6 +234,7 @@ export class MergeQueue {
         count(outcome);
         if (options.mode === 'once') return;
         if (outcome !== 'idle') continue;
+        if (this.runtime.store.queueControls().draining) return;
         if (options.mode === 'drain' && !this.hasPendingWork()) return;
         await sleep(this.runtime.config.queue.poll_ms, undefined, { signal: options.signal }).catch(
           () => undefined,

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { HyperionError, type ChangeRequest, type HyperionConfig } from '@hyperion/schema';
 import { joinPatches, parsePatch, sha256Hex } from '@hyperion/git';
 import type { NewQueueEntry } from '@hyperion/store';
+import type { ParsedPatchFile } from '@hyperion/git';
+import { riskReasons } from './risk-policy.js';
 
 /** Where a submission came from, for the `entry:enqueued` event and the entry's fields. */
 export interface SubmissionContext {
@@ -13,6 +15,8 @@ export interface SubmissionContext {
   priority?: number;
   /** Extra data for the `entry:enqueued` event (the source, the submitting command…). */
   eventData?: Record<string, unknown>;
+  /** Skip the risk policy (rollbacks: the change being undone was already approved or low-risk). */
+  skipRiskPolicy?: boolean;
 }
 
 /** A new, random change id. */
@@ -33,12 +37,14 @@ function reject(
  * every file patch parses with line ranges, names the path it claims, matches its declared
  * operation and hash, stays within the size limit, is not binary unless allowed, and any
  * `checks` it lists are configured checks (a submission never chooses the commands that run).
- * Returns the queue entry to store.
+ * Returns the queue entry to store: `awaiting_approval` when the risk policy matches (the
+ * reasons go into the `entry:enqueued` event), `queued` otherwise.
  */
 export function prepareSubmission(change: ChangeRequest, context: SubmissionContext): NewQueueEntry {
   const { config } = context;
   const seenPaths = new Set<string>();
   const paths: string[] = [];
+  const parsedFiles: ParsedPatchFile[] = [];
   change.changes.forEach((fileChange, index) => {
     const field = `changes[${index}]`;
     let parsed;
@@ -51,6 +57,7 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
     if (parsed.length !== 1)
       reject(`${field}.patch`, `must describe exactly one file, found ${parsed.length}`);
     const file = parsed[0]!;
+    parsedFiles.push(file);
     for (const patchPath of [file.oldPath, file.newPath]) {
       if (patchPath !== undefined && patchPath !== fileChange.path) {
         reject(
@@ -95,6 +102,7 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
       );
     }
   });
+  const risk = context.skipRiskPolicy === true ? [] : riskReasons(parsedFiles, config.policy);
   return {
     id: change.change_id ?? newChangeId(),
     task_id: change.task_id,
@@ -110,6 +118,7 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
     base_commit: change.base_commit ?? null,
     checks: config.checks.map((check) => check.name),
     change_request: change,
-    event_data: context.eventData ?? {},
+    state: risk.length > 0 ? 'awaiting_approval' : 'queued',
+    event_data: { ...context.eventData, ...(risk.length > 0 ? { risk } : {}) },
   };
 }

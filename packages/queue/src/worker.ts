@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
 import { applyEntry } from './apply-entry.js';
+import { faultPoint } from './fault-points.js';
 import { runEntryChecks } from './run-entry-checks.js';
+import { markRolledBack, rolledBackChangeId } from './rollback.js';
 import { recordEntryEvent, retryDelay, transitionEntry, type QueueRuntime } from './runtime.js';
 
 /** What one {@link QueueWorker.processNext} call did. */
@@ -94,12 +96,19 @@ export class QueueWorker {
           },
           set: { landed_commit: landedAs },
         });
+        markRolledBack(this.runtime.store, landed, this.id);
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
         return 'already_landed';
       }
       const worktree = await this.prepareWorktree(tip);
       const applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
       if (applied.outcome === 'conflicted') {
+        const revertOf = rolledBackChangeId(entry);
+        if (revertOf !== undefined) {
+          const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
+          this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
+          return 'quarantined';
+        }
         this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
         return 'conflicted';
       }
@@ -107,9 +116,11 @@ export class QueueWorker {
         this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
         return 'quarantined';
       }
+      await faultPoint('after-apply', entry.id);
       if (dryRun) return this.finishDryRun(entry, worktree, leaseLost, tip);
       const commit = await worktree.commit({ message: entry.summary, trailers: this.trailers(entry) });
       recordEntryEvent(this.runtime, entry.id, 'entry:committed', { commit, parent: tip }, this.id);
+      await faultPoint('before-checks', entry.id);
       const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
       if (leaseLost.aborted) throw this.leaseLostError(entry);
       if (!checks.passed) return this.fail(entry, checks.reason, { check: checks.failed, commit });
@@ -118,10 +129,12 @@ export class QueueWorker {
       }
       const landing = await repository.landCommit(entry.target_branch, commit, tip);
       if (landing.status === 'landed') {
+        await faultPoint('after-ref-update', entry.id);
         const landed = this.transition(entry, 'landed', 'entry:landed', {
           data: { commit, parent: tip, attempt: entry.attempts },
           set: { landed_commit: commit, last_error: null },
         });
+        markRolledBack(this.runtime.store, landed, this.id);
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
         return 'landed';
       }

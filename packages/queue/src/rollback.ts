@@ -1,0 +1,113 @@
+import { HyperionError, type ChangeRequest, type FileChange, type QueueEntry } from '@hyperion/schema';
+import { parsePatch, runGit, sha256Hex, splitPatch, type GitRepository } from '@hyperion/git';
+import type { HyperionStore } from '@hyperion/store';
+
+/** Task ids of revert entries start with this, followed by the id of the change they undo. */
+export const ROLLBACK_TASK_PREFIX = 'rollback:';
+
+/** Priority of revert entries: ahead of other work. */
+export const ROLLBACK_PRIORITY = 1000;
+
+/** The id of the change a revert entry undoes, or undefined for other entries. */
+export function rolledBackChangeId(entry: Pick<QueueEntry, 'task_id'>): string | undefined {
+  return entry.task_id.startsWith(ROLLBACK_TASK_PREFIX)
+    ? entry.task_id.slice(ROLLBACK_TASK_PREFIX.length)
+    : undefined;
+}
+
+/** One revert to send through the queue. */
+export interface PlannedRevert {
+  /** The landed entry being undone. */
+  original: QueueEntry;
+  /** The revert change request. */
+  change: ChangeRequest;
+}
+
+/**
+ * The landed changes a rollback target names — a change id, a task id or a request id — newest
+ * landing first, each with the change request that reverts it (made from `git diff <commit>
+ * <commit>^`, based on the landed commit so later changes to other lines merge in 3-way).
+ */
+export async function planRollback(
+  store: HyperionStore,
+  repository: GitRepository,
+  target: string,
+): Promise<PlannedRevert[]> {
+  const direct = store.getEntry(target);
+  const matches =
+    direct !== undefined
+      ? [direct]
+      : [...store.listEntries({ taskId: target }), ...store.listEntries({ requestId: target })];
+  if (matches.length === 0) {
+    throw new HyperionError('not_found', `no change, task or request with id '${target}'`, {
+      details: { target },
+    });
+  }
+  const landed = matches.filter((entry) => entry.state === 'landed' && entry.landed_commit !== null);
+  if (landed.length === 0) {
+    const states = [...new Set(matches.map((entry) => entry.state))].join(', ');
+    throw new HyperionError(
+      'invalid_state',
+      `nothing to roll back for '${target}': no landed change (found ${states})`,
+      {
+        details: { target },
+      },
+    );
+  }
+  const landingOrder = (entry: QueueEntry): number =>
+    store
+      .listEvents({ entryId: entry.id })
+      .filter((event) => event.type === 'entry:landed' || event.type === 'entry:already_landed')
+      .at(-1)?.id ?? 0;
+  const newestFirst = [...landed].sort((left, right) => landingOrder(right) - landingOrder(left));
+  const plans: PlannedRevert[] = [];
+  for (const original of newestFirst) {
+    const commit = original.landed_commit!;
+    const diff = await runGit(
+      ['diff', '--binary', '--no-color', '--no-renames', commit, `${commit}^`, '--'],
+      {
+        cwd: repository.root,
+      },
+    );
+    const changes: FileChange[] = splitPatch(diff.stdout).map((part) => ({
+      path: part.path,
+      operation: parsePatch(part.patch)[0]?.operation ?? 'update',
+      patch: part.patch,
+      patch_hash: sha256Hex(part.patch),
+    }));
+    if (changes.length === 0) {
+      throw new HyperionError(
+        'invalid_state',
+        `landed commit ${commit.slice(0, 12)} of ${original.id} changes nothing to revert`,
+      );
+    }
+    plans.push({
+      original,
+      change: {
+        task_id: `${ROLLBACK_TASK_PREFIX}${original.id}`,
+        ...(original.request_id === null ? {} : { request_id: original.request_id }),
+        agent: 'hyperion-rollback',
+        base_commit: commit,
+        summary: `Revert "${original.summary}"`,
+        changes,
+        priority: ROLLBACK_PRIORITY,
+      },
+    });
+  }
+  return plans;
+}
+
+/** After a revert landed: the original becomes `rolled_back`, linked to its revert both ways. */
+export function markRolledBack(store: HyperionStore, revert: QueueEntry, worker: string): void {
+  const originalId = rolledBackChangeId(revert);
+  if (originalId === undefined) return;
+  const original = store.getEntry(originalId);
+  if (original === undefined || original.state !== 'landed') return;
+  store.transition(originalId, {
+    from: 'landed',
+    to: 'rolled_back',
+    type: 'entry:rolled_back',
+    worker,
+    data: { reverted_by: revert.id, revert_commit: revert.landed_commit },
+  });
+}
