@@ -4,4 +4,8 @@ export * from './events/index.js';
 export * from './structured-output/index.js';
 export * from './stub/index.js';
 export * from './command/index.js';
+export * from './agent-cli/index.js';
+export * from './copilot/index.js';
+export * from './claude/index.js';
+export * from './fallback/index.js';
 export * from './registry/index.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ClaudeCodeHarness } from '../claude/claude-code-harness.js';
 import { CommandHarness } from '../command/command-harness.js';
+import { CopilotCliHarness } from '../copilot/copilot-cli-harness.js';
 import { StubHarness } from '../stub/stub-harness.js';
 import { RecordingMockHarness } from '../testing/recording-mock-harness.js';
 import { createDefaultHarnessRegistry } from './default-harness-registry.js';
@@ -7,9 +9,16 @@ import { createHarnessRegistry } from './harness-registry.js';
 import { resolveHarnessId } from './resolve-harness-id.js';
 
 describe('harness registry', () => {
-  it('holds stub and command by default', () => {
+  it('holds stub, command, copilot and claude by default', () => {
     const registry = createDefaultHarnessRegistry();
-    expect(registry.list()).toEqual(['stub', 'command']);
+    expect(registry.list()).toEqual(['stub', 'command', 'copilot', 'claude']);
+    expect(registry.create('copilot', { binary: '/opt/copilot', model: 'gpt-x' })).toBeInstanceOf(
+      CopilotCliHarness,
+    );
+    expect(registry.create('claude')).toBeInstanceOf(ClaudeCodeHarness);
+    expect(() => registry.create('claude', { timeoutMs: -1 })).toThrow(
+      /^invalid options for the claude agent: timeoutMs: /,
+    );
     expect(registry.create('stub')).toBeInstanceOf(StubHarness);
     expect(registry.create('command', { command: ['aider', '--message', '{prompt}'] })).toBeInstanceOf(
       CommandHarness,
@@ -36,7 +45,7 @@ describe('harness registry', () => {
 
   it('names the known agents when the id is unknown', () => {
     expect(() => createDefaultHarnessRegistry().create('copilto')).toThrow(
-      'unknown agent "copilto": known agents are stub, command',
+      'unknown agent "copilto": known agents are stub, command, copilot, claude',
     );
   });
 

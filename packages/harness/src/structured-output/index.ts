@@ -1,1 +1,2 @@
 export * from './validate-structured-output.js';
+export * from './read-structured-output.js';

@@ -6,3 +6,4 @@ export * from './check-harness-conformance.js';
 export * from './run-harness-conformance.js';
 export * from './recording-mock-harness.js';
 export * from './stub-harness-scenarios.js';
+export * from './scripted-model-server/index.js';

@@ -1,3 +1,4 @@
+import type { AgentRunFallback } from './agent-run-fallback.js';
 import type { AgentRunStatus } from './agent-run-status.js';
 import type { AgentUsage } from './agent-usage.js';
 
@@ -19,4 +20,12 @@ export interface AgentRunResult {
   exitCode?: number;
   /** One line saying what went wrong, when `status` is not `ok`. */
   error?: string;
+  /**
+   * True when the run failed only because the agent's output could not be parsed: its structured
+   * output was not JSON or broke the `outputSchema`, or the agent CLI's own output was malformed.
+   * Callers may then fall back to a deterministic path (`withStubFallback`).
+   */
+  unparseableOutput?: boolean;
+  /** Present when this result is the stub's, run because the original harness's output was unparseable. */
+  fallback?: AgentRunFallback;
 }

@@ -4,6 +4,7 @@ export * from './agent-budget.js';
 export * from './agent-run-request.js';
 export * from './agent-run-status.js';
 export * from './agent-usage.js';
+export * from './agent-run-fallback.js';
 export * from './agent-run-result.js';
 export * from './agent-harness-v1.js';
 export * from './call-resume.js';

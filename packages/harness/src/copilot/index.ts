@@ -1,0 +1,1 @@
+export * from './copilot-cli-harness.js';
