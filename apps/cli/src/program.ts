@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { HyperionError } from '@hyperion/schema';
+import { registerApprovals } from './commands/approvals.js';
+import { registerControls } from './commands/controls.js';
 import { registerDemo } from './commands/demo.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerInit } from './commands/init.js';
 import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
@@ -28,6 +31,9 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     registerWorker,
     registerRun,
     registerQueue,
+    registerApprovals,
+    registerRollback,
+    registerControls,
     registerRequests,
     registerSchema,
     registerDemo,
