@@ -1,0 +1,111 @@
+// Benchmarks reported as ratios measured in one run, so a busy machine skews both sides alike.
+// Run with `pnpm bench` (it builds first). Prints figures; never fails on them.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createTemporaryRepository, runGit } from '@hyperion/git';
+import { HyperionConfigSchema } from '@hyperion/schema';
+import { HyperionStore } from '@hyperion/store';
+import { MergeQueue } from '@hyperion/queue';
+
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 24);
+const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 0.3);
+
+function patchFor(index) {
+  const path = `files/file-${index}.txt`;
+  return {
+    task_id: `bench-${index}`,
+    agent: 'bench',
+    changes: [
+      {
+        path,
+        operation: 'update',
+        patch: `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-before ${index}\n+after ${index}\n`,
+      },
+    ],
+  };
+}
+
+async function drainSeconds(workers) {
+  const files = {};
+  for (let index = 0; index < ENTRIES; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
+  const temporary = await createTemporaryRepository({ files });
+  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'));
+  try {
+    const config = HyperionConfigSchema.parse({
+      workers,
+      checks: [{ name: 'ci', command: `sleep ${CHECK_SECONDS}` }],
+      queue: { poll_ms: 20, backoff_base_ms: 10 },
+    });
+    const queue = new MergeQueue({
+      store,
+      repository: temporary.repository,
+      config,
+      worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
+    });
+    for (let index = 0; index < ENTRIES; index += 1) queue.submit(patchFor(index));
+    const started = performance.now();
+    const summary = await queue.runWorkers({ mode: 'drain' });
+    const seconds = (performance.now() - started) / 1000;
+    if (summary.landed !== ENTRIES)
+      throw new Error(`expected ${ENTRIES} landed, got ${JSON.stringify(summary)}`);
+    return seconds;
+  } finally {
+    store.close();
+    await temporary.cleanup();
+  }
+}
+
+async function trailerLookup() {
+  const temporary = await createTemporaryRepository();
+  try {
+    const root = temporary.root;
+    mkdirSync(join(root, 'log'), { recursive: true });
+    const commits = 200;
+    for (let index = 0; index < commits; index += 1) {
+      writeFileSync(join(root, 'log', 'n.txt'), `${index}\n`);
+      await runGit(['add', '-A'], { cwd: root });
+      await runGit(
+        [
+          '-c',
+          'user.name=b',
+          '-c',
+          'user.email=b@b',
+          'commit',
+          '-qm',
+          `c${index}\n\nHyperion-Change: chg-${index}`,
+        ],
+        { cwd: root },
+      );
+    }
+    const lookups = 50;
+    let started = performance.now();
+    for (let index = 0; index < lookups; index += 1) {
+      await temporary.repository.findCommitWithTrailer('main', 'Hyperion-Change', `chg-${index}`);
+    }
+    const inProcess = (performance.now() - started) / lookups;
+    started = performance.now();
+    for (let index = 0; index < lookups; index += 1) {
+      await runGit(
+        ['log', '--format=%H', '-n', '1', '--first-parent', `--grep=^Hyperion-Change: chg-${index}$`, 'main'],
+        { cwd: root },
+      );
+    }
+    const spawned = (performance.now() - started) / lookups;
+    return { inProcess, spawned };
+  } finally {
+    await temporary.cleanup();
+  }
+}
+
+const one = await drainSeconds(1);
+const three = await drainSeconds(3);
+console.log(`queue drain, ${ENTRIES} entries, ${CHECK_SECONDS}s check each:`);
+console.log(`  1 worker  ${one.toFixed(2)} s (${(ENTRIES / one).toFixed(2)} entries/s)`);
+console.log(`  3 workers ${three.toFixed(2)} s (${(ENTRIES / three).toFixed(2)} entries/s)`);
+console.log(`  speed-up  ${(one / three).toFixed(2)}x`);
+const lookup = await trailerLookup();
+console.log('trailer lookup on a 200-commit branch (mean of 50):');
+console.log(`  in-process (isomorphic-git) ${lookup.inProcess.toFixed(2)} ms`);
+console.log(`  git log --grep (spawn)      ${lookup.spawned.toFixed(2)} ms`);
+console.log(`  ratio spawn / in-process    ${(lookup.spawned / lookup.inProcess).toFixed(2)}x`);
