@@ -56,6 +56,11 @@ export interface RequestPipelineOptions {
   planWithModel?: boolean;
   /** Runs assignment checks in developer worktrees. */
   checkRunner?: CheckRunner;
+  /**
+   * Run each assignment's checks in its developer worktree before submitting (default true).
+   * False leaves them to the queue alone (the demo shows the queue quarantining a failing change).
+   */
+  developerChecks?: boolean;
   signal?: AbortSignal;
 }
 
@@ -374,8 +379,12 @@ async function runDevelopers(
     options.developerConcurrency ?? config.orchestrator.developers,
     async (item) => {
       let run: ObservedRun | undefined;
+      const assignment =
+        options.developerChecks === false
+          ? { ...item, assignment: { ...item.assignment, checks: undefined } }
+          : item;
       try {
-        return await runDeveloper(item, {
+        return await runDeveloper(assignment, {
           repository: options.repository,
           harness: options.harness,
           worktreesDirectory: options.worktreesDirectory,
