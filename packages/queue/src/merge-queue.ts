@@ -12,6 +12,7 @@ import { patchAppliesTo } from './precheck-patch.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
+import { SpeculationBoard } from './speculation.js';
 import { silentLogger, type QueueLogger, type QueueRuntime } from './runtime.js';
 import { QueueWorker, type WorkOutcome } from './worker.js';
 
@@ -82,6 +83,7 @@ export class MergeQueue {
       logger: options.logger ?? silentLogger,
       worktreesDirectory: resolve(options.worktreesDirectory),
       dryRun: options.dryRun ?? options.config.apply.mode === 'dry-run',
+      speculation: new SpeculationBoard(),
     };
   }
 

@@ -4,6 +4,7 @@ import type { GitRepository } from '@hyperion/git';
 import type { HyperionStore, QueueTransition } from '@hyperion/store';
 import type { CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
+import type { SpeculationBoard } from './speculation.js';
 
 /** A structured logger (pino-compatible subset). */
 export interface QueueLogger {
@@ -33,6 +34,8 @@ export interface QueueRuntime {
   worktreesDirectory: string;
   /** When true nothing is committed or landed: entries end as dry-run-passed / dry-run-failed. */
   dryRun: boolean;
+  /** Candidates of this process's workers, for speculative stacking. */
+  speculation: SpeculationBoard;
 }
 
 /** Applies a store transition and emits the matching in-process event. */

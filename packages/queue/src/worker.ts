@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
-import type { Worktree } from '@hyperion/git';
+import type { LandCommitResult, Worktree } from '@hyperion/git';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { applyEntry } from './apply-entry.js';
 import { faultPoint } from './fault-points.js';
 import { runEntryChecks } from './run-entry-checks.js';
@@ -100,8 +101,15 @@ export class QueueWorker {
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
         return 'already_landed';
       }
-      const worktree = await this.prepareWorktree(tip);
-      const applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
+      if (entry.attempts > entry.max_attempts) return this.outOfAttempts(entry);
+      let base = dryRun ? tip : this.runtime.speculation.baseFor(tip);
+      let worktree = await this.prepareWorktree(base);
+      let applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
+      if (applied.outcome !== 'applied' && base !== tip) {
+        base = tip;
+        worktree = await this.prepareWorktree(tip);
+        applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
+      }
       if (applied.outcome === 'conflicted') {
         const revertOf = rolledBackChangeId(entry);
         if (revertOf !== undefined) {
@@ -119,51 +127,116 @@ export class QueueWorker {
       await faultPoint('after-apply', entry.id);
       if (dryRun) return this.finishDryRun(entry, worktree, leaseLost, tip);
       const commit = await worktree.commit({ message: entry.summary, trailers: this.trailers(entry) });
-      recordEntryEvent(this.runtime, entry.id, 'entry:committed', { commit, parent: tip }, this.id);
-      await faultPoint('before-checks', entry.id);
-      const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
-      if (leaseLost.aborted) throw this.leaseLostError(entry);
-      if (!checks.passed) return this.fail(entry, checks.reason, { check: checks.failed, commit });
-      if (!this.runtime.store.renewLease(entry.id, this.id, this.runtime.config.queue.lease_ms)) {
-        throw this.leaseLostError(entry);
-      }
-      const landing = await repository.landCommit(entry.target_branch, commit, tip);
-      if (landing.status === 'landed') {
-        await faultPoint('after-ref-update', entry.id);
-        const landed = this.transition(entry, 'landed', 'entry:landed', {
-          data: { commit, parent: tip, attempt: entry.attempts },
-          set: { landed_commit: commit, last_error: null },
-        });
-        markRolledBack(this.runtime.store, landed, this.id);
-        this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
-        return 'landed';
-      }
-      if (landing.status === 'held') {
-        const delay = retryDelay(this.runtime.config, entry.attempts);
-        const held = this.transition(entry, 'queued', 'entry:landing_held', {
-          data: { reason: landing.reason, worktree: landing.worktreePath, retry_in_ms: delay },
-          set: {
-            attempts: entry.attempts - 1,
-            not_before: this.runtime.store.now() + delay,
-            last_error: landing.reason,
-          },
-        });
-        this.runtime.events.emit('entry:retry_scheduled', {
-          entry: held,
-          worker: this.id,
-          reason: landing.reason,
-        });
-        return 'held';
-      }
       recordEntryEvent(
         this.runtime,
         entry.id,
-        'entry:race_lost',
-        { expected_tip: tip, current_tip: landing.currentTip ?? null, race: race + 1 },
+        'entry:committed',
+        { commit, parent: base, speculative: base !== tip },
         this.id,
       );
+      this.runtime.speculation.publish(entry.id, commit, base);
+      try {
+        await faultPoint('before-checks', entry.id);
+        const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
+        if (leaseLost.aborted) throw this.leaseLostError(entry);
+        if (!checks.passed) {
+          // On a speculative base the failure may be the predecessor's: wait for its verdict.
+          if (base !== tip && (await this.settledTip(entry, base, leaseLost)) !== base) {
+            recordEntryEvent(
+              this.runtime,
+              entry.id,
+              'entry:race_lost',
+              {
+                expected_tip: base,
+                note: 'the speculative base did not land; rebuilding on the tip',
+                race: race + 1,
+              },
+              this.id,
+            );
+            continue;
+          }
+          return this.fail(entry, checks.reason, { check: checks.failed, commit });
+        }
+        if (!this.runtime.store.renewLease(entry.id, this.id, this.runtime.config.queue.lease_ms)) {
+          throw this.leaseLostError(entry);
+        }
+        const landing = await this.landWhenReady(entry, commit, base, leaseLost);
+        if (landing.status === 'landed') {
+          await faultPoint('after-ref-update', entry.id);
+          const landed = this.transition(entry, 'landed', 'entry:landed', {
+            data: { commit, parent: base, attempt: entry.attempts },
+            set: { landed_commit: commit, last_error: null },
+          });
+          markRolledBack(this.runtime.store, landed, this.id);
+          this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
+          return 'landed';
+        }
+        if (landing.status === 'held') {
+          const delay = retryDelay(this.runtime.config, entry.attempts);
+          const held = this.transition(entry, 'queued', 'entry:landing_held', {
+            data: { reason: landing.reason, worktree: landing.worktreePath, retry_in_ms: delay },
+            set: {
+              attempts: entry.attempts - 1,
+              not_before: this.runtime.store.now() + delay,
+              last_error: landing.reason,
+            },
+          });
+          this.runtime.events.emit('entry:retry_scheduled', {
+            entry: held,
+            worker: this.id,
+            reason: landing.reason,
+          });
+          return 'held';
+        }
+        recordEntryEvent(
+          this.runtime,
+          entry.id,
+          'entry:race_lost',
+          { expected_tip: base, current_tip: landing.currentTip ?? null, race: race + 1 },
+          this.id,
+        );
+      } finally {
+        this.runtime.speculation.withdraw(entry.id);
+      }
     }
     return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
+  }
+
+  /**
+   * Lands `commit` once the branch tip is the commit it was built on. While that base is another
+   * worker's candidate still in flight, waits for it; once the base is neither the tip nor in
+   * flight, the race is lost and the caller rebuilds on the new tip.
+   */
+  /** Waits until `base` is no longer another worker's candidate in flight; returns the tip then. */
+  private async settledTip(
+    entry: QueueEntry,
+    base: string,
+    leaseLost: AbortSignal,
+  ): Promise<string | undefined> {
+    const { repository, speculation, config } = this.runtime;
+    while (speculation.isCandidate(base)) {
+      if (leaseLost.aborted) throw this.leaseLostError(entry);
+      await sleep(config.queue.poll_ms);
+    }
+    return repository.resolveRef(`refs/heads/${entry.target_branch}`);
+  }
+
+  private async landWhenReady(
+    entry: QueueEntry,
+    commit: string,
+    base: string,
+    leaseLost: AbortSignal,
+  ): Promise<LandCommitResult> {
+    const { repository, speculation, store, config } = this.runtime;
+    for (;;) {
+      if (leaseLost.aborted || !store.renewLease(entry.id, this.id, config.queue.lease_ms)) {
+        throw this.leaseLostError(entry);
+      }
+      const current = await repository.resolveRef(`refs/heads/${entry.target_branch}`);
+      if (current === base) return repository.landCommit(entry.target_branch, commit, base);
+      if (!speculation.isCandidate(base)) return { status: 'race_lost', currentTip: current };
+      await sleep(config.queue.poll_ms);
+    }
   }
 
   private async finishDryRun(
@@ -215,6 +288,13 @@ export class QueueWorker {
     });
     this.runtime.events.emit('entry:retry_scheduled', { entry: retried, worker: this.id, reason });
     return 'retry_scheduled';
+  }
+
+  /** An entry whose earlier attempts all died (lease expired) and that is not on the branch. */
+  private outOfAttempts(entry: QueueEntry): WorkOutcome {
+    const reason = `no attempts left (${entry.max_attempts} of ${entry.max_attempts} used): ${entry.last_error ?? 'the last attempt did not finish'}`;
+    this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {});
+    return 'quarantined';
   }
 
   private finishWith(

@@ -1,0 +1,44 @@
+/** A commit a worker has built and is checking, not yet landed. */
+interface Candidate {
+  entryId: string;
+  commit: string;
+  parent: string;
+}
+
+/**
+ * Speculative stacking (after Zuul's dependent pipelines): a worker may build its candidate on
+ * top of another worker's candidate instead of on the branch tip, so both check in parallel. It
+ * lands only when the branch tip equals the commit it was built on — the compare-and-swap makes
+ * that exact — so a predecessor that fails costs a rebuild, never a broken branch.
+ * The board is shared by the workers of one process.
+ */
+export class SpeculationBoard {
+  private readonly candidates = new Map<string, Candidate>();
+
+  /** Announces an entry's candidate commit, built on `parent`. */
+  publish(entryId: string, commit: string, parent: string): void {
+    this.candidates.set(entryId, { entryId, commit, parent });
+  }
+
+  /** Removes an entry's candidate (it landed, failed or is being rebuilt). */
+  withdraw(entryId: string): void {
+    this.candidates.delete(entryId);
+  }
+
+  /** True while some in-flight candidate is this commit. */
+  isCandidate(commit: string): boolean {
+    for (const candidate of this.candidates.values()) if (candidate.commit === commit) return true;
+    return false;
+  }
+
+  /** The head of the chain of candidates built on `tip` (or `tip` when there is none). */
+  baseFor(tip: string): string {
+    let base = tip;
+    for (let depth = 0; depth <= this.candidates.size; depth += 1) {
+      const next = [...this.candidates.values()].find((candidate) => candidate.parent === base);
+      if (next === undefined) return base;
+      base = next.commit;
+    }
+    return base;
+  }
+}
