@@ -39,7 +39,7 @@ export function temporaryWorkspace(files: Record<string, string> = {}): {
   }
   const git = (...gitArguments: string[]) =>
     execFileSync('git', gitArguments, { cwd: repository, stdio: 'pipe' });
-  git('init', '-q');
+  git('init', '-q', '-b', 'main');
   git('add', '.');
   git('-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '-qm', 'base');
   return { root, home, repository, outside };
