@@ -5,6 +5,7 @@ import { registerControls } from './commands/controls.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerInit } from './commands/init.js';
+import { registerLog } from './commands/log.js';
 import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
 import { registerRequest } from './commands/request.js';
@@ -39,6 +40,7 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     registerDemo,
     registerPlan,
     registerWatch,
+    registerLog,
   ]) {
     register(program, output);
   }

@@ -10,3 +10,5 @@ export type {
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
 export * from './assignment-runs.js';
 export * from './request-history.js';
+export * from './replay.js';
+export * from './event-log.js';

@@ -1,0 +1,92 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { HyperionError } from '@hyperion/schema';
+import { hyperionPaths } from '@hyperion/queue';
+import { compareWithLive, exportEventLog, HyperionStore, importEventLog } from '@hyperion/store';
+import type { CommandOutput } from '../output.js';
+
+interface LogOptions {
+  repo?: string;
+  out?: string;
+  into?: string;
+  json?: boolean;
+}
+
+/** The store of the repository at `--repo`; the log commands need no git and no config. */
+function openStore(repo: string | undefined): HyperionStore {
+  const paths = hyperionPaths(resolve(repo ?? '.'));
+  if (!existsSync(paths.databaseFile)) {
+    throw new HyperionError('not_initialized', `${paths.root} has no .hyperion/hyperion.db`, {
+      details: { root: paths.root },
+    });
+  }
+  return HyperionStore.open(paths.databaseFile);
+}
+
+function withStore<T>(repo: string | undefined, work: (store: HyperionStore) => T): T {
+  const store = openStore(repo);
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** `hyperion log export|verify|import`: ship the event log, and rebuild the queue from it. */
+export function registerLog(program: Command, output: CommandOutput): void {
+  const log = program.command('log').description('export, verify and import the queue event log');
+  log
+    .command('export')
+    .description('write the queue (submissions and every event) as JSON lines')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action((options: LogOptions) => {
+      withStore(options.repo, (store) => {
+        if (options.out === undefined) {
+          exportEventLog(store, process.stdout);
+          return;
+        }
+        const lines: string[] = [];
+        const counts = exportEventLog(store, { write: (text: string) => lines.push(text) });
+        writeFileSync(options.out, lines.join(''));
+        output.error(`exported ${counts.entries} entries and ${counts.events} events to ${options.out}`);
+      });
+    });
+  log
+    .command('verify')
+    .description('rebuild the queue state from the event log alone and compare it with the live state')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print the differences as JSON')
+    .action((options: LogOptions) => {
+      const differences = withStore(options.repo, (store) => compareWithLive(store));
+      if (options.json === true) output.json({ differences });
+      else {
+        for (const difference of differences) {
+          output.line(
+            `${difference.entry_id} ${difference.field}: live ${JSON.stringify(difference.live)}, replayed ${JSON.stringify(difference.replayed)}`,
+          );
+        }
+      }
+      if (differences.length > 0) {
+        throw new HyperionError(
+          'invalid_state',
+          `the live queue differs from its event log in ${differences.length} field(s)`,
+          { details: { differences } },
+        );
+      }
+      if (options.json !== true) output.line('the live queue matches its event log');
+    });
+  log
+    .command('import')
+    .description('restore an exported log into the (empty) store of another directory')
+    .argument('<file>', 'a file written by `hyperion log export`')
+    .requiredOption('--into <dir>', 'directory whose .hyperion/hyperion.db receives the log')
+    .option('--json', 'print counts as JSON')
+    .action((file: string, options: LogOptions) => {
+      const target = hyperionPaths(resolve(options.into ?? '.')).databaseFile;
+      const counts = importEventLog(file, target);
+      if (options.json === true) output.json({ ...counts, store: target });
+      else output.line(`imported ${counts.entries} entries and ${counts.events} events into ${target}`);
+    });
+}

@@ -1,0 +1,184 @@
+import type { QueueEntry, QueueEvent, QueueState } from '@hyperion/schema';
+import type { HyperionStore } from './store.js';
+
+/** The part of a queue entry that the event log determines. */
+export interface ReplayedEntry {
+  id: string;
+  task_id: string | null;
+  request_id: string | null;
+  paths: string[] | null;
+  patch_hash: string | null;
+  state: QueueState;
+  /** Attempts started: the `attempt` of the last `entry:leased`, less held landings since. */
+  attempts: number;
+  /** The worker holding the lease while `running`. */
+  lease_owner: string | null;
+  landed_commit: string | null;
+  last_error: string | null;
+  priority: number | null;
+  /** Id of the last event applied. */
+  last_event_id: number;
+  /** False when the log holds events of this entry but not its `entry:enqueued`. */
+  enqueued: boolean;
+}
+
+/** One field where the live queue and the replayed log disagree. */
+export interface ReplayDifference {
+  entry_id: string;
+  /** The field, or `entry` when the entry exists on one side only. */
+  field: string;
+  live: unknown;
+  replayed: unknown;
+}
+
+/** Fields compared by {@link compareWithLive}. */
+export const REPLAYED_FIELDS = [
+  'state',
+  'attempts',
+  'lease_owner',
+  'landed_commit',
+  'last_error',
+  'task_id',
+  'request_id',
+  'paths',
+  'patch_hash',
+  'priority',
+] as const;
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function newEntry(event: QueueEvent): ReplayedEntry {
+  const data = event.data;
+  return {
+    id: event.entry_id,
+    task_id: text(data['task_id']),
+    request_id: text(data['request_id']),
+    paths: Array.isArray(data['paths']) ? (data['paths'] as string[]) : null,
+    patch_hash: text(data['patch_hash']),
+    state: event.to_state ?? 'queued',
+    attempts: 0,
+    lease_owner: null,
+    landed_commit: null,
+    last_error: null,
+    priority: typeof data['priority'] === 'number' ? data['priority'] : null,
+    last_event_id: event.id,
+    enqueued: event.type === 'entry:enqueued',
+  };
+}
+
+/**
+ * What each event type does to the fields besides the state. These mirror the writers (the store's
+ * lease handling and the queue's workers and human actions); `hyperion log verify` catches drift.
+ */
+function applyEvent(entry: ReplayedEntry, event: QueueEvent): void {
+  const data = event.data;
+  switch (event.type) {
+    case 'entry:leased':
+      entry.attempts = typeof data['attempt'] === 'number' ? data['attempt'] : entry.attempts + 1;
+      entry.lease_owner = event.worker;
+      break;
+    case 'entry:lease_expired':
+      entry.last_error = `lease of ${text(data['previous_owner']) ?? 'unknown worker'} expired during attempt ${String(data['attempt'])}`;
+      break;
+    case 'entry:landed':
+      entry.landed_commit = text(data['commit']);
+      entry.last_error = null;
+      break;
+    case 'entry:already_landed':
+      entry.landed_commit = text(data['commit']);
+      break;
+    case 'entry:landing_held':
+      entry.attempts -= 1;
+      entry.last_error = text(data['reason']);
+      break;
+    case 'entry:retry_scheduled':
+      entry.last_error = text(data['reason']);
+      break;
+    case 'entry:quarantined':
+    case 'entry:conflicted':
+    case 'entry:dry_run_finished':
+      // A worker's verdict (from `running`) becomes last_error; the store's own quarantine of an
+      // expired lease out of attempts (from `queued`) leaves the lease-expiry reason in place.
+      if (event.from_state === 'running') entry.last_error = text(data['reason']);
+      break;
+    case 'entry:rejected':
+      entry.last_error = `rejected by ${String(data['by'])}: ${String(data['reason'])}`;
+      break;
+    case 'entry:cancelled':
+      entry.last_error = `cancelled by ${String(data['by'])}${data['reason'] === null || data['reason'] === undefined ? '' : `: ${String(data['reason'])}`}`;
+      break;
+    case 'entry:bumped':
+      if (typeof data['to_priority'] === 'number') entry.priority = data['to_priority'];
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Rebuilds every entry's state from the event log alone (events in id order): the state is the
+ * `to_state` of the last transition, the other fields follow from the event types.
+ */
+export function replayQueueState(events: Iterable<QueueEvent>): Map<string, ReplayedEntry> {
+  const entries = new Map<string, ReplayedEntry>();
+  for (const event of events) {
+    let entry = entries.get(event.entry_id);
+    if (entry === undefined) {
+      entry = newEntry(event);
+      entries.set(event.entry_id, entry);
+      if (event.type === 'entry:enqueued') continue;
+    }
+    if (event.to_state !== null) {
+      entry.state = event.to_state;
+      if (event.to_state !== 'running') entry.lease_owner = null;
+    }
+    applyEvent(entry, event);
+    entry.last_event_id = event.id;
+  }
+  return entries;
+}
+
+function same(left: unknown, right: unknown): boolean {
+  return JSON.stringify(left) === JSON.stringify(right);
+}
+
+/** Differences between live entries and replayed ones (fields the log did not carry are skipped). */
+export function compareEntries(
+  live: readonly QueueEntry[],
+  replayed: ReadonlyMap<string, ReplayedEntry>,
+): ReplayDifference[] {
+  const differences: ReplayDifference[] = [];
+  const seen = new Set<string>();
+  for (const entry of live) {
+    seen.add(entry.id);
+    const rebuilt = replayed.get(entry.id);
+    if (rebuilt === undefined || !rebuilt.enqueued) {
+      differences.push({
+        entry_id: entry.id,
+        field: 'entry',
+        live: entry.state,
+        replayed: rebuilt?.state ?? null,
+      });
+      continue;
+    }
+    for (const field of REPLAYED_FIELDS) {
+      if (rebuilt[field] === null && (field === 'paths' || field === 'patch_hash' || field === 'priority'))
+        continue;
+      if (!same(entry[field], rebuilt[field])) {
+        differences.push({ entry_id: entry.id, field, live: entry[field], replayed: rebuilt[field] });
+      }
+    }
+  }
+  for (const [id, rebuilt] of replayed) {
+    if (!seen.has(id))
+      differences.push({ entry_id: id, field: 'entry', live: null, replayed: rebuilt.state });
+  }
+  return differences;
+}
+
+/** Replays the store's own `change_queue_logs` and compares the result with its queue rows. */
+export function compareWithLive(store: HyperionStore): ReplayDifference[] {
+  return store.transaction(() => compareEntries(store.listEntries(), replayQueueState(store.listEvents())));
+}
