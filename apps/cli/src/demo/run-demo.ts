@@ -62,6 +62,8 @@ export async function runDemo(
       checks: [{ name: 'test', command: 'node --test', timeout_ms: 120_000 }],
       workers: 3,
       queue: { max_attempts: 2, backoff_base_ms: 100, backoff_max_ms: 500, poll_ms: 100 },
+      // One assignment per file, so the failing change is not bundled with the good ones.
+      orchestrator: { group_by: 'file' },
     },
   });
   const config = loadConfig(paths);
@@ -84,6 +86,8 @@ export async function runDemo(
       queue,
       harness: new StubHarness(),
       worktreesDirectory: paths.worktreesDirectory,
+      // The demo shows the queue refusing a failing change; developers skip their pre-submit run.
+      developerChecks: false,
     });
     progress(
       `Request ${outcome.request_id}: ${outcome.assignments.length} assignments, ${outcome.enqueued.length} change requests enqueued`,
