@@ -4,6 +4,8 @@ import { GitRepository } from '@hyperion/git';
 import { MergeQueue, hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue';
 import type { HyperionConfig } from '@hyperion/schema';
 import { HyperionStore } from '@hyperion/store';
+import { redispatchConflictedEntry } from '@hyperion/orchestrator';
+import { selectHarness } from './harness-selection.js';
 import { createLogger } from './logger.js';
 
 /** Everything a command working on an initialized repository needs. */
@@ -24,6 +26,8 @@ export interface RepositoryOptions {
   repo?: string;
   /** Run the queue without moving any ref. */
   dryRun?: boolean;
+  /** Harness for re-dispatching conflicted pipeline entries (`--agent`). */
+  agent?: string;
 }
 
 /**
@@ -36,13 +40,27 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
   const config = loadConfig(paths);
   const logger = createLogger(paths.logsDirectory);
   const store = HyperionStore.open(paths.databaseFile);
-  const queue = new MergeQueue({
+  const queue: MergeQueue = new MergeQueue({
     store,
     repository,
     config,
     worktreesDirectory: paths.worktreesDirectory,
     logger,
     dryRun: options.dryRun === true ? true : undefined,
+    onConflicted: async (entry) => {
+      if (entry.request_id === null) return;
+      const outcome = await redispatchConflictedEntry(entry.id, {
+        store,
+        queue,
+        repository,
+        harness: selectHarness(options.agent, config),
+        worktreesDirectory: paths.worktreesDirectory,
+      });
+      logger.info(
+        { entry: entry.id, outcome: outcome.outcome },
+        'conflicted entry re-dispatched to its developer',
+      );
+    },
   });
   return { repository, paths, config, store, queue, logger, close: () => store.close() };
 }

@@ -230,7 +230,10 @@ describe('MergeQueue landing', () => {
     const loser = fixture.queue.submit(
       changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'second\n'), { base_commit: base }),
     );
-    await fixture.queue.runWorkers({ mode: 'drain' });
+    const hooked: string[] = [];
+    const withHook = fixture.openAnotherQueue({ onConflicted: async (entry) => void hooked.push(entry.state) });
+    await withHook.runWorkers({ mode: 'drain' });
+    expect(hooked).toEqual(['conflicted']);
     const conflicted = fixture.store.requireEntry(loser.id);
     expect(conflicted.state).toBe('conflicted');
     const events = fixture.store.listEvents({ entryId: loser.id });

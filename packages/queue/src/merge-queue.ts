@@ -32,6 +32,11 @@ export interface MergeQueueOptions {
   logger?: QueueLogger;
   /** Overrides `config.apply.mode === 'dry-run'`. */
   dryRun?: boolean;
+  /**
+   * Called (awaited, errors logged) after an entry became `conflicted`: the hook where a pipeline
+   * re-dispatches the change to its developer on the new tip.
+   */
+  onConflicted?: (entry: QueueEntry) => Promise<void>;
 }
 
 /** How {@link MergeQueue.runWorkers} stops. */
@@ -84,6 +89,7 @@ export class MergeQueue {
       worktreesDirectory: resolve(options.worktreesDirectory),
       dryRun: options.dryRun ?? options.config.apply.mode === 'dry-run',
       speculation: new SpeculationBoard(),
+      onConflicted: options.onConflicted,
     };
   }
 

@@ -36,6 +36,8 @@ export interface QueueRuntime {
   dryRun: boolean;
   /** Candidates of this process's workers, for speculative stacking. */
   speculation: SpeculationBoard;
+  /** Called after an entry became `conflicted` (re-dispatch to its developer, for example). */
+  onConflicted: ((entry: QueueEntry) => Promise<void>) | undefined;
 }
 
 /** Applies a store transition and emits the matching in-process event. */

@@ -118,6 +118,7 @@ export class QueueWorker {
           return 'quarantined';
         }
         this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
+        await this.afterConflict(entry);
         return 'conflicted';
       }
       if (applied.outcome === 'rejected') {
@@ -207,6 +208,17 @@ export class QueueWorker {
    * worker's candidate still in flight, waits for it; once the base is neither the tip nor in
    * flight, the race is lost and the caller rebuilds on the new tip.
    */
+  private async afterConflict(entry: QueueEntry): Promise<void> {
+    const hook = this.runtime.onConflicted;
+    if (hook === undefined) return;
+    try {
+      await hook(this.runtime.store.requireEntry(entry.id));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'conflict hook failed');
+    }
+  }
+
   /** Waits until `base` is no longer another worker's candidate in flight; returns the tip then. */
   private async settledTip(
     entry: QueueEntry,
