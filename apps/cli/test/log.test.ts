@@ -84,7 +84,7 @@ describe('hyperion log', () => {
     expect(verified.stderr).toMatch(/"code":"invalid_state".*differs from its event log in 2 field/);
   });
 
-  it('verify catches an entry that has no events, and an event log entry that has no row', async () => {
+  it('verify catches a live entry that has no events', async () => {
     const root = await repositoryWithHistory();
     const database = new Database(databaseOf(root));
     const queued = database.prepare("SELECT id FROM queue_entries WHERE state = 'queued'").get() as {
@@ -97,7 +97,7 @@ describe('hyperion log', () => {
     expect(verified.stdout).toContain(`${queued.id} entry: live "queued", replayed null`);
   });
 
-  it('export ships the log and import restores it elsewhere, where verify agrees and a worker can go on', async () => {
+  it('export ships the log and import restores it elsewhere, where verify agrees and a re-export is identical', async () => {
     const root = await repositoryWithHistory();
     const file = join(mkdtempSync(join(tmpdir(), 'hyperion-log-')), 'queue.jsonl');
     const exported = await hyperion(['log', 'export', '--repo', root, '--out', file]);
