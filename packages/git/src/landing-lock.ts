@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Name of the lock file, in the repository's common git directory. */
 export const LANDING_LOCK_FILE = 'hyperion-landing.lock';
 
-function isProcessAlive(pid: number): boolean {
+/** True while a process with this pid exists (on this host). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -124,7 +124,7 @@ describe('MergeQueue landing', () => {
 
   it('lands two changes racing on the same tip: one loses the compare-and-swap and re-applies on the new tip', async () => {
     const barrier = mkdtempSync(join(tmpdir(), 'hyperion-barrier-'));
-    const waitForBoth = `touch ${barrier}/$$; for i in $(seq 1 200); do [ $(ls ${barrier} | wc -l) -ge 2 ] && exit 0; sleep 0.02; done; exit 1`;
+    const waitForBoth = `touch ${barrier}/$$; for i in $(seq 1 1500); do [ $(ls ${barrier} | wc -l) -ge 2 ] && exit 0; sleep 0.02; done; exit 1`;
     fixture = await createQueueFixture({
       files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
       config: { checks: [{ name: 'barrier', command: waitForBoth }] },
@@ -231,7 +231,9 @@ describe('MergeQueue landing', () => {
       changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'second\n'), { base_commit: base }),
     );
     const hooked: string[] = [];
-    const withHook = fixture.openAnotherQueue({ onConflicted: async (entry) => void hooked.push(entry.state) });
+    const withHook = fixture.openAnotherQueue({
+      onConflicted: async (entry) => void hooked.push(entry.state),
+    });
     await withHook.runWorkers({ mode: 'drain' });
     expect(hooked).toEqual(['conflicted']);
     const conflicted = fixture.store.requireEntry(loser.id);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
-import type { GitRepository } from '@hyperion/git';
+import { isProcessAlive, type GitRepository } from '@hyperion/git';
 import type { EntryFilter, HyperionStore, NewQueueEntry, QueueControls } from '@hyperion/store';
 import { approveEntry, bumpEntry, cancelEntry, rejectEntry, type Actor } from './human-actions.js';
 import { planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
@@ -52,6 +52,9 @@ export interface RunWorkersOptions {
   signal?: AbortSignal;
 }
 
+/** Numbers this process's workers across every queue, so worker ids (lease owners, worktree names) never repeat. */
+let workerSequence = 0;
+
 /** What {@link MergeQueue.rollback} planned and enqueued. */
 export interface RollbackResult {
   /** The reverts, newest landing first. */
@@ -76,7 +79,6 @@ export class MergeQueue {
   /** Typed in-process events (every one is also a row in `change_queue_logs`). */
   readonly events = new EventEmitter<QueueEvents>();
   private readonly runtime: QueueRuntime;
-  private workerCount = 0;
 
   constructor(options: MergeQueueOptions) {
     this.runtime = {
@@ -214,8 +216,8 @@ export class MergeQueue {
 
   /** A new worker of this queue; ids name this host and process so stale worktrees can be reclaimed. */
   createWorker(id?: string): QueueWorker {
-    this.workerCount += 1;
-    return new QueueWorker(this.runtime, id ?? `${hostname()}-${process.pid}-${this.workerCount}`);
+    workerSequence += 1;
+    return new QueueWorker(this.runtime, id ?? `${hostname()}-${process.pid}-${workerSequence}`);
   }
 
   /** True while some entry is queued or running (leased, possibly by another process). */
@@ -273,14 +275,5 @@ export class MergeQueue {
       this.runtime.logger.info({ worktree: worktree.path }, 'reclaimed a stale worktree');
     }
     return reclaimed;
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

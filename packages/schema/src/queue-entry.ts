@@ -29,16 +29,9 @@ export const QueueStateSchema = z.enum(QUEUE_STATES);
 export type QueueState = z.infer<typeof QueueStateSchema>;
 
 /** States an entry never leaves (except `landed`, which a rollback turns into `rolled_back`). */
-export const TERMINAL_QUEUE_STATES: readonly QueueState[] = [
-  'landed',
-  'quarantined',
-  'conflicted',
-  'rejected',
-  'cancelled',
-  'rolled_back',
-  'dry-run-passed',
-  'dry-run-failed',
-];
+export const TERMINAL_QUEUE_STATES: readonly QueueState[] = QUEUE_STATES.filter(
+  (state) => state !== 'queued' && state !== 'awaiting_approval' && state !== 'running',
+);
 
 /** True when `state` is terminal. */
 export function isTerminalQueueState(state: QueueState): boolean {
