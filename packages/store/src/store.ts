@@ -372,9 +372,9 @@ export class HyperionStore {
 
   /**
    * Leases the next runnable entry for `owner`: the highest-priority `queued` entry whose
-   * `not_before` has passed, or a `running` entry whose lease expired (it is taken again; an
-   * entry out of attempts is quarantined instead). Entries touching a path that a live lease
-   * holds are skipped, so two workers never work on the same file at once.
+   * `not_before` has passed, or a `running` entry whose lease expired (it is taken again, even
+   * when out of attempts: the worker quarantines it after checking the branch). Entries touching
+   * a path that a live lease holds are skipped, so two workers never work on the same file at once.
    */
   leaseNext(owner: string, leaseMs: number, targetBranch?: string): QueueEntry | undefined {
     return this.transaction(() => {
@@ -410,29 +410,25 @@ export class HyperionStore {
     });
   }
 
-  /** Returns expired leases to the queue (or quarantines entries out of attempts). */
+  /**
+   * Returns expired leases to the queue. An entry out of attempts is not quarantined here: its
+   * worker may have died after landing it and before recording that, which only the branch can
+   * tell, so the next worker to lease it checks the branch first and quarantines it then.
+   */
   expireLeases(now = this.clock()): QueueEntry[] {
     return this.transaction(() => {
       const expired = this.database
         .prepare("SELECT * FROM queue_entries WHERE state = 'running' AND lease_expires_at < ?")
         .all(now) as QueueEntryRow[];
       return expired.map((row) => {
-        const outOfAttempts = row.attempts >= row.max_attempts;
         const reason = `lease of ${row.lease_owner ?? 'unknown worker'} expired during attempt ${row.attempts}`;
-        this.transition(row.id, {
+        return this.transition(row.id, {
           from: 'running',
           to: 'queued',
           type: 'entry:lease_expired',
           worker: row.lease_owner,
           data: { previous_owner: row.lease_owner, attempt: row.attempts },
           set: { lease_owner: null, lease_expires_at: null, last_error: reason },
-        });
-        if (!outOfAttempts) return this.requireEntry(row.id);
-        return this.transition(row.id, {
-          from: 'queued',
-          to: 'quarantined',
-          type: 'entry:quarantined',
-          data: { reason: `${reason}; no attempts left (${row.attempts}/${row.max_attempts})` },
         });
       });
     });

@@ -1,0 +1,168 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitRepository, runGit } from '@hyperion/git';
+import { HyperionStore, compareWithLive } from '@hyperion/store';
+import { loadConfig, MergeQueue } from '../src/index.js';
+import { firstParentHistory, lockFiles, reflogTips } from './fixtures/branch-history.js';
+import { runChaos, type ChaosReport } from './fixtures/chaos-driver.js';
+import {
+  CHAOS_CHECK,
+  createChaosRepository,
+  CHAOS_WORKER,
+  type ChaosRepository,
+} from './fixtures/chaos-repository.js';
+import { seededRandom } from './fixtures/seeded-random.js';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+const seed = Number(process.env['HYPERION_CHAOS_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+let chaos: ChaosRepository | undefined;
+let report: ChaosReport | undefined;
+let store: HyperionStore | undefined;
+
+/** Names the seed in every failure, so the run can be replayed with HYPERION_CHAOS_SEED. */
+const withSeed = (message: string): string => `${message} (replay with HYPERION_CHAOS_SEED=${seed})`;
+
+beforeAll(async () => {
+  // The workers are real processes running the built queue, so the fault points must be in dist.
+  execFileSync(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', '--filter=@hyperion/queue...', '--output-logs=errors-only'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  const random = seededRandom(seed);
+  chaos = await createChaosRepository(random);
+  report = await runChaos({
+    workerScript: CHAOS_WORKER,
+    root: chaos.temporary.root,
+    databaseFile: chaos.paths.databaseFile,
+    random,
+    processes: Number(process.env['HYPERION_CHAOS_PROCESSES'] ?? 2),
+    workersPerProcess: Number(process.env['HYPERION_CHAOS_WORKERS'] ?? 2),
+    kills: Number(process.env['HYPERION_CHAOS_KILLS'] ?? 24),
+    deadlineMs: 240_000,
+  });
+  store = HyperionStore.open(chaos.paths.databaseFile);
+  const events = store.listEvents();
+  const count = (predicate: (type: string, data: Record<string, unknown>) => boolean): number =>
+    events.filter((event) => predicate(event.type, event.data)).length;
+  console.log(
+    `chaos seed=${seed} entries=${store.listEntries().length} processes=${report.spawned} ` +
+      `kills=${report.kills.length} (${['after-apply', 'before-checks', 'after-ref-update', 'random']
+        .map((window) => `${window}: ${report!.kills.filter((kill) => kill.window === window).length}`)
+        .join(', ')}) duration=${report.durationMs} ms states=${JSON.stringify(store.countByState())} ` +
+      `lease_expired=${count((type) => type === 'entry:lease_expired')} race_lost=${count((type) => type === 'entry:race_lost')} ` +
+      `three_way=${count((type, data) => type === 'entry:applied' && data['mode'] === 'three-way')} ` +
+      `already_landed=${count((type) => type === 'entry:already_landed')}`,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  store?.close();
+  if (process.env['HYPERION_CHAOS_KEEP'] === '1') console.log(`kept ${chaos?.temporary.root}`);
+  else await chaos?.temporary.cleanup();
+});
+
+describe(`chaos: SIGKILLed worker processes against one queue (seed ${seed})`, () => {
+  it('delivered kills in every window and no worker failed on its own', () => {
+    expect(report!.failures, withSeed('worker processes failed')).toEqual([]);
+    expect(report!.kills.length, withSeed('too few kills')).toBeGreaterThanOrEqual(12);
+    const windows = new Set(report!.kills.map((kill) => kill.window));
+    for (const window of ['after-apply', 'before-checks', 'after-ref-update', 'random'] as const) {
+      expect(windows.has(window), withSeed(`no kill in the ${window} window`)).toBe(true);
+    }
+  });
+
+  it('ends every entry in exactly one terminal state, with a reason when it did not land', () => {
+    const entries = store!.listEntries();
+    expect(entries.length).toBeGreaterThanOrEqual(100);
+    for (const entry of entries) {
+      expect(['landed', 'quarantined', 'conflicted'], withSeed(`${entry.id} is ${entry.state}`)).toContain(
+        entry.state,
+      );
+      if (entry.state !== 'landed')
+        expect(entry.last_error, withSeed(`${entry.id} has no reason`)).toBeTruthy();
+    }
+    for (const id of chaos!.entries.failing)
+      expect(store!.requireEntry(id).state, withSeed(id)).toBe('quarantined');
+    // An entry whose every attempt was killed is quarantined (a poison pill must not kill workers
+    // forever); anything else that can land must have landed.
+    for (const id of chaos!.entries.ownFile) {
+      const entry = store!.requireEntry(id);
+      if (entry.state !== 'landed')
+        expect(entry.last_error, withSeed(`${id} did not land`)).toMatch(/no attempts left/);
+    }
+    // Two edits of the same line: never both landed.
+    for (const id of chaos!.entries.sameLine) {
+      const line = store!.requireEntry(id).task_id.replace('same-', '');
+      const states = [id, ...store!.listEntries({ taskId: `shared-${line}` }).map((entry) => entry.id)].map(
+        (other) => store!.requireEntry(other).state,
+      );
+      expect(
+        states.filter((state) => state === 'landed').length,
+        withSeed(`line ${line}`),
+      ).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('lands each change at most once, and every landed entry exactly once as its recorded commit', async () => {
+    const history = await firstParentHistory(chaos!.temporary.root, 'main');
+    const landedAs = new Map<string, string[]>();
+    for (const { commit, changes } of history) {
+      for (const change of changes) landedAs.set(change, [...(landedAs.get(change) ?? []), commit]);
+    }
+    for (const [change, commits] of landedAs) {
+      expect(commits, withSeed(`${change} landed ${commits.length} times`)).toHaveLength(1);
+      const entry = store!.requireEntry(change);
+      expect(entry.state, withSeed(`${change} is on main but ${entry.state}`)).toBe('landed');
+      expect(entry.landed_commit, withSeed(change)).toBe(commits[0]);
+    }
+    for (const entry of store!.listEntries({ states: ['landed'] })) {
+      expect(landedAs.has(entry.id), withSeed(`${entry.id} is landed but not on main`)).toBe(true);
+    }
+  });
+
+  it('only ever moved main forward to trees that pass the check', async () => {
+    const root = chaos!.temporary.root;
+    const history = await firstParentHistory(root, 'main');
+    const tips = await reflogTips(root, 'main');
+    expect(new Set(tips), withSeed('the reflog holds a tip outside first-parent history')).toEqual(
+      new Set(history.map((item) => item.commit)),
+    );
+    const verify = `${root}-verify`;
+    await runGit(['worktree', 'add', '--quiet', '--detach', verify, chaos!.initialCommit], { cwd: root });
+    try {
+      for (const tip of tips.filter((tip) => tip !== chaos!.initialCommit)) {
+        await runGit(['checkout', '--quiet', '--force', '--detach', tip], { cwd: verify });
+        const check = spawnSync('sh', ['-c', CHAOS_CHECK], { cwd: verify });
+        expect(check.status, withSeed(`tip ${tip} fails the check`)).toBe(0);
+      }
+    } finally {
+      await runGit(['worktree', 'remove', '--force', verify], { cwd: root });
+    }
+  });
+
+  it('keeps the store intact and leaves no stale worktree or lock once a worker starts again', async () => {
+    expect(store!.pragma('integrity_check')).toBe('ok');
+    const repository = await GitRepository.open(chaos!.temporary.root);
+    const queue = new MergeQueue({
+      store: store!,
+      repository,
+      config: loadConfig(chaos!.paths),
+      worktreesDirectory: chaos!.paths.worktreesDirectory,
+    });
+    await queue.reclaimStaleWorktrees();
+    const worktrees = await repository.listWorktrees();
+    expect(
+      worktrees.map((worktree) => worktree.path),
+      withSeed('stale worktrees'),
+    ).toEqual([repository.root]);
+    expect(await lockFiles(repository.gitDirectory), withSeed('stale locks')).toEqual([]);
+  });
+
+  it('rebuilds the live queue state from the event log alone', () => {
+    expect(compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
+  });
+});
