@@ -23,15 +23,17 @@ let store: HyperionStore | undefined;
 const withSeed = (message: string): string => `${message} (replay with HYPERION_CHAOS_SEED=${seed})`;
 
 beforeAll(async () => {
-  // The workers are real processes running the built queue, so the fault points must be in dist.
-  execFileSync(
-    'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=@hyperion/queue...', '--output-logs=errors-only'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
+  // The workers are real processes running the built queue, so the fault points must be in dist
+  // (`pnpm test` builds everything first and says so; a second build could race other projects).
+  if (process.env['HYPERION_TEST_BUILT'] !== '1')
+    execFileSync(
+      'pnpm',
+      ['exec', 'turbo', 'run', 'build', '--filter=@hyperion/queue...', '--output-logs=errors-only'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
   const random = seededRandom(seed);
   chaos = await createChaosRepository(random);
   report = await runChaos({
