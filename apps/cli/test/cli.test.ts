@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit, createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { hyperion } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 const COMPAT = fileURLToPath(new URL('../../../../shared/compat/', import.meta.url));
 let temporary: TemporaryRepository | undefined;
@@ -25,7 +25,7 @@ async function initializedRepository(
 }
 
 function writeJson(_root: string, name: string, value: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hyperion-input-')), name.replace('../', ''));
+  const file = join(temporaryDirectory('hyperion-input'), name.replace('../', ''));
   writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
   return file;
 }

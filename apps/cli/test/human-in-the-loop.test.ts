@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
 import { hyperion } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 let temporary: TemporaryRepository | undefined;
 
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 function changeFile(value: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hyperion-change-')), 'change.json');
+  const file = join(temporaryDirectory('hyperion-change'), 'change.json');
   writeFileSync(file, JSON.stringify(value));
   return file;
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { hyperion } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 // Tampering goes around the store on purpose, with the SQLite driver the store itself uses.
 interface RawDatabase {
@@ -30,7 +30,7 @@ async function repositoryWithHistory(): Promise<string> {
   temporary = await createTemporaryRepository({ files: { 'a.txt': 'a\n', 'b.txt': 'b\n' } });
   const root = temporary.root;
   expect((await hyperion(['init', '--repo', root])).code).toBe(0);
-  const inputs = mkdtempSync(join(tmpdir(), 'hyperion-log-'));
+  const inputs = temporaryDirectory('hyperion-log');
   const submit = async (name: string, change: unknown): Promise<void> => {
     const file = join(inputs, `${name}.json`);
     writeFileSync(file, JSON.stringify(change));
@@ -99,7 +99,7 @@ describe('hyperion log', () => {
 
   it('export ships the log and import restores it elsewhere, where verify agrees and a re-export is identical', async () => {
     const root = await repositoryWithHistory();
-    const file = join(mkdtempSync(join(tmpdir(), 'hyperion-log-')), 'queue.jsonl');
+    const file = join(temporaryDirectory('hyperion-log'), 'queue.jsonl');
     const exported = await hyperion(['log', 'export', '--repo', root, '--out', file]);
     expect(exported.code, exported.stderr).toBe(0);
     const lines = readFileSync(file, 'utf8')
@@ -124,9 +124,9 @@ describe('hyperion log', () => {
   });
 
   it('import refuses a file that is not an exported log, naming the line, and writes nothing', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'hyperion-log-')), 'bad.jsonl');
+    const file = join(temporaryDirectory('hyperion-log'), 'bad.jsonl');
     writeFileSync(file, '{"format":"hyperion-event-log","version":1}\n{"kind":"event","event":{"id":"x"}}\n');
-    const target = mkdtempSync(join(tmpdir(), 'hyperion-log-target-'));
+    const target = temporaryDirectory('hyperion-log-target');
     const imported = await hyperion(['log', 'import', file, '--into', target]);
     expect(imported.code).toBe(3);
     expect(imported.stderr).toMatch(/bad\.jsonl:2 event/);

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
 import { BIN, hyperion, type CliRun } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 const WORKPLAN = fileURLToPath(
   new URL('../../../packages/orchestrator/test/fixtures/WORKPLAN.md', import.meta.url),
@@ -27,7 +27,7 @@ async function initialized(files: Record<string, string>, config: Record<string,
 }
 
 function requestFile(value: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hyperion-request-')), 'request.json');
+  const file = join(temporaryDirectory('hyperion-request'), 'request.json');
   writeFileSync(file, JSON.stringify(value));
   return file;
 }
@@ -64,7 +64,7 @@ describe('hyperion plan check', () => {
     const good = await hyperion(['plan', 'check', WORKPLAN]);
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/approved, 9 required sections present/);
-    const file = join(mkdtempSync(join(tmpdir(), 'hyperion-plan-')), 'PLAN.md');
+    const file = join(temporaryDirectory('hyperion-plan'), 'PLAN.md');
     writeFileSync(file, UNAPPROVED);
     const bad = await hyperion(['plan', 'check', file]);
     expect(bad.code).toBe(3);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { BIN, hyperion } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 let temporary: TemporaryRepository | undefined;
 
@@ -18,7 +18,7 @@ describe('hyperion run --no-tui', () => {
     temporary = await createTemporaryRepository({ files: { 'a.txt': 'a\n' } });
     const root = temporary.root;
     expect((await hyperion(['init', '--repo', root, '--check', 'ok=test -f a.txt'])).code).toBe(0);
-    const request = join(mkdtempSync(join(tmpdir(), 'hyperion-run-')), 'request.json');
+    const request = join(temporaryDirectory('hyperion-run'), 'request.json');
     writeFileSync(
       request,
       JSON.stringify({ summary: 'Upper-case a', requested_changes: [{ path: 'a.txt', content: 'A\n' }] }),

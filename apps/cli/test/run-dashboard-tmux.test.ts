@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { BIN, hyperion } from './run-cli.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 const tmuxFound = spawnSync('tmux', ['-V']).status === 0;
 if (!tmuxFound) console.warn('skipping the `hyperion run` terminal test: tmux was not found on PATH');
@@ -44,7 +44,7 @@ describe.skipIf(!tmuxFound)('hyperion run in a real terminal (tmux)', () => {
     temporary = await createTemporaryRepository({ files: { 'a.txt': 'a\n' } });
     const root = temporary.root;
     expect((await hyperion(['init', '--repo', root, '--check', 'ok=test -f a.txt'])).code).toBe(0);
-    const request = join(mkdtempSync(join(tmpdir(), 'hyperion-run-tui-')), 'request.json');
+    const request = join(temporaryDirectory('hyperion-run-tui'), 'request.json');
     writeFileSync(
       request,
       JSON.stringify({

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
 import { checkPlanFile, checkPlanText, posixPatternToRegExp, requireApprovedPlan } from './plan-gate.js';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
 const WORKPLAN = fileURLToPath(new URL('../test/fixtures/WORKPLAN.md', import.meta.url));
 
@@ -86,7 +86,7 @@ describe('the plan gate', () => {
   });
 
   it('blocks dispatch with one invalid_input error listing every problem', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'hyperion-plan-'));
+    const directory = temporaryDirectory('hyperion-plan');
     writeFileSync(join(directory, 'PLAN.md'), PLAN.replace('Approved: yes', 'Approved: later'));
     let caught: unknown;
     try {

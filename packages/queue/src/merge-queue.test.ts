@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 import {
   changeRequest,
   createQueueFixture,
@@ -84,7 +84,7 @@ describe('MergeQueue landing', () => {
   });
 
   it('records a pass after a failure as a flake, never as a silent success', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'hyperion-flake-')), 'ran-once');
+    const marker = join(temporaryDirectory('hyperion-flake'), 'ran-once');
     fixture = await createQueueFixture({
       files: { 'a.txt': 'one\n' },
       config: {
@@ -123,7 +123,7 @@ describe('MergeQueue landing', () => {
   });
 
   it('lands two changes racing on the same tip: one loses the compare-and-swap and re-applies on the new tip', async () => {
-    const barrier = mkdtempSync(join(tmpdir(), 'hyperion-barrier-'));
+    const barrier = temporaryDirectory('hyperion-barrier');
     const waitForBoth = `touch ${barrier}/$$; for i in $(seq 1 1500); do [ $(ls ${barrier} | wc -l) -ge 2 ] && exit 0; sleep 0.02; done; exit 1`;
     fixture = await createQueueFixture({
       files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },

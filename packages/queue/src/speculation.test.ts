@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
+import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 import {
   changeRequest,
   createQueueFixture,
@@ -29,7 +29,7 @@ function gatedCheck(gate: string): string {
 }
 
 async function stackTwo(verdict: 'pass' | 'fail') {
-  const gate = join(mkdtempSync(join(tmpdir(), 'hyperion-gate-')), 'verdict');
+  const gate = join(temporaryDirectory('hyperion-gate'), 'verdict');
   fixture = await createQueueFixture({
     files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
     config: { checks: [{ name: 'gated', command: gatedCheck(gate) }], queue: { max_attempts: 1 } },
