@@ -49,7 +49,7 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
     store.leaseNext('worker-tmux', 600_000);
     store.close();
     const command = [
-      'node --import tsx --conditions=@hyperion/source src/testing/run-dashboard.ts',
+      'CI=false CONTINUOUS_INTEGRATION=false node --import tsx --conditions=@hyperion/source src/testing/run-dashboard.ts',
       JSON.stringify(databasePath),
       `; echo $? > ${JSON.stringify(exitFile)}`,
     ].join(' ');

@@ -1,8 +1,28 @@
 import type { Command } from 'commander';
-import { startDashboard } from '@hyperion/tui';
+import type * as Tui from '@hyperion/tui';
 import { withRepository } from '../context.js';
 import type { CommandOutput } from '../output.js';
 import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
+
+/**
+ * Loads the dashboard so that it renders live in a terminal even when CI is set: ink decides once,
+ * when it is loaded, to draw only the last frame under CI. The environment is restored at once,
+ * so checks still see the real CI variables.
+ */
+async function loadDashboard(): Promise<typeof Tui> {
+  if (process.stdout.isTTY !== true) return import('@hyperion/tui');
+  const saved = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
+  process.env['CI'] = 'false';
+  process.env['CONTINUOUS_INTEGRATION'] = 'false';
+  try {
+    return await import('@hyperion/tui');
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
 
 interface RunOptions {
   repo?: string;
@@ -36,6 +56,7 @@ export function registerRun(program: Command, output: CommandOutput): void {
         const controller = new AbortController();
         stop.signal.addEventListener('abort', () => controller.abort(), { once: true });
         const running = context.queue.runWorkers({ mode: 'forever', workers, signal: controller.signal });
+        const { startDashboard } = await loadDashboard();
         const dashboard = startDashboard({
           store: context.store,
           title: `hyperion · ${context.repository.root}`,
