@@ -30,8 +30,9 @@ export function registerDemo(program: Command, output: CommandOutput): void {
         for (const entry of result.quarantined) {
           output.line(`  ${entry.change_id} ${entry.task_id} ${entry.paths.join(', ')}`);
           output.line(`      ${entry.reason}`);
-          const tail = entry.check_output.trim().split('\n').slice(-8);
-          for (const line of tail) output.line(`      | ${line}`);
+          const lines = entry.check_output.trim().split('\n');
+          const failures = lines.filter((line) => /^\s*not ok\b/.test(line)).slice(0, 3);
+          for (const line of [...failures, ...lines.slice(-4)]) output.line(`      | ${line}`);
         }
         output.line('');
         output.line(
