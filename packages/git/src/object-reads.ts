@@ -44,8 +44,10 @@ export async function commitMessage(gitDirectory: string, commit: string, cache?
 }
 
 /**
- * Walks first-parent history from `tip` (newest first, at most `limit` commits) and returns the
- * first commit whose trailers include `key: value` (key compared case-insensitively, as git does).
+ * Walks first-parent history from `tip` in-process (newest first, at most `limit` commits) and
+ * returns the first commit whose trailers include `key: value` (key compared case-insensitively,
+ * as git does). `GitRepository.findCommitWithTrailer` uses git's own `--grep` instead, which
+ * `pnpm bench` measures against this walk.
  */
 export async function findTrailerInHistory(
   gitDirectory: string,
