@@ -150,7 +150,7 @@ export class GitRepository {
     value: string,
     options: { limit?: number } = {},
   ): Promise<string | undefined> {
-    const tip = await this.resolveRef(branch);
+    const tip = await this.resolveRef(branch.startsWith('refs/') ? branch : `refs/heads/${branch}`);
     if (tip === undefined) return undefined;
     // git's own --grep narrows the walk in C (three times faster than walking the history
     // in-process here, see `pnpm bench`); each candidate's trailers are then parsed exactly.

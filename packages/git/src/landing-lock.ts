@@ -1,4 +1,5 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -27,23 +28,30 @@ export async function withLandingLock<T>(
 ): Promise<T> {
   const path = join(gitDirectory, LANDING_LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && !isProcessAlive(owner)) {
-        await rm(path, { force: true });
-        continue;
+  // The pid is written to a private file first and linked into place, so the lock file never
+  // exists without its owner (a SIGKILL between create and write would leave an ownerless lock).
+  const claim = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(claim, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        await link(claim, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(owner) && owner > 0 && !isProcessAlive(owner)) {
+          await rm(path, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`timed out waiting for the landing lock ${path} (held by pid ${owner})`);
+        }
+        await sleep(10 + Math.random() * 20);
       }
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for the landing lock ${path} (held by pid ${owner})`);
-      await sleep(10 + Math.random() * 20);
     }
+  } finally {
+    await rm(claim, { force: true });
   }
   try {
     return await work();

@@ -252,7 +252,10 @@ export class MergeQueue {
       }
     };
     try {
-      await Promise.all(workers.map((worker) => pool.add(() => loop(worker))));
+      // Every loop ends before the worktrees go, even when one of them fails.
+      const results = await Promise.allSettled(workers.map((worker) => pool.add(() => loop(worker))));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       await Promise.all(workers.map((worker) => worker.dispose().catch(() => undefined)));
     }

@@ -17,12 +17,12 @@ export class SpeculationBoard {
 
   /** Announces an entry's candidate commit, built on `parent`. */
   publish(entryId: string, commit: string, parent: string): void {
-    this.candidates.set(entryId, { entryId, commit, parent });
+    this.candidates.set(commit, { entryId, commit, parent });
   }
 
-  /** Removes an entry's candidate (it landed, failed or is being rebuilt). */
-  withdraw(entryId: string): void {
-    this.candidates.delete(entryId);
+  /** Removes a candidate commit (it landed, failed or is being rebuilt). */
+  withdraw(commit: string): void {
+    this.candidates.delete(commit);
   }
 
   /** True while some in-flight candidate is this commit. */
@@ -31,11 +31,16 @@ export class SpeculationBoard {
     return false;
   }
 
-  /** The head of the chain of candidates built on `tip` (or `tip` when there is none). */
-  baseFor(tip: string): string {
+  /**
+   * The head of the chain of candidates built on `tip` (or `tip` when there is none), stopping
+   * before any candidate of `entryId` itself: an entry never stacks on its own earlier attempt.
+   */
+  baseFor(tip: string, entryId: string): string {
     let base = tip;
     for (let depth = 0; depth <= this.candidates.size; depth += 1) {
-      const next = [...this.candidates.values()].find((candidate) => candidate.parent === base);
+      const next = [...this.candidates.values()].find(
+        (candidate) => candidate.parent === base && candidate.entryId !== entryId,
+      );
       if (next === undefined) return base;
       base = next.commit;
     }

@@ -67,7 +67,13 @@ export class QueueWorker {
       }
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'attempt failed');
-      return this.fail(entry, `unexpected error: ${message}`, {});
+      try {
+        return this.fail(entry, `unexpected error: ${message}`, {});
+      } catch (failure) {
+        // The lease went to another worker meanwhile: the entry is that worker's now.
+        if (HyperionError.isInstance(failure) && failure.code === 'lease_lost') return 'lease_lost';
+        throw failure;
+      }
     } finally {
       clearInterval(heartbeat);
     }
@@ -97,12 +103,12 @@ export class QueueWorker {
           },
           set: { landed_commit: landedAs },
         });
-        markRolledBack(this.runtime.store, landed, this.id);
+        this.linkRollback(landed);
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
         return 'already_landed';
       }
       if (entry.attempts > entry.max_attempts) return this.outOfAttempts(entry);
-      let base = dryRun ? tip : this.runtime.speculation.baseFor(tip);
+      let base = dryRun ? tip : this.runtime.speculation.baseFor(tip, entry.id);
       let worktree = await this.prepareWorktree(base);
       let applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
       if (applied.outcome !== 'applied' && base !== tip) {
@@ -168,7 +174,7 @@ export class QueueWorker {
             data: { commit, parent: base, attempt: entry.attempts },
             set: { landed_commit: commit, last_error: null },
           });
-          markRolledBack(this.runtime.store, landed, this.id);
+          this.linkRollback(landed);
           this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
           return 'landed';
         }
@@ -197,7 +203,7 @@ export class QueueWorker {
           this.id,
         );
       } finally {
-        this.runtime.speculation.withdraw(entry.id);
+        this.runtime.speculation.withdraw(commit);
       }
     }
     return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
@@ -216,6 +222,19 @@ export class QueueWorker {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'conflict hook failed');
+    }
+  }
+
+  /** After a revert landed, marks the original rolled back; a failure here must not undo the landing. */
+  private linkRollback(landed: QueueEntry): void {
+    try {
+      markRolledBack(this.runtime.store, landed, this.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.runtime.logger.error(
+        { entry: landed.id, worker: this.id, error: message },
+        'could not mark the original rolled back',
+      );
     }
   }
 
@@ -244,9 +263,12 @@ export class QueueWorker {
       if (leaseLost.aborted || !store.renewLease(entry.id, this.id, config.queue.lease_ms)) {
         throw this.leaseLostError(entry);
       }
+      // Read whether the base is in flight before reading the tip: a predecessor that lands in
+      // between is then seen as the tip, not mistaken for a lost race.
+      const baseInFlight = speculation.isCandidate(base);
       const current = await repository.resolveRef(`refs/heads/${entry.target_branch}`);
       if (current === base) return repository.landCommit(entry.target_branch, commit, base);
-      if (!speculation.isCandidate(base)) return { status: 'race_lost', currentTip: current };
+      if (!baseInFlight) return { status: 'race_lost', currentTip: current };
       await sleep(config.queue.poll_ms);
     }
   }
