@@ -213,7 +213,11 @@ export class GitRepository {
   async addWorktree(path: string, commit: string): Promise<Worktree> {
     const absolute = canonicalPath(path);
     await this.removeWorktree(absolute);
-    await runGit(['worktree', 'add', '--quiet', '--force', '--detach', absolute, commit], { cwd: this.root });
+    // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
+    // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
+    await runGit(['worktree', 'add', '--quiet', '--force', '--force', '--detach', absolute, commit], {
+      cwd: this.root,
+    });
     return new Worktree(absolute, this);
   }
 
@@ -243,6 +247,8 @@ export class GitRepository {
     }
     const registered = (await this.listWorktrees()).some((entry) => canonicalPath(entry.path) === absolute);
     if (registered) {
+      // A registration left locked by a killed `git worktree add` is unlocked so prune can clear it.
+      await runGit(['worktree', 'unlock', absolute], { cwd: this.root, allowFailure: true });
       await runGit(['worktree', 'remove', '--force', '--force', absolute], {
         cwd: this.root,
         allowFailure: true,

@@ -257,3 +257,20 @@ describe('Worktree.diffAgainst and racily clean files', () => {
     }
   });
 });
+
+describe('worktrees left behind by a killed `git worktree add`', () => {
+  it('reuses a path that is registered, missing and locked', async () => {
+    const created = await temporaryRepository({ 'a.txt': 'a\n' });
+    const base = await created.repository.requireBranch('main');
+    const path = await worktreePath(created, 'killed');
+    await created.repository.addWorktree(path, base);
+    await runGit(['worktree', 'lock', '--reason', 'initializing', path], { cwd: created.root });
+    await rm(path, { recursive: true, force: true });
+    const again = await created.repository.ensureWorktree(path, base);
+    expect(await again.head()).toBe(base);
+    const listed = await created.repository.listWorktrees();
+    expect(listed.filter((entry) => entry.path === path)).toHaveLength(1);
+    await created.repository.removeWorktree(path);
+    expect((await created.repository.listWorktrees()).map((entry) => entry.path)).toEqual([created.root]);
+  });
+});

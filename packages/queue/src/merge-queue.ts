@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,6 +55,12 @@ export interface RunWorkersOptions {
 
 /** Numbers this process's workers across every queue, so worker ids (lease owners, worktree names) never repeat. */
 let workerSequence = 0;
+
+/**
+ * Tells this process's worker ids from those of a dead process that had the same pid (pids are
+ * reused quickly under load): a reused id would inherit the dead worker's half-made worktree.
+ */
+const PROCESS_TOKEN = randomBytes(3).toString('hex');
 
 /** What {@link MergeQueue.rollback} planned and enqueued. */
 export interface RollbackResult {
@@ -217,7 +224,10 @@ export class MergeQueue {
   /** A new worker of this queue; ids name this host and process so stale worktrees can be reclaimed. */
   createWorker(id?: string): QueueWorker {
     workerSequence += 1;
-    return new QueueWorker(this.runtime, id ?? `${hostname()}-${process.pid}-${workerSequence}`);
+    return new QueueWorker(
+      this.runtime,
+      id ?? `${hostname()}-${process.pid}-${workerSequence}-p${PROCESS_TOKEN}`,
+    );
   }
 
   /** True while some entry is queued or running (leased, possibly by another process). */
@@ -271,7 +281,7 @@ export class MergeQueue {
     const host = hostname();
     for (const worktree of await this.runtime.repository.listWorktrees()) {
       if (resolve(dirname(worktree.path)) !== this.runtime.worktreesDirectory) continue;
-      const match = /^(.*)-(\d+)-(\d+)$/.exec(basename(worktree.path));
+      const match = /^(.*)-(\d+)-(\d+)(?:-p[0-9a-f]+)?$/.exec(basename(worktree.path));
       if (match === null || match[1] !== host || isProcessAlive(Number(match[2]))) continue;
       await this.runtime.repository.removeWorktree(worktree.path);
       reclaimed.push(worktree.path);

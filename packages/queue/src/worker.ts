@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { LandCommitResult, Worktree } from '@hyperion/git';
@@ -299,9 +300,26 @@ export class QueueWorker {
   }
 
   private async prepareWorktree(tip: string): Promise<Worktree> {
-    this.worktree ??= await this.runtime.repository.ensureWorktree(this.worktreePath, tip);
+    this.worktree ??= await this.openWorktree(tip);
     await this.worktree.resetTo(tip);
     return this.worktree;
+  }
+
+  /**
+   * This worker's worktree. Its path is this worker's alone, so a directory there that git cannot
+   * use (left half-made by a killed `git worktree add`) is deleted and the worktree made afresh.
+   */
+  private async openWorktree(commit: string): Promise<Worktree> {
+    const { repository } = this.runtime;
+    try {
+      return await repository.ensureWorktree(this.worktreePath, commit);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.runtime.logger.warn({ worker: this.id, error: message }, 'recreating an unusable worktree');
+      await repository.removeWorktree(this.worktreePath).catch(() => undefined);
+      await rm(this.worktreePath, { recursive: true, force: true });
+      return repository.addWorktree(this.worktreePath, commit);
+    }
   }
 
   private fail(entry: QueueEntry, reason: string, data: Record<string, unknown>): WorkOutcome {

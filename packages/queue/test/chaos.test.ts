@@ -94,7 +94,10 @@ describe(`chaos: SIGKILLed worker processes against one queue (seed ${seed})`, (
     for (const id of chaos!.entries.ownFile) {
       const entry = store!.requireEntry(id);
       if (entry.state !== 'landed')
-        expect(entry.last_error, withSeed(`${id} did not land`)).toMatch(/no attempts left/);
+        // The whole reason is in the message, so a failure here can be diagnosed from CI's output.
+        expect(entry.last_error, withSeed(`${id} did not land: ${entry.last_error ?? ''}`)).toMatch(
+          /no attempts left/,
+        );
     }
     // Two edits of the same line: never both landed.
     for (const id of chaos!.entries.sameLine) {
