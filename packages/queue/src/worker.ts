@@ -165,9 +165,6 @@ export class QueueWorker {
           }
           return this.fail(entry, checks.reason, { check: checks.failed, commit });
         }
-        if (!this.runtime.store.renewLease(entry.id, this.id, this.runtime.config.queue.lease_ms)) {
-          throw this.leaseLostError(entry);
-        }
         const landing = await this.landWhenReady(entry, commit, base, leaseLost);
         if (landing.status === 'landed') {
           await faultPoint('after-ref-update', entry.id);

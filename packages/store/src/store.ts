@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   HyperionError,
-  isTerminalQueueState,
   type QueueEntry,
   type QueueEvent,
   type QueueEventType,
@@ -539,11 +538,6 @@ export class HyperionStore {
           : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),
       ) as QueueEventRow[];
     return rows.map(eventFromRow);
-  }
-
-  /** True when every entry of the filter is terminal. */
-  allTerminal(filter: EntryFilter = {}): boolean {
-    return this.listEntries(filter).every((entry) => isTerminalQueueState(entry.state));
   }
 
   private insertEvent(
