@@ -14,6 +14,28 @@ export interface ConflictReport {
   intervening_commits: Array<{ commit: string; subject: string; change_id: string | null; paths: string[] }>;
   /** git's own message. */
   git_output: string;
+  /** For a stacked entry: the entries it was stacked on that did not land, and why. */
+  dependencies?: Array<{ id: string; state: string; reason: string | null }>;
+}
+
+/** The report of a stacked entry whose predecessors did not land (no git run is needed). */
+export function dependencyConflictReport(
+  entry: QueueEntry,
+  unlanded: readonly QueueEntry[],
+  tip: string,
+): ConflictReport {
+  return {
+    base_commit: entry.base_commit,
+    tip,
+    files: entry.paths.map((path) => ({ path, error: 'made on top of a change that did not land' })),
+    intervening_commits: [],
+    git_output: '',
+    dependencies: unlanded.map((dependency) => ({
+      id: dependency.id,
+      state: dependency.state,
+      reason: dependency.last_error,
+    })),
+  };
 }
 
 /** The result of putting an entry's patch on a worktree. */
@@ -89,6 +111,20 @@ async function threeWayMerge(
   base: string,
   tip: string,
 ): Promise<{ clean: true } | { clean: false; conflictedFiles: string[] }> {
+  const ancestor = await runGit(['merge-base', '--is-ancestor', base, tip], {
+    cwd: worktree.path,
+    allowFailure: true,
+  });
+  if (ancestor.exitCode !== 0) {
+    // A base outside the tip's history: merging its commit would also bring in every other change
+    // of that history. Only the patch's own lines are merged, file by file, from the blobs it names.
+    try {
+      await worktree.applyPatch(entry.patch, { threeWay: true });
+      return { clean: true };
+    } catch {
+      return { clean: false, conflictedFiles: [] };
+    }
+  }
   await worktree.resetTo(base);
   const onBase = await worktree.checkPatch(entry.patch);
   if (!onBase.applies) return { clean: false, conflictedFiles: [] };

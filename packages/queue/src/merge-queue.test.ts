@@ -119,7 +119,11 @@ describe('MergeQueue landing', () => {
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
     const types = fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type);
     expect(types).toContain('entry:lease_expired');
-    expect(fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'landed', attempts: 2 });
+    expect(fixture.store.requireEntry(entry.id)).toMatchObject({
+      state: 'landed',
+      attempts: 1,
+      lease_expiries: 1,
+    });
   });
 
   it('lands two changes racing on the same tip: one loses the compare-and-swap and re-applies on the new tip', async () => {

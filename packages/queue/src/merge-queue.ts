@@ -8,8 +8,8 @@ import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry
 import { isProcessAlive, type GitRepository } from '@hyperion/git';
 import type { EntryFilter, HyperionStore, NewQueueEntry, QueueControls } from '@hyperion/store';
 import { approveEntry, bumpEntry, cancelEntry, rejectEntry, type Actor } from './human-actions.js';
-import { planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
-import { patchAppliesTo } from './precheck-patch.js';
+import { conflictDependentsOf, planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
+import { checkStacking } from './stacking.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
@@ -68,6 +68,8 @@ export interface RollbackResult {
   plans: PlannedRevert[];
   /** The revert entries enqueued (empty for a dry run). */
   enqueued: QueueEntry[];
+  /** Waiting entries stacked on a rolled-back change, now conflicted (empty for a dry run). */
+  conflicted: QueueEntry[];
 }
 
 /** Per-outcome counts of one {@link MergeQueue.runWorkers} call. */
@@ -117,28 +119,29 @@ export class MergeQueue {
   }
 
   /**
-   * Like {@link submit}, and also refuses (`patch_does_not_apply`) a patch that does not apply on
-   * the target tip when the submission names no base commit a 3-way merge could start from.
+   * Like {@link submit}, and also checks the patch against what the branch will hold when its turn
+   * comes: the target tip plus the entries queued ahead of it on its files (SPEC §4). A patch that
+   * applies only on top of them is stored as stacked on them (`depends_on`): it lands after them,
+   * and conflicts with a report if one of them does not land. A patch that applies on neither is
+   * refused (`patch_does_not_apply`) unless it names a base commit a 3-way merge can start from;
+   * a base commit that is not in the repository is refused (`invalid_input`).
    */
   async submitChecked(
     change: ChangeRequest,
     context: Omit<SubmissionContext, 'config'> = {},
   ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
-    const tip = await this.runtime.repository.requireBranch(this.runtime.config.target_branch);
-    const check = await patchAppliesTo(this.runtime.repository, tip, prepared.patch);
-    const baseKnown =
-      prepared.base_commit !== null &&
-      (await this.runtime.repository.resolveRef(prepared.base_commit)) !== undefined;
-    if (!check.applies && !baseKnown) {
-      const firstLine = check.reason.split('\n')[0] ?? check.reason;
+    const { repository, store } = this.runtime;
+    if (prepared.base_commit !== null && (await repository.resolveRef(prepared.base_commit)) === undefined) {
       throw new HyperionError(
-        'patch_does_not_apply',
-        `the patch does not apply on ${this.runtime.config.target_branch} at ${tip.slice(0, 12)}: ${firstLine}`,
-        { details: { tip, git_output: check.reason } },
+        'invalid_input',
+        `base_commit: no commit ${prepared.base_commit} in ${repository.root}`,
+        { details: { field: 'base_commit', base_commit: prepared.base_commit } },
       );
     }
-    return this.enqueuePrepared(prepared);
+    const tip = await repository.requireBranch(this.runtime.config.target_branch);
+    const dependsOn = await checkStacking(store, repository, prepared, tip);
+    return this.enqueuePrepared({ ...prepared, depends_on: dependsOn });
   }
 
   private announce(entry: QueueEntry): QueueEntry {
@@ -180,7 +183,7 @@ export class MergeQueue {
    */
   async rollback(target: string, options: { by: string; dryRun?: boolean }): Promise<RollbackResult> {
     const plans = await planRollback(this.runtime.store, this.runtime.repository, target);
-    if (options.dryRun === true) return { plans, enqueued: [] };
+    if (options.dryRun === true) return { plans, enqueued: [], conflicted: [] };
     const enqueued = this.runtime.store.transaction(() =>
       plans.map((plan) =>
         this.enqueuePrepared(
@@ -193,7 +196,13 @@ export class MergeQueue {
         ),
       ),
     );
-    return { plans, enqueued };
+    const conflicted = conflictDependentsOf(
+      this.runtime.store,
+      plans.map((plan) => plan.original),
+      options.by,
+    );
+    for (const entry of conflicted) this.events.emit('entry:finished', { entry, worker: null });
+    return { plans, enqueued, conflicted };
   }
 
   /** Stops new leases in every worker process (in-flight entries finish). */
@@ -230,9 +239,15 @@ export class MergeQueue {
     );
   }
 
-  /** True while some entry is queued or running (leased, possibly by another process). */
+  /** True while some entry for the target branch is queued or running (leased, possibly by another process). */
   hasPendingWork(): boolean {
-    return this.runtime.store.listEntries({ states: ['queued', 'running'], limit: 1 }).length > 0;
+    return (
+      this.runtime.store.listEntries({
+        states: ['queued', 'running'],
+        targetBranch: this.runtime.config.target_branch,
+        limit: 1,
+      }).length > 0
+    );
   }
 
   /**
@@ -240,6 +255,8 @@ export class MergeQueue {
    * Stale worktrees of dead worker processes are reclaimed first.
    */
   async runWorkers(options: RunWorkersOptions): Promise<RunSummary> {
+    // A missing target branch is said at once (`branch_not_found`), never waited on in silence.
+    await this.runtime.repository.requireBranch(this.runtime.config.target_branch);
     await this.reclaimStaleWorktrees();
     const summary: RunSummary = {};
     const count = (outcome: WorkOutcome): void => {

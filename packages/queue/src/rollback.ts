@@ -111,3 +111,47 @@ export function markRolledBack(store: HyperionStore, revert: QueueEntry, worker:
     data: { reverted_by: revert.id, revert_commit: revert.landed_commit },
   });
 }
+
+/**
+ * When changes are rolled back, the entries still waiting that were stacked on one of them (their
+ * patch was made on top of it) conflict at once, with a report naming the rollback: they are not
+ * landed on top of a change that is being undone. Entries already running finish their attempt.
+ */
+export function conflictDependentsOf(
+  store: HyperionStore,
+  rolledBack: readonly QueueEntry[],
+  by: string,
+): QueueEntry[] {
+  const ids = new Set(rolledBack.map((entry) => entry.id));
+  return store.transaction(() =>
+    store
+      .listEntries({ states: ['queued', 'awaiting_approval'], order: 'submission' })
+      .filter((entry) => entry.depends_on.some((id) => ids.has(id)))
+      .map((entry) => {
+        const undone = entry.depends_on.filter((id) => ids.has(id));
+        const reason = `stacked on ${undone.join(', ')}, which ${by} is rolling back; this patch was made on top of it and is not applied without it`;
+        return store.transition(entry.id, {
+          from: ['queued', 'awaiting_approval'],
+          to: 'conflicted',
+          type: 'entry:conflicted',
+          data: {
+            reason,
+            report: {
+              base_commit: entry.base_commit,
+              tip: null,
+              files: entry.paths.map((path) => ({
+                path,
+                error: 'made on top of a change being rolled back',
+              })),
+              intervening_commits: [],
+              git_output: '',
+              dependencies: rolledBack
+                .filter((original) => undone.includes(original.id))
+                .map((original) => ({ id: original.id, state: 'rolling back', reason: `rollback by ${by}` })),
+            },
+          },
+          set: { last_error: reason },
+        });
+      }),
+  );
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { LandCommitResult, Worktree } from '@hyperion/git';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { applyEntry } from './apply-entry.js';
+import { applyEntry, dependencyConflictReport } from './apply-entry.js';
 import { faultPoint } from './fault-points.js';
 import { runEntryChecks } from './run-entry-checks.js';
 import { markRolledBack, rolledBackChangeId } from './rollback.js';
@@ -48,7 +48,9 @@ export class QueueWorker {
 
   /** Leases and processes at most one entry. */
   async processNext(): Promise<WorkOutcome> {
-    const { store, config, events } = this.runtime;
+    const { store, config, events, repository } = this.runtime;
+    // A missing target branch is the repository's problem, not any entry's: nothing is leased.
+    await repository.requireBranch(config.target_branch);
     const entry = store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
     if (entry === undefined) {
       events.emit('worker:idle', { worker: this.id });
@@ -65,6 +67,11 @@ export class QueueWorker {
       if (HyperionError.isInstance(error) && error.code === 'lease_lost') {
         this.runtime.logger.warn({ entry: entry.id, worker: this.id }, error.message);
         return 'lease_lost';
+      }
+      if (HyperionError.isInstance(error) && error.code === 'branch_not_found') {
+        // The branch went away mid-attempt: hand the entry back uncharged and stop this worker.
+        this.giveBack(entry, error.message);
+        throw error;
       }
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'attempt failed');
@@ -108,7 +115,11 @@ export class QueueWorker {
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
         return 'already_landed';
       }
-      if (entry.attempts > entry.max_attempts) return this.outOfAttempts(entry);
+      if (entry.lease_expiries >= this.runtime.config.queue.max_lease_expiries) {
+        return this.stopCrashingEntry(entry);
+      }
+      const unlanded = this.unlandedDependencies(entry);
+      if (unlanded.length > 0) return this.conflictOnDependencies(entry, unlanded, tip);
       let base = dryRun ? tip : this.runtime.speculation.baseFor(tip, entry.id);
       let worktree = await this.prepareWorktree(base);
       let applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
@@ -339,11 +350,55 @@ export class QueueWorker {
     return 'retry_scheduled';
   }
 
-  /** An entry whose earlier attempts all died (lease expired) and that is not on the branch. */
-  private outOfAttempts(entry: QueueEntry): WorkOutcome {
-    const reason = `no attempts left (${entry.max_attempts} of ${entry.max_attempts} used): ${entry.last_error ?? 'the last attempt did not finish'}`;
-    this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {});
+  /**
+   * An entry whose attempts ended with its worker dying `queue.max_lease_expiries` times (and that
+   * is not on the branch): it may be what kills its workers, so it is stopped with that reason.
+   */
+  private stopCrashingEntry(entry: QueueEntry): WorkOutcome {
+    const limit = this.runtime.config.queue.max_lease_expiries;
+    const reason = `stopped after ${entry.lease_expiries} attempts ended with the worker dying or hanging (lease expired; queue.max_lease_expiries is ${limit}): the change may crash its worker; last: ${entry.last_error ?? 'unknown'}`;
+    this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
+      lease_expiries: entry.lease_expiries,
+    });
     return 'quarantined';
+  }
+
+  /** The entries this one was stacked on that finished without landing. */
+  private unlandedDependencies(entry: QueueEntry): QueueEntry[] {
+    return entry.depends_on
+      .map((id) => this.runtime.store.getEntry(id))
+      .filter((dependency): dependency is QueueEntry => dependency !== undefined)
+      .filter((dependency) => dependency.state !== 'landed');
+  }
+
+  /**
+   * A stacked entry whose predecessor did not land: its patch was checked on top of that
+   * predecessor, so it is not applied blindly without it; it conflicts with a report naming why.
+   */
+  private async conflictOnDependencies(
+    entry: QueueEntry,
+    unlanded: QueueEntry[],
+    tip: string,
+  ): Promise<WorkOutcome> {
+    const named = unlanded.map((dependency) => `${dependency.id} (${dependency.state})`).join(', ');
+    const reason = `stacked on ${named}, which did not land; this patch was made on top of it and is not applied without it`;
+    this.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
+      report: dependencyConflictReport(entry, unlanded, tip),
+    });
+    await this.afterConflict(entry);
+    return 'conflicted';
+  }
+
+  /** Returns the lease without charging an attempt (the cause was not the change). */
+  private giveBack(entry: QueueEntry, reason: string): void {
+    try {
+      this.transition(entry, 'queued', 'entry:lease_returned', {
+        data: { reason, attempt: entry.attempts },
+        set: { attempts: Math.max(0, entry.attempts - 1), last_error: reason },
+      });
+    } catch (error) {
+      if (!(HyperionError.isInstance(error) && error.code === 'lease_lost')) throw error;
+    }
   }
 
   private finishWith(

@@ -30,7 +30,18 @@ export const QueueConfigSchema = z
       .min(1)
       .max(100)
       .default(3)
-      .describe('Attempts before an entry is quarantined.'),
+      .describe(
+        "Attempts before an entry is quarantined. Only the change's own failures (checks, apply) count; an attempt whose worker died is retried without using one.",
+      ),
+    max_lease_expiries: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(20)
+      .describe(
+        'Attempts that may end with the worker dying (lease expired) before the entry is quarantined as one that kills its worker.',
+      ),
     lease_ms: z
       .number()
       .int()

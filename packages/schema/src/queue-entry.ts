@@ -48,8 +48,24 @@ export const QueueEntrySchema = z
     summary: z.string().describe('Commit subject.'),
     state: QueueStateSchema,
     priority: z.number().int().describe('Higher runs first; ties run in submission order.'),
-    attempts: z.number().int().min(0).describe('Attempts started so far.'),
+    attempts: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Attempts charged to the change: its own failures plus the one running. An attempt that ended because its worker died is given back.',
+      ),
     max_attempts: z.number().int().min(1),
+    lease_expiries: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Attempts that ended because the worker died or hung (its lease expired); never charged.'),
+    depends_on: z
+      .array(z.string())
+      .describe(
+        'Earlier entries this patch was stacked on (it applies only on top of them); it lands after them, or conflicts if one of them does not land.',
+      ),
     target_branch: z.string(),
     paths: z.array(z.string()).describe('Every path the patch touches.'),
     patch: z.string().describe('The combined unified diff.'),

@@ -6,6 +6,7 @@ export const QUEUE_EVENT_TYPES = [
   'entry:enqueued',
   'entry:leased',
   'entry:lease_expired',
+  'entry:lease_returned',
   'entry:applied',
   'entry:apply_failed',
   'check:passed',

@@ -35,6 +35,9 @@ const SubmissionSchema = QueueEntrySchema.pick({
   base_commit: true,
   checks: true,
   created_at: true,
+}).extend({
+  // Logs exported before stacked entries existed carry no dependencies.
+  depends_on: QueueEntrySchema.shape.depends_on.default([]),
 });
 
 /** Where {@link exportEventLog} writes (a file stream, `process.stdout`, an array's push…). */
@@ -144,9 +147,9 @@ export function importEventLog(file: string, targetStorePath: string): EventLogC
         );
         const insertEntry = database.prepare(
           `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
-           target_branch, paths, patch, patch_hash, base_commit, checks, lease_owner, lease_expires_at, not_before,
-           last_error, landed_commit, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+           lease_expiries, target_branch, paths, patch, patch_hash, base_commit, checks, depends_on, lease_owner,
+           lease_expires_at, not_before, last_error, landed_commit, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
         );
         const lastEventAt = new Map(log.events.map((event) => [event.entry_id, event.at]));
         for (const { submission, change_request: changeRequest } of log.submissions) {
@@ -175,12 +178,14 @@ export function importEventLog(file: string, targetStorePath: string): EventLogC
             state.priority ?? submission.priority,
             state.attempts,
             submission.max_attempts,
+            state.lease_expiries,
             submission.target_branch,
             JSON.stringify(submission.paths),
             submission.patch,
             submission.patch_hash,
             submission.base_commit,
             JSON.stringify(submission.checks),
+            JSON.stringify(submission.depends_on),
             state.lease_owner,
             state.state === 'running' ? 0 : null,
             state.last_error,

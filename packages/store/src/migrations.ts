@@ -125,6 +125,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX assignment_runs_by_task ON assignment_runs(task_id, id);
     `,
   },
+  {
+    version: 4,
+    description:
+      'lease expiries counted apart from attempts (a dead worker is not the change failing); stacked entries name the entries they depend on',
+    sql: `
+      ALTER TABLE queue_entries ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE queue_entries ADD COLUMN depends_on TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 /**

@@ -70,6 +70,11 @@ export interface NewQueueEntry {
   base_commit: string | null;
   /** Names of the configured checks to run. */
   checks: string[];
+  /**
+   * Earlier entries this patch was stacked on: it applies only on top of them, waits for them, and
+   * conflicts (with a report naming them) when one of them does not land. Default: none.
+   */
+  depends_on?: string[];
   /** The change request as submitted (kept verbatim for audit). */
   change_request: unknown;
   /** Starting state: `queued`, or `awaiting_approval` when the risk policy matched. */

@@ -9,8 +9,13 @@ export interface ReplayedEntry {
   paths: string[] | null;
   patch_hash: string | null;
   state: QueueState;
-  /** Attempts started: the `attempt` of the last `entry:leased`, less held landings since. */
+  /**
+   * Attempts charged: the `attempt` of the last `entry:leased`, less attempts given back since
+   * (expired leases, held landings, leases returned).
+   */
   attempts: number;
+  /** Attempts that ended with the lease expiring. */
+  lease_expiries: number;
   /** The worker holding the lease while `running`. */
   lease_owner: string | null;
   landed_commit: string | null;
@@ -35,6 +40,7 @@ export interface ReplayDifference {
 export const REPLAYED_FIELDS = [
   'state',
   'attempts',
+  'lease_expiries',
   'lease_owner',
   'landed_commit',
   'last_error',
@@ -59,6 +65,7 @@ function newEntry(event: QueueEvent): ReplayedEntry {
     patch_hash: text(data['patch_hash']),
     state: event.to_state ?? 'queued',
     attempts: 0,
+    lease_expiries: 0,
     lease_owner: null,
     landed_commit: null,
     last_error: null,
@@ -81,6 +88,12 @@ function applyEvent(entry: ReplayedEntry, event: QueueEvent): void {
       break;
     case 'entry:lease_expired':
       entry.last_error = `lease of ${text(data['previous_owner']) ?? 'unknown worker'} expired during attempt ${String(data['attempt'])}`;
+      entry.attempts = Math.max(0, entry.attempts - 1);
+      entry.lease_expiries += 1;
+      break;
+    case 'entry:lease_returned':
+      entry.attempts = Math.max(0, entry.attempts - 1);
+      entry.last_error = text(data['reason']);
       break;
     case 'entry:landed':
       entry.landed_commit = text(data['commit']);
@@ -99,9 +112,9 @@ function applyEvent(entry: ReplayedEntry, event: QueueEvent): void {
     case 'entry:quarantined':
     case 'entry:conflicted':
     case 'entry:dry_run_finished':
-      // A worker's verdict (from `running`) becomes last_error; the store's own quarantine of an
-      // expired lease out of attempts (from `queued`) leaves the lease-expiry reason in place.
-      if (event.from_state === 'running') entry.last_error = text(data['reason']);
+      // Every writer of these events sets last_error to the reason it records (a worker's verdict,
+      // a re-dispatch limit, a dependency that did not land).
+      if ('reason' in data) entry.last_error = text(data['reason']);
       break;
     case 'entry:rejected':
       entry.last_error = `rejected by ${String(data['by'])}: ${String(data['reason'])}`;

@@ -18,6 +18,8 @@ export interface QueueEntryRow {
   priority: number;
   attempts: number;
   max_attempts: number;
+  lease_expiries: number;
+  depends_on: string;
   target_branch: string;
   paths: string;
   patch: string;
@@ -50,7 +52,12 @@ export function entryFromRow(row: QueueEntryRow): QueueEntry {
   const { sequence: _sequence, ...rest } = row;
   return parseWithSchema(
     QueueEntrySchema,
-    { ...rest, paths: JSON.parse(row.paths) as unknown, checks: JSON.parse(row.checks) as unknown },
+    {
+      ...rest,
+      paths: JSON.parse(row.paths) as unknown,
+      checks: JSON.parse(row.checks) as unknown,
+      depends_on: JSON.parse(row.depends_on) as unknown,
+    },
     `queue entry ${row.id}`,
   );
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HyperionError } from '@hyperion/schema';
 import { HyperionStore } from './store.js';
+import { compareWithLive } from './replay.js';
 import type { NewQueueEntry } from './records.js';
 
 let directory: string;
@@ -90,7 +91,7 @@ describe('HyperionStore', () => {
     expect(store.leaseNext('w1', 1000)?.id).toBe('a');
   });
 
-  it('takes an expired lease again, and the old owner can no longer complete it', () => {
+  it('takes an expired lease again without charging an attempt, and the old owner can no longer complete it', () => {
     store.enqueue(newEntry('a'));
     const first = store.leaseNext('w1', 1000);
     expect(first?.attempts).toBe(1);
@@ -98,7 +99,8 @@ describe('HyperionStore', () => {
     now += 1001;
     const second = store.leaseNext('w2', 1000);
     expect(second?.lease_owner).toBe('w2');
-    expect(second?.attempts).toBe(2);
+    // Promise 9: the dead worker's attempt is given back and counted as a lease expiry instead.
+    expect(second).toMatchObject({ attempts: 1, lease_expiries: 1 });
     expect(store.renewLease('a', 'w1', 1000)).toBe(false);
     expect(() =>
       store.transition('a', { from: 'running', owner: 'w1', to: 'landed', type: 'entry:landed' }),
@@ -107,20 +109,22 @@ describe('HyperionStore', () => {
     expect(types).toEqual(['entry:enqueued', 'entry:leased', 'entry:lease_expired', 'entry:leased']);
   });
 
-  it('hands an entry whose lease expired on its last attempt to the next worker, which checks the branch before quarantining it', () => {
+  it('never spends the last attempt on a dead worker: lease after lease expires, the attempt stays 1 of 1', () => {
     store.enqueue(newEntry('a', { max_attempts: 1 }));
-    store.leaseNext('w1', 1000);
-    now += 5000;
-    // The dead worker may have landed it before it could record that: only the branch can tell.
-    const again = store.leaseNext('w2', 1000);
-    expect(again).toMatchObject({
-      id: 'a',
-      state: 'running',
-      lease_owner: 'w2',
-      attempts: 2,
-      max_attempts: 1,
-    });
-    expect(again?.last_error).toMatch(/lease of w1 expired during attempt 1/);
+    store.leaseNext('w0', 1000);
+    for (let expiry = 1; expiry <= 5; expiry += 1) {
+      now += 5000;
+      const again = store.leaseNext(`w${expiry}`, 1000);
+      expect(again).toMatchObject({
+        id: 'a',
+        state: 'running',
+        attempts: 1,
+        max_attempts: 1,
+        lease_expiries: expiry,
+      });
+      expect(again?.last_error).toMatch(new RegExp(`lease of w${expiry - 1} expired during attempt 1`));
+    }
+    expect(compareWithLive(store)).toEqual([]);
   });
 
   it('refuses a transition from an unexpected state and changes nothing', () => {

@@ -36,6 +36,7 @@ export type QueueEntryUpdate = Partial<
   Pick<
     QueueEntry,
     | 'attempts'
+    | 'lease_expiries'
     | 'lease_owner'
     | 'lease_expires_at'
     | 'not_before'
@@ -75,11 +76,19 @@ export interface EntryFilter {
   states?: readonly QueueState[];
   requestId?: string;
   taskId?: string;
+  /** Only entries that land on this branch. */
+  targetBranch?: string;
+  /** `queue` (default): priority, then submission; `submission`: submission order alone. */
+  order?: 'queue' | 'submission';
   limit?: number;
 }
 
+/** States of entries that have not finished: they hold their paths in submission order. */
+const ACTIVE_STATES = "('queued', 'running', 'awaiting_approval')";
+
 const UPDATABLE_COLUMNS = [
   'attempts',
+  'lease_expiries',
   'lease_owner',
   'lease_expires_at',
   'not_before',
@@ -281,8 +290,8 @@ export class HyperionStore {
       this.database
         .prepare(
           `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
-             target_branch, paths, patch, patch_hash, base_commit, checks, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             target_branch, paths, patch, patch_hash, base_commit, checks, depends_on, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.id,
@@ -299,6 +308,7 @@ export class HyperionStore {
           input.patch_hash,
           input.base_commit,
           JSON.stringify(input.checks),
+          JSON.stringify(input.depends_on ?? []),
           timestamp,
           timestamp,
         );
@@ -307,6 +317,9 @@ export class HyperionStore {
         request_id: input.request_id,
         paths: input.paths,
         patch_hash: input.patch_hash,
+        ...(input.depends_on !== undefined && input.depends_on.length > 0
+          ? { depends_on: input.depends_on }
+          : {}),
         ...input.event_data,
       });
       return this.requireEntry(input.id);
@@ -352,9 +365,15 @@ export class HyperionStore {
       conditions.push('task_id = ?');
       parameters.push(filter.taskId);
     }
+    if (filter.targetBranch !== undefined) {
+      conditions.push('target_branch = ?');
+      parameters.push(filter.targetBranch);
+    }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.database
-      .prepare(`SELECT * FROM queue_entries ${where} ORDER BY priority DESC, sequence LIMIT ?`)
+      .prepare(
+        `SELECT * FROM queue_entries ${where} ORDER BY ${filter.order === 'submission' ? '' : 'priority DESC, '}sequence LIMIT ?`,
+      )
       .all(...parameters, filter.limit ?? -1) as QueueEntryRow[];
     return rows.map(entryFromRow);
   }
@@ -370,10 +389,14 @@ export class HyperionStore {
   }
 
   /**
-   * Leases the next runnable entry for `owner`: the highest-priority `queued` entry whose
-   * `not_before` has passed, or a `running` entry whose lease expired (it is taken again, even
-   * when out of attempts: the worker quarantines it after checking the branch). Entries touching
-   * a path that a live lease holds are skipped, so two workers never work on the same file at once.
+   * Leases the next runnable entry for `owner`, after returning expired leases to the queue.
+   * Among the runnable entries the highest priority wins, then the earliest submission. An entry is
+   * runnable when it is `queued`, its `not_before` has passed, and nothing holds it:
+   * - a running entry with a common path (two workers never work on the same file at once);
+   * - an earlier-submitted `queued` entry with a common path, even one waiting out a retry backoff:
+   *   an entry never overtakes an earlier one on the same file, so stacked changes land in order
+   *   (a higher priority does not jump such an entry either);
+   * - an entry it depends on (`depends_on`) that has not finished.
    */
   leaseNext(owner: string, leaseMs: number, targetBranch?: string): QueueEntry | undefined {
     return this.transaction(() => {
@@ -381,38 +404,48 @@ export class HyperionStore {
       this.expireLeases(now);
       const controls = this.queueControls();
       if (controls.paused || controls.draining) return undefined;
-      const busyPaths = new Set<string>();
-      const running = this.database
-        .prepare("SELECT paths FROM queue_entries WHERE state = 'running'")
-        .all() as Array<{ paths: string }>;
-      for (const row of running) for (const path of JSON.parse(row.paths) as string[]) busyPaths.add(path);
-      const candidates = this.database
+      const active = this.database
         .prepare(
-          `SELECT * FROM queue_entries WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)
-           ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
-           ORDER BY priority DESC, sequence`,
+          `SELECT id, state, priority, paths, depends_on, not_before, attempts FROM queue_entries
+           WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
+           ORDER BY sequence`,
         )
-        .all(...(targetBranch === undefined ? [now] : [now, targetBranch])) as QueueEntryRow[];
-      for (const row of candidates) {
-        const paths = JSON.parse(row.paths) as string[];
-        if (paths.some((path) => busyPaths.has(path))) continue;
-        return this.transition(row.id, {
-          from: 'queued',
-          to: 'running',
-          type: 'entry:leased',
-          worker: owner,
-          data: { attempt: row.attempts + 1, lease_ms: leaseMs },
-          set: { lease_owner: owner, lease_expires_at: now + leaseMs, attempts: row.attempts + 1 },
-        });
+        .all(...(targetBranch === undefined ? [] : [targetBranch])) as Array<
+        Pick<QueueEntryRow, 'id' | 'state' | 'priority' | 'paths' | 'depends_on' | 'not_before' | 'attempts'>
+      >;
+      const unfinished = new Set(active.map((row) => row.id));
+      const held = new Set<string>();
+      for (const row of active) {
+        if (row.state === 'running') for (const path of JSON.parse(row.paths) as string[]) held.add(path);
       }
-      return undefined;
+      let chosen: (typeof active)[number] | undefined;
+      for (const row of active) {
+        if (row.state !== 'queued') continue;
+        const paths = JSON.parse(row.paths) as string[];
+        const runnable =
+          (row.not_before === null || row.not_before <= now) &&
+          !paths.some((path) => held.has(path)) &&
+          !(JSON.parse(row.depends_on) as string[]).some((id) => unfinished.has(id));
+        if (runnable && (chosen === undefined || row.priority > chosen.priority)) chosen = row;
+        for (const path of paths) held.add(path);
+      }
+      if (chosen === undefined) return undefined;
+      return this.transition(chosen.id, {
+        from: 'queued',
+        to: 'running',
+        type: 'entry:leased',
+        worker: owner,
+        data: { attempt: chosen.attempts + 1, lease_ms: leaseMs },
+        set: { lease_owner: owner, lease_expires_at: now + leaseMs, attempts: chosen.attempts + 1 },
+      });
     });
   }
 
   /**
-   * Returns expired leases to the queue. An entry out of attempts is not quarantined here: its
-   * worker may have died after landing it and before recording that, which only the branch can
-   * tell, so the next worker to lease it checks the branch first and quarantines it then.
+   * Returns expired leases to the queue. The holder died or hung, which is not the change's fault
+   * (promise 9): the attempt is given back and counted in `lease_expiries` instead, which has a
+   * limit of its own that the next worker applies. The next worker also checks the branch first:
+   * the holder may have died after landing the change and before recording it.
    */
   expireLeases(now = this.clock()): QueueEntry[] {
     return this.transaction(() => {
@@ -426,8 +459,18 @@ export class HyperionStore {
           to: 'queued',
           type: 'entry:lease_expired',
           worker: row.lease_owner,
-          data: { previous_owner: row.lease_owner, attempt: row.attempts },
-          set: { lease_owner: null, lease_expires_at: null, last_error: reason },
+          data: {
+            previous_owner: row.lease_owner,
+            attempt: row.attempts,
+            lease_expiries: row.lease_expiries + 1,
+          },
+          set: {
+            lease_owner: null,
+            lease_expires_at: null,
+            last_error: reason,
+            attempts: Math.max(0, row.attempts - 1),
+            lease_expiries: row.lease_expiries + 1,
+          },
         });
       });
     });
