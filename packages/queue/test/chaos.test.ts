@@ -9,20 +9,19 @@ import {
   CHAOS_CHECK,
   createChaosRepository,
   CHAOS_WORKER,
+  DEFAULT_CHAOS_MIX,
+  type ChaosMix,
   type ChaosRepository,
 } from './fixtures/chaos-repository.js';
 import { seededRandom } from './fixtures/seeded-random.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const seed = Number(process.env['HYPERION_CHAOS_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
-let chaos: ChaosRepository | undefined;
-let report: ChaosReport | undefined;
-let store: HyperionStore | undefined;
 
 /** Names the seed in every failure, so the run can be replayed with HYPERION_CHAOS_SEED. */
 const withSeed = (message: string): string => `${message} (replay with HYPERION_CHAOS_SEED=${seed})`;
 
-beforeAll(async () => {
+beforeAll(() => {
   // The workers are real processes running the built queue, so the fault points must be in dist
   // (`pnpm test` builds everything first and says so; a second build could race other projects).
   if (process.env['HYPERION_TEST_BUILT'] !== '1')
@@ -34,140 +33,201 @@ beforeAll(async () => {
         stdio: 'inherit',
       },
     );
-  const random = seededRandom(seed);
-  chaos = await createChaosRepository(random);
-  report = await runChaos({
-    workerScript: CHAOS_WORKER,
-    root: chaos.temporary.root,
-    databaseFile: chaos.paths.databaseFile,
-    random,
-    processes: Number(process.env['HYPERION_CHAOS_PROCESSES'] ?? 2),
-    workersPerProcess: Number(process.env['HYPERION_CHAOS_WORKERS'] ?? 2),
-    kills: Number(process.env['HYPERION_CHAOS_KILLS'] ?? 24),
-    deadlineMs: 240_000,
-  });
-  store = HyperionStore.open(chaos.paths.databaseFile);
-  const events = store.listEvents();
-  const count = (predicate: (type: string, data: Record<string, unknown>) => boolean): number =>
-    events.filter((event) => predicate(event.type, event.data)).length;
-  console.log(
-    `chaos seed=${seed} entries=${store.listEntries().length} processes=${report.spawned} ` +
-      `kills=${report.kills.length} (${['after-apply', 'before-checks', 'after-ref-update', 'random']
-        .map((window) => `${window}: ${report!.kills.filter((kill) => kill.window === window).length}`)
-        .join(', ')}) duration=${report.durationMs} ms states=${JSON.stringify(store.countByState())} ` +
-      `lease_expired=${count((type) => type === 'entry:lease_expired')} race_lost=${count((type) => type === 'entry:race_lost')} ` +
-      `three_way=${count((type, data) => type === 'entry:applied' && data['mode'] === 'three-way')} ` +
-      `already_landed=${count((type) => type === 'entry:already_landed')}`,
-  );
 }, 300_000);
 
-afterAll(async () => {
-  store?.close();
-  if (process.env['HYPERION_CHAOS_KEEP'] === '1') console.log(`kept ${chaos?.temporary.root}`);
-  else await chaos?.temporary.cleanup();
+/** One chaos run: how the queue is filled and how the worker processes are killed. */
+interface ChaosScenario {
+  title: string;
+  mix: ChaosMix;
+  processes: number;
+  workersPerProcess: number;
+  /** Kills at random moments and in the fault windows (the first few processes). */
+  kills: number;
+  /** Kills of one live process every few seconds, until the queue drained. */
+  periodicKills?: { minMs: number; maxMs: number };
+  /** Fewest kills the run must have delivered for its verdict to mean something. */
+  minimumKills: number;
+}
+
+function describeChaos(scenario: ChaosScenario): void {
+  let chaos: ChaosRepository | undefined;
+  let report: ChaosReport | undefined;
+  let store: HyperionStore | undefined;
+
+  describe(`chaos: ${scenario.title} (seed ${seed})`, () => {
+    beforeAll(async () => {
+      const random = seededRandom(seed);
+      chaos = await createChaosRepository(random, scenario.mix);
+      report = await runChaos({
+        workerScript: CHAOS_WORKER,
+        root: chaos.temporary.root,
+        databaseFile: chaos.paths.databaseFile,
+        random,
+        processes: scenario.processes,
+        workersPerProcess: scenario.workersPerProcess,
+        kills: scenario.kills,
+        periodicKills: scenario.periodicKills,
+        deadlineMs: 240_000,
+      });
+      store = HyperionStore.open(chaos.paths.databaseFile);
+      const events = store.listEvents();
+      const count = (predicate: (type: string, data: Record<string, unknown>) => boolean): number =>
+        events.filter((event) => predicate(event.type, event.data)).length;
+      console.log(
+        `chaos (${scenario.title}) seed=${seed} entries=${store.listEntries().length} processes=${report.spawned} ` +
+          `kills=${report.kills.length} (${[
+            'after-apply',
+            'before-checks',
+            'after-ref-update',
+            'random',
+            'periodic',
+          ]
+            .map((window) => `${window}: ${report!.kills.filter((kill) => kill.window === window).length}`)
+            .join(', ')}) duration=${report.durationMs} ms states=${JSON.stringify(store.countByState())} ` +
+          `lease_expired=${count((type) => type === 'entry:lease_expired')} race_lost=${count((type) => type === 'entry:race_lost')} ` +
+          `three_way=${count((type, data) => type === 'entry:applied' && data['mode'] === 'three-way')} ` +
+          `already_landed=${count((type) => type === 'entry:already_landed')}`,
+      );
+    }, 300_000);
+
+    afterAll(async () => {
+      store?.close();
+      if (process.env['HYPERION_CHAOS_KEEP'] === '1') console.log(`kept ${chaos?.temporary.root}`);
+      else await chaos?.temporary.cleanup();
+    });
+
+    it('delivered its kills and no worker failed on its own', () => {
+      expect(report!.failures, withSeed('worker processes failed')).toEqual([]);
+      expect(report!.kills.length, withSeed('too few kills')).toBeGreaterThanOrEqual(scenario.minimumKills);
+      if (scenario.kills >= 12) {
+        const windows = new Set(report!.kills.map((kill) => kill.window));
+        for (const window of ['after-apply', 'before-checks', 'after-ref-update', 'random'] as const) {
+          expect(windows.has(window), withSeed(`no kill in the ${window} window`)).toBe(true);
+        }
+      }
+    });
+
+    it('ends every entry in exactly one terminal state; every good change landed and none was quarantined for crashes', () => {
+      const entries = store!.listEntries();
+      const mix = scenario.mix;
+      expect(entries.length).toBe(mix.ownFile + mix.sharedLine + mix.sameLines.length + mix.failing);
+      for (const entry of entries) {
+        expect(['landed', 'quarantined', 'conflicted'], withSeed(`${entry.id} is ${entry.state}`)).toContain(
+          entry.state,
+        );
+        if (entry.state !== 'landed')
+          expect(entry.last_error, withSeed(`${entry.id} has no reason`)).toBeTruthy();
+        // Promise 9: dead workers never use up a change's attempts ("attempt 3/2" cannot happen).
+        expect(entry.attempts, withSeed(`${entry.id} attempts`)).toBeLessThanOrEqual(entry.max_attempts);
+      }
+      for (const id of chaos!.entries.failing) {
+        const entry = store!.requireEntry(id);
+        expect(entry.state, withSeed(id)).toBe('quarantined');
+        expect(entry.last_error, withSeed(id)).toMatch(/check 'tree-ok' failed/);
+      }
+      // The whole reason is in the message, so a failure here can be diagnosed from CI's output.
+      for (const id of chaos!.entries.ownFile) {
+        const entry = store!.requireEntry(id);
+        expect(entry.state, withSeed(`${id} did not land: ${entry.last_error ?? ''}`)).toBe('landed');
+      }
+      // Two edits of the same line: never both landed.
+      for (const id of chaos!.entries.sameLine) {
+        const line = store!.requireEntry(id).task_id.replace('same-', '');
+        const states = [id, ...store!.listEntries({ taskId: `shared-${line}` }).map((entry) => entry.id)].map(
+          (other) => store!.requireEntry(other).state,
+        );
+        expect(
+          states.filter((state) => state === 'landed').length,
+          withSeed(`line ${line}`),
+        ).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('lands each change at most once, and every landed entry exactly once as its recorded commit', async () => {
+      const history = await firstParentHistory(chaos!.temporary.root, 'main');
+      const landedAs = new Map<string, string[]>();
+      for (const { commit, changes } of history) {
+        for (const change of changes) landedAs.set(change, [...(landedAs.get(change) ?? []), commit]);
+      }
+      for (const [change, commits] of landedAs) {
+        expect(commits, withSeed(`${change} landed ${commits.length} times`)).toHaveLength(1);
+        const entry = store!.requireEntry(change);
+        expect(entry.state, withSeed(`${change} is on main but ${entry.state}`)).toBe('landed');
+        expect(entry.landed_commit, withSeed(change)).toBe(commits[0]);
+      }
+      for (const entry of store!.listEntries({ states: ['landed'] })) {
+        expect(landedAs.has(entry.id), withSeed(`${entry.id} is landed but not on main`)).toBe(true);
+      }
+    });
+
+    it('only ever moved main forward to trees that pass the check', async () => {
+      const root = chaos!.temporary.root;
+      const history = await firstParentHistory(root, 'main');
+      const tips = await reflogTips(root, 'main');
+      expect(new Set(tips), withSeed('the reflog holds a tip outside first-parent history')).toEqual(
+        new Set(history.map((item) => item.commit)),
+      );
+      const verify = `${root}-verify`;
+      await runGit(['worktree', 'add', '--quiet', '--detach', verify, chaos!.initialCommit], { cwd: root });
+      try {
+        for (const tip of tips.filter((tip) => tip !== chaos!.initialCommit)) {
+          await runGit(['checkout', '--quiet', '--force', '--detach', tip], { cwd: verify });
+          const check = spawnSync('sh', ['-c', CHAOS_CHECK], { cwd: verify });
+          expect(check.status, withSeed(`tip ${tip} fails the check`)).toBe(0);
+        }
+      } finally {
+        await runGit(['worktree', 'remove', '--force', verify], { cwd: root });
+      }
+    });
+
+    it('keeps the store intact and leaves no stale worktree or lock once a worker starts again', async () => {
+      expect(store!.pragma('integrity_check')).toBe('ok');
+      const repository = await GitRepository.open(chaos!.temporary.root);
+      const queue = new MergeQueue({
+        store: store!,
+        repository,
+        config: loadConfig(chaos!.paths),
+        worktreesDirectory: chaos!.paths.worktreesDirectory,
+      });
+      await queue.reclaimStaleWorktrees();
+      const worktrees = await repository.listWorktrees();
+      expect(
+        worktrees.map((worktree) => worktree.path),
+        withSeed('stale worktrees'),
+      ).toEqual([repository.root]);
+      expect(await lockFiles(repository.gitDirectory), withSeed('stale locks')).toEqual([]);
+    });
+
+    it('rebuilds the live queue state from the event log alone', () => {
+      expect(compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
+    });
+  });
+}
+
+describeChaos({
+  title: 'SIGKILLed worker processes in fault windows against a 100-entry queue',
+  mix: DEFAULT_CHAOS_MIX,
+  processes: Number(process.env['HYPERION_CHAOS_PROCESSES'] ?? 2),
+  workersPerProcess: Number(process.env['HYPERION_CHAOS_WORKERS'] ?? 2),
+  kills: Number(process.env['HYPERION_CHAOS_KILLS'] ?? 24),
+  minimumKills: 12,
 });
 
-describe(`chaos: SIGKILLed worker processes against one queue (seed ${seed})`, () => {
-  it('delivered kills in every window and no worker failed on its own', () => {
-    expect(report!.failures, withSeed('worker processes failed')).toEqual([]);
-    expect(report!.kills.length, withSeed('too few kills')).toBeGreaterThanOrEqual(12);
-    const windows = new Set(report!.kills.map((kill) => kill.window));
-    for (const window of ['after-apply', 'before-checks', 'after-ref-update', 'random'] as const) {
-      expect(windows.has(window), withSeed(`no kill in the ${window} window`)).toBe(true);
-    }
-  });
-
-  it('ends every entry in exactly one terminal state, with a reason when it did not land', () => {
-    const entries = store!.listEntries();
-    expect(entries.length).toBeGreaterThanOrEqual(100);
-    for (const entry of entries) {
-      expect(['landed', 'quarantined', 'conflicted'], withSeed(`${entry.id} is ${entry.state}`)).toContain(
-        entry.state,
-      );
-      if (entry.state !== 'landed')
-        expect(entry.last_error, withSeed(`${entry.id} has no reason`)).toBeTruthy();
-    }
-    for (const id of chaos!.entries.failing)
-      expect(store!.requireEntry(id).state, withSeed(id)).toBe('quarantined');
-    // An entry whose every attempt was killed is quarantined (a poison pill must not kill workers
-    // forever); anything else that can land must have landed.
-    for (const id of chaos!.entries.ownFile) {
-      const entry = store!.requireEntry(id);
-      if (entry.state !== 'landed')
-        // The whole reason is in the message, so a failure here can be diagnosed from CI's output.
-        expect(entry.last_error, withSeed(`${id} did not land: ${entry.last_error ?? ''}`)).toMatch(
-          /no attempts left/,
-        );
-    }
-    // Two edits of the same line: never both landed.
-    for (const id of chaos!.entries.sameLine) {
-      const line = store!.requireEntry(id).task_id.replace('same-', '');
-      const states = [id, ...store!.listEntries({ taskId: `shared-${line}` }).map((entry) => entry.id)].map(
-        (other) => store!.requireEntry(other).state,
-      );
-      expect(
-        states.filter((state) => state === 'landed').length,
-        withSeed(`line ${line}`),
-      ).toBeLessThanOrEqual(1);
-    }
-  });
-
-  it('lands each change at most once, and every landed entry exactly once as its recorded commit', async () => {
-    const history = await firstParentHistory(chaos!.temporary.root, 'main');
-    const landedAs = new Map<string, string[]>();
-    for (const { commit, changes } of history) {
-      for (const change of changes) landedAs.set(change, [...(landedAs.get(change) ?? []), commit]);
-    }
-    for (const [change, commits] of landedAs) {
-      expect(commits, withSeed(`${change} landed ${commits.length} times`)).toHaveLength(1);
-      const entry = store!.requireEntry(change);
-      expect(entry.state, withSeed(`${change} is on main but ${entry.state}`)).toBe('landed');
-      expect(entry.landed_commit, withSeed(change)).toBe(commits[0]);
-    }
-    for (const entry of store!.listEntries({ states: ['landed'] })) {
-      expect(landedAs.has(entry.id), withSeed(`${entry.id} is landed but not on main`)).toBe(true);
-    }
-  });
-
-  it('only ever moved main forward to trees that pass the check', async () => {
-    const root = chaos!.temporary.root;
-    const history = await firstParentHistory(root, 'main');
-    const tips = await reflogTips(root, 'main');
-    expect(new Set(tips), withSeed('the reflog holds a tip outside first-parent history')).toEqual(
-      new Set(history.map((item) => item.commit)),
-    );
-    const verify = `${root}-verify`;
-    await runGit(['worktree', 'add', '--quiet', '--detach', verify, chaos!.initialCommit], { cwd: root });
-    try {
-      for (const tip of tips.filter((tip) => tip !== chaos!.initialCommit)) {
-        await runGit(['checkout', '--quiet', '--force', '--detach', tip], { cwd: verify });
-        const check = spawnSync('sh', ['-c', CHAOS_CHECK], { cwd: verify });
-        expect(check.status, withSeed(`tip ${tip} fails the check`)).toBe(0);
-      }
-    } finally {
-      await runGit(['worktree', 'remove', '--force', verify], { cwd: root });
-    }
-  });
-
-  it('keeps the store intact and leaves no stale worktree or lock once a worker starts again', async () => {
-    expect(store!.pragma('integrity_check')).toBe('ok');
-    const repository = await GitRepository.open(chaos!.temporary.root);
-    const queue = new MergeQueue({
-      store: store!,
-      repository,
-      config: loadConfig(chaos!.paths),
-      worktreesDirectory: chaos!.paths.worktreesDirectory,
-    });
-    await queue.reclaimStaleWorktrees();
-    const worktrees = await repository.listWorktrees();
-    expect(
-      worktrees.map((worktree) => worktree.path),
-      withSeed('stale worktrees'),
-    ).toEqual([repository.root]);
-    expect(await lockFiles(repository.gitDirectory), withSeed('stale locks')).toEqual([]);
-  });
-
-  it('rebuilds the live queue state from the event log alone', () => {
-    expect(compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
-  });
+// The drill of promise 9: the demo's two attempts, three worker processes, and one of them
+// SIGKILLed every 1–4 s for as long as work remains. Good changes all land; none is quarantined.
+describeChaos({
+  title: 'one of three worker processes SIGKILLed every 1–4 s until the queue drained',
+  mix: {
+    ownFile: 30,
+    sharedLine: 6,
+    sameLines: [],
+    failing: 2,
+    queue: { max_attempts: 2 },
+    slowCheckSeconds: 1,
+  },
+  processes: 3,
+  workersPerProcess: 1,
+  kills: 0,
+  periodicKills: { minMs: 1_000, maxMs: 4_000 },
+  minimumKills: 8,
 });
