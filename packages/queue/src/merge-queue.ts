@@ -139,6 +139,10 @@ export class MergeQueue {
         { details: { field: 'base_commit', base_commit: prepared.base_commit } },
       );
     }
+    // A duplicate is refused as one (by the store, naming the existing change) before any check.
+    if (store.hasSubmission(prepared.id, prepared.task_id, prepared.patch_hash)) {
+      return this.enqueuePrepared(prepared);
+    }
     const tip = await repository.requireBranch(this.runtime.config.target_branch);
     const dependsOn = await checkStacking(store, repository, prepared, tip);
     return this.enqueuePrepared({ ...prepared, depends_on: dependsOn });

@@ -326,6 +326,18 @@ export class HyperionStore {
     });
   }
 
+  /**
+   * True when a change with `id`, or the same task with the same patch, was already submitted
+   * (what {@link enqueue} refuses as `duplicate`).
+   */
+  hasSubmission(id: string, taskId: string, patchHash: string): boolean {
+    return (
+      this.database
+        .prepare('SELECT 1 FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
+        .get(id, taskId, patchHash) !== undefined
+    );
+  }
+
   /** One entry, or undefined. */
   getEntry(id: string): QueueEntry | undefined {
     const row = this.database.prepare('SELECT * FROM queue_entries WHERE id = ?').get(id) as
