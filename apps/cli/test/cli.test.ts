@@ -167,6 +167,29 @@ describe('hyperion submit, worker and queue', () => {
     expect(await queueList(root)).toEqual([]);
   });
 
+  it("accepts the compat sample with the original's operation add, stores it as create, and lands the new file", async () => {
+    const { root } = await initializedRepository();
+    expect(existsSync(join(root, 'docs', 'CHANGELOG.md'))).toBe(false);
+    const submitted = await hyperion([
+      'submit',
+      join(COMPAT, 'original-sample-add.json'),
+      '--repo',
+      root,
+      '--json',
+    ]);
+    expect(submitted.stderr).toBe('');
+    expect(submitted.code).toBe(0);
+    const entry = JSON.parse(submitted.stdout) as { id: string };
+    const worker = await hyperion(['worker', '--drain', '--repo', root, '--json']);
+    expect(worker.code).toBe(0);
+    expect(JSON.parse(worker.stdout)).toEqual({ mode: 'drain', summary: { landed: 1 } });
+    const shown = await hyperion(['queue', 'show', entry.id, '--repo', root, '--json']);
+    expect(shown.stdout).not.toMatch(/"add"/);
+    expect((JSON.parse(shown.stdout) as { entry: { state: string } }).entry.state).toBe('landed');
+    const landed = await runGit(['show', 'main:docs/CHANGELOG.md'], { cwd: root });
+    expect(landed.stdout).toBe('# Changelog\n\n- Approvals are recorded per cast.\n');
+  });
+
   it('refuses a patch that does not apply (exit 5), then enqueues and lands a good one with worker --drain', async () => {
     const { root } = await initializedRepository({ 'a.txt': 'a\n' });
     const patch = (before: string, after: string) =>
@@ -222,6 +245,12 @@ describe('hyperion schema and usage', () => {
     >;
     expect(schema['type']).toBe('object');
     expect(Object.keys(schema['properties'] as object)).toContain('changes');
+    const changes = (
+      schema['properties'] as Record<string, { items: { properties: Record<string, unknown> } }>
+    )['changes']!;
+    expect(changes.items.properties['operation']).toMatchObject({
+      enum: ['create', 'update', 'delete', 'add'],
+    });
     const unknown = await hyperion(['schema', 'nope']);
     expect(unknown.code).toBe(3);
   });

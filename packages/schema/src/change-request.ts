@@ -6,7 +6,9 @@ import { CommitIdSchema, FileOperationSchema, IdentifierSchema } from './common.
 export const FileChangeSchema = z
   .strictObject({
     path: RepoPathSchema.describe('The file changed, relative to the repository root.'),
-    operation: FileOperationSchema.describe('create, update or delete.'),
+    operation: FileOperationSchema.describe(
+      "create, update or delete; add (the original prototype's name) is read as create.",
+    ),
     patch: z.string().min(1).describe('Unified diff (git format) for this file.'),
     patch_hash: z
       .string()

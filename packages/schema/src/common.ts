@@ -13,7 +13,16 @@ export const IdentifierSchema = z
 /** A full 40-character git commit id. */
 export const CommitIdSchema = z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character commit id');
 
-/** What to do with a file. */
-export const FileOperationSchema = z.enum(['create', 'update', 'delete']);
-/** What to do with a file. */
-export type FileOperation = z.infer<typeof FileOperationSchema>;
+/** The operations Hyperion uses: what to do with a file. */
+export const FILE_OPERATIONS = ['create', 'update', 'delete'] as const;
+
+/**
+ * What to do with a file: `create`, `update` or `delete`. The original prototype's `add` (its
+ * `OperationKind` is add, update, delete) is accepted as input and read as `create`, so nothing
+ * after the parse ever sees `add`. The JSON Schema of the input lists all four.
+ */
+export const FileOperationSchema = z
+  .enum([...FILE_OPERATIONS, 'add'])
+  .transform((operation): FileOperation => (operation === 'add' ? 'create' : operation));
+/** What to do with a file, after the parse (`add` is already `create`). */
+export type FileOperation = (typeof FILE_OPERATIONS)[number];

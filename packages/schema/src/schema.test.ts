@@ -34,6 +34,28 @@ describe('the original prototype’s files', () => {
     expect(change.changes[0]?.operation).toBe('update');
     expect(change.checks).toHaveLength(2);
   });
+
+  it("read the original's operation add as create, in change requests and task requests", () => {
+    const change = parseWithSchema(ChangeRequestSchema, compat('original-sample-add.json'), 'change');
+    expect(change.changes[0]?.operation).toBe('create');
+    const request = parseWithSchema(
+      TaskRequestSchema,
+      { summary: 's', requested_changes: [{ path: 'docs/new.md', operation: 'add', content: 'x\n' }] },
+      'request',
+    );
+    expect(request.requested_changes[0]?.operation).toBe('create');
+  });
+
+  it('still refuse an operation that is none of create, update, delete or add, naming the field', () => {
+    const error = thrown(() =>
+      parseWithSchema(
+        ChangeRequestSchema,
+        { task_id: 't', agent: 'a', changes: [{ path: 'x', operation: 'rename', patch: 'p' }] },
+        'c.json',
+      ),
+    );
+    expect(error.message).toMatch(/^c\.json: changes\[0\]\.operation: .*"create".*"add"/);
+  });
 });
 
 describe('errors name the field', () => {
@@ -114,6 +136,17 @@ describe('JSON Schema export', () => {
     expect(Object.keys(config['properties'] as object)).toEqual(
       expect.arrayContaining(['target_branch', 'checks', 'queue', 'policy']),
     );
+  });
+
+  it("documents the original's add as an accepted operation of change and task requests", () => {
+    const items = (schema: Record<string, unknown>, list: string) =>
+      (schema['properties'] as Record<string, { items: { properties: Record<string, unknown> } }>)[list]!
+        .items.properties;
+    const changeOperation = items(toJsonSchema('change-request'), 'changes')['operation'];
+    expect(changeOperation).toMatchObject({ enum: ['create', 'update', 'delete', 'add'] });
+    expect(JSON.stringify(changeOperation)).toMatch(/add .* is read as create/);
+    const requestOperation = items(toJsonSchema('task-request'), 'requested_changes')['operation'];
+    expect(requestOperation).toMatchObject({ enum: ['create', 'update', 'delete', 'add'] });
   });
 });
 

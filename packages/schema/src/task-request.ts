@@ -12,7 +12,9 @@ export const RequestedChangeSchema = z
   .strictObject({
     path: RepoPathSchema.describe('The file to change, relative to the repository root.'),
     summary: z.string().min(1).optional().describe('What should change in this file.'),
-    operation: FileOperationSchema.optional().describe('create, update or delete; inferred when absent.'),
+    operation: FileOperationSchema.optional().describe(
+      'create, update or delete; add is read as create. Inferred when absent: a path that does not exist at the base commit is created.',
+    ),
     diff: z.string().min(1).optional().describe('An explicit unified diff for this file.'),
     content: z.string().optional().describe('The full new content of the file.'),
   })
