@@ -65,6 +65,20 @@ describe('hyperion request', () => {
     expect(await queueList(root)).toEqual([]);
   });
 
+  it('on the compat new-file request, reads the missing path as a file to create: no question, the stub says it cannot write it (exit 6)', async () => {
+    const { root } = await initializedRepository();
+    const result = await hyperion([
+      'request',
+      join(COMPAT, 'original-sample-new-file-request.json'),
+      '--repo',
+      root,
+    ]);
+    expect(result.stderr).not.toMatch(/should it be created/);
+    expect(result.stderr).toMatch(/^error\[stub_cannot_write\]: REQ-9003-1: the stub agent cannot write/);
+    expect(result.code).toBe(6);
+    expect(await queueList(root)).toEqual([]);
+  });
+
   it('prints one JSON object with assignments and enqueued change requests, and --wait lands them', async () => {
     const { root } = await initializedRepository({ 'a.txt': 'a\n' }, ['--check', 'has-a=test -f a.txt']);
     const file = writeJson(root, '../request.json', {

@@ -116,7 +116,7 @@ describe('hyperion request with the orchestrator pipeline', () => {
     const noAnswer = await hyperionWithInput(
       [
         'request',
-        requestFile({ request_id: 'R-N', summary: 's', requested_changes: [{ path: 'x.md', diff: 'x' }] }),
+        requestFile({ request_id: 'R-N', summary: 's', requested_changes: [{ path: 'A.txt', diff: 'x' }] }),
         '--repo',
         root,
         '--interactive',

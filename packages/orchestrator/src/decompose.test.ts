@@ -7,14 +7,17 @@ import {
 } from '@hyperion/schema';
 import { decompose } from './decompose.js';
 import { decompositionPolicy, resolveChecks } from './decomposition-policy.js';
-import { scopeByRules } from './engineer.js';
+import { BaseFiles } from './base-files.js';
+import { requestPaths, scopeByRules } from './engineer.js';
 import { repairDecomposition } from './model-orchestrator.js';
 import { tokenCount } from './token-count.js';
 
 const BASE = 'a'.repeat(40);
 
+/** The scope of a request whose every file exists at the base. */
 function scoped(input: Partial<TaskRequestInput>) {
-  return scopeByRules(TaskRequestSchema.parse({ request_id: 'R', summary: 's', ...input }), 'R', () => true);
+  const request = TaskRequestSchema.parse({ request_id: 'R', summary: 's', ...input });
+  return scopeByRules(request, 'R', BaseFiles.of(requestPaths(request)));
 }
 
 function policy(orchestrator: Record<string, unknown> = {}, checks?: string[]) {

@@ -11,6 +11,7 @@ export {
   type RequestRisk,
   type OpenQuestion,
 } from './engineer.js';
+export { BaseFiles, MAX_NEAR_MISS_EDITS, type NearMiss, type NearMissKind } from './base-files.js';
 export {
   scopeWithModel,
   scopedRequestJsonSchema,

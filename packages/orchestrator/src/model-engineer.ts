@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RepoPathSchema, type TaskRequest } from '@hyperion/schema';
 import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
+import type { BaseFiles } from './base-files.js';
 import { scopeByRules, type ScopedRequest } from './engineer.js';
 
 /** What a model engineer must answer: the scope of a request, as structured output. */
@@ -28,7 +29,8 @@ export interface ModelEngineerOptions {
   harness: AgentHarnessV1;
   /** Where the agent runs (the repository root: it reads, it must not write). */
   workingDirectory: string;
-  fileExists: (path: string) => boolean;
+  /** The files of the base commit. */
+  baseFiles: BaseFiles;
   budget?: AgentBudget;
   signal?: AbortSignal;
 }
@@ -48,7 +50,8 @@ function engineerPrompt(request: TaskRequest): string {
  * The model-backed engineer: asks the harness for a structured scope and checks it with the
  * schema. Files it adds become requested changes (marked created when it says they are new).
  * When the run fails or its output does not parse, the deterministic scope is used and recorded
- * as a fallback with the reason. Open questions are computed again over the result.
+ * as a fallback with the reason. Open questions are computed again over the result by the same
+ * rules: a path missing at the base is a file to create unless it is a near miss of an existing one.
  */
 export async function scopeWithModel(
   request: TaskRequest,
@@ -66,7 +69,7 @@ export async function scopeWithModel(
   });
   const fallback = (reason: string) => ({
     scoped: {
-      ...scopeByRules(request, requestId, options.fileExists),
+      ...scopeByRules(request, requestId, options.baseFiles),
       source: 'fallback' as const,
       fallbackReason: reason,
     },
@@ -98,7 +101,7 @@ export async function scopeWithModel(
       ...(file.new ? { operation: 'create' as const } : {}),
     }));
   const merged: TaskRequest = { ...request, requested_changes: [...request.requested_changes, ...added] };
-  const rules = scopeByRules(merged, requestId, options.fileExists);
+  const rules = scopeByRules(merged, requestId, options.baseFiles);
   return {
     scoped: {
       ...rules,

@@ -179,7 +179,7 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
       }),
     );
     expect(asked).toEqual([
-      `'new.txt' does not exist at the base commit: should it be created (operation "create")?`,
+      `'new.txt' does not exist at the base commit: should it be created (operation "create")? Its operation "update" needs an existing file.`,
     ]);
     expect(outcome.enqueued[0]!.paths).toEqual(['new.txt']);
   });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
@@ -117,6 +117,44 @@ describe('runRequestPipeline with the stub agent', () => {
     ]);
   });
 
+  it('creates the file the compat new-file request names by path alone: the developer is told create, and it lands', async () => {
+    const { temporary, store, queue, worktreesDirectory } = await createSetup({ 'README.md': '# readme\n' });
+    const sample = JSON.parse(
+      readFileSync(
+        new URL('../../../../shared/compat/original-sample-new-file-request.json', import.meta.url),
+        'utf8',
+      ),
+    ) as unknown;
+    const edits: unknown[] = [];
+    const writer: AgentHarnessV1 = {
+      specificationVersion: HARNESS_SPECIFICATION_VERSION,
+      harnessId: 'writer',
+      run: async (run) => {
+        edits.push(...((run.metadata?.['edits'] as unknown[] | undefined) ?? []));
+        mkdirSync(join(run.workingDirectory, 'docs'), { recursive: true });
+        writeFileSync(join(run.workingDirectory, 'docs', 'CHANGELOG.md'), '# Changelog\n');
+        return { status: 'ok', text: 'done', usage: { reported: false }, durationMs: 1 };
+      },
+    };
+    const outcome = await runRequestPipeline(TaskRequestSchema.parse(sample), {
+      repository: temporary.repository,
+      store,
+      queue,
+      harness: writer,
+      worktreesDirectory,
+      planWithModel: false,
+    });
+    expect(edits).toEqual([expect.objectContaining({ path: 'docs/CHANGELOG.md', operation: 'create' })]);
+    expect(outcome.enqueued.map((item) => item.paths)).toEqual([['docs/CHANGELOG.md']]);
+    expect(store.getRequest('REQ-9003')?.body).toMatchObject({
+      requested_changes: [{ path: 'docs/CHANGELOG.md', operation: 'create' }],
+      scope: { target_files: [{ path: 'docs/CHANGELOG.md', exists: false }] },
+    });
+    await queue.runWorkers({ mode: 'drain' });
+    expect(store.listEntries().map((item) => item.state)).toEqual(['landed']);
+    expect(readFileSync(join(temporary.root, 'docs', 'CHANGELOG.md'), 'utf8')).toBe('# Changelog\n');
+  });
+
   it('catches an agent that edits a file outside its assignment, and enqueues nothing from the request', async () => {
     const { temporary, store, queue, worktreesDirectory } = await createSetup({
       'a.txt': 'a\n',
@@ -149,11 +187,11 @@ describe('runRequestPipeline with the stub agent', () => {
     expect(store.listEntries()).toEqual([]);
   });
 
-  it('stops a request naming a file that does not exist, with the open question, and stores nothing', async () => {
+  it('stops a request naming a near miss of an existing file, with the open question, and stores nothing', async () => {
     const { temporary, store, queue, worktreesDirectory } = await createSetup({ 'a.txt': 'a\n' });
     const error = await failure(
       runRequestPipeline(
-        request({ request_id: 'R-3', summary: 's', requested_changes: [{ path: 'missing.txt', diff: 'x' }] }),
+        request({ request_id: 'R-3', summary: 's', requested_changes: [{ path: 'A.txt', diff: 'x' }] }),
         {
           repository: temporary.repository,
           store,
@@ -163,7 +201,7 @@ describe('runRequestPipeline with the stub agent', () => {
         },
       ),
     );
-    expect(error.message).toMatch(/'missing\.txt' does not exist at the base commit/);
+    expect(error.message).toMatch(/'A\.txt' does not exist at the base commit, but 'a\.txt' does/);
     expect(store.getRequest('R-3')).toBeUndefined();
   });
 

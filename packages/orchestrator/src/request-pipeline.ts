@@ -17,7 +17,6 @@ import { runDeveloper, type DeveloperResult } from './developer.js';
 import {
   applyAnswers,
   essentialQuestions,
-  requestPaths,
   requireNoOpenQuestions,
   scopeByRules,
   type OpenQuestion,
@@ -25,6 +24,7 @@ import {
   type RequestRisk,
   type ScopedRequest,
 } from './engineer.js';
+import { BaseFiles } from './base-files.js';
 import { scopeWithModel } from './model-engineer.js';
 import { decomposeWithModel } from './model-orchestrator.js';
 import { requireApprovedPlan } from './plan-gate.js';
@@ -94,16 +94,10 @@ export function newRequestId(): string {
   return `REQ-${randomBytes(4).toString('hex')}`;
 }
 
-async function existingPaths(
-  repository: GitRepository,
-  commit: string,
-  paths: string[],
-): Promise<Set<string>> {
-  if (paths.length === 0) return new Set();
-  const listing = await runGit(['ls-tree', '-r', '--name-only', '-z', commit, '--', ...paths], {
-    cwd: repository.root,
-  });
-  return new Set(listing.stdout.split('\0').filter((path) => path !== ''));
+/** Every file of `commit`'s tree, indexed for the engineer. */
+async function filesAtCommit(repository: GitRepository, commit: string): Promise<BaseFiles> {
+  const listing = await runGit(['ls-tree', '-r', '--name-only', '-z', commit], { cwd: repository.root });
+  return BaseFiles.of(listing.stdout.split('\0').filter((path) => path !== ''));
 }
 
 const MAX_QUESTION_ROUNDS = 3;
@@ -275,16 +269,15 @@ async function planRequest(
   try {
     let request = original;
     let scoped: ScopedRequest | undefined;
+    const baseFiles = await filesAtCommit(repository, baseCommit);
     for (let round = 0; ; round += 1) {
-      const present = await existingPaths(repository, baseCommit, requestPaths(request));
-      const fileExists = (path: string) => present.has(path);
       if (scratch === undefined) {
-        scoped = scopeByRules(request, requestId, fileExists);
+        scoped = scopeByRules(request, requestId, baseFiles);
       } else {
         const engineered = await scopeWithModel(request, requestId, {
           harness,
           workingDirectory: scratch.path,
-          fileExists,
+          baseFiles,
           budget: { timeoutMs: config.agent.timeout_ms },
           signal: options.signal,
         });
@@ -299,7 +292,7 @@ async function planRequest(
       }
       if (scoped.openQuestions.length === 0) break;
       if (options.answerQuestions === undefined || round >= MAX_QUESTION_ROUNDS) break;
-      const questions = essentialQuestions(scoped.request, fileExists);
+      const questions = essentialQuestions(scoped.request, baseFiles);
       const answers = await options.answerQuestions(questions);
       request = parseWithSchema(
         TaskRequestSchema,
