@@ -9,6 +9,7 @@ export * from './patch-parse.js';
 export * from './patch-split.js';
 export * from './hash.js';
 export * from './symlink-escape.js';
+export * from './symlink-target.js';
 export * from './testing/temporary-repository.js';
 export * from './landing-lock.js';
 export { findTrailerInHistory } from './object-reads.js';

@@ -124,6 +124,7 @@ describe('parsePatch', () => {
         path: 'src/a.c',
         operation: 'update',
         binary: false,
+        nulBytes: false,
         hunks: [
           {
             header: '@@ -1 +1,2 @@',

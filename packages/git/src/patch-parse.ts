@@ -1,5 +1,11 @@
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable, unsafePathReason } from '@hyperion/schema';
 import { diffGitPaths, headerPath, unquoteGitPath } from './patch-paths.js';
+
+/**
+ * What git stores at a path: a regular file (100644), an executable (100755), a symbolic link
+ * (120000, its content is the link's target) or a gitlink (160000, a submodule's commit).
+ */
+export type PatchFileMode = 'regular' | 'executable' | 'symlink' | 'gitlink';
 
 /** One `@@ -a,b +c,d @@` hunk of a parsed patch. */
 export interface ParsedPatchHunk {
@@ -31,6 +37,23 @@ export interface ParsedPatchFile {
   operation: 'create' | 'update' | 'delete';
   /** True for `Binary files … differ` and `GIT binary patch` changes. */
   binary: boolean;
+  /**
+   * True when a text hunk's added or context lines hold a NUL byte: content git itself would
+   * treat as binary, although the patch is written as text.
+   */
+  nulBytes: boolean;
+  /**
+   * The file's mode before the change (`old mode`, `deleted file mode`, the `index` line);
+   * undefined when the file is created or the patch does not say (a plain diff).
+   */
+  oldMode: PatchFileMode | undefined;
+  /**
+   * The file's mode after the change (`new mode`, `new file mode`, the `index` line); undefined
+   * when the file is deleted or the patch does not say.
+   */
+  newMode: PatchFileMode | undefined;
+  /** For a file that is a symlink after the change: the target it points to (its added content). */
+  symlinkTarget: string | undefined;
   /** The text hunks, in order. */
   hunks: ParsedPatchHunk[];
 }
@@ -52,6 +75,10 @@ interface FileBuilder {
   inGitHeader: boolean;
   sawFileHeaders: boolean;
   binary: boolean;
+  nulBytes: boolean;
+  oldMode: PatchFileMode | undefined;
+  newMode: PatchFileMode | undefined;
+  addedContent: string[];
   hunks: ParsedPatchHunk[];
   firstLine: number;
   lastLine: number;
@@ -69,16 +96,58 @@ function pathValue(text: string): string {
   return trimmed.startsWith('"') ? unquoteGitPath(trimmed) : trimmed;
 }
 
+/**
+ * Refuses a path read from a patch header (after git's C-quoting is undone, so a quoted
+ * `"\033[2K"` is seen as the ESC it stands for) that is not a safe repository path.
+ */
+function checkedPath(path: string | undefined, lineNumber: number): string | undefined {
+  if (path === undefined) return undefined;
+  const reason = unsafePathReason(path);
+  if (reason !== undefined) {
+    throw new HyperionError(
+      'unsafe_path',
+      `line ${lineNumber}: unsafe path '${printable(path)}': ${reason}`,
+      {
+        details: { line: lineNumber },
+      },
+    );
+  }
+  return path;
+}
+
+/** Reads a git mode (`100644`, `100755`, `120000`, `160000`); refuses any other. */
+function fileMode(text: string, lineNumber: number): PatchFileMode {
+  const mode = text.trim();
+  if (mode === '120000') return 'symlink';
+  if (mode === '160000') return 'gitlink';
+  if (/^100[0-7]{3}$/.test(mode)) return /[1357]/.test(mode.slice(3)) ? 'executable' : 'regular';
+  throw invalid(
+    `line ${lineNumber}: unknown file mode '${printable(mode)}' (expected 100644, 100755, 120000 or 160000)`,
+  );
+}
+
 /** Applies a git extended header line (`new file mode`, `rename from`…); false when it is none. */
-function applyExtendedHeader(file: FileBuilder, line: string): boolean {
-  if (line.startsWith('new file mode ')) file.oldPath = undefined;
-  else if (line.startsWith('deleted file mode ')) file.newPath = undefined;
-  else if (line.startsWith('rename from ') || line.startsWith('copy from ')) {
-    file.oldPath = pathValue(line.slice(line.indexOf(' from ') + 6));
+function applyExtendedHeader(file: FileBuilder, line: string, lineNumber: number): boolean {
+  const index = /^index [0-9a-f]+\.\.[0-9a-f]+ (\S+)$/.exec(line);
+  if (line.startsWith('new file mode ')) {
+    file.oldPath = undefined;
+    file.newMode = fileMode(line.slice('new file mode '.length), lineNumber);
+  } else if (line.startsWith('deleted file mode ')) {
+    file.newPath = undefined;
+    file.oldMode = fileMode(line.slice('deleted file mode '.length), lineNumber);
+  } else if (line.startsWith('old mode '))
+    file.oldMode = fileMode(line.slice('old mode '.length), lineNumber);
+  else if (line.startsWith('new mode ')) file.newMode = fileMode(line.slice('new mode '.length), lineNumber);
+  else if (index !== null) {
+    const mode = fileMode(index[1] ?? '', lineNumber);
+    file.oldMode ??= file.oldPath === undefined ? undefined : mode;
+    file.newMode ??= file.newPath === undefined ? undefined : mode;
+  } else if (line.startsWith('rename from ') || line.startsWith('copy from ')) {
+    file.oldPath = checkedPath(pathValue(line.slice(line.indexOf(' from ') + 6)), lineNumber);
   } else if (line.startsWith('rename to ') || line.startsWith('copy to ')) {
-    file.newPath = pathValue(line.slice(line.indexOf(' to ') + 4));
+    file.newPath = checkedPath(pathValue(line.slice(line.indexOf(' to ') + 4)), lineNumber);
   } else if (line.startsWith('Binary files ')) file.binary = true;
-  else if (!/^(old mode|new mode|similarity index|dissimilarity index|index) /.test(line)) return false;
+  else if (!/^(similarity index|dissimilarity index|index) /.test(line)) return false;
   return true;
 }
 
@@ -91,6 +160,7 @@ function finish(file: FileBuilder): ParsedPatchFileRange {
     throw invalid(`file '${path}' at line ${file.firstLine + 1} has file headers but no hunks`);
   }
   const operation = file.oldPath === undefined ? 'create' : file.newPath === undefined ? 'delete' : 'update';
+  const newMode = file.newPath === undefined ? undefined : file.newMode;
   return {
     file: {
       oldPath: file.oldPath,
@@ -98,6 +168,10 @@ function finish(file: FileBuilder): ParsedPatchFileRange {
       path,
       operation,
       binary: file.binary,
+      nulBytes: file.nulBytes,
+      oldMode: file.oldPath === undefined ? undefined : file.oldMode,
+      newMode,
+      symlinkTarget: newMode === 'symlink' ? file.addedContent.join('\n') : undefined,
       hunks: file.hunks,
     },
     firstLine: file.firstLine,
@@ -130,8 +204,16 @@ function isFileHeaderPair(lines: string[], index: number): boolean {
   return (lines[index] ?? '').startsWith('--- ') && (lines[index + 1] ?? '').startsWith('+++ ');
 }
 
-/** Reads the body of the hunk whose header is at `headerIndex`; returns the index after it. */
-function readHunkBody(lines: string[], headerIndex: number, hunk: ParsedPatchHunk): number {
+/**
+ * Reads the body of the hunk whose header is at `headerIndex` into `hunk` and `file` (NUL bytes,
+ * added content); returns the index after it.
+ */
+function readHunkBody(
+  lines: string[],
+  headerIndex: number,
+  hunk: ParsedPatchHunk,
+  file: FileBuilder,
+): number {
   const expectation = `hunk at line ${headerIndex + 1} ('${hunk.header}') expects ${hunk.oldLines} old and ${hunk.newLines} new lines`;
   let oldRemaining = hunk.oldLines;
   let newRemaining = hunk.newLines;
@@ -144,12 +226,15 @@ function readHunkBody(lines: string[], headerIndex: number, hunk: ParsedPatchHun
     if (marker === ' ') {
       oldRemaining -= 1;
       newRemaining -= 1;
+      if (line.includes('\0')) file.nulBytes = true;
     } else if (marker === '-') {
       oldRemaining -= 1;
       hunk.removedLines += 1;
     } else if (marker === '+') {
       newRemaining -= 1;
       hunk.addedLines += 1;
+      if (line.includes('\0')) file.nulBytes = true;
+      file.addedContent.push(line.slice(1));
     } else if (marker !== '\\') {
       throw invalid(`${expectation}, but line ${cursor + 1} ends the hunk early`);
     }
@@ -185,6 +270,10 @@ function newFile(firstLine: number, isGit: boolean): FileBuilder {
     inGitHeader: isGit,
     sawFileHeaders: false,
     binary: false,
+    nulBytes: false,
+    oldMode: undefined,
+    newMode: undefined,
+    addedContent: [],
     hunks: [],
     firstLine,
     lastLine: firstLine,
@@ -215,8 +304,8 @@ export function parsePatchWithRanges(patch: string): ParsedPatchFileRange[] {
     if (line.startsWith('diff --git ')) {
       const file = startFile(newFile(index, true));
       const paths = diffGitPaths(line.slice('diff --git '.length));
-      file.oldPath = paths?.oldPath;
-      file.newPath = paths?.newPath;
+      file.oldPath = checkedPath(paths?.oldPath, index + 1);
+      file.newPath = checkedPath(paths?.newPath, index + 1);
       index += 1;
     } else if (current?.inGitHeader === true && line === 'GIT binary patch') {
       current.binary = true;
@@ -224,15 +313,15 @@ export function parsePatchWithRanges(patch: string): ParsedPatchFileRange[] {
       const skipped = skipBinaryPatch(lines, index);
       current.lastLine = skipped.lastLine;
       index = skipped.next;
-    } else if (current?.inGitHeader === true && applyExtendedHeader(current, line)) {
+    } else if (current?.inGitHeader === true && applyExtendedHeader(current, line, index + 1)) {
       current.lastLine = index;
       index += 1;
     } else if (isFileHeaderPair(lines, index)) {
       const reuseGitFile = current?.inGitHeader === true && !current.sawFileHeaders;
       const file: FileBuilder =
         reuseGitFile && current !== undefined ? current : startFile(newFile(index, false));
-      file.oldPath = headerPath(line.slice(4), 'a/');
-      file.newPath = headerPath((lines[index + 1] ?? '').slice(4), 'b/');
+      file.oldPath = checkedPath(headerPath(line.slice(4), 'a/'), index + 1);
+      file.newPath = checkedPath(headerPath((lines[index + 1] ?? '').slice(4), 'b/'), index + 2);
       file.sawFileHeaders = true;
       file.inGitHeader = false;
       file.lastLine = index + 1;
@@ -242,7 +331,7 @@ export function parsePatchWithRanges(patch: string): ParsedPatchFileRange[] {
       if (current === undefined || !current.sawFileHeaders) {
         throw invalid(`hunk header at line ${index + 1} comes before any '---'/'+++' file header`);
       }
-      index = readHunkBody(lines, index, hunk);
+      index = readHunkBody(lines, index, hunk, current);
       current.hunks.push(hunk);
       current.lastLine = index - 1;
     } else {
@@ -262,9 +351,12 @@ export function parsePatchWithRanges(patch: string): ParsedPatchFileRange[] {
 /**
  * Parses a unified diff (git or plain `diff -u` format) without touching disk. Strips `a/` and `b/`
  * prefixes; `/dev/null`, `new file mode` and `deleted file mode` mark creations and deletions;
- * `Binary files … differ` and `GIT binary patch` mark binary changes. Throws
+ * `Binary files … differ` and `GIT binary patch` mark binary changes; NUL bytes in a text hunk,
+ * file modes (symlinks and gitlinks included) and a symlink's target are recorded. Throws
  * `HyperionError('invalid_input')` naming the line number when a hunk header has no line ranges,
- * hunk line counts do not match the body, or the patch has no file headers.
+ * hunk line counts do not match the body, a mode is unknown, or the patch has no file headers,
+ * and `HyperionError('unsafe_path')` when a path in a header (unquoted first) is unsafe:
+ * absolute, `..`, under `.git/`, or holding a control character.
  */
 export function parsePatch(patch: string): ParsedPatchFile[] {
   return parsePatchWithRanges(patch).map((range) => range.file);

@@ -68,6 +68,8 @@ export async function applyEntry(
   const direct = await worktree.checkPatch(entry.patch);
   if (direct.applies) {
     await worktree.applyPatch(entry.patch);
+    const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
+    if (escapingNow !== undefined) return escapingNow;
     recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
     return { outcome: 'applied', mode: 'direct' };
   }
@@ -79,6 +81,8 @@ export async function applyEntry(
   if (baseKnown) {
     const merged = await threeWayMerge(worktree, entry, entry.base_commit!, tip);
     if (merged.clean) {
+      const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
+      if (escapingNow !== undefined) return escapingNow;
       recordEntryEvent(
         runtime,
         entry.id,
@@ -139,6 +143,26 @@ async function threeWayMerge(
   await worktree.resetTo(tip);
   await runGit(['read-tree', '-u', '--reset', tree], { cwd: worktree.path });
   return { clean: true };
+}
+
+/**
+ * Defence in depth behind the submission's checks: once the patch is on the worktree, none of the
+ * entry's paths may be a symlink that resolves outside it (say, an existing link retargeted by a
+ * patch that did not name its mode). Such an entry is refused and the worktree reset.
+ */
+async function symlinkEscapeAfterApply(
+  entry: QueueEntry,
+  worktree: Worktree,
+  tip: string,
+): Promise<ApplyOutcome | undefined> {
+  const escaping = await worktree.pathsEscapingThroughSymlinks(entry.paths);
+  if (escaping.length === 0) return undefined;
+  await worktree.resetTo(tip);
+  return {
+    outcome: 'rejected',
+    reason: `unsafe path: after the patch, ${escaping.join(', ')} is a symlink resolving outside the repository`,
+    data: { paths: escaping },
+  };
 }
 
 function firstLine(text: string): string {

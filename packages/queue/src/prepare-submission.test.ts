@@ -113,3 +113,20 @@ describe('prepareSubmission', () => {
     expect(error.message).toMatch(/binary patch; set queue\.allow_binary/);
   });
 });
+
+describe('prepareSubmission and hostile paths in patch headers', () => {
+  it('refuses a C-quoted escape sequence in a header as an unsafe path, quoted visibly', () => {
+    const patch =
+      'diff --git "a/src/\\033[2Kok.js" "b/src/\\033[2Kok.js"\nnew file mode 100644\n--- /dev/null\n+++ "b/src/\\033[2Kok.js"\n@@ -0,0 +1 @@\n+x\n';
+    const error = rejection(() =>
+      prepareSubmission(
+        { task_id: 'T', agent: 'x', changes: [{ path: 'src/ok.js', operation: 'create', patch }] },
+        { config },
+      ),
+    );
+    expect(error.code).toBe('unsafe_path');
+    expect(error.message).toBe(
+      "changes[0].patch: line 1: unsafe path 'src/\\x1b[2Kok.js': contains the control character U+001B at offset 4",
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HyperionError, type ChangeRequest, type HyperionConfig } from '@hyperion/schema';
-import { joinPatches, parsePatch, sha256Hex } from '@hyperion/git';
+import { joinPatches, parsePatch, sha256Hex, unsafeSymlinkTargetReason } from '@hyperion/git';
 import type { NewQueueEntry } from '@hyperion/store';
 import type { ParsedPatchFile } from '@hyperion/git';
 import { riskReasons } from './risk-policy.js';
@@ -35,7 +35,8 @@ function reject(
 /**
  * Validates a change request against the rules a queue enforces before anything is stored:
  * every file patch parses with line ranges, names the path it claims, matches its declared
- * operation and hash, stays within the size limit, is not binary unless allowed, and any
+ * operation and hash, stays within the size limit, is not binary (NUL bytes included) unless
+ * allowed, creates no symlink pointing outside the repository, and any
  * `checks` it lists are configured checks (a submission never chooses the commands that run).
  * Returns the queue entry to store: `awaiting_approval` when the risk policy matches (the
  * reasons go into the `entry:enqueued` event), `queued` otherwise.
@@ -52,7 +53,8 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
       parsed = parsePatch(fileChange.patch);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      reject(`${field}.patch`, message);
+      const unsafe = HyperionError.isInstance(error) && error.code === 'unsafe_path';
+      reject(`${field}.patch`, message, unsafe ? 'unsafe_path' : 'invalid_input');
     }
     if (parsed.length !== 1)
       reject(`${field}.patch`, `must describe exactly one file, found ${parsed.length}`);
@@ -76,8 +78,14 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
     if (fileChange.patch_hash !== undefined && fileChange.patch_hash !== sha256Hex(fileChange.patch)) {
       reject(`${field}.patch_hash`, 'does not match the sha256 of the patch');
     }
-    if (file.binary && !config.queue.allow_binary) {
-      reject(`${field}.patch`, 'is a binary patch; set queue.allow_binary to accept binary patches');
+    const symlinkProblem =
+      file.newMode === 'symlink' ? unsafeSymlinkTargetReason(file.path, file.symlinkTarget ?? '') : undefined;
+    if (symlinkProblem !== undefined) reject(`${field}.patch`, symlinkProblem, 'unsafe_path');
+    if ((file.binary || file.nulBytes) && !config.queue.allow_binary) {
+      const what = file.binary
+        ? 'is a binary patch'
+        : 'adds content with NUL bytes, which git treats as binary';
+      reject(`${field}.patch`, `${what}; set queue.allow_binary to accept binary patches`);
     }
     if (seenPaths.has(fileChange.path))
       reject(`${field}.path`, `'${fileChange.path}' appears twice in this change`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RepoPathSchema } from './paths.js';
+import { PrintableNameSchema } from './control-characters.js';
 import { CommitIdSchema, FileOperationSchema, IdentifierSchema } from './common.js';
 
 /** One file's part of a change: a unified diff for that file. */
@@ -30,7 +31,7 @@ export const ChangeRequestSchema = z
     change_id: IdentifierSchema.optional().describe('Stable id; generated when absent.'),
     task_id: z.string().min(1).describe('The assignment this change implements.'),
     request_id: z.string().min(1).optional().describe('The request the assignment belongs to.'),
-    agent: z.string().min(1).describe('Who produced the change.'),
+    agent: PrintableNameSchema.describe('Who produced the change (no control characters).'),
     base_commit: CommitIdSchema.optional().describe('The commit the patch was made against.'),
     summary: z.string().optional().describe('Commit subject; derived from the task when absent.'),
     changes: z.array(FileChangeSchema).min(1, 'must list at least one file change'),

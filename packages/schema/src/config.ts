@@ -58,7 +58,10 @@ export const QueueConfigSchema = z
     backoff_max_ms: z.number().int().min(0).default(60_000).describe('Cap of the retry delay.'),
     poll_ms: z.number().int().min(10).default(500).describe('How often an idle worker looks for work.'),
     max_patch_bytes: z.number().int().positive().default(1_000_000).describe('Largest accepted patch.'),
-    allow_binary: z.boolean().default(false).describe('Accept binary patches.'),
+    allow_binary: z
+      .boolean()
+      .default(false)
+      .describe('Accept binary patches (GIT binary patch, or text hunks with NUL bytes).'),
   })
   .describe('Merge queue settings.');
 
@@ -111,7 +114,10 @@ export const PolicyConfigSchema = z
       .default(400)
       .describe('More added+removed lines than this needs approval.'),
     deletions_need_approval: z.boolean().default(true).describe('File deletions need approval.'),
-    binary_needs_approval: z.boolean().default(true).describe('Binary patches need approval.'),
+    binary_needs_approval: z
+      .boolean()
+      .default(true)
+      .describe('Binary content, new or changed symlinks and gitlinks (submodules) need approval.'),
   })
   .describe('Risk policy: a matching change waits in awaiting_approval.');
 

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './paths.js';
+export * from './control-characters.js';
 export * from './parse.js';
 export * from './common.js';
 export * from './task-request.js';

@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import { controlCharacterReason, printable } from './control-characters.js';
 
 /**
  * Why a repository-relative path is unsafe, or `undefined` when it is safe. Pure string checks:
- * symlink escapes need the file system and are checked by the git layer.
+ * symlink escapes need the file system and are checked by the git layer. Control characters
+ * (C0, DEL, C1, bidi controls) are refused: a path is printed to the person who approves it.
  */
 export function unsafePathReason(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
   if (path.includes('\0')) return 'contains a NUL byte';
+  const control = controlCharacterReason(path);
+  if (control !== undefined) return control;
   if (path.includes('\\')) return 'contains a backslash (use forward slashes)';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute';
   const segments = path.split('/');
@@ -25,9 +29,11 @@ export const RepoPathSchema = z
     if (reason !== undefined) {
       context.addIssue({
         code: 'custom',
-        message: `unsafe path '${path}': ${reason}`,
+        message: `unsafe path '${printable(path)}': ${reason}`,
         params: { unsafePath: true },
       });
     }
   })
-  .describe('A normalized path relative to the repository root: no "..", not absolute, not under .git/.');
+  .describe(
+    'A normalized path relative to the repository root: no "..", not absolute, not under .git/, no control characters.',
+  );
