@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable, printableBlock } from '@hyperion/schema';
 import { registerApprovals } from './commands/approvals.js';
 import { registerControls } from './commands/controls.js';
 import { registerDemo } from './commands/demo.js';
@@ -16,14 +16,20 @@ import { registerSubmit } from './commands/submit.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { processOutput, type CommandOutput } from './output.js';
+import { jsonText, printableOutput, processOutput, type CommandOutput } from './output.js';
 
 /** Builds the `hyperion` command tree. */
-export function createProgram(output: CommandOutput = processOutput): Command {
+export function createProgram(given: CommandOutput = processOutput): Command {
+  const output = printableOutput(given);
   const program = new Command('hyperion')
     .description('Hyperion: several coding agents, one branch, never broken.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // commander quotes the arguments it refuses: they are shown with control characters visible.
+    .configureOutput({
+      writeOut: (text) => void process.stdout.write(printableBlock(text)),
+      writeErr: (text) => void process.stderr.write(printableBlock(text)),
+    })
     .exitOverride();
   for (const register of [
     registerInit,
@@ -54,7 +60,8 @@ function wantsJson(argv: readonly string[]): boolean {
 
 /**
  * Runs the CLI and returns the exit status: every HyperionError becomes one line on stderr
- * (`error[code]: message`, or a JSON object with `--json`) and the status its code maps to.
+ * (`error[code]: message`, or a JSON object with `--json`) and the status its code maps to. The
+ * message may quote hostile input: its control characters are shown as visible text.
  */
 export async function runCli(
   argv: readonly string[],
@@ -79,15 +86,17 @@ export async function runCli(
       : new HyperionError('internal', error instanceof Error ? error.message : String(error), {
           cause: error,
         });
-    if (wantsJson(argv)) output.error(JSON.stringify({ error: hyperionError.toJSON() }));
-    else
-      output.error(`error[${hyperionError.code}]: ${hyperionError.message.replace(/\s*\n\s*/g, ' ').trim()}`);
+    if (wantsJson(argv)) output.error(jsonText({ error: hyperionError.toJSON() }));
+    else {
+      const message = printable(hyperionError.message.replace(/\s*\n\s*/g, ' ').trim());
+      output.error(`error[${hyperionError.code}]: ${message}`);
+    }
     if (
       hyperionError.code === 'internal' &&
       process.env['HYPERION_DEBUG'] === '1' &&
       error instanceof Error
     ) {
-      output.error(error.stack ?? '');
+      output.error(printableBlock(error.stack ?? ''));
     }
     return exitCodeFor(hyperionError.code);
   }

@@ -1,10 +1,12 @@
 import type { MergeQueue } from '@hyperion/queue';
+import { printable } from '@hyperion/schema';
 import { shortCommit, type CommandOutput } from './output.js';
 
-/** Prints one line per notable queue event, for people watching a headless run. */
+/** Prints one line per notable queue event, for people watching a headless run (stored text shown safely). */
 export function printQueueEvents(queue: MergeQueue, output: CommandOutput): void {
+  const line = (text: string) => output.line(printable(text));
   queue.events.on('entry:leased', ({ entry, worker }) =>
-    output.line(`[${worker}] leased ${entry.id} (attempt ${entry.attempts}/${entry.max_attempts})`),
+    line(`[${worker}] leased ${entry.id} (attempt ${entry.attempts}/${entry.max_attempts})`),
   );
   queue.events.on('check:finished', ({ entry, worker, result }) =>
     output.line(
@@ -12,13 +14,13 @@ export function printQueueEvents(queue: MergeQueue, output: CommandOutput): void
     ),
   );
   queue.events.on('entry:landed', ({ entry, worker, commit }) =>
-    output.line(`[${worker}] landed ${entry.id} as ${shortCommit(commit)}`),
+    line(`[${worker}] landed ${entry.id} as ${shortCommit(commit)}`),
   );
   queue.events.on('entry:retry_scheduled', ({ entry, worker, reason }) =>
-    output.line(`[${worker}] ${entry.id} will retry: ${reason}`),
+    line(`[${worker}] ${entry.id} will retry: ${reason}`),
   );
   queue.events.on('entry:finished', ({ entry, worker }) =>
-    output.line(`[${worker ?? 'queue'}] ${entry.id} ${entry.state}: ${entry.last_error ?? ''}`),
+    line(`[${worker ?? 'queue'}] ${entry.id} ${entry.state}: ${entry.last_error ?? ''}`),
   );
 }
 

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { printable } from '@hyperion/schema';
 import type { DashboardModel } from './read-model/model.js';
 import { formatClock } from './format.js';
 import { computeLayout } from './layout.js';
@@ -28,7 +29,7 @@ export function DashboardHeader({ model, title }: { model: DashboardModel; title
   const failed = counts.quarantined + counts.conflicted + counts.rejected;
   return (
     <Text wrap="truncate-end">
-      <Text bold color="cyan">{`Hyperion${title === undefined ? '' : ` ▸ ${title}`}`}</Text>
+      <Text bold color="cyan">{`Hyperion${title === undefined ? '' : ` ▸ ${printable(title)}`}`}</Text>
       {`  queued ${counts.queued} · approval ${counts.awaiting_approval} · running ${counts.running} · `}
       <Text color="green">{`landed ${counts.landed}`}</Text>
       {' · '}
@@ -69,7 +70,9 @@ export function Dashboard({ model, width, height, title, error = null }: Dashboa
       )}
       {alerts}
       <Text wrap="truncate-end" dimColor={error === null} color={error === null ? undefined : 'red'}>
-        {error === null ? `updated ${formatClock(model.now)} · q quit` : `refresh failed: ${error} · q quit`}
+        {error === null
+          ? `updated ${formatClock(model.now)} · q quit`
+          : `refresh failed: ${printable(error)} · q quit`}
       </Text>
     </Box>
   );

@@ -1,7 +1,12 @@
-/** Cuts `text` to at most `width` characters, ending with an ellipsis when cut. */
+import { printable } from '@hyperion/schema';
+
+/**
+ * Cuts `text` to at most `width` characters, ending with an ellipsis when cut. Runs of white space
+ * become one space and any other control character is shown as visible text (ESC as `\x1b`).
+ */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
-  const singleLine = text.replace(/\s+/g, ' ');
+  const singleLine = printable(text.replace(/\s+/g, ' '));
   if (singleLine.length <= width) return singleLine;
   return width === 1 ? '…' : `${singleLine.slice(0, width - 1)}…`;
 }

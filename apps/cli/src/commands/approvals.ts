@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HyperionError, type QueueEntry } from '@hyperion/schema';
+import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
 import { actorName } from '../actor.js';
 import { withRepository } from '../context.js';
 import type { CommandOutput } from '../output.js';
@@ -15,7 +15,7 @@ interface ActionOptions {
 
 function report(output: CommandOutput, entry: QueueEntry, json: boolean, verb: string): void {
   if (json) output.json(entry);
-  else output.line(`${entry.id} ${verb} (now ${entry.state}, priority ${entry.priority})`);
+  else output.line(`${printable(entry.id)} ${verb} (now ${entry.state}, priority ${entry.priority})`);
 }
 
 /** `approve`, `reject`, `cancel` and `bump`: a person's decisions, recorded with who and when. */

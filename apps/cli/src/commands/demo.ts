@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable } from '@hyperion/schema';
 import { runDemo } from '../demo/run-demo.js';
 import { shortCommit, type CommandOutput } from '../output.js';
 
@@ -16,23 +16,26 @@ export function registerDemo(program: Command, output: CommandOutput): void {
       const json = options.json === true;
       const result = await runDemo({
         directory: options.dir,
-        onProgress: json ? undefined : (line) => output.line(line),
+        onProgress: json ? undefined : (line) => output.line(printable(line)),
       });
       if (json) output.json(result);
       else {
         output.line('');
         output.line(`Landed on main (${result.landed.length}):`);
         for (const landed of result.landed) {
-          output.line(`  ${shortCommit(landed.commit)} ${landed.task_id} ${landed.paths.join(', ')}`);
-          for (const [key, value] of Object.entries(landed.trailers)) output.line(`      ${key}: ${value}`);
+          output.line(
+            `  ${shortCommit(landed.commit)} ${printable(`${landed.task_id} ${landed.paths.join(', ')}`)}`,
+          );
+          for (const [key, value] of Object.entries(landed.trailers))
+            output.line(`      ${printable(`${key}: ${value}`)}`);
         }
         output.line(`Quarantined (${result.quarantined.length}):`);
         for (const entry of result.quarantined) {
-          output.line(`  ${entry.change_id} ${entry.task_id} ${entry.paths.join(', ')}`);
-          output.line(`      ${entry.reason}`);
+          output.line(`  ${printable(`${entry.change_id} ${entry.task_id} ${entry.paths.join(', ')}`)}`);
+          output.line(`      ${printable(entry.reason)}`);
           const lines = entry.check_output.trim().split('\n');
           const failures = lines.filter((line) => /^\s*not ok\b/.test(line)).slice(0, 3);
-          for (const line of [...failures, ...lines.slice(-4)]) output.line(`      | ${line}`);
+          for (const line of [...failures, ...lines.slice(-4)]) output.line(`      | ${printable(line)}`);
         }
         output.line('');
         output.line(
@@ -40,7 +43,7 @@ export function registerDemo(program: Command, output: CommandOutput): void {
         );
         output.line(
           result.kept
-            ? `The demo repository is kept at ${result.repository}`
+            ? `The demo repository is kept at ${printable(result.repository)}`
             : 'The demo repository was removed (keep it with --dir <path>).',
         );
       }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GitRepository } from '@hyperion/git';
 import { hyperionPaths, initializeWorkspace } from '@hyperion/queue';
-import { HyperionError, type HyperionConfigInput } from '@hyperion/schema';
+import { HyperionError, printable, type HyperionConfigInput } from '@hyperion/schema';
 import type { CommandOutput } from '../output.js';
 
 interface InitOptions {
@@ -50,8 +50,8 @@ export function registerInit(program: Command, output: CommandOutput): void {
       }
       output.line(
         created
-          ? `Initialized ${paths.directory} (config: ${paths.configFile})`
-          : `${paths.configFile} already exists; left it as it is (use --force to overwrite)`,
+          ? `Initialized ${printable(paths.directory)} (config: ${printable(paths.configFile)})`
+          : `${printable(paths.configFile)} already exists; left it as it is (use --force to overwrite)`,
       );
     });
 }

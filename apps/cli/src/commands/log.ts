@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable, printableJson } from '@hyperion/schema';
 import { hyperionPaths } from '@hyperion/queue';
 import { compareWithLive, exportEventLog, HyperionStore, importEventLog } from '@hyperion/store';
-import type { CommandOutput } from '../output.js';
+import { jsonText, type CommandOutput } from '../output.js';
 
 interface LogOptions {
   repo?: string;
@@ -44,13 +44,16 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .action((options: LogOptions) => {
       withStore(options.repo, (store) => {
         if (options.out === undefined) {
-          exportEventLog(store, process.stdout);
+          // JSON lines: JSON escapes C0 controls; DEL, C1 and bidi controls are escaped too.
+          exportEventLog(store, { write: (text: string) => process.stdout.write(printableJson(text)) });
           return;
         }
         const lines: string[] = [];
         const counts = exportEventLog(store, { write: (text: string) => lines.push(text) });
         writeFileSync(options.out, lines.join(''));
-        output.error(`exported ${counts.entries} entries and ${counts.events} events to ${options.out}`);
+        output.error(
+          `exported ${counts.entries} entries and ${counts.events} events to ${printable(options.out)}`,
+        );
       });
     });
   log
@@ -64,7 +67,7 @@ export function registerLog(program: Command, output: CommandOutput): void {
       else {
         for (const difference of differences) {
           output.line(
-            `${difference.entry_id} ${difference.field}: live ${JSON.stringify(difference.live)}, replayed ${JSON.stringify(difference.replayed)}`,
+            `${printable(difference.entry_id)} ${printable(difference.field)}: live ${jsonText(difference.live)}, replayed ${jsonText(difference.replayed)}`,
           );
         }
       }
@@ -87,6 +90,9 @@ export function registerLog(program: Command, output: CommandOutput): void {
       const target = hyperionPaths(resolve(options.into ?? '.')).databaseFile;
       const counts = importEventLog(file, target);
       if (options.json === true) output.json({ ...counts, store: target });
-      else output.line(`imported ${counts.entries} entries and ${counts.events} events into ${target}`);
+      else
+        output.line(
+          `imported ${counts.entries} entries and ${counts.events} events into ${printable(target)}`,
+        );
     });
 }

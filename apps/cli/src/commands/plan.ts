@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkPlanFile, formatPlanProblems } from '@hyperion/orchestrator';
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable } from '@hyperion/schema';
 import type { CommandOutput } from '../output.js';
 
 /** `hyperion plan check <file>`: checks a plan (WORKPLAN.md format) and reports each problem. */
@@ -17,10 +17,12 @@ export function registerPlan(program: Command, output: CommandOutput): void {
       if (options.json === true) {
         output.json(shown);
       } else if (check.ok) {
-        output.line(`${file}: approved, ${check.requiredSections.length} required sections present`);
-        output.line(`Validation policy: ${check.validationPolicy.join('; ')}`);
+        output.line(
+          `${printable(file)}: approved, ${check.requiredSections.length} required sections present`,
+        );
+        output.line(`Validation policy: ${printable(check.validationPolicy.join('; '))}`);
       } else {
-        for (const line of formatPlanProblems(shown)) output.line(line);
+        for (const line of formatPlanProblems(shown)) output.line(printable(line));
       }
       if (!check.ok) {
         throw new HyperionError(

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { QUEUE_STATES, HyperionError, type QueueEntry, type QueueState } from '@hyperion/schema';
+import {
+  QUEUE_STATES,
+  HyperionError,
+  printable,
+  printableBlock,
+  type QueueEntry,
+  type QueueState,
+} from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
 
@@ -24,7 +31,8 @@ function parseStates(states: string[] | undefined, awaiting: boolean | undefined
 }
 
 function entryLine(entry: QueueEntry): string {
-  const detail = entry.state === 'landed' ? shortCommit(entry.landed_commit) : (entry.last_error ?? '');
+  const detail =
+    entry.state === 'landed' ? shortCommit(entry.landed_commit) : printable(entry.last_error ?? '');
   return `${pad(entry.id, 18)} ${pad(entry.state, 17)} ${pad(entry.task_id, 16)} ${pad(`${entry.attempts}/${entry.max_attempts}`, 5)} ${pad(entry.paths.join(','), 28)} ${detail}`;
 }
 
@@ -69,23 +77,26 @@ export function registerQueue(program: Command, output: CommandOutput): void {
           output.json({ entry, events });
           return;
         }
-        output.line(`${entry.id}  ${entry.state}`);
-        output.line(`task ${entry.task_id}  request ${entry.request_id ?? '-'}  agent ${entry.agent}`);
+        // Stored text is hostile: every field is shown with its control characters visible.
+        output.line(`${printable(entry.id)}  ${entry.state}`);
         output.line(
-          `attempts ${entry.attempts}/${entry.max_attempts}  priority ${entry.priority}  target ${entry.target_branch}`,
+          `task ${printable(entry.task_id)}  request ${printable(entry.request_id ?? '-')}  agent ${printable(entry.agent)}`,
         );
-        output.line(`paths ${entry.paths.join(', ')}`);
-        if (entry.landed_commit !== null) output.line(`landed as ${entry.landed_commit}`);
-        if (entry.last_error !== null) output.line(`last error: ${entry.last_error}`);
+        output.line(`summary ${printable(entry.summary)}`);
+        output.line(
+          `attempts ${entry.attempts}/${entry.max_attempts}  priority ${entry.priority}  target ${printable(entry.target_branch)}`,
+        );
+        output.line(`paths ${printable(entry.paths.join(', '))}`);
+        if (entry.landed_commit !== null) output.line(`landed as ${printable(entry.landed_commit)}`);
+        if (entry.last_error !== null) output.line(`last error: ${printable(entry.last_error)}`);
         output.line('events:');
         for (const event of events) {
           const move = event.to_state === null ? '' : ` ${event.from_state ?? '∅'} → ${event.to_state}`;
-          output.line(
-            `  #${event.id} ${event.at} ${event.type}${move}${event.worker === null ? '' : ` by ${event.worker}`}`,
-          );
+          const by = event.worker === null ? '' : ` by ${printable(event.worker)}`;
+          output.line(`  #${event.id} ${event.at} ${printable(event.type)}${move}${by}`);
         }
         output.line('patch:');
-        output.line(entry.patch.trimEnd());
+        output.line(printableBlock(entry.patch.trimEnd()));
       });
     });
 }

@@ -6,7 +6,7 @@ import {
   type OpenQuestion,
   type RequestOutcome,
 } from '@hyperion/orchestrator';
-import { HyperionError, type QueueEntry } from '@hyperion/schema';
+import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { selectHarness } from '../harness-selection.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
@@ -31,7 +31,7 @@ function terminalQuestioner(): { ask: (questions: OpenQuestion[]) => Promise<str
     ask: async (questions) => {
       const answers: string[] = [];
       for (const question of questions) {
-        process.stderr.write(`? ${question.question}\n> `);
+        process.stderr.write(`? ${printable(question.question)}\n> `);
         const next = await iterator.next();
         if (next.done === true) {
           throw new HyperionError('invalid_input', `no answer on standard input to: ${question.question}`, {
@@ -116,23 +116,24 @@ function printOutcome(
     return;
   }
   output.line(
-    `Request ${outcome.request_id} (${outcome.classification}, ${outcome.risk} risk) on ${shortCommit(outcome.base_commit)}`,
+    `Request ${printable(outcome.request_id)} (${printable(outcome.classification)}, ${printable(outcome.risk)} risk) on ${shortCommit(outcome.base_commit)}`,
   );
   output.line(`Assignments: ${outcome.assignments.length}`);
   for (const assignment of outcome.assignments) {
     output.line(
-      `  ${pad(assignment.task_id, 20)} ${pad(`${assignment.context_tokens} tokens`, 14)} ${assignment.files.join(', ')}`,
+      `  ${pad(assignment.task_id, 20)} ${pad(`${assignment.context_tokens} tokens`, 14)} ${printable(assignment.files.join(', '))}`,
     );
   }
-  for (const repair of outcome.planning.repairs) output.line(`  repaired: ${repair}`);
+  for (const repair of outcome.planning.repairs) output.line(`  repaired: ${printable(repair)}`);
   output.line(`Enqueued ${outcome.enqueued.length} change request(s):`);
   for (const item of outcome.enqueued) {
-    output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${item.paths.join(', ')}`);
+    output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${printable(item.paths.join(', '))}`);
   }
   if (entries === undefined) return;
   output.line('Outcome:');
   for (const entry of entries) {
-    const detail = entry.state === 'landed' ? shortCommit(entry.landed_commit) : (entry.last_error ?? '');
+    const detail =
+      entry.state === 'landed' ? shortCommit(entry.landed_commit) : printable(entry.last_error ?? '');
     output.line(`  ${pad(entry.id, 20)} ${pad(entry.state, 12)} ${detail}`);
   }
 }

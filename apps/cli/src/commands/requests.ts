@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '@hyperion/schema';
 import { requestHistory, type UsageTotals } from '@hyperion/store';
 import { withRepository } from '../context.js';
 import { pad, type CommandOutput } from '../output.js';
@@ -34,13 +35,13 @@ export function registerRequests(program: Command, output: CommandOutput): void 
             .map(([state, count]) => `${count} ${state}`)
             .join(', ');
           output.line(
-            `${pad(request.id, 16)} ${pad(request.status, 9)} ${pad(outcome || '-', 28)} ${request.summary}`,
+            `${pad(request.id, 16)} ${pad(request.status, 9)} ${pad(outcome || '-', 28)} ${printable(request.summary)}`,
           );
-          if (request.error !== null) output.line(`  ${request.error}`);
+          if (request.error !== null) output.line(`  ${printable(request.error)}`);
           for (const assignment of request.assignments) {
             const states = assignment.entries.map((entry) => `${entry.id} ${entry.state}`).join(', ');
             output.line(
-              `  ${pad(assignment.task_id, 18)} ${pad(assignment.status, 9)} ${pad(formatUsage(assignment.usage), 34)} ${states || assignment.files.join(', ')}`,
+              `  ${pad(assignment.task_id, 18)} ${pad(assignment.status, 9)} ${pad(formatUsage(assignment.usage), 34)} ${printable(states || assignment.files.join(', '))}`,
             );
           }
         }

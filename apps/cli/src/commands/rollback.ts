@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '@hyperion/schema';
 import { actorName } from '../actor.js';
 import { withRepository } from '../context.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
@@ -32,7 +33,7 @@ export function registerRollback(program: Command, output: CommandOutput): void 
         );
         for (const row of rows) {
           output.line(
-            `  ${pad(row.original, 18)} ${shortCommit(row.landed_commit)} ${pad(row.paths.join(', '), 30)} ${row.revert ?? ''}`,
+            `  ${pad(row.original, 18)} ${shortCommit(row.landed_commit)} ${pad(row.paths.join(', '), 30)} ${printable(row.revert ?? '')}`,
           );
         }
       });

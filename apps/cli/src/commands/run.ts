@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '@hyperion/schema';
 import type * as Tui from '@hyperion/tui';
 import { withRepository } from '../context.js';
 import type { CommandOutput } from '../output.js';
@@ -47,7 +48,7 @@ export function registerRun(program: Command, output: CommandOutput): void {
         if (!options.tui) {
           printQueueEvents(context.queue, output);
           output.line(
-            `Running ${workers ?? context.config.workers} workers on ${context.config.target_branch}; Ctrl-C stops after in-flight entries.`,
+            `Running ${workers ?? context.config.workers} workers on ${printable(context.config.target_branch)}; Ctrl-C stops after in-flight entries.`,
           );
           await context.queue.runWorkers({ mode: 'forever', workers, signal: stop.signal });
           stop.dispose();

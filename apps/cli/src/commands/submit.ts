@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ChangeRequestSchema, HyperionError, parseJsonText, parseWithSchema } from '@hyperion/schema';
+import {
+  ChangeRequestSchema,
+  HyperionError,
+  parseJsonText,
+  parseWithSchema,
+  printable,
+} from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { pad, type CommandOutput } from '../output.js';
 
@@ -40,7 +46,9 @@ export function registerSubmit(program: Command, output: CommandOutput): void {
           output.json(entry);
           return;
         }
-        output.line(`Enqueued ${pad(entry.id, 20)} task ${entry.task_id}: ${entry.paths.join(', ')}`);
+        output.line(
+          `Enqueued ${pad(entry.id, 20)} task ${printable(entry.task_id)}: ${printable(entry.paths.join(', '))}${entry.state === 'awaiting_approval' ? ' (awaiting approval)' : ''}`,
+        );
       });
     });
 }

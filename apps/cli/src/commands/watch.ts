@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InboxWatcher, loadTaskRequest, runRequestPipeline, type InboxResult } from '@hyperion/orchestrator';
 import { sha256Hex } from '@hyperion/git';
-import { HyperionError } from '@hyperion/schema';
+import { HyperionError, printable } from '@hyperion/schema';
 import { withRepository, type RepositoryContext } from '../context.js';
 import { selectHarness } from '../harness-selection.js';
-import type { CommandOutput } from '../output.js';
+import { jsonText, type CommandOutput } from '../output.js';
 
 interface WatchOptions {
   repo?: string;
@@ -59,10 +59,10 @@ export function registerWatch(program: Command, output: CommandOutput): void {
       await withRepository(options, async (context) => {
         const directory = resolve(context.repository.root, context.config.inbox.directory);
         const report = (result: InboxResult) => {
-          if (options.json === true) output.line(JSON.stringify(result));
+          if (options.json === true) output.line(jsonText(result));
           else
             output.line(
-              `${result.outcome} ${result.name}${result.error === undefined ? '' : `: ${result.error}`}`,
+              `${result.outcome} ${printable(result.name)}${result.error === undefined ? '' : `: ${printable(result.error)}`}`,
             );
         };
         const watcher = new InboxWatcher({
@@ -75,7 +75,7 @@ export function registerWatch(program: Command, output: CommandOutput): void {
           await watcher.processPending();
           return;
         }
-        if (options.json !== true) output.line(`Watching ${directory} (Ctrl-C to stop)`);
+        if (options.json !== true) output.line(`Watching ${printable(directory)} (Ctrl-C to stop)`);
         await watcher.start();
         await new Promise<void>((resolveStop) => {
           const stop = () => resolveStop();

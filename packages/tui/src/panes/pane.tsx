@@ -1,5 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { printable } from '@hyperion/schema';
+import { printableChildren } from './printable-node.js';
 
 /** Props of {@link Pane}. */
 export interface PaneProps {
@@ -25,7 +27,10 @@ export function contentColumns(width: number): number {
   return Math.max(1, width - 4);
 }
 
-/** A bordered, fixed-size box with a title; content that does not fit is cut, never wrapped. */
+/**
+ * A bordered, fixed-size box with a title; content that does not fit is cut, never wrapped. The
+ * title's control characters are drawn as visible text.
+ */
 export function Pane({ title, width, height, color = 'gray', children }: PaneProps) {
   return (
     <Box
@@ -38,18 +43,21 @@ export function Pane({ title, width, height, color = 'gray', children }: PanePro
       overflow="hidden"
     >
       <Text bold wrap="truncate-end">
-        {title}
+        {printable(title)}
       </Text>
       {children}
     </Box>
   );
 }
 
-/** One line of pane content, cut at the pane's edge. */
+/**
+ * One line of pane content, cut at the pane's edge. Every string in it, nested ones included, is
+ * shown with its control characters as visible text (see `printable`): panes print stored text.
+ */
 export function Line({ color, dim, children }: { color?: string; dim?: boolean; children?: ReactNode }) {
   return (
     <Text wrap="truncate-end" {...(color === undefined ? {} : { color })} dimColor={dim ?? false}>
-      {children}
+      {printableChildren(children)}
     </Text>
   );
 }

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HyperionStore } from '@hyperion/store';
+import { render } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Dashboard } from './dashboard.js';
+import { readDashboard } from './read-model.js';
+import { sampleEntry } from './testing/sample-entry.js';
+
+/** Erases the line and moves the cursor home, then sets the window title: what a hostile summary holds. */
+const HOSTILE = '\u001b[2K\u001b[1Gok\u001b]0;pwned\u0007\u009b2J\u202e';
+
+/**
+ * Every control sequence in `frame` other than the colour codes (SGR, `ESC [ … m`) ink draws
+ * itself, and every C1 or bidi control.
+ */
+function foreignControls(frame: string): string[] {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const withoutColours = frame.replace(/\u001b\[[0-9;]*m/g, '');
+  return [
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    ...withoutColours.matchAll(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g),
+  ].map((match) => `U+${match[0].codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
+
+describe('the dashboard and hostile stored text', () => {
+  let directory: string;
+  let store: HyperionStore;
+
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-hostile-'));
+    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'));
+  });
+
+  afterEach(() => {
+    store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('draws escape sequences in summaries, reasons, worker names and requests as visible text', () => {
+    store.enqueue(sampleEntry('waiting', { summary: `Tidy${HOSTILE}\nsecond line` }));
+    store.enqueue(sampleEntry('broken', { summary: `broken${HOSTILE}` }));
+    store.leaseNext(`worker${HOSTILE}`, 60_000);
+    store.transition('waiting', {
+      from: 'running',
+      to: 'quarantined',
+      type: 'entry:quarantined',
+      worker: `worker${HOSTILE}`,
+      data: { reason: `check failed${HOSTILE}` },
+      set: { last_error: `check failed${HOSTILE}` },
+    });
+    store.leaseNext(`other${HOSTILE}`, 60_000);
+    store.insertRequest({ id: 'REQ-1', summary: `r${HOSTILE}`, status: 'received', body: {} });
+    const model = readDashboard(store);
+    const { lastFrame, unmount } = render(
+      <Dashboard model={model} width={100} height={40} title={`repo${HOSTILE}`} error={`locked${HOSTILE}`} />,
+    );
+    const frame = lastFrame() ?? '';
+    unmount();
+    expect(foreignControls(frame)).toEqual([]);
+    for (const text of [
+      'Tidy\\x1b[2K',
+      '[other\\x1b[2K',
+      '● worker\\x1b[',
+      'check failed\\x1b[2K\\x1b[1Gok\\x1b]0;pwned\\x07\\x9b2J\\u202e',
+      '✗0 r\\x1b[2K',
+      'repo\\x1b[2K',
+      'refresh failed: locked\\x1b[2K',
+    ]) {
+      expect(frame).toContain(text);
+    }
+  });
+});
