@@ -71,6 +71,10 @@ describe('control characters from the command line', () => {
     expect(byAgent.stderr).toMatch(/: agent: contains the control character U\+001B at offset 3\n$/);
     const listed = await hyperion(['queue', 'list', '--repo', root, '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([]);
+    const usage = await hyperion(['queue', 'list', `--x${ERASE}`, '--repo', root]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("unknown option '--x\\x1b[2K\\x1b[1G'");
+    expect(controls(usage.stderr)).toEqual([]);
   });
 
   it('refuses a symlink pointing outside the repository at submit, naming the patch field', async () => {
