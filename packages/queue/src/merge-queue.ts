@@ -94,7 +94,12 @@ export class MergeQueue {
       store: options.store,
       repository: options.repository,
       config: options.config,
-      checkRunner: options.checkRunner ?? new ShellCheckRunner(),
+      checkRunner:
+        options.checkRunner ??
+        new ShellCheckRunner({
+          environment: options.config.check_environment,
+          secretNames: options.config.agent.secret_env,
+        }),
       events: this.events,
       logger: options.logger ?? silentLogger,
       worktreesDirectory: resolve(options.worktreesDirectory),

@@ -1,4 +1,4 @@
-import type { QueueEntry } from '@hyperion/schema';
+import { redactSecrets, secretValuesOf, type QueueEntry } from '@hyperion/schema';
 import type { CheckRunResult } from './check-runner.js';
 import { recordEntryEvent, type QueueRuntime } from './runtime.js';
 
@@ -21,9 +21,23 @@ function summarize(result: CheckRunResult): Record<string, unknown> {
 }
 
 /**
+ * `result` with secrets redacted from its output and command. Any {@link CheckRunResult} passes
+ * here before it becomes an event, whichever check runner produced it.
+ */
+function redactResult(result: CheckRunResult, secretValues: readonly string[]): CheckRunResult {
+  return {
+    ...result,
+    command: redactSecrets(result.command, secretValues),
+    output: redactSecrets(result.output, secretValues),
+  };
+}
+
+/**
  * Runs every configured check, in order, on the worktree holding the entry's commit. A failed
  * check is run again up to its `retries`; a pass after a failure is recorded as a flake, never as
- * a silent success. Stops at the first check that still fails.
+ * a silent success. Stops at the first check that still fails. Every result is redacted
+ * (`redactSecrets`, with the values of the worker's secret variables) before it is emitted or
+ * recorded.
  */
 export async function runEntryChecks(
   runtime: QueueRuntime,
@@ -32,12 +46,15 @@ export async function runEntryChecks(
   worker: string,
   signal: AbortSignal,
 ): Promise<EntryChecksOutcome> {
+  const secretValues = secretValuesOf(process.env, runtime.config.agent.secret_env);
+  const run = async (check: (typeof runtime.config.checks)[number]): Promise<CheckRunResult> =>
+    redactResult(await runtime.checkRunner.run(check, directory, signal), secretValues);
   for (const check of runtime.config.checks) {
-    let result = await runtime.checkRunner.run(check, directory, signal);
+    let result = await run(check);
     const failures: CheckRunResult[] = [];
     while (!result.passed && failures.length < check.retries && !signal.aborted) {
       failures.push(result);
-      result = await runtime.checkRunner.run(check, directory, signal);
+      result = await run(check);
     }
     if (!result.passed) failures.push(result);
     runtime.events.emit('check:finished', { entry, worker, result });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
+import { isSecretName } from './environment/secret-names.js';
 
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
@@ -20,6 +22,48 @@ export const CheckConfigSchema = z
   .describe('A configured check.');
 /** A configured check. */
 export type CheckConfig = z.infer<typeof CheckConfigSchema>;
+
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What a check's environment holds: checks never inherit the worker's whole environment. */
+export const CheckEnvironmentConfigSchema = z
+  .strictObject({
+    allow: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'must be a variable name, or a prefix ending in * (LC_*)'),
+      )
+      .default([...DEFAULT_CHECK_ENVIRONMENT])
+      .describe(
+        "Variables copied from the worker's environment into every check (this list replaces the default: keep PATH and HOME). A name ending in * is a prefix. Secret names are refused.",
+      ),
+    set: z
+      .record(
+        z.string().regex(ENVIRONMENT_NAME, 'must be a variable name (letters, digits, _)'),
+        z.string().refine((value) => !value.includes('\0'), 'must not contain a NUL character'),
+      )
+      .default({})
+      .describe('Literal variables set for every check, after the copied ones. Secret names are refused.'),
+  })
+  .superRefine((settings, context) => {
+    // Checks never get a credential: say so instead of dropping the variable in silence.
+    const refuse = (path: Array<string | number>, name: string): void =>
+      context.addIssue({
+        code: 'custom',
+        path,
+        message: `'${name}' is a secret name: checks never get credentials (promise 11)`,
+      });
+    settings.allow.forEach((name, index) => {
+      if (!name.endsWith('*') && isSecretName(name)) refuse(['allow', index], name);
+    });
+    for (const name of Object.keys(settings.set)) if (isSecretName(name)) refuse(['set', name], name);
+  })
+  .describe(
+    "The environment of every check: the allowed variables of the worker's environment plus literal ones, never a secret.",
+  );
+/** A check environment configuration. */
+export type CheckEnvironmentConfig = z.infer<typeof CheckEnvironmentConfigSchema>;
 
 /** Settings of the merge queue. */
 export const QueueConfigSchema = z
@@ -85,7 +129,9 @@ export const AgentConfigSchema = z
     secret_env: z
       .array(z.string().min(1))
       .default([])
-      .describe('Extra environment variable names that are secrets: never passed to agents or logged.'),
+      .describe(
+        'Extra environment variable names that are secrets: never passed to agents or checks, and their values redacted from what is stored, logged or printed.',
+      ),
     allowed_env: z
       .array(z.string().min(1))
       .default([])
@@ -172,6 +218,7 @@ export const HyperionConfigSchema = z
       .default(3)
       .describe('Concurrent workers of `hyperion worker` / `run`.'),
     checks: z.array(CheckConfigSchema).default([]).describe('Checks every entry must pass before it lands.'),
+    check_environment: CheckEnvironmentConfigSchema.default(CheckEnvironmentConfigSchema.parse({})),
     queue: QueueConfigSchema.default(QueueConfigSchema.parse({})),
     apply: z
       .strictObject({

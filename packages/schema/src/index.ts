@@ -10,3 +10,4 @@ export * from './queue-entry.js';
 export * from './queue-event.js';
 export * from './config.js';
 export * from './json-schema.js';
+export * from './environment/index.js';

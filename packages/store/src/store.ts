@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   HyperionError,
+  redactSecrets,
+  redactSecretsDeep,
+  secretValuesOf,
   type QueueEntry,
   type QueueEvent,
   type QueueEventType,
@@ -107,6 +110,8 @@ export class HyperionStore {
   readonly path: string;
   private readonly database: Database.Database;
   private readonly clock: () => number;
+  /** Values of this process's secret variables: redacted from every event and `last_error` (promise 11). */
+  private readonly secretValues = secretValuesOf(process.env);
 
   private constructor(path: string, database: Database.Database, clock: () => number) {
     this.path = path;
@@ -525,6 +530,8 @@ export class HyperionStore {
         );
       }
       const set: QueueEntryUpdate = { ...transition.set };
+      if (typeof set.last_error === 'string')
+        set.last_error = redactSecrets(set.last_error, this.secretValues);
       if (transition.to !== 'running') {
         set.lease_owner = null;
         set.lease_expires_at = null;
@@ -607,7 +614,15 @@ export class HyperionStore {
       .prepare(
         'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(entryId, type, from, to, worker, this.isoNow(), JSON.stringify(data));
+      .run(
+        entryId,
+        type,
+        from,
+        to,
+        worker,
+        this.isoNow(),
+        JSON.stringify(redactSecretsDeep(data, this.secretValues)),
+      );
   }
 
   private isoNow(): string {

@@ -5,6 +5,7 @@ import { HyperionError, printable, printableJson } from '@hyperion/schema';
 import { hyperionPaths } from '@hyperion/queue';
 import { compareWithLive, exportEventLog, HyperionStore, importEventLog } from '@hyperion/store';
 import { jsonText, type CommandOutput } from '../output.js';
+import { createEventLogRedactor } from '../redact-output.js';
 
 interface LogOptions {
   repo?: string;
@@ -38,18 +39,23 @@ export function registerLog(program: Command, output: CommandOutput): void {
   const log = program.command('log').description('export, verify and import the queue event log');
   log
     .command('export')
-    .description('write the queue (submissions and every event) as JSON lines')
+    .description('write the queue (submissions and every event) as JSON lines, secrets redacted')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--out <file>', 'write to a file instead of standard output')
     .action((options: LogOptions) => {
       withStore(options.repo, (store) => {
+        // Events stored before redaction existed (or by a process with other secrets) are redacted here.
+        const redactEventLogLine = createEventLogRedactor();
         if (options.out === undefined) {
-          // JSON lines: JSON escapes C0 controls; DEL, C1 and bidi controls are escaped too.
-          exportEventLog(store, { write: (text: string) => process.stdout.write(printableJson(text)) });
+          exportEventLog(store, {
+            write: (text: string) => process.stdout.write(printableJson(redactEventLogLine(text))),
+          });
           return;
         }
         const lines: string[] = [];
-        const counts = exportEventLog(store, { write: (text: string) => lines.push(text) });
+        const counts = exportEventLog(store, {
+          write: (text: string) => lines.push(redactEventLogLine(text)),
+        });
         writeFileSync(options.out, lines.join(''));
         output.error(
           `exported ${counts.entries} entries and ${counts.events} events to ${printable(options.out)}`,

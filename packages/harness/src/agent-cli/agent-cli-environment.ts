@@ -1,5 +1,9 @@
-import { buildAgentEnvironment, collectSecretValues } from '../environment/build-agent-environment.js';
-import { DEFAULT_ALLOWED_ENVIRONMENT, DEFAULT_SECRET_NAMES } from '../environment/default-secret-names.js';
+import {
+  buildAgentEnvironment,
+  collectSecretValues,
+  DEFAULT_ALLOWED_ENVIRONMENT,
+  DEFAULT_SECRET_NAMES,
+} from '../environment/index.js';
 import type { AgentRunRequest } from '../v1/agent-run-request.js';
 import type { AgentCliHarnessOptions } from './agent-cli-harness-options.js';
 import type { AgentCliProfile } from './agent-cli-profile.js';

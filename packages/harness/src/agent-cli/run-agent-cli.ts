@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describeProcessFailure } from '../command/describe-process-outcome.js';
 import { runCommandProcess, type CommandProcessOutcome } from '../command/run-command-process.js';
-import { redactSecrets } from '../environment/redact-secrets.js';
+import { redactSecrets } from '../environment/index.js';
 import { createRunDeadline, describeStopReason } from '../events/run-deadline.js';
 import { createRunEventEmitter } from '../events/run-event-emitter.js';
 import { readStructuredOutput } from '../structured-output/read-structured-output.js';

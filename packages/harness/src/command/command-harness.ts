@@ -1,8 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { HyperionError } from '@hyperion/schema';
-import { buildAgentEnvironment, collectSecretValues } from '../environment/build-agent-environment.js';
-import { DEFAULT_ALLOWED_ENVIRONMENT, DEFAULT_SECRET_NAMES } from '../environment/default-secret-names.js';
-import { redactSecrets } from '../environment/redact-secrets.js';
+import {
+  buildAgentEnvironment,
+  collectSecretValues,
+  DEFAULT_ALLOWED_ENVIRONMENT,
+  DEFAULT_SECRET_NAMES,
+  redactSecrets,
+} from '../environment/index.js';
 import { createRunDeadline, describeStopReason } from '../events/run-deadline.js';
 import { createRunEventEmitter } from '../events/run-event-emitter.js';
 import { HARNESS_SPECIFICATION_VERSION, type AgentHarnessV1 } from '../v1/agent-harness-v1.js';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildAgentEnvironment, collectSecretValues } from './build-agent-environment.js';
-import { REDACTED, redactSecrets, redactSecretsDeep } from './redact-secrets.js';
+import {
+  buildAgentEnvironment,
+  collectSecretValues,
+  REDACTED,
+  redactSecrets,
+  redactSecretsDeep,
+} from './index.js';
 
 describe('buildAgentEnvironment', () => {
   it('keeps only allowed names and extras, never a secret', () => {

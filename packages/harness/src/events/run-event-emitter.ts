@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../v1/agent-event.js';
-import { redactSecretsDeep } from '../environment/redact-secrets.js';
+import { redactSecretsDeep } from '../environment/index.js';
 
 /** Emits the events of one run with increasing sequence numbers and secrets redacted. */
 export interface RunEventEmitter {
