@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REDACTED, type CheckConfig } from '@hyperion/schema';
+import { DEFAULT_CHECK_ENVIRONMENT, REDACTED, type CheckConfig } from '@hyperion/schema';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 import { CHECK_OUTPUT_LIMIT, ShellCheckRunner, type CheckRunResult } from './check-runner.js';
 import {
@@ -67,12 +67,20 @@ describe('ShellCheckRunner environment', () => {
   });
 
   it('uses the default allow-list when given no configuration: a check still finds its tools', async () => {
-    const result = await new ShellCheckRunner({ baseEnvironment: worker }).run(
+    const result = await new ShellCheckRunner({ baseEnvironment: { ...process.env, ...worker } }).run(
       check('node -e "process.exit(process.env.GITHUB_TOKEN === undefined ? 0 : 1)" && env'),
       temporaryDirectory('hyperion-check'),
     );
     expect(result.passed).toBe(true);
-    expect(Object.keys(printedEnvironment(result))).not.toContain('UNLISTED_SETTING');
+    const names = Object.keys(printedEnvironment(result));
+    expect(names).toEqual(expect.arrayContaining(['PATH', 'HOME', 'LANG', 'HYPERION_CHECK']));
+    const unexpected = names.filter(
+      (name) =>
+        !DEFAULT_CHECK_ENVIRONMENT.includes(name) &&
+        !name.startsWith('LC_') &&
+        !['HYPERION_CHECK', 'PWD', 'OLDPWD', 'SHLVL', '_'].includes(name),
+    );
+    expect(unexpected).toEqual([]);
   });
 
   it("redacts the worker's secret values, token shapes and secret assignments from what a check prints", async () => {
