@@ -130,6 +130,9 @@ describe('redactSecrets', () => {
     expect(redactSecrets('DEPLOY_PASSWORD=hunter2\nPATH=/bin', [])).toBe(
       `DEPLOY_PASSWORD=${REDACTED}\nPATH=/bin`,
     );
+    expect(redactSecrets(`export API_TOKEN="abc def" X_SECRET='q'`, [])).toBe(
+      `export API_TOKEN="${REDACTED}" X_SECRET='${REDACTED}'`,
+    );
     expect(redactSecrets("{ MY_SERVICE_TOKEN: 'abc', HOME: '/root' }", [])).toBe(
       `{ MY_SERVICE_TOKEN: '${REDACTED}', HOME: '/root' }`,
     );
@@ -137,6 +140,10 @@ describe('redactSecrets', () => {
     expect(JSON.parse(redactSecrets(JSON.stringify({ line: 'API_KEY=a\\"b' }), []))).toEqual({
       line: `API_KEY=${REDACTED}\\"b`,
     });
+    expect(JSON.parse(redactSecrets(JSON.stringify({ API_KEY: 'a"b c' }), []))).toEqual({
+      API_KEY: REDACTED,
+    });
+    expect(redactSecrets('rejected by A_TOKEN: too big', [])).toBe('rejected by A_TOKEN: too big');
   });
 
   it('leaves ordinary text alone, and redacting twice changes nothing more', () => {

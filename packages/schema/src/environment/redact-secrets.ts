@@ -23,16 +23,31 @@ export const SECRET_TOKEN_PATTERNS: readonly RegExp[] = [
 
 /**
  * An assignment to an upper-case secret-looking name, as `env`, shells, `util.inspect` and JSON
- * print one: `GITHUB_TOKEN=…`, `DB_PASSWORD: '…'`, `"API_KEY": "…"`. Group 1 is everything up to
- * the value, group 2 the value.
+ * print one: `GITHUB_TOKEN=…`, `DEPLOY_PASSWORD="…"`, `DB_PASSWORD: '…'`, `"API_KEY": "…"`. Group
+ * 1 is the name, 2 what separates it from the value, then the value: quoted (3 in double quotes,
+ * 4 in single ones, escapes included) or bare (5). After a `:` only a quoted value counts, so
+ * prose such as `rejected by A_TOKEN: reason` is left alone.
  */
-const SECRET_ASSIGNMENT = /\b([A-Z][A-Z0-9_]*(?:=|["']?\s*:\s*["']))([^\s"',;\\]+)/g;
+const SECRET_ASSIGNMENT =
+  /\b([A-Z][A-Z0-9_]*)(=|["']?\s*:\s*(?=["']))(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|([^\s"',;\\]+))/g;
 
 function redactAssignments(text: string): string {
-  return text.replace(SECRET_ASSIGNMENT, (whole, prefix: string, value: string) => {
-    const name = /^[A-Z0-9_]+/.exec(prefix)?.[0] ?? '';
-    return value === REDACTED || !isSecretName(name) ? whole : `${prefix}${REDACTED}`;
-  });
+  return text.replace(
+    SECRET_ASSIGNMENT,
+    (
+      whole,
+      name: string,
+      separator: string,
+      double: string | undefined,
+      single: string | undefined,
+      bare: string | undefined,
+    ) => {
+      const value = double ?? single ?? bare ?? '';
+      if (value === '' || value === REDACTED || !isSecretName(name)) return whole;
+      const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
+      return `${name}${separator}${quote}${REDACTED}${quote}`;
+    },
+  );
 }
 
 /**
