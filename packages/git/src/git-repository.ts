@@ -10,6 +10,7 @@ import { firstNonEmptyLine, runGit } from './run-git.js';
 import type { Trailer } from './trailers.js';
 import { parseTrailers } from './trailers.js';
 import { Worktree } from './worktree.js';
+import { withWorktreeLock } from './worktree-lock.js';
 import type { WorktreeListEntry } from './worktree-list.js';
 import { parseWorktreeList } from './worktree-list.js';
 
@@ -53,9 +54,12 @@ export class GitRepository {
       allowFailure: true,
     });
     if (common.exitCode !== 0) throw notFound();
-    const list = await runGit(['worktree', 'list', '--porcelain'], { cwd: absolute });
-    const main = parseWorktreeList(list.stdout)[0];
     const gitDirectory = canonicalPath(common.stdout.trim());
+    // A list run while another process adds a worktree can fail on its half-written entry.
+    const list = await withWorktreeLock(gitDirectory, () =>
+      runGit(['worktree', 'list', '--porcelain'], { cwd: absolute }),
+    );
+    const main = parseWorktreeList(list.stdout)[0];
     return new GitRepository(canonicalPath(main?.path ?? gitDirectory), gitDirectory);
   }
 
@@ -208,16 +212,38 @@ export class GitRepository {
 
   /**
    * Adds a detached worktree at `path` checked out at `commit`, first removing a stale worktree
-   * registered at that path. Fails with `git_failed` if `path` is a non-empty directory that is not one.
+   * registered at that path. Fails with `git_failed` if `path` is a non-empty directory that is not
+   * one. The registration is made under the repository's worktree lock (see `withWorktreeLock`);
+   * the files are checked out after it is released, so a large checkout does not hold the others.
    */
   async addWorktree(path: string, commit: string): Promise<Worktree> {
     const absolute = canonicalPath(path);
-    await this.removeWorktree(absolute);
-    // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
-    // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
-    await runGit(['worktree', 'add', '--quiet', '--force', '--force', '--detach', absolute, commit], {
-      cwd: this.root,
+    this.refuseMainWorktree(absolute);
+    await this.administerWorktrees(async () => {
+      const entry = (await this.listWorktreesUnlocked()).find(
+        (candidate) => canonicalPath(candidate.path) === absolute,
+      );
+      const gitFile = await stat(join(absolute, '.git')).catch(() => undefined);
+      if (entry !== undefined || gitFile !== undefined) await this.removeWorktreeUnlocked(absolute, entry);
+      // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
+      // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
+      await runGit(
+        ['worktree', 'add', '--quiet', '--no-checkout', '--force', '--force', '--detach', absolute, commit],
+        { cwd: this.root },
+      );
     });
+    const checkout = await runGit(['checkout', '--force', '--quiet', '--detach', commit], {
+      cwd: absolute,
+      allowFailure: true,
+    });
+    if (checkout.exitCode !== 0) {
+      await this.removeWorktree(absolute).catch(() => undefined);
+      throw new HyperionError(
+        'git_failed',
+        `git checkout of ${commit} in the new worktree ${absolute} failed: ${firstNonEmptyLine(checkout.stderr)}`,
+        { details: { worktree: absolute, commit, stderr: checkout.stderr } },
+      );
+    }
     return new Worktree(absolute, this);
   }
 
@@ -235,20 +261,48 @@ export class GitRepository {
   }
 
   /**
-   * Removes the linked worktree at `path` (`git worktree remove --force`, then `git worktree prune`).
-   * A leftover directory is deleted only when it was registered or still holds a worktree's `.git`
-   * file, so an unrelated directory is never deleted. No error when
-   * it is already gone; refuses (`invalid_input`) to remove the main worktree.
+   * Removes the linked worktree at `path` (`git worktree remove --force`, then `git worktree prune`),
+   * under the repository's worktree lock. A leftover directory is deleted only when it was
+   * registered or still holds a worktree's `.git` file, so an unrelated directory is never deleted.
+   * No error when it is already gone; refuses (`invalid_input`) to remove the main worktree.
    */
   async removeWorktree(path: string): Promise<void> {
     const absolute = canonicalPath(path);
-    if (absolute === this.root) {
-      throw new HyperionError('invalid_input', `refusing to remove the main worktree ${this.root}`);
-    }
-    const registered = (await this.listWorktrees()).some((entry) => canonicalPath(entry.path) === absolute);
-    if (registered) {
-      // A registration left locked by a killed `git worktree add` is unlocked so prune can clear it.
-      await runGit(['worktree', 'unlock', absolute], { cwd: this.root, allowFailure: true });
+    this.refuseMainWorktree(absolute);
+    await this.administerWorktrees(async () => {
+      const entry = (await this.listWorktreesUnlocked()).find(
+        (candidate) => canonicalPath(candidate.path) === absolute,
+      );
+      await this.removeWorktreeUnlocked(absolute, entry);
+    });
+  }
+
+  /** All worktrees, the main one first (`git worktree list --porcelain`, under the worktree lock). */
+  listWorktrees(): Promise<WorktreeListEntry[]> {
+    return this.administerWorktrees(() => this.listWorktreesUnlocked());
+  }
+
+  /**
+   * Runs `work` under the worktree lock. Every `git worktree` command goes through here: git's
+   * own ones race across processes (see `withWorktreeLock`).
+   */
+  private administerWorktrees<T>(work: () => Promise<T>): Promise<T> {
+    return withWorktreeLock(this.gitDirectory, work);
+  }
+
+  private async listWorktreesUnlocked(): Promise<WorktreeListEntry[]> {
+    return parseWorktreeList((await runGit(['worktree', 'list', '--porcelain'], { cwd: this.root })).stdout);
+  }
+
+  /** The body of {@link GitRepository.removeWorktree}; `entry` is the registration at `absolute`, if any. */
+  private async removeWorktreeUnlocked(
+    absolute: string,
+    entry: WorktreeListEntry | undefined,
+  ): Promise<void> {
+    if (entry !== undefined) {
+      // A registration left locked by a killed `git worktree add` is unlocked so it can be removed.
+      if (entry.locked)
+        await runGit(['worktree', 'unlock', absolute], { cwd: this.root, allowFailure: true });
       await runGit(['worktree', 'remove', '--force', '--force', absolute], {
         cwd: this.root,
         allowFailure: true,
@@ -257,13 +311,18 @@ export class GitRepository {
     const gitFile = await stat(join(absolute, '.git')).catch(() => undefined);
     // A directory git registered as this worktree, or one still holding a worktree's `.git` file, is
     // ours to delete even when git could not remove it (a broken or half-created worktree).
-    if (registered || gitFile?.isFile() === true) await rm(absolute, { recursive: true, force: true });
+    if (entry !== undefined || gitFile?.isFile() === true)
+      await rm(absolute, { recursive: true, force: true });
     await runGit(['worktree', 'prune'], { cwd: this.root });
   }
 
-  /** All worktrees, the main one first (`git worktree list --porcelain`). */
-  async listWorktrees(): Promise<WorktreeListEntry[]> {
-    return parseWorktreeList((await runGit(['worktree', 'list', '--porcelain'], { cwd: this.root })).stdout);
+  private refuseMainWorktree(absolute: string): void {
+    if (absolute === this.root) {
+      throw new HyperionError(
+        'invalid_input',
+        `refusing to replace or remove the main worktree ${this.root}`,
+      );
+    }
   }
 
   /** Path of the existing worktree (main or linked) that has `refs/heads/<branch>` checked out, or undefined. */

@@ -6,6 +6,8 @@ export interface WorktreeListEntry {
   head: string | undefined;
   /** Short name of the branch checked out (`main`, not `refs/heads/main`), or undefined when detached. */
   branch: string | undefined;
+  /** True when the worktree is locked (`git worktree lock`, or a `git worktree add` that was killed). */
+  locked: boolean;
 }
 
 /** Parses the output of `git worktree list --porcelain`. */
@@ -14,7 +16,7 @@ export function parseWorktreeList(output: string): WorktreeListEntry[] {
   let current: WorktreeListEntry | undefined;
   for (const line of output.split('\n')) {
     if (line.startsWith('worktree ')) {
-      current = { path: line.slice('worktree '.length), head: undefined, branch: undefined };
+      current = { path: line.slice('worktree '.length), head: undefined, branch: undefined, locked: false };
       entries.push(current);
     } else if (current !== undefined && line.startsWith('HEAD ')) {
       const head = line.slice('HEAD '.length);
@@ -22,6 +24,8 @@ export function parseWorktreeList(output: string): WorktreeListEntry[] {
     } else if (current !== undefined && line.startsWith('branch ')) {
       const ref = line.slice('branch '.length);
       current.branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+    } else if (current !== undefined && (line === 'locked' || line.startsWith('locked '))) {
+      current.locked = true;
     }
   }
   return entries;

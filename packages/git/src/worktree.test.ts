@@ -51,7 +51,7 @@ describe('worktrees', () => {
     const listed = await created.repository.listWorktrees();
     expect(listed.map((entry) => entry.path)).toEqual([created.root, worktree.path]);
     expect(listed[0]?.branch).toBe('main');
-    expect(listed[1]).toEqual({ path: worktree.path, head: base, branch: undefined });
+    expect(listed[1]).toEqual({ path: worktree.path, head: base, branch: undefined, locked: false });
 
     await writeFile(join(worktree.path, 'a.txt'), 'changed\n');
     await writeFile(join(worktree.path, 'untracked.txt'), 'u\n');

@@ -1,0 +1,177 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HyperionError } from '@hyperion/schema';
+import { withRepositoryLock } from './repository-lock.js';
+import type { LockHolderOptions } from './testing/lock-holder.js';
+
+const PACKAGE_DIRECTORY = fileURLToPath(new URL('..', import.meta.url));
+const HOLDER_SCRIPT = fileURLToPath(new URL('./testing/lock-holder.ts', import.meta.url));
+const LOCK = 'hyperion-test.lock';
+
+let directory: string;
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** A pid that no process has any more. */
+function deadPid(): number {
+  return Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+      .stdout,
+  );
+}
+
+/** Starts a lock-holder process; resolves once it printed `line`. */
+async function startHolder(options: LockHolderOptions, line: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@hyperion/source', HOLDER_SCRIPT, JSON.stringify(options)],
+    { cwd: PACKAGE_DIRECTORY, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.push(child);
+  let stdout = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes(`${line}\n`)) resolve();
+    });
+    child.on('close', (code) =>
+      reject(new Error(`lock holder exited (${code}) before '${line}': ${stdout}`)),
+    );
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.on('close', (code) => resolve(code)));
+}
+
+/**
+ * Runs `holders` concurrent holders of the lock, started a few milliseconds apart (so that one
+ * waiter's takeover falls between another's read of the lock and its own takeover), and returns
+ * how many ever held it at once.
+ */
+async function mostAtOnce(holders: number): Promise<number> {
+  let active = 0;
+  let most = 0;
+  await Promise.all(
+    Array.from({ length: holders }, async (_, index) => {
+      await sleep(index % 4);
+      await withRepositoryLock(directory, LOCK, async () => {
+        active += 1;
+        most = Math.max(most, active);
+        await sleep(5);
+        active -= 1;
+      });
+    }),
+  );
+  return most;
+}
+
+describe('withRepositoryLock', () => {
+  it('does not block others after its holder is killed with SIGKILL, and leaves no file behind', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const holder = await startHolder({ directory, name: LOCK, mode: 'hold' }, 'held');
+    expect(JSON.parse(readFileSync(join(directory, LOCK), 'utf8'))).toMatchObject({ pid: holder.pid });
+    holder.kill('SIGKILL');
+    await exited(holder);
+    expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('lets exactly one of many waiters take over a dead owner’s lock', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const dead = deadPid();
+    for (let round = 0; round < 12; round += 1) {
+      writeFileSync(
+        join(directory, LOCK),
+        JSON.stringify({ pid: dead, host: hostname(), token: `r${round}` }),
+      );
+      expect(await mostAtOnce(8)).toBe(1);
+    }
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('serializes holders in several processes: no increment of a shared counter is lost', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const counterFile = join(directory, 'counter');
+    const startFile = join(directory, 'start');
+    writeFileSync(counterFile, '0');
+    // A dead owner's lock is there at the start, so the takeover races too.
+    writeFileSync(
+      join(directory, LOCK),
+      JSON.stringify({ pid: deadPid(), host: hostname(), token: 'stale' }),
+    );
+    const options = { directory, name: LOCK, mode: 'count', cycles: 40, counterFile, startFile } as const;
+    const counters = await Promise.all(Array.from({ length: 4 }, () => startHolder(options, 'ready')));
+    writeFileSync(startFile, '');
+    expect(await Promise.all(counters.map(exited))).toEqual([0, 0, 0, 0]);
+    expect(readFileSync(counterFile, 'utf8')).toBe(String(4 * 40));
+    expect(existsSync(join(directory, LOCK))).toBe(false);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'takes over a lock whose pid now belongs to a later process',
+    async () => {
+      directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+      const reused = { pid: process.pid, host: hostname(), started: '1', token: 'old' };
+      writeFileSync(join(directory, LOCK), JSON.stringify(reused));
+      expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+    },
+  );
+
+  it('takes over a lock file without an owner, and a bare pid of a dead process (older Hyperion)', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    writeFileSync(join(directory, LOCK), '');
+    expect(await withRepositoryLock(directory, LOCK, async () => 'empty', { timeoutMs: 30_000 })).toBe(
+      'empty',
+    );
+    writeFileSync(join(directory, LOCK), `${deadPid()}\n`);
+    expect(await withRepositoryLock(directory, LOCK, async () => 'pid', { timeoutMs: 30_000 })).toBe('pid');
+  });
+
+  it('deletes the claim and breaker files dead processes left beside the lock', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const dead = deadPid();
+    writeFileSync(join(directory, `${LOCK}.claim-${dead}-0a1b2c3d`), '{}');
+    writeFileSync(join(directory, `${LOCK}.break-0123456789abcdef`), '{}');
+    writeFileSync(join(directory, `${LOCK}.break-0123456789abcdef.claim-${dead}-0a1b2c3d`), '{}');
+    writeFileSync(join(directory, 'unrelated'), 'kept');
+    await withRepositoryLock(directory, LOCK, async () => undefined);
+    expect(readdirSync(directory)).toEqual(['unrelated']);
+  });
+
+  it('gives up after its timeout with a git_failed error naming the lock and its live holder', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const holder = await startHolder({ directory, name: LOCK, mode: 'hold' }, 'held');
+    const waiting = withRepositoryLock(directory, LOCK, async () => 'ran', {
+      timeoutMs: 300,
+      purpose: 'test',
+    });
+    const error = await waiting.catch((caught: unknown) => caught);
+    expect(HyperionError.isInstance(error) && error.code).toBe('git_failed');
+    expect((error as Error).message).toContain(
+      `the test lock ${join(directory, LOCK)}, held by pid ${holder.pid}`,
+    );
+    expect(readFileSync(join(directory, LOCK), 'utf8')).toContain(`"pid":${holder.pid}`);
+  });
+
+  it('refuses at once to be taken again by the caller that holds it', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const nested = withRepositoryLock(directory, LOCK, () =>
+      withRepositoryLock(directory, LOCK, async () => 'inner'),
+    );
+    const error = await nested.catch((caught: unknown) => caught);
+    expect(HyperionError.isInstance(error) && error.code).toBe('internal');
+    expect(readdirSync(directory)).toEqual([]);
+  });
+});

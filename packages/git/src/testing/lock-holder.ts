@@ -1,0 +1,50 @@
+/**
+ * A process that takes a repository lock, for the cross-process lock tests:
+ * `node --import tsx --conditions=@hyperion/source src/testing/lock-holder.ts <options JSON>`
+ * with {@link LockHolderOptions}. Mode `hold` takes the lock, prints `held` and waits to be
+ * killed. Mode `count` waits for `startFile`, then `cycles` times increments the number in
+ * `counterFile` under the lock by a read, a pause and a write (which loses counts unless the
+ * lock excludes every other holder), and prints `done`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withRepositoryLock } from '../repository-lock.js';
+
+/** What one lock-holder process does. */
+export interface LockHolderOptions {
+  /** Directory of the lock file. */
+  directory: string;
+  /** Name of the lock file. */
+  name: string;
+  /** `hold` or `count`. */
+  mode: 'hold' | 'count';
+  /** `count`: increments to make. */
+  cycles?: number;
+  /** `count`: the file holding the count. */
+  counterFile?: string;
+  /** `count`: created by the test once every process printed `ready`. */
+  startFile?: string;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as LockHolderOptions;
+
+if (options.mode === 'hold') {
+  await withRepositoryLock(options.directory, options.name, async () => {
+    process.stdout.write('held\n');
+    // A pending timer keeps the process (and so the lock) alive until it is killed.
+    await new Promise(() => setInterval(() => undefined, 60_000));
+  });
+} else {
+  const counterFile = options.counterFile ?? '';
+  process.stdout.write('ready\n');
+  while (!existsSync(options.startFile ?? '')) await sleep(5);
+  for (let cycle = 0; cycle < (options.cycles ?? 0); cycle += 1) {
+    await withRepositoryLock(options.directory, options.name, async () => {
+      const count = Number(await readFile(counterFile, 'utf8'));
+      await sleep(1);
+      await writeFile(counterFile, String(count + 1));
+    });
+  }
+  process.stdout.write('done\n');
+}
