@@ -261,8 +261,8 @@ export class GitRepository {
   }
 
   /**
-   * Removes the linked worktree at `path` (`git worktree remove --force`, then `git worktree prune`),
-   * under the repository's worktree lock. A leftover directory is deleted only when it was
+   * Removes the linked worktree at `path` (`git worktree remove --force`; `git worktree prune` when
+   * that could not remove it or it was not registered), under the repository's worktree lock. A leftover directory is deleted only when it was
    * registered or still holds a worktree's `.git` file, so an unrelated directory is never deleted.
    * No error when it is already gone; refuses (`invalid_input`) to remove the main worktree.
    */
@@ -301,18 +301,22 @@ export class GitRepository {
   ): Promise<void> {
     if (entry !== undefined) {
       // A registration left locked by a killed `git worktree add` is unlocked so it can be removed.
-      if (entry.locked)
+      if (entry.locked) {
         await runGit(['worktree', 'unlock', absolute], { cwd: this.root, allowFailure: true });
-      await runGit(['worktree', 'remove', '--force', '--force', absolute], {
+      }
+      const removed = await runGit(['worktree', 'remove', '--force', '--force', absolute], {
         cwd: this.root,
         allowFailure: true,
       });
+      // git removed the files and the registration: nothing is left to delete or prune.
+      if (removed.exitCode === 0 && !existsSync(absolute)) return;
     }
     const gitFile = await stat(join(absolute, '.git')).catch(() => undefined);
     // A directory git registered as this worktree, or one still holding a worktree's `.git` file, is
     // ours to delete even when git could not remove it (a broken or half-created worktree).
-    if (entry !== undefined || gitFile?.isFile() === true)
+    if (entry !== undefined || gitFile?.isFile() === true) {
       await rm(absolute, { recursive: true, force: true });
+    }
     await runGit(['worktree', 'prune'], { cwd: this.root });
   }
 

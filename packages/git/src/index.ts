@@ -11,6 +11,7 @@ export * from './hash.js';
 export * from './symlink-escape.js';
 export * from './symlink-target.js';
 export * from './testing/temporary-repository.js';
+export * from './process-liveness.js';
 export * from './repository-lock.js';
 export * from './landing-lock.js';
 export * from './worktree-lock.js';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
-import { withRepositoryLock } from './repository-lock.js';
+import { isProcessAlive } from './process-liveness.js';
+import { withRepositoryLock, type LockOwner } from './repository-lock.js';
 import type { LockHolderOptions } from './testing/lock-holder.js';
 
 const PACKAGE_DIRECTORY = fileURLToPath(new URL('..', import.meta.url));
@@ -86,6 +87,23 @@ describe('withRepositoryLock', () => {
     await exited(holder);
     expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
     expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('is not taken over while a git command its killed holder started still runs', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    const releaseFile = join(directory, 'release');
+    const holder = await startHolder({ directory, name: LOCK, mode: 'hold-command', releaseFile }, 'held');
+    const record = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+    const command = record.children?.[0]?.pid ?? 0;
+    expect(isProcessAlive(command)).toBe(true);
+    holder.kill('SIGKILL');
+    await exited(holder);
+    const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(HyperionError.isInstance(early) && early.code).toBe('git_failed');
+    writeFileSync(releaseFile, '');
+    expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
   });
 
   it('lets exactly one of many waiters take over a dead owner’s lock', async () => {

@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HyperionError } from '@hyperion/schema';
+import { isProcessAlive, isSameProcessAlive, processStartTime } from './process-liveness.js';
 
 /** Options of {@link withRepositoryLock}. */
 export interface RepositoryLockOptions {
@@ -15,43 +16,40 @@ export interface RepositoryLockOptions {
   purpose?: string;
 }
 
-/** Who holds a lock: what its file holds. */
-export interface LockOwner {
-  /** The holder's process id. */
+/** A process named in a lock file. */
+export interface LockProcess {
+  /** Its process id. */
   pid: number;
+  /** Its start time (Linux `/proc/<pid>/stat` field 22), when known: tells a reused pid. */
+  started?: string;
+}
+
+/** Who holds a lock: what its file holds (one line of JSON). */
+export interface LockOwner extends LockProcess {
   /** The holder's host name. */
   host: string;
-  /** The holder's start time (Linux `/proc/<pid>/stat` field 22), when known: tells a reused pid. */
-  started?: string;
   /** Random, unique to one holding of the lock. */
   token?: string;
+  /**
+   * Processes the holder started while holding the lock that may still run (git commands): a
+   * killed holder does not take them with it, so its lock is not taken over while one runs.
+   */
+  children?: LockProcess[];
+}
+
+/** A lock this process holds, as the work holding it sees it. */
+interface HeldLock {
+  path: string;
+  owner: LockOwner;
+  /** What the lock file holds now. */
+  record: string;
+  released: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 /** A lock whose owner died is broken under a lock of its own; one deeper for a breaker that died. */
 const MAXIMUM_BREAK_DEPTH = 4;
-const heldInThisContext = new AsyncLocalStorage<ReadonlySet<string>>();
-
-/** True while a process with this pid exists (on this host). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The start time of process `pid` in clock ticks since boot (Linux), or undefined where unknown. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (the command) is in parentheses and may hold spaces; field 22 is the start time.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+const heldInThisContext = new AsyncLocalStorage<ReadonlyMap<string, HeldLock>>();
 
 /** Parses a lock file: a JSON {@link LockOwner}, or a bare pid (older Hyperion); undefined when neither. */
 export function parseLockOwner(content: string): LockOwner | undefined {
@@ -69,27 +67,27 @@ export function parseLockOwner(content: string): LockOwner | undefined {
 }
 
 /**
- * Whether the process that wrote `owner` still runs. A lock of another host counts as live (its
- * process cannot be seen from here); a pid that now belongs to a process started at another time
- * (a reused pid) counts as dead.
+ * Whether the process that wrote `owner`, or one it started under the lock, still runs. A lock of
+ * another host counts as live (its processes cannot be seen from here); a pid now belonging to a
+ * process started at another time (a reused pid) counts as gone.
  */
 export function isLockOwnerAlive(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return true;
-  if (!isProcessAlive(owner.pid)) return false;
-  if (owner.started === undefined) return true;
-  const started = processStartTime(owner.pid);
-  return started === undefined || started === owner.started;
+  const processes = [owner, ...(Array.isArray(owner.children) ? owner.children : [])];
+  return processes.some((candidate) => isSameProcessAlive(candidate.pid, candidate.started));
 }
 
-function ownerRecord(): string {
-  const started = processStartTime(process.pid);
-  const owner: LockOwner = {
-    pid: process.pid,
-    host: hostname(),
-    ...(started === undefined ? {} : { started }),
-    token: randomBytes(8).toString('hex'),
-  };
+function thisProcess(pid: number): LockProcess {
+  const started = processStartTime(pid);
+  return { pid, ...(started === undefined ? {} : { started }) };
+}
+
+function serialize(owner: LockOwner): string {
   return `${JSON.stringify(owner)}\n`;
+}
+
+function claimPath(path: string): string {
+  return `${path}.claim-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
 async function readLock(path: string): Promise<string | undefined> {
@@ -111,36 +109,79 @@ function timeoutError(path: string, purpose: string, timeoutMs: number, holder: 
   );
 }
 
-/** Deletes `path` if it still holds `record`: a holder never deletes a lock it no longer holds. */
-async function release(path: string, record: string): Promise<void> {
-  if ((await readLock(path)) === record) await rm(path, { force: true });
+/** Replaces the record of a lock this process holds, atomically (a private file renamed over it). */
+function rewriteHeldLock(held: HeldLock, owner: LockOwner): void {
+  if (held.released) return;
+  const record = serialize(owner);
+  const claim = claimPath(held.path);
+  try {
+    writeFileSync(claim, record, { flag: 'wx' });
+    renameSync(claim, held.path);
+    held.owner = owner;
+    held.record = record;
+  } catch {
+    // The record stays as it was: the lock then lives only as long as its holder.
+    rmSync(claim, { force: true });
+  }
 }
 
 /**
- * Takes the lock file `path`, returning the record written into it. The record is written to a
- * private claim file first and linked into place, so the lock never exists without its owner.
+ * Names `pid`, a process just started by work that holds repository locks, in each of those locks,
+ * so that none is taken over while that process runs even if its holder is killed. Returns the
+ * function to call once the process exited. Does nothing outside such work. `runGit` calls it.
+ */
+export function recordLockHolderChild(pid: number): () => void {
+  const held = [...(heldInThisContext.getStore()?.values() ?? [])].filter((lock) => !lock.released);
+  if (held.length === 0) return () => undefined;
+  const child = thisProcess(pid);
+  for (const lock of held) {
+    rewriteHeldLock(lock, { ...lock.owner, children: [...(lock.owner.children ?? []), child] });
+  }
+  return () => {
+    for (const lock of held) {
+      const { children = [], ...owner } = lock.owner;
+      const others = children.filter((other) => other.pid !== pid);
+      rewriteHeldLock(lock, others.length === 0 ? owner : { ...owner, children: others });
+    }
+  };
+}
+
+/** Deletes the lock file if it still holds our record: a holder never deletes a lock it no longer holds. */
+async function release(held: HeldLock): Promise<void> {
+  held.released = true;
+  if ((await readLock(held.path)) === held.record) await rm(held.path, { force: true });
+}
+
+/**
+ * Takes the lock file `path`. The record is written to a private claim file first and linked into
+ * place, so the lock never exists without its owner.
  */
 async function acquire(
   path: string,
   deadline: number,
   depth: number,
   describe: (holder: string) => HyperionError,
-): Promise<string> {
-  const record = ownerRecord();
-  const claim = `${path}.claim-${process.pid}-${randomBytes(4).toString('hex')}`;
+): Promise<HeldLock> {
+  const owner: LockOwner = {
+    ...thisProcess(process.pid),
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+  };
+  const record = serialize(owner);
+  const claim = claimPath(path);
   await writeFile(claim, record, { flag: 'wx' });
   try {
     for (;;) {
       try {
         await link(claim, path);
-        return record;
+        return { path, owner, record, released: false };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = await readLock(path);
       if (holder === undefined) continue;
-      const owner = parseLockOwner(holder);
-      if (owner === undefined || !isLockOwnerAlive(owner)) {
+      const current = parseLockOwner(holder);
+      if (current === undefined || !isLockOwnerAlive(current)) {
         await breakStaleLock(path, holder, deadline, depth, describe);
         continue;
       }
@@ -167,12 +208,11 @@ async function breakStaleLock(
 ): Promise<void> {
   if (depth >= MAXIMUM_BREAK_DEPTH) throw describe(holder);
   const generation = createHash('sha256').update(holder).digest('hex').slice(0, 16);
-  const breaker = `${path}.break-${generation}`;
-  const record = await acquire(breaker, deadline, depth + 1, describe);
+  const breaker = await acquire(`${path}.break-${generation}`, deadline, depth + 1, describe);
   try {
     if ((await readLock(path)) === holder) await rm(path, { force: true });
   } finally {
-    await release(breaker, record);
+    await release(breaker);
   }
 }
 
@@ -196,11 +236,12 @@ async function sweepLeftovers(path: string): Promise<void> {
 /**
  * Runs `work` holding the lock file `directory/name`, which serializes `work` across processes
  * (and across callers in one process) on one host. The file is created atomically (by link) and
- * holds its owner's pid, host, start time and a random token; a lock whose owner process is gone
- * (killed with SIGKILL, or its pid reused by a process started later) is taken over, so a dead
- * holder never blocks the others. Waiting is bounded: after `timeoutMs` it fails with
- * `HyperionError('git_failed')` naming the lock file and its holder. The lock is not reentrant:
- * taking it again inside `work` fails at once with `HyperionError('internal')`.
+ * holds its owner's pid, host, start time and a random token, and the git commands `work` is
+ * running; a lock whose owner and commands are gone (killed with SIGKILL, or a pid reused by a
+ * process started later) is taken over, so a dead holder never blocks the others. Waiting is
+ * bounded: after `timeoutMs` it fails with `HyperionError('git_failed')` naming the lock file and
+ * its holder. The lock is not reentrant: taking it again inside `work` fails at once with
+ * `HyperionError('internal')`.
  */
 export async function withRepositoryLock<T>(
   directory: string,
@@ -209,8 +250,8 @@ export async function withRepositoryLock<T>(
   options: RepositoryLockOptions = {},
 ): Promise<T> {
   const path = join(directory, name);
-  const held = heldInThisContext.getStore() ?? new Set<string>();
-  if (held.has(path)) {
+  const locks = heldInThisContext.getStore() ?? new Map<string, HeldLock>();
+  if (locks.get(path)?.released === false) {
     throw new HyperionError(
       'internal',
       `the lock ${path} is already held by this caller (it is not reentrant)`,
@@ -218,11 +259,11 @@ export async function withRepositoryLock<T>(
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const describe = (holder: string) => timeoutError(path, options.purpose ?? 'repository', timeoutMs, holder);
-  const record = await acquire(path, Date.now() + timeoutMs, 0, describe);
+  const held = await acquire(path, Date.now() + timeoutMs, 0, describe);
   try {
     await sweepLeftovers(path);
-    return await heldInThisContext.run(new Set([...held, path]), work);
+    return await heldInThisContext.run(new Map([...locks, [path, held]]), work);
   } finally {
-    await release(path, record);
+    await release(held);
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { HyperionError } from '@hyperion/schema';
+import { recordLockHolderChild } from './repository-lock.js';
 
 /** Result of one git CLI invocation. */
 export interface GitCommandResult {
@@ -58,6 +59,8 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
       env: gitEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // Under a repository lock, the lock must outlive this command should this process be killed.
+    const exited = child.pid === undefined ? () => undefined : recordLockHolderChild(child.pid);
     const stdoutChunks: Buffer[] = [];
     const stderrChunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
@@ -71,6 +74,7 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
       );
     });
     child.on('close', (code) => {
+      exited();
       const result: GitCommandResult = {
         stdout: Buffer.concat(stdoutChunks).toString('utf8'),
         stderr: Buffer.concat(stderrChunks).toString('utf8'),

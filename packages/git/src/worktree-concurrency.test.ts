@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from './run-git.js';
+import { WORKTREE_LOCK_FILE } from './worktree-lock.js';
 import { createTemporaryRepository, type TemporaryRepository } from './testing/temporary-repository.js';
 import type { ChurnFailure, ChurnOptions } from './testing/worktree-churn.js';
 
@@ -21,7 +23,12 @@ interface ChurnResult {
 }
 
 /** Starts one churn process; `ready` resolves once it waits for the start file. */
-function startChurn(options: ChurnOptions): { ready: Promise<void>; done: Promise<ChurnResult> } {
+function startChurn(options: ChurnOptions): {
+  pid: number;
+  kill: () => void;
+  ready: Promise<void>;
+  done: Promise<ChurnResult>;
+} {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@hyperion/source', CHURN_SCRIPT, JSON.stringify(options)],
@@ -46,7 +53,38 @@ function startChurn(options: ChurnOptions): { ready: Promise<void>; done: Promis
       resolve({ exitCode, ...report, stderr });
     });
   });
-  return { ready, done };
+  return { pid: child.pid ?? 0, kill: () => child.kill('SIGKILL'), ready, done };
+}
+
+/** Resolves once the worktree lock file names `pid` as its owner. */
+async function lockHeldBy(gitDirectory: string, pid: number): Promise<void> {
+  for (;;) {
+    const record = await readFile(join(gitDirectory, WORKTREE_LOCK_FILE), 'utf8').catch(() => '');
+    if (record.startsWith(`{"pid":${pid},`)) return;
+    await sleep(1);
+  }
+}
+
+/** Failures of every run, one line each. */
+function failureLines(results: ChurnResult[], names: string[]): string[] {
+  return results.flatMap((result, index) =>
+    result.failures.map(
+      (failure) => `${names[index]} cycle ${failure.cycle} ${failure.operation}: ${failure.message}`,
+    ),
+  );
+}
+
+/** Asserts that the repository has only its main worktree and that no lock or leftover remains. */
+async function expectNothingLeft(temporary: TemporaryRepository, worktreesDirectory: string): Promise<void> {
+  const { repository, root } = temporary;
+  const list = await runGit(['worktree', 'list', '--porcelain'], { cwd: root });
+  expect(list.stdout.split('\n').filter((line) => line.startsWith('worktree '))).toEqual([
+    `worktree ${root}`,
+  ]);
+  const administrative = join(repository.gitDirectory, 'worktrees');
+  expect(existsSync(administrative) ? readdirSync(administrative) : []).toEqual([]);
+  expect(readdirSync(worktreesDirectory)).toEqual([]);
+  expect(readdirSync(repository.gitDirectory).filter((name) => name.startsWith('hyperion-'))).toEqual([]);
 }
 
 let temporary: TemporaryRepository | undefined;
@@ -71,25 +109,49 @@ describe('worktrees added and removed by several processes at once', () => {
     await writeFile(startFile, '');
     const results = await Promise.all(runs.map((run) => run.done));
 
-    const failures = results.flatMap((result, index) =>
-      result.failures.map(
-        (failure) => `p${index} cycle ${failure.cycle} ${failure.operation}: ${failure.message}`,
-      ),
+    const failures = failureLines(
+      results,
+      runs.map((_, index) => `p${index}`),
     );
     const operations = results.reduce((sum, result) => sum + result.operations, 0);
     console.log(`worktree churn: ${operations} operations, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(results.map((result) => [result.exitCode, result.stderr])).toEqual(results.map(() => [0, '']));
     expect(operations).toBeGreaterThanOrEqual(PROCESSES * CYCLES * 2);
+    await expectNothingLeft(temporary, worktreesDirectory);
+  }, 120_000);
 
-    // Nothing is left registered, on disk, or locked.
-    const list = await runGit(['worktree', 'list', '--porcelain'], { cwd: root });
-    expect(list.stdout.split('\n').filter((line) => line.startsWith('worktree '))).toEqual([
-      `worktree ${root}`,
-    ]);
-    const administrative = join(repository.gitDirectory, 'worktrees');
-    expect(existsSync(administrative) ? readdirSync(administrative) : []).toEqual([]);
-    expect(readdirSync(worktreesDirectory)).toEqual([]);
-    expect(readdirSync(repository.gitDirectory).filter((name) => name.startsWith('hyperion-'))).toEqual([]);
+  it('goes on when a process is killed with SIGKILL while it holds the worktree lock', async () => {
+    temporary = await createTemporaryRepository();
+    const { repository, root } = temporary;
+    const commit = (await repository.resolveRef('main')) ?? '';
+    const worktreesDirectory = join(root, '.hyperion', 'worktrees');
+    await mkdir(worktreesDirectory, { recursive: true });
+    const startFile = join(root, '.hyperion', 'start');
+    const options = { root, worktreesDirectory, commit, startFile };
+    const runs = Array.from({ length: 3 }, (_, index) =>
+      startChurn({ ...options, name: `p${index}`, cycles: 20 }),
+    );
+    await Promise.all(runs.map((run) => run.ready));
+    await writeFile(startFile, '');
+    for (let kill = 0; kill < 3; kill += 1) {
+      const victim = startChurn({ ...options, name: `killed${kill}`, cycles: 1_000 });
+      await lockHeldBy(repository.gitDirectory, victim.pid);
+      victim.kill();
+      expect((await victim.done).exitCode).toBe(null);
+    }
+    const results = await Promise.all(runs.map((run) => run.done));
+    expect(failureLines(results, ['p0', 'p1', 'p2'])).toEqual([]);
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0]);
+
+    // What the killed processes left is removed the way a worker reclaims a dead one's worktree.
+    for (const entry of await repository.listWorktrees()) {
+      if (entry.path !== root) await repository.removeWorktree(entry.path);
+    }
+    for (const name of readdirSync(worktreesDirectory)) {
+      await repository.removeWorktree(join(worktreesDirectory, name));
+      await rm(join(worktreesDirectory, name), { recursive: true, force: true });
+    }
+    await expectNothingLeft(temporary, worktreesDirectory);
   }, 120_000);
 });

@@ -168,7 +168,8 @@ function describeChaos(scenario: ChaosScenario): void {
         new Set(history.map((item) => item.commit)),
       );
       const verify = `${root}-verify`;
-      await runGit(['worktree', 'add', '--quiet', '--detach', verify, chaos!.initialCommit], { cwd: root });
+      const repository = await GitRepository.open(root);
+      await repository.addWorktree(verify, chaos!.initialCommit);
       try {
         for (const tip of tips.filter((tip) => tip !== chaos!.initialCommit)) {
           await runGit(['checkout', '--quiet', '--force', '--detach', tip], { cwd: verify });
@@ -176,7 +177,7 @@ function describeChaos(scenario: ChaosScenario): void {
           expect(check.status, withSeed(`tip ${tip} fails the check`)).toBe(0);
         }
       } finally {
-        await runGit(['worktree', 'remove', '--force', verify], { cwd: root });
+        await repository.removeWorktree(verify);
       }
     });
 

@@ -2,7 +2,8 @@
  * A process that takes a repository lock, for the cross-process lock tests:
  * `node --import tsx --conditions=@hyperion/source src/testing/lock-holder.ts <options JSON>`
  * with {@link LockHolderOptions}. Mode `hold` takes the lock, prints `held` and waits to be
- * killed. Mode `count` waits for `startFile`, then `cycles` times increments the number in
+ * killed. Mode `hold-command` does the same while, under the lock, a git command runs until the
+ * file `releaseFile` exists. Mode `count` waits for `startFile`, then `cycles` times increments the number in
  * `counterFile` under the lock by a read, a pause and a write (which loses counts unless the
  * lock excludes every other holder), and prints `done`.
  */
@@ -10,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withRepositoryLock } from '../repository-lock.js';
+import { runGit } from '../run-git.js';
 
 /** What one lock-holder process does. */
 export interface LockHolderOptions {
@@ -17,8 +19,10 @@ export interface LockHolderOptions {
   directory: string;
   /** Name of the lock file. */
   name: string;
-  /** `hold` or `count`. */
-  mode: 'hold' | 'count';
+  /** `hold`, `hold-command` or `count`. */
+  mode: 'hold' | 'hold-command' | 'count';
+  /** `hold-command`: the git command under the lock ends once this file exists. */
+  releaseFile?: string;
   /** `count`: increments to make. */
   cycles?: number;
   /** `count`: the file holding the count. */
@@ -29,8 +33,12 @@ export interface LockHolderOptions {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LockHolderOptions;
 
-if (options.mode === 'hold') {
+if (options.mode === 'hold' || options.mode === 'hold-command') {
   await withRepositoryLock(options.directory, options.name, async () => {
+    if (options.mode === 'hold-command') {
+      const wait = `!while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
+      void runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], { cwd: options.directory });
+    }
     process.stdout.write('held\n');
     // A pending timer keeps the process (and so the lock) alive until it is killed.
     await new Promise(() => setInterval(() => undefined, 60_000));
