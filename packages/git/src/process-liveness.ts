@@ -33,7 +33,8 @@ export function processStartTime(pid: number): string | undefined {
  * the one that started at that time (a pid reused by a later process counts as gone).
  */
 export function isSameProcessAlive(pid: number, started: string | undefined): boolean {
-  if (!isProcessAlive(pid)) return false;
+  // 0 and negative numbers name process groups, not a process.
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return false;
   const stat = procStat(pid);
   if (stat === undefined) return true;
   return stat.state !== 'Z' && stat.state !== 'X' && (started === undefined || stat.started === started);

@@ -147,7 +147,7 @@ describe('withRepositoryLock', () => {
     },
   );
 
-  it('takes over a lock file without an owner, and a bare pid of a dead process (older Hyperion)', async () => {
+  it('takes over a lock file without an owner, a bare pid of a dead process (older Hyperion), and odd child pids', async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
     writeFileSync(join(directory, LOCK), '');
     expect(await withRepositoryLock(directory, LOCK, async () => 'empty', { timeoutMs: 30_000 })).toBe(
@@ -155,6 +155,10 @@ describe('withRepositoryLock', () => {
     );
     writeFileSync(join(directory, LOCK), `${deadPid()}\n`);
     expect(await withRepositoryLock(directory, LOCK, async () => 'pid', { timeoutMs: 30_000 })).toBe('pid');
+    // Numbers that name process groups or no process at all do not keep a dead holder's lock.
+    const children = [{ pid: 0 }, { pid: -1 }, { pid: 'x' }];
+    writeFileSync(join(directory, LOCK), JSON.stringify({ pid: deadPid(), host: hostname(), children }));
+    expect(await withRepositoryLock(directory, LOCK, async () => 'odd', { timeoutMs: 30_000 })).toBe('odd');
   });
 
   it('deletes the claim and breaker files dead processes left beside the lock', async () => {

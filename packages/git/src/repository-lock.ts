@@ -102,9 +102,10 @@ async function readLock(path: string): Promise<string | undefined> {
 function timeoutError(path: string, purpose: string, timeoutMs: number, holder: string): HyperionError {
   const owner = parseLockOwner(holder);
   const who = owner === undefined ? 'an unknown owner' : `pid ${owner.pid} on ${owner.host}`;
+  const waited = timeoutMs < 10_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
   return new HyperionError(
     'git_failed',
-    `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the ${purpose} lock ${path}, held by ${who}; if that process is not a Hyperion process of this repository, delete the file`,
+    `timed out after ${waited} waiting for the ${purpose} lock ${path}, held by ${who}; if that process is not a Hyperion process of this repository, delete the file`,
     { details: { lock: path, owner: owner ?? holder } },
   );
 }
@@ -169,7 +170,15 @@ async function acquire(
   };
   const record = serialize(owner);
   const claim = claimPath(path);
-  await writeFile(claim, record, { flag: 'wx' });
+  try {
+    await writeFile(claim, record, { flag: 'wx' });
+  } catch (error) {
+    throw new HyperionError(
+      'git_failed',
+      `cannot create the lock ${path}: ${(error as Error).message} (Hyperion needs to write to the repository's git directory)`,
+      { cause: error, details: { lock: path } },
+    );
+  }
   try {
     for (;;) {
       try {
