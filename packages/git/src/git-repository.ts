@@ -262,9 +262,10 @@ export class GitRepository {
 
   /**
    * Removes the linked worktree at `path` (`git worktree remove --force`; `git worktree prune` when
-   * that could not remove it or it was not registered), under the repository's worktree lock. A leftover directory is deleted only when it was
-   * registered or still holds a worktree's `.git` file, so an unrelated directory is never deleted.
-   * No error when it is already gone; refuses (`invalid_input`) to remove the main worktree.
+   * that could not remove it or it was not registered), under the repository's worktree lock. A
+   * leftover directory is deleted only when it was registered or still holds a worktree's `.git`
+   * file, so an unrelated directory is never deleted. No error when it is already gone; refuses
+   * (`invalid_input`) to remove the main worktree.
    */
   async removeWorktree(path: string): Promise<void> {
     const absolute = canonicalPath(path);
