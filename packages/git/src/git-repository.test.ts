@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
 import { GitRepository } from './git-repository.js';
+import { formatHyperionTrailers } from './hyperion-trailers.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
 import type { TemporaryRepository } from './testing/temporary-repository.js';
 
@@ -126,31 +127,46 @@ describe('refs', () => {
 });
 
 describe('history reads', () => {
-  it('finds the newest first-parent commit with a trailer, and undefined when none has it', async () => {
+  it("finds the commit that proves a landing: Hyperion's own block, the whole id, the patch id", async () => {
     const created = await temporaryRepository();
     const worktree = created.repository.mainWorktree();
-    await writeFile(join(created.root, 'a.txt'), 'a\n');
-    const first = await worktree.commit({
-      message: 'Add a',
-      trailers: [{ key: 'Hyperion-Change', value: 'c1' }],
-    });
-    await writeFile(join(created.root, 'b.txt'), 'b\n');
-    const second = await worktree.commit({
-      message: 'Add b',
-      trailers: [{ key: 'Hyperion-Change', value: 'c2' }],
-    });
-    await writeFile(join(created.root, 'c.txt'), 'c\n');
-    await worktree.commit({ message: 'Add c\n\nThis is not Hyperion-Change: c1, only prose.' });
-    expect(await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c1')).toBe(first);
-    expect(await created.repository.findCommitWithTrailer('main', 'hyperion-change', 'c2')).toBe(second);
-    expect(await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c9')).toBeUndefined();
+    const patch = (digit: string) => digit.repeat(64);
+    const commitWith = async (file: string, message: string) => {
+      await writeFile(join(created.root, file), `${file}\n`);
+      return worktree.commit({ message });
+    };
+    const block = (change: string, patchHash: string) =>
+      formatHyperionTrailers({ task: 'T-1', change, patch: patchHash });
+    const first = await commitWith('a.txt', `Add a\n\n${block('c1', patch('1'))}`);
+    const second = await commitWith('b.txt', `Add b\n\n${block('c2', patch('2'))}`);
+    await commitWith(
+      'c.txt',
+      `Add c\n\nThis is not Hyperion-Change: c1 Hyperion-Patch: ${patch('1')}, only prose.`,
+    );
+    const mixed = await commitWith('d.txt', `Add d\n\n${block('c1', patch('1'))}\nSigned-off-by: P <p@x>`);
+    await commitWith('e.txt', `Add e\n\n${block('c12', patch('1'))}`);
+    const found = (changeId: string, patchHash: string, options?: { limit?: number }) =>
+      created.repository.findLandedChange('main', { changeId, patchHash }, options);
+    expect(await found('c1', patch('1'))).toBe(first);
+    expect(await found('c2', patch('2'))).toBe(second);
     expect(
-      // The limit counts commits whose message mentions the value: the prose commit is the only one seen.
-      await created.repository.findCommitWithTrailer('main', 'Hyperion-Change', 'c1', { limit: 1 }),
-    ).toBeUndefined();
+      await created.repository.findLandedChange('refs/heads/main', { changeId: 'c2', patchHash: patch('2') }),
+    ).toBe(second);
+    expect(await found('c2', patch('1'))).toBeUndefined();
+    expect(await found('C2', patch('2'))).toBeUndefined();
+    expect(await found('c', patch('1'))).toBeUndefined();
+    expect(await found('c9', patch('9'))).toBeUndefined();
+    // The limit counts commits whose message mentions both values: the look-alikes come first.
+    expect(await found('c1', patch('1'), { limit: 3 })).toBeUndefined();
     expect(
-      await created.repository.findCommitWithTrailer('missing', 'Hyperion-Change', 'c1'),
+      await created.repository.findLandedChange('missing', { changeId: 'c1', patchHash: patch('1') }),
     ).toBeUndefined();
+    expect(await created.repository.readHyperionTrailers(second)).toEqual({
+      task: 'T-1',
+      change: 'c2',
+      patch: patch('2'),
+    });
+    expect(await created.repository.readHyperionTrailers(mixed)).toBeUndefined();
   });
 
   it('lists paths changed between two commits, renames as both paths', async () => {

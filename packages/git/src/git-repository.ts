@@ -9,6 +9,8 @@ import { changedPathsBetween, commitMessage, resolveToCommit } from './object-re
 import { firstNonEmptyLine, runGit } from './run-git.js';
 import type { Trailer } from './trailers.js';
 import { parseTrailers } from './trailers.js';
+import type { HyperionTrailers, LandingProof } from './hyperion-trailers.js';
+import { HYPERION_TRAILER_KEYS, parseHyperionTrailers, provesLanding } from './hyperion-trailers.js';
 import { Worktree } from './worktree.js';
 import { withWorktreeLock } from './worktree-lock.js';
 import type { WorktreeListEntry } from './worktree-list.js';
@@ -144,43 +146,47 @@ export class GitRepository {
   }
 
   /**
-   * Searches the first-parent history of `branch` (newest first; at most `limit` commits whose
-   * message mentions `value`, default 10000) and returns the first commit with trailer
-   * `key: value` (key case-insensitive), or undefined.
+   * The newest first-parent commit of `branch` whose message ends with Hyperion's own trailer block
+   * (see {@link parseHyperionTrailers}) for exactly `proof.changeId` and `proof.patchHash`, or
+   * undefined (also when the branch does not exist). Only such a commit proves that the change
+   * landed: a look-alike (another case, a longer id, a block in a body paragraph or mixed with
+   * other lines, another patch id) never counts. At most `limit` candidate commits (those whose
+   * message mentions both values, default 10000) are read.
    */
-  async findCommitWithTrailer(
+  async findLandedChange(
     branch: string,
-    key: string,
-    value: string,
+    proof: LandingProof,
     options: { limit?: number } = {},
   ): Promise<string | undefined> {
     const tip = await this.resolveRef(branch.startsWith('refs/') ? branch : `refs/heads/${branch}`);
     if (tip === undefined) return undefined;
     // git's own --grep narrows the walk in C (three times faster than walking the history
-    // in-process here, see `pnpm bench`); each candidate's trailers are then parsed exactly.
+    // in-process here, see `pnpm bench`); each candidate's block is then parsed exactly.
     const result = await runGit(
       [
         'log',
         '--first-parent',
         `--max-count=${options.limit ?? DEFAULT_HISTORY_LIMIT}`,
         '--fixed-strings',
-        `--grep=${value}`,
+        '--all-match',
+        `--grep=${HYPERION_TRAILER_KEYS.change}: ${proof.changeId}`,
+        `--grep=${HYPERION_TRAILER_KEYS.patch}: ${proof.patchHash}`,
         '--format=%H%x00%B%x01',
         tip,
         '--',
       ],
       { cwd: this.gitDirectory },
     );
-    const wanted = key.toLowerCase();
     for (const record of result.stdout.split('\x01')) {
       const [commit = '', message = ''] = record.replace(/^\n/, '').split('\0');
-      if (commit === '') continue;
-      const found = parseTrailers(message).some(
-        (trailer) => trailer.key.toLowerCase() === wanted && trailer.value === value,
-      );
-      if (found) return commit;
+      if (commit !== '' && provesLanding(message, proof)) return commit;
     }
     return undefined;
+  }
+
+  /** Hyperion's own trailer block of `commit` (parsed exactly), or undefined when it has none. */
+  async readHyperionTrailers(commit: string): Promise<HyperionTrailers | undefined> {
+    return parseHyperionTrailers(await this.readCommitMessage(commit));
   }
 
   /** Trailers of `commit` (git `interpret-trailers` rules), in order. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expandOid, readCommit, readObject, readTree, resolveRef } from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
-import { parseTrailers } from './trailers.js';
+import { provesLanding, type LandingProof } from './hyperion-trailers.js';
 
 /*
  * In-process reads of refs and objects through isomorphic-git: no process is spawned per call.
@@ -45,26 +45,22 @@ export async function commitMessage(gitDirectory: string, commit: string, cache?
 
 /**
  * Walks first-parent history from `tip` in-process (newest first, at most `limit` commits) and
- * returns the first commit whose trailers include `key: value` (key compared case-insensitively,
- * as git does). `GitRepository.findCommitWithTrailer` uses git's own `--grep` instead, which
- * `pnpm bench` measures against this walk.
+ * returns the first commit whose message ends with Hyperion's trailer block for exactly this change
+ * and patch (see {@link provesLanding}). `GitRepository.findLandedChange` uses git's own `--grep`
+ * instead, which `pnpm bench` measures against this walk.
  */
-export async function findTrailerInHistory(
+export async function findLandedChangeInHistory(
   gitDirectory: string,
   tip: string,
-  trailer: { key: string; value: string },
+  proof: LandingProof,
   limit: number,
 ): Promise<string | undefined> {
   // One cache for the whole walk, so pack indexes are read once rather than per commit.
   const cache = {};
-  const key = trailer.key.toLowerCase();
   let oid: string | undefined = tip;
   for (let visited = 0; oid !== undefined && visited < limit; visited += 1) {
     const result = await readCommit({ fs, gitdir: gitDirectory, oid, cache });
-    const found = parseTrailers(result.commit.message).some(
-      (candidate) => candidate.key.toLowerCase() === key && candidate.value === trailer.value,
-    );
-    if (found) return result.oid;
+    if (provesLanding(result.commit.message, proof)) return result.oid;
     oid = result.commit.parent[0];
   }
   return undefined;

@@ -23,9 +23,12 @@ describe('parseTrailers', () => {
 });
 
 describe('appendTrailers', () => {
-  it('adds a trailer block, or extends an existing one', () => {
+  it('adds a trailer block as its own last paragraph, never merged into one the message ends with', () => {
     expect(appendTrailers('Title\n', [{ key: 'A', value: '1' }])).toBe('Title\n\nA: 1\n');
-    expect(appendTrailers('Title\n\nB: 2\n', [{ key: 'A', value: '1' }])).toBe('Title\n\nB: 2\nA: 1\n');
+    expect(appendTrailers('Title\n\nB: 2\n', [{ key: 'A', value: '1' }])).toBe('Title\n\nB: 2\n\nA: 1\n');
+    expect(parseTrailers(appendTrailers('Title\n\nB: 2\n', [{ key: 'A', value: '1' }]))).toEqual([
+      { key: 'A', value: '1' },
+    ]);
   });
 
   it('rejects keys git would not read back, and multi-line values', () => {

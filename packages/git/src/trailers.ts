@@ -86,9 +86,10 @@ export function endsWithTrailerBlock(message: string): boolean {
 }
 
 /**
- * Appends `trailers` to `message` as `Key: value` lines: into the existing trailer block when the
- * message ends with one, otherwise as a new last paragraph. Throws `invalid_input` for a key that is
- * not a git trailer token or a value spanning lines.
+ * Appends `trailers` to `message` as `Key: value` lines, always as a paragraph of their own at the
+ * end: never merged into a trailer block the message already ends with, so text that came from
+ * elsewhere can neither extend the caller's block nor be read as part of it. Throws
+ * `invalid_input` for a key that is not a git trailer token or a value spanning lines.
  */
 export function appendTrailers(message: string, trailers: Trailer[]): string {
   const body = message.replace(/\s+$/, '');
@@ -105,6 +106,5 @@ export function appendTrailers(message: string, trailers: Trailer[]): string {
     }
   }
   const block = trailers.map((trailer) => `${trailer.key}: ${trailer.value.trim()}`).join('\n');
-  const separator = endsWithTrailerBlock(body) ? '\n' : '\n\n';
-  return `${body}${separator}${block}\n`;
+  return `${body}\n\n${block}\n`;
 }

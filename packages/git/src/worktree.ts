@@ -18,7 +18,7 @@ export interface ApplyPatchOptions {
 export interface CommitOptions {
   /** The commit message (title, blank line, body). */
   message: string;
-  /** Trailers appended as `Key: value` lines in the message's trailer block. */
+  /** Trailers appended as `Key: value` lines, as a last paragraph of their own. */
   trailers?: Trailer[];
   /** Author and committer; defaults to `Hyperion <hyperion@localhost>`. */
   author?: CommitIdentity;

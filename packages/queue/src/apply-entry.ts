@@ -10,7 +10,7 @@ export interface ConflictReport {
   tip: string;
   /** The files (and the error git gave for each) that did not apply. */
   files: Array<{ path: string; error: string }>;
-  /** Commits between base and tip that touched the entry's files, newest first. */
+  /** Commits between base and tip that touched the entry's files, newest first (`change_id` from Hyperion's own trailer block). */
   intervening_commits: Array<{ commit: string; subject: string; change_id: string | null; paths: string[] }>;
   /** git's own message. */
   git_output: string;
@@ -206,13 +206,9 @@ async function conflictReport(
       .split('\0')
       .map((name) => name.trim())
       .filter((name) => entry.paths.includes(name));
-    const trailers = await runtime.repository.readTrailers(commit);
-    intervening.push({
-      commit,
-      subject,
-      change_id: trailers.find((trailer) => trailer.key === 'Hyperion-Change')?.value ?? null,
-      paths,
-    });
+    // Only Hyperion's own trailer block names a change; a look-alike in a person's commit does not.
+    const trailers = await runtime.repository.readHyperionTrailers(commit);
+    intervening.push({ commit, subject, change_id: trailers?.change ?? null, paths });
   }
   return {
     base_commit: entry.base_commit,

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
+import { entryCommitMessage } from './commit-message.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 import {
   changeRequest,
@@ -193,7 +194,7 @@ describe('MergeQueue landing', () => {
         'user.email=h@x',
         'commit',
         '-qam',
-        `landed before the crash\n\nHyperion-Change: ${entry.id}`,
+        `landed before the crash\n\n${entryCommitMessage(entry).split('\n\n')[1]}`,
       ],
       { cwd: fixture.temporary.root },
     );

@@ -4,6 +4,7 @@ import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { LandCommitResult, Worktree } from '@hyperion/git';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyEntry, dependencyConflictReport } from './apply-entry.js';
+import { commitEntry, landingProof } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
 import { runEntryChecks } from './run-entry-checks.js';
 import { markRolledBack, rolledBackChangeId } from './rollback.js';
@@ -98,11 +99,7 @@ export class QueueWorker {
     const { repository, dryRun } = this.runtime;
     for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
       const tip = await repository.requireBranch(entry.target_branch);
-      const landedAs = await repository.findCommitWithTrailer(
-        entry.target_branch,
-        'Hyperion-Change',
-        entry.id,
-      );
+      const landedAs = await repository.findLandedChange(entry.target_branch, landingProof(entry));
       if (landedAs !== undefined) {
         const landed = this.transition(entry, 'landed', 'entry:already_landed', {
           data: {
@@ -145,7 +142,7 @@ export class QueueWorker {
       }
       await faultPoint('after-apply', entry.id);
       if (dryRun) return this.finishDryRun(entry, worktree, leaseLost, tip);
-      const commit = await worktree.commit({ message: entry.summary, trailers: this.trailers(entry) });
+      const commit = await commitEntry(worktree, entry);
       recordEntryEvent(
         this.runtime,
         entry.id,
@@ -296,15 +293,6 @@ export class QueueWorker {
       check: checks.failed ?? null,
     });
     return state;
-  }
-
-  private trailers(entry: QueueEntry): Array<{ key: string; value: string }> {
-    const trailers = [
-      { key: 'Hyperion-Task', value: entry.task_id },
-      { key: 'Hyperion-Change', value: entry.id },
-    ];
-    if (entry.request_id !== null) trailers.push({ key: 'Hyperion-Request', value: entry.request_id });
-    return trailers;
   }
 
   private async prepareWorktree(tip: string): Promise<Worktree> {
