@@ -3,7 +3,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTemporaryRepository, findTrailerInHistory, runGit } from '@hyperion/git';
+import {
+  createTemporaryRepository,
+  findLandedChangeInHistory,
+  formatHyperionTrailers,
+  runGit,
+} from '@hyperion/git';
 import { HyperionConfigSchema } from '@hyperion/schema';
 import { HyperionStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
@@ -56,6 +61,16 @@ async function drainSeconds(workers) {
   }
 }
 
+/** A stand-in patch id (sha256-shaped) for commit `index`. */
+function patchId(index) {
+  return index.toString(16).padStart(64, '0');
+}
+
+/** The landing proof of commit `index`. */
+function proof(index) {
+  return { changeId: `chg-${index}`, patchHash: patchId(index) };
+}
+
 async function trailerLookup() {
   const temporary = await createTemporaryRepository();
   try {
@@ -73,7 +88,7 @@ async function trailerLookup() {
           'user.email=b@b',
           'commit',
           '-qm',
-          `c${index}\n\nHyperion-Change: chg-${index}`,
+          `c${index}\n\n${formatHyperionTrailers({ task: `t-${index}`, change: `chg-${index}`, patch: patchId(index) })}`,
         ],
         { cwd: root },
       );
@@ -82,17 +97,19 @@ async function trailerLookup() {
     const tip = await temporary.repository.requireBranch('main');
     let started = performance.now();
     for (let index = 0; index < lookups; index += 1) {
-      await findTrailerInHistory(
+      const found = await findLandedChangeInHistory(
         temporary.repository.gitDirectory,
         tip,
-        { key: 'Hyperion-Change', value: `chg-${index}` },
+        proof(index),
         10_000,
       );
+      if (found === undefined) throw new Error(`the in-process walk did not find chg-${index}`);
     }
     const inProcess = (performance.now() - started) / lookups;
     started = performance.now();
     for (let index = 0; index < lookups; index += 1) {
-      await temporary.repository.findCommitWithTrailer('main', 'Hyperion-Change', `chg-${index}`);
+      const found = await temporary.repository.findLandedChange('main', proof(index));
+      if (found === undefined) throw new Error(`findLandedChange did not find chg-${index}`);
     }
     const spawned = (performance.now() - started) / lookups;
     return { inProcess, spawned };
@@ -108,7 +125,7 @@ console.log(`  1 worker  ${one.toFixed(2)} s (${(ENTRIES / one).toFixed(2)} entr
 console.log(`  3 workers ${three.toFixed(2)} s (${(ENTRIES / three).toFixed(2)} entries/s)`);
 console.log(`  speed-up  ${(one / three).toFixed(2)}x`);
 const lookup = await trailerLookup();
-console.log('trailer lookup on a 200-commit branch (mean of 50):');
+console.log('landing-proof lookup on a 200-commit branch (mean of 50):');
 console.log(`  in-process walk (isomorphic-git)        ${lookup.inProcess.toFixed(2)} ms`);
-console.log(`  findCommitWithTrailer (git log --grep)  ${lookup.spawned.toFixed(2)} ms`);
+console.log(`  findLandedChange (git log --grep)       ${lookup.spawned.toFixed(2)} ms`);
 console.log(`  in-process / git --grep                 ${(lookup.inProcess / lookup.spawned).toFixed(2)}x`);
