@@ -118,7 +118,7 @@ export class MergeQueue {
    * Validates a change request and stores it as a `queued` entry with its `entry:enqueued` event.
    * Invalid submissions throw a HyperionError naming the field, and nothing is stored.
    */
-  submit(change: ChangeRequest, context: Omit<SubmissionContext, 'config'> = {}): QueueEntry {
+  submit(change: ChangeRequest, context: Omit<SubmissionContext, 'config' | 'revertOf'> = {}): QueueEntry {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
     return this.enqueuePrepared(prepared);
   }
@@ -133,7 +133,7 @@ export class MergeQueue {
    */
   async submitChecked(
     change: ChangeRequest,
-    context: Omit<SubmissionContext, 'config'> = {},
+    context: Omit<SubmissionContext, 'config' | 'revertOf'> = {},
   ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
     const { repository, store } = this.runtime;
@@ -200,6 +200,7 @@ export class MergeQueue {
             config: this.runtime.config,
             priority: ROLLBACK_PRIORITY,
             skipRiskPolicy: true,
+            revertOf: plan.original.id,
             eventData: { source: 'rollback', rollback_of: plan.original.id, by: options.by },
           }),
         ),

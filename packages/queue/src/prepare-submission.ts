@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { HyperionError, type ChangeRequest, type HyperionConfig } from '@hyperion/schema';
+import { HyperionError, IdentifierSchema, type ChangeRequest, type HyperionConfig } from '@hyperion/schema';
 import { joinPatches, parsePatch, sha256Hex, unsafeSymlinkTargetReason } from '@hyperion/git';
 import type { NewQueueEntry } from '@hyperion/store';
 import type { ParsedPatchFile } from '@hyperion/git';
 import { riskReasons } from './risk-policy.js';
+import { ROLLBACK_TASK_PREFIX } from './rollback.js';
 
 /** Where a submission came from, for the `entry:enqueued` event and the entry's fields. */
 export interface SubmissionContext {
@@ -17,11 +18,45 @@ export interface SubmissionContext {
   eventData?: Record<string, unknown>;
   /** Skip the risk policy (rollbacks: the change being undone was already approved or low-risk). */
   skipRiskPolicy?: boolean;
+  /**
+   * Set by {@link MergeQueue.rollback} only: the change this submission reverts. Its task id is then
+   * `rollback:<revertOf>`, the one task id that is not an identifier; no submitter can write it.
+   */
+  revertOf?: string;
 }
 
 /** A new, random change id. */
 export function newChangeId(): string {
   return `chg-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Refuses a task or request id that is not an identifier (letters, digits, `.`, `_`, `-`): ids go
+ * into commit trailers, so a line break or a `:` must fail here, not at commit time. A revert made
+ * by Hyperion itself carries the task id `rollback:<the change it reverts>`.
+ */
+function checkIds(change: ChangeRequest, context: SubmissionContext): void {
+  const ids: Array<[string, string | null | undefined]> = [
+    ['request_id', context.requestId ?? change.request_id],
+    ['change_id', change.change_id],
+  ];
+  if (context.revertOf === undefined) ids.push(['task_id', change.task_id]);
+  else if (change.task_id !== `${ROLLBACK_TASK_PREFIX}${context.revertOf}`) {
+    reject(
+      'task_id',
+      `a revert of ${context.revertOf} must have the task id '${ROLLBACK_TASK_PREFIX}${context.revertOf}'`,
+    );
+  } else ids.push(['revertOf', context.revertOf]);
+  for (const [field, value] of ids) {
+    if (value === undefined || value === null) continue;
+    const checked = IdentifierSchema.safeParse(value);
+    if (!checked.success) {
+      reject(
+        field,
+        `${checked.error.issues[0]?.message ?? 'is not an identifier'} (got ${JSON.stringify(value)})`,
+      );
+    }
+  }
 }
 
 function reject(
@@ -33,16 +68,18 @@ function reject(
 }
 
 /**
- * Validates a change request against the rules a queue enforces before anything is stored:
- * every file patch parses with line ranges, names the path it claims, matches its declared
- * operation and hash, stays within the size limit, is not binary (NUL bytes included) unless
- * allowed, creates no symlink pointing outside the repository, and any
+ * Validates a change request against the rules a queue enforces before anything is stored: its
+ * task, request and change ids are identifiers, every file patch parses with line ranges, names
+ * the path it claims, matches its declared operation and hash, stays within the size limit, is not
+ * binary (NUL bytes included) unless allowed, creates no symlink pointing outside the repository,
+ * and any
  * `checks` it lists are configured checks (a submission never chooses the commands that run).
  * Returns the queue entry to store: `awaiting_approval` when the risk policy matches (the
  * reasons go into the `entry:enqueued` event), `queued` otherwise.
  */
 export function prepareSubmission(change: ChangeRequest, context: SubmissionContext): NewQueueEntry {
   const { config } = context;
+  checkIds(change, context);
   const seenPaths = new Set<string>();
   const paths: string[] = [];
   const parsedFiles: ParsedPatchFile[] = [];

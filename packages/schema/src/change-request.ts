@@ -29,8 +29,8 @@ export type FileChange = z.infer<typeof FileChangeSchema>;
 export const ChangeRequestSchema = z
   .strictObject({
     change_id: IdentifierSchema.optional().describe('Stable id; generated when absent.'),
-    task_id: z.string().min(1).describe('The assignment this change implements.'),
-    request_id: z.string().min(1).optional().describe('The request the assignment belongs to.'),
+    task_id: IdentifierSchema.describe('The assignment this change implements.'),
+    request_id: IdentifierSchema.optional().describe('The request the assignment belongs to.'),
     agent: PrintableNameSchema.describe('Who produced the change (no control characters).'),
     base_commit: CommitIdSchema.optional().describe('The commit the patch was made against.'),
     summary: z.string().optional().describe('Commit subject; derived from the task when absent.'),

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
-/** Identifier shape shared by requests, tasks and changes: letters, digits, `.`, `_`, `-`. */
+/**
+ * Identifier shape shared by requests, tasks and changes: letters, digits, `.`, `_`, `-`, at most
+ * 128 characters. Ids go into commit trailers, so nothing else (no line break, space, control
+ * character or `:`) is accepted from a submitter.
+ */
 export const IdentifierSchema = z
   .string()
-  .min(1)
+  .min(1, { message: 'must not be empty', abort: true })
   .max(128)
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._-]*$/,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommitIdSchema } from './common.js';
+import { CommitIdSchema, IdentifierSchema } from './common.js';
 import { RepoPathSchema } from './paths.js';
 
 /**
@@ -8,8 +8,8 @@ import { RepoPathSchema } from './paths.js';
  */
 export const TaskAssignmentSchema = z
   .strictObject({
-    task_id: z.string().min(1).describe('Stable id of this assignment.'),
-    parent_request_id: z.string().min(1).describe('The request this assignment belongs to.'),
+    task_id: IdentifierSchema.describe('Stable id of this assignment.'),
+    parent_request_id: IdentifierSchema.describe('The request this assignment belongs to.'),
     summary: z.string().min(1).describe('What the developer should do.'),
     file_targets: z
       .array(RepoPathSchema)
