@@ -35,7 +35,7 @@ describe('a forged trailer in a task request (promise 10)', () => {
       agent: 'a',
       changes: [{ path: 'a.txt', operation: 'create', patch: newFile('a.txt', 'a') }],
     });
-    const forged = forge(victim.id);
+    const forged: { change?: string; request?: string } = forge(victim.id);
     const outcome = await runRequestPipeline(
       TaskRequestSchema.parse({
         request_id: 'R-forge',
