@@ -72,8 +72,7 @@ function reject(
  * task, request and change ids are identifiers, every file patch parses with line ranges, names
  * the path it claims, matches its declared operation and hash, stays within the size limit, is not
  * binary (NUL bytes included) unless allowed, creates no symlink pointing outside the repository,
- * and any
- * `checks` it lists are configured checks (a submission never chooses the commands that run).
+ * and any `checks` it lists are configured checks (a submission never chooses the commands that run).
  * Returns the queue entry to store: `awaiting_approval` when the risk policy matches (the
  * reasons go into the `entry:enqueued` event), `queued` otherwise.
  */
