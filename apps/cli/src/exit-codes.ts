@@ -23,6 +23,9 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   repo_not_found: EXIT.repository,
   branch_not_found: EXIT.repository,
   not_initialized: EXIT.repository,
+  store_missing: EXIT.repository,
+  store_corrupt: EXIT.repository,
+  permission_denied: EXIT.repository,
   git_failed: EXIT.repository,
   patch_does_not_apply: EXIT.patch,
   stub_cannot_write: EXIT.agent,
@@ -32,6 +35,7 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   invalid_state: EXIT.notFound,
   lease_lost: EXIT.internal,
   not_landed: EXIT.notLanded,
+  usage: EXIT.usage,
   internal: EXIT.internal,
 };
 

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function createSetup(files: Record<string, string>): Promise<Setup> {
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'));
+  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const config = HyperionConfigSchema.parse({ queue: { backoff_base_ms: 10, poll_ms: 20 } });
   const queue = new MergeQueue({ store, repository: temporary.repository, config, worktreesDirectory });

@@ -25,6 +25,12 @@ export const HYPERION_ERROR_CODES = [
   'branch_not_found',
   /** `.hyperion/` has not been created in the repository (run `hyperion init`). */
   'not_initialized',
+  /** The store file is missing or empty (zero bytes, or a SQLite file without Hyperion's tables). */
+  'store_missing',
+  /** The store file is not a SQLite database, is damaged, or is not (or no longer) Hyperion's. */
+  'store_corrupt',
+  /** A file or directory Hyperion must write is read-only (permissions or a read-only file system). */
+  'permission_denied',
   /** No object with the given id exists. */
   'not_found',
   /** The operation is not allowed in the object's current state. */
@@ -41,6 +47,8 @@ export const HYPERION_ERROR_CODES = [
   'git_failed',
   /** Some entries did not land (used by `--wait`). */
   'not_landed',
+  /** The command line was wrong: an unknown command or option, a missing argument, a bad option value. */
+  'usage',
   /** A bug: anything not covered above. */
   'internal',
 ] as const;

@@ -123,7 +123,7 @@ export function parseEventLog(text: string, source: string): ParsedLog {
 export function importEventLog(file: string, targetStorePath: string): EventLogCounts {
   const log = parseEventLog(readFileSync(file, 'utf8'), file);
   const replayed = replayQueueState(log.events);
-  HyperionStore.open(targetStorePath).close();
+  HyperionStore.open(targetStorePath, { create: true }).close();
   const database = new Database(targetStorePath, { timeout: 10_000 });
   try {
     database

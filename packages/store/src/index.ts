@@ -12,3 +12,5 @@ export * from './assignment-runs.js';
 export * from './request-history.js';
 export * from './replay.js';
 export * from './event-log.js';
+export { openStoreDatabase, translateOpenError } from './open-store-database.js';
+export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';

@@ -34,7 +34,7 @@ function newEntry(id: string, overrides: Partial<NewQueueEntry> = {}): NewQueueE
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'hyperion-store-'));
   now = 1_700_000_000_000;
-  store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), { clock: () => now });
+  store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), { clock: () => now, create: true });
 });
 
 afterEach(() => {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   HyperionError,
@@ -11,7 +9,7 @@ import {
   type QueueEventType,
   type QueueState,
 } from '@hyperion/schema';
-import { migrate } from './migrations.js';
+import { openStoreDatabase } from './open-store-database.js';
 import type {
   AssignmentRecord,
   AssignmentStatus,
@@ -32,6 +30,11 @@ export interface StoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Clock in epoch milliseconds (tests pass a fake one). */
   clock?: () => number;
+  /**
+   * Create the store when the file is missing or empty (default false: a missing or empty store
+   * is an error, never an empty queue).
+   */
+  create?: boolean;
 }
 
 /** The fields of a queue entry a transition may change besides its state. */
@@ -119,14 +122,19 @@ export class HyperionStore {
     this.clock = clock;
   }
 
-  /** Opens (creating when missing) the store file and applies pending migrations. */
+  /**
+   * Opens the store file and applies pending migrations. The store is the queue: by default only
+   * an existing Hyperion store opens, and a missing or empty file is `store_missing`, a file that
+   * is not Hyperion's store (not a database, damaged, foreign tables, a newer version) is
+   * `store_corrupt`, and a read-only one is `permission_denied`, each naming the file. Pass
+   * `create: true` (as `hyperion init` does) to create a new store where there is none.
+   */
   static open(path: string, options: StoreOptions = {}): HyperionStore {
-    mkdirSync(dirname(path), { recursive: true });
-    const database = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
-    database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    database.pragma('foreign_keys = ON');
-    migrate(database);
+    const database = openStoreDatabase(path, {
+      create: options.create === true,
+      busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
+      synchronous: options.synchronous ?? 'FULL',
+    });
     return new HyperionStore(path, database, options.clock ?? Date.now);
   }
 

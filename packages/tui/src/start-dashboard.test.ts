@@ -16,7 +16,7 @@ describe('startDashboard', () => {
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-start-'));
     databasePath = join(directory, '.hyperion', 'hyperion.db');
-    store = HyperionStore.open(databasePath);
+    store = HyperionStore.open(databasePath, { create: true });
   });
 
   afterEach(() => {

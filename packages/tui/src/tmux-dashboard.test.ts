@@ -37,7 +37,7 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-tmux-'));
     databasePath = join(directory, '.hyperion', 'hyperion.db');
     exitFile = join(directory, 'exit-status');
-    const store = HyperionStore.open(databasePath);
+    const store = HyperionStore.open(databasePath, { create: true });
     store.insertRequest({
       id: 'request-tmux',
       summary: 'exercise the dashboard',

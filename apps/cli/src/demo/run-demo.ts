@@ -67,7 +67,7 @@ export async function runDemo(
     },
   });
   const config = loadConfig(paths);
-  const store = HyperionStore.open(paths.databaseFile);
+  const store = HyperionStore.open(paths.databaseFile, { create: true });
   try {
     const queue = new MergeQueue({ store, repository, config, worktreesDirectory: paths.worktreesDirectory });
     queue.events.on('entry:landed', ({ entry, worker, commit }) =>

@@ -27,7 +27,7 @@ export async function createPipelineSetup(
   config: HyperionConfigInput = {},
 ): Promise<PipelineSetup> {
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'));
+  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const parsed = HyperionConfigSchema.parse({ queue: { backoff_base_ms: 10, poll_ms: 20 }, ...config });
   const queue = new MergeQueue({

@@ -44,7 +44,7 @@ export async function createQueueFixture(
   const databaseFile = join(temporary.root, '.hyperion', 'hyperion.db');
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const config = testConfig(options.config);
-  const store = HyperionStore.open(databaseFile, { clock: options.clock });
+  const store = HyperionStore.open(databaseFile, { clock: options.clock, create: true });
   const extraStores: HyperionStore[] = [];
   const make = (overrides: Partial<MergeQueueOptions> = {}, ownStore = store): MergeQueue =>
     new MergeQueue({
