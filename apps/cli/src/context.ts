@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { GitRepository } from '@hyperion/git';
 import { MergeQueue, hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue';
 import type { HyperionConfig } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import type { HyperionStore } from '@hyperion/store';
 import { redispatchConflictedEntry } from '@hyperion/orchestrator';
 import { selectHarness } from './harness-selection.js';
 import { createLogger } from './logger.js';
+import { openExistingStore } from './store-access.js';
 
 /** Everything a command working on an initialized repository needs. */
 export interface RepositoryContext {
@@ -32,14 +33,15 @@ export interface RepositoryOptions {
 
 /**
  * Opens the repository, its config and its store. Order matters for clear errors: a missing
- * repository is reported before a missing `.hyperion/`, which is reported before a bad config.
+ * repository is reported before a missing `.hyperion/`, which is reported before a bad config,
+ * which is reported before a missing, empty or corrupt store (never read as an empty queue).
  */
 export async function openRepositoryContext(options: RepositoryOptions): Promise<RepositoryContext> {
   const repository = await GitRepository.open(resolve(options.repo ?? '.'));
   const paths = hyperionPaths(repository.root);
   const config = loadConfig(paths);
+  const store = openExistingStore(paths);
   const logger = createLogger(paths.logsDirectory);
-  const store = HyperionStore.open(paths.databaseFile);
   const queue: MergeQueue = new MergeQueue({
     store,
     repository,

@@ -15,6 +15,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
+import { isCommanderSuccess, oneLine, toHyperionError } from './error-translation.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { jsonText, printableOutput, processOutput, type CommandOutput } from './output.js';
 
@@ -24,13 +25,14 @@ export function createProgram(given: CommandOutput = processOutput): Command {
   const program = new Command('hyperion')
     .description('Hyperion: several coding agents, one branch, never broken.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    // commander quotes the arguments it refuses: they are shown with control characters visible.
+    .exitOverride()
+    // commander's help text quotes what it was given: control characters are shown as visible
+    // text. Its own error lines are replaced by Hyperion's one line (`error[usage]: …`).
     .configureOutput({
       writeOut: (text) => void process.stdout.write(printableBlock(text)),
       writeErr: (text) => void process.stderr.write(printableBlock(text)),
-    })
-    .exitOverride();
+      outputError: () => undefined,
+    });
   for (const register of [
     registerInit,
     registerRequest,
@@ -59,9 +61,10 @@ function wantsJson(argv: readonly string[]): boolean {
 }
 
 /**
- * Runs the CLI and returns the exit status: every HyperionError becomes one line on stderr
- * (`error[code]: message`, or a JSON object with `--json`) and the status its code maps to. The
- * message may quote hostile input: its control characters are shown as visible text.
+ * Runs the CLI and returns the exit status: every error becomes one line on stderr
+ * (`error[code]: message`, or a JSON object with `--json`) and the status its code maps to
+ * (commander's mistakes are `usage`, exit 2). The message may quote hostile input: its control
+ * characters are shown as visible text.
  */
 export async function runCli(
   argv: readonly string[],
@@ -72,25 +75,12 @@ export async function runCli(
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.exitCode === 0
-      )
-        return EXIT.ok;
-      return EXIT.usage;
-    }
-    const hyperionError = HyperionError.isInstance(error)
-      ? error
-      : new HyperionError('internal', error instanceof Error ? error.message : String(error), {
-          cause: error,
-        });
+    if (error instanceof CommanderError && isCommanderSuccess(error)) return EXIT.ok;
+    // Commander has already printed the help it shows in place of a missing command.
+    if (error instanceof CommanderError && error.code === 'commander.help') return EXIT.usage;
+    const hyperionError = toHyperionError(error);
     if (wantsJson(argv)) output.error(jsonText({ error: hyperionError.toJSON() }));
-    else {
-      const message = printable(hyperionError.message.replace(/\s*\n\s*/g, ' ').trim());
-      output.error(`error[${hyperionError.code}]: ${message}`);
-    }
+    else output.error(`error[${hyperionError.code}]: ${printable(oneLine(hyperionError.message))}`);
     if (
       hyperionError.code === 'internal' &&
       process.env['HYPERION_DEBUG'] === '1' &&

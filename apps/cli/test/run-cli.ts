@@ -24,17 +24,29 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Options of {@link hyperion}. */
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (tests running as root use it to meet real file permissions). */
+  uid?: number;
+  gid?: number;
+  /** Close the reading end of standard output at once, as `| head -0` would. */
+  closeStdout?: boolean;
+}
+
 /** Runs `hyperion <args>` as a real child process. */
-export function hyperion(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliRun> {
+export function hyperion(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, HYPERION_LOG: undefined, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
+    // The pipe exists before the child runs any code: its first write finds no reader.
+    if (options.closeStdout === true) child.stdout.destroy();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './paths.js';
 export * from './control-characters.js';
 export * from './parse.js';
+export * from './json-syntax-error.js';
 export * from './common.js';
 export * from './task-request.js';
 export * from './task-assignment.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { HyperionError } from './errors.js';
+import { locateJsonSyntaxError } from './json-syntax-error.js';
 
 /** Renders a zod issue path as `changes[0].path`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
@@ -42,29 +43,21 @@ export function parseWithSchema<Schema extends z.ZodType>(
 
 /**
  * Parses JSON text; a syntax error becomes an `invalid_json` HyperionError naming the source and
- * the line and column where parsing stopped.
+ * the line and column of the first character that cannot be valid JSON, with what was found.
  */
 export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
-    let where = '';
-    const offset = position
-      ? Number(position[1])
-      : /end of JSON input/.test(message)
-        ? text.length
-        : undefined;
-    if (offset !== undefined) {
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${column}`;
-    }
-    throw new HyperionError('invalid_json', `${source}: invalid JSON${where}: ${message}`, {
+    const problem = locateJsonSyntaxError(text);
+    const where =
+      problem === undefined
+        ? `: ${message}`
+        : ` at line ${problem.line}, column ${problem.column}: ${problem.reason}`;
+    throw new HyperionError('invalid_json', `${source}: invalid JSON${where}`, {
       cause: error,
-      details: { source },
+      details: problem === undefined ? { source } : { source, line: problem.line, column: problem.column },
     });
   }
 }

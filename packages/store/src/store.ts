@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   HyperionError,
   redactSecrets,
@@ -276,13 +276,29 @@ export class HyperionStore {
   enqueue(input: NewQueueEntry): QueueEntry {
     return this.transaction(() => {
       const sameChange = this.database
-        .prepare('SELECT id FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
-        .get(input.id, input.task_id, input.patch_hash) as { id: string } | undefined;
+        .prepare(
+          'SELECT id, task_id, patch_hash FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?) ORDER BY id = ? DESC LIMIT 1',
+        )
+        .get(input.id, input.task_id, input.patch_hash, input.id) as
+        { id: string; task_id: string; patch_hash: string } | undefined;
       if (sameChange !== undefined) {
+        // Name the entry that exists (and its task), not the submission that collided with it.
+        const what =
+          sameChange.id !== input.id
+            ? 'already carries this patch'
+            : sameChange.patch_hash === input.patch_hash && sameChange.task_id === input.task_id
+              ? 'was already submitted with this patch'
+              : 'already exists with other content';
         throw new HyperionError(
           'duplicate',
-          `duplicate submission: change '${sameChange.id}' already carries this patch for task '${input.task_id}'`,
-          { details: { existingChangeId: sameChange.id, taskId: input.task_id } },
+          `duplicate submission: change '${sameChange.id}' of task '${sameChange.task_id}' ${what}`,
+          {
+            details: {
+              existingChangeId: sameChange.id,
+              taskId: sameChange.task_id,
+              submittedTaskId: input.task_id,
+            },
+          },
         );
       }
       const timestamp = this.isoNow();

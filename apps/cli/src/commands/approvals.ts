@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
 import { actorName } from '../actor.js';
 import { withRepository } from '../context.js';
+import { parsePriority } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 
 interface ActionOptions {
@@ -9,7 +10,7 @@ interface ActionOptions {
   by?: string;
   note?: string;
   reason?: string;
-  priority?: string;
+  priority?: number;
   json?: boolean;
 }
 
@@ -76,20 +77,11 @@ export function registerApprovals(program: Command, output: CommandOutput): void
     .command('bump <id>')
     .description('move a waiting entry ahead of the others')
     .option('--repo <dir>', 'repository directory', '.')
-    .option('--priority <n>', 'set this priority (-1000…1000) instead')
+    .option('--priority <n>', 'set this priority (-1000…1000) instead', parsePriority)
     .option('--by <name>', 'who bumps')
     .option('--json', 'print the entry as JSON')
     .action(async (id: string, options: ActionOptions) => {
-      let priority: number | undefined;
-      if (options.priority !== undefined) {
-        priority = Number(options.priority);
-        if (!Number.isInteger(priority) || priority < -1000 || priority > 1000) {
-          throw new HyperionError(
-            'invalid_input',
-            `--priority '${options.priority}': expected an integer from -1000 to 1000`,
-          );
-        }
-      }
+      const priority = options.priority;
       await withRepository(options, async ({ queue }) => {
         report(
           output,

@@ -1,9 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HyperionError, printable, printableJson } from '@hyperion/schema';
 import { hyperionPaths } from '@hyperion/queue';
-import { compareWithLive, exportEventLog, HyperionStore, importEventLog } from '@hyperion/store';
+import { compareWithLive, exportEventLog, importEventLog, type HyperionStore } from '@hyperion/store';
+import { openExistingStore } from '../store-access.js';
 import { jsonText, type CommandOutput } from '../output.js';
 import { createEventLogRedactor } from '../redact-output.js';
 
@@ -16,13 +17,7 @@ interface LogOptions {
 
 /** The store of the repository at `--repo`; the log commands need no git and no config. */
 function openStore(repo: string | undefined): HyperionStore {
-  const paths = hyperionPaths(resolve(repo ?? '.'));
-  if (!existsSync(paths.databaseFile)) {
-    throw new HyperionError('not_initialized', `${paths.root} has no .hyperion/hyperion.db`, {
-      details: { root: paths.root },
-    });
-  }
-  return HyperionStore.open(paths.databaseFile);
+  return openExistingStore(hyperionPaths(resolve(repo ?? '.')));
 }
 
 function withStore<T>(repo: string | undefined, work: (store: HyperionStore) => T): T {
@@ -93,8 +88,21 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .requiredOption('--into <dir>', 'directory whose .hyperion/hyperion.db receives the log')
     .option('--json', 'print counts as JSON')
     .action((file: string, options: LogOptions) => {
-      const target = hyperionPaths(resolve(options.into ?? '.')).databaseFile;
-      const counts = importEventLog(file, target);
+      const targetPaths = hyperionPaths(resolve(options.into ?? '.'));
+      const target = targetPaths.databaseFile;
+      let counts: ReturnType<typeof importEventLog>;
+      try {
+        counts = importEventLog(file, target);
+      } catch (error) {
+        if (HyperionError.isInstance(error) && error.code === 'store_corrupt') {
+          throw new HyperionError(
+            error.code,
+            `${error.message}: move it aside, then import into ${targetPaths.root} again`,
+            { cause: error, details: error.details },
+          );
+        }
+        throw error;
+      }
       if (options.json === true) output.json({ ...counts, store: target });
       else
         output.line(

@@ -8,26 +8,25 @@ import {
   type QueueState,
 } from '@hyperion/schema';
 import { withRepository } from '../context.js';
+import { parseQueueState } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
 
 interface ListOptions {
   repo?: string;
-  state?: string[];
+  state?: QueueState[];
   awaiting?: boolean;
   json?: boolean;
 }
 
-function parseStates(states: string[] | undefined, awaiting: boolean | undefined): QueueState[] | undefined {
-  const wanted = [...(states ?? []), ...(awaiting === true ? ['awaiting_approval'] : [])];
-  for (const state of wanted) {
-    if (!(QUEUE_STATES as readonly string[]).includes(state)) {
-      throw new HyperionError(
-        'invalid_input',
-        `--state '${state}': expected one of ${QUEUE_STATES.join(', ')}`,
-      );
-    }
-  }
-  return wanted.length === 0 ? undefined : (wanted as QueueState[]);
+function wantedStates(
+  states: QueueState[] | undefined,
+  awaiting: boolean | undefined,
+): QueueState[] | undefined {
+  const wanted: QueueState[] = [
+    ...(states ?? []),
+    ...(awaiting === true ? (['awaiting_approval'] as const) : []),
+  ];
+  return wanted.length === 0 ? undefined : wanted;
 }
 
 function entryLine(entry: QueueEntry): string {
@@ -43,11 +42,11 @@ export function registerQueue(program: Command, output: CommandOutput): void {
     .command('list')
     .description('list queue entries in queue order')
     .option('--repo <dir>', 'repository directory', '.')
-    .option('--state <state...>', 'only entries in these states')
+    .option('--state <state...>', 'only entries in these states', parseQueueState)
     .option('--awaiting', 'only entries awaiting approval')
     .option('--json', 'print JSON')
     .action(async (options: ListOptions) => {
-      const states = parseStates(options.state, options.awaiting);
+      const states = wantedStates(options.state, options.awaiting);
       await withRepository(options, async (context) => {
         const entries = context.store.listEntries({ states });
         if (options.json === true) {

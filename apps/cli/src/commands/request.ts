@@ -9,6 +9,7 @@ import {
 import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { selectHarness } from '../harness-selection.js';
+import { parseAgentName, parseWorkerCount } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
 
 interface RequestOptions {
@@ -16,7 +17,7 @@ interface RequestOptions {
   wait?: boolean;
   json?: boolean;
   agent?: string;
-  workers?: string;
+  workers?: number;
   interactive?: boolean;
 }
 
@@ -53,8 +54,12 @@ export function registerRequest(program: Command, output: CommandOutput): void {
     .description('turn a TaskRequest JSON file into enqueued change requests (headless)')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--wait', 'also run the queue until these entries are terminal, and print the outcome')
-    .option('--workers <count>', 'workers for --wait (default: config)')
-    .option('--agent <name>', 'agent harness (default: HYPERION_AGENT, then config, then stub)')
+    .option('--workers <count>', 'workers for --wait, 1 to 32 (default: config)', parseWorkerCount)
+    .option(
+      '--agent <name>',
+      'agent harness (default: HYPERION_AGENT, then config, then stub)',
+      parseAgentName,
+    )
     .option('--interactive', 'ask open questions at the terminal instead of failing')
     .option('--json', 'print one JSON object')
     .action(async (file: string, options: RequestOptions) => {
@@ -75,7 +80,7 @@ export function registerRequest(program: Command, output: CommandOutput): void {
         if (options.wait === true) {
           await context.queue.runWorkers({
             mode: 'drain',
-            workers: options.workers === undefined ? undefined : Number(options.workers),
+            workers: options.workers,
           });
           entries = outcome.enqueued.map((item) => context.store.requireEntry(item.change_id));
         }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { printable } from '@hyperion/schema';
 import { requestHistory, type UsageTotals } from '@hyperion/store';
 import { withRepository } from '../context.js';
+import { parseLimit } from '../option-parsers.js';
 import { pad, type CommandOutput } from '../output.js';
 
 function formatUsage(usage: UsageTotals): string {
@@ -20,11 +21,11 @@ export function registerRequests(program: Command, output: CommandOutput): void 
     .command('requests')
     .description('the last requests with their status, assignments (with usage) and queue outcome')
     .option('--repo <dir>', 'repository directory', '.')
-    .option('--limit <n>', 'how many', '100')
+    .option('--limit <n>', 'how many (1 or more)', parseLimit, 100)
     .option('--json', 'print JSON')
-    .action(async (options: { repo?: string; limit: string; json?: boolean }) => {
+    .action(async (options: { repo?: string; limit: number; json?: boolean }) => {
       await withRepository(options, async (context) => {
-        const history = requestHistory(context.store, Number(options.limit));
+        const history = requestHistory(context.store, options.limit);
         if (options.json === true) {
           output.json(history);
           return;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { printable } from '@hyperion/schema';
 import type * as Tui from '@hyperion/tui';
 import { withRepository } from '../context.js';
+import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
 
@@ -28,7 +29,7 @@ async function loadDashboard(): Promise<typeof Tui> {
 interface RunOptions {
   repo?: string;
   tui: boolean;
-  workers?: string;
+  workers?: number;
   dryRun?: boolean;
 }
 
@@ -39,12 +40,12 @@ export function registerRun(program: Command, output: CommandOutput): void {
     .description('run the workers with the live dashboard (--no-tui: print events instead)')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--no-tui', 'print events as lines instead of the dashboard')
-    .option('--workers <count>', 'concurrent workers (default: config)')
+    .option('--workers <count>', 'concurrent workers, 1 to 32 (default: config)', parseWorkerCount)
     .option('--dry-run', 'check everything, land nothing')
     .action(async (options: RunOptions) => {
       await withRepository(options, async (context) => {
         const stop = stopOnSignals();
-        const workers = options.workers === undefined ? undefined : Number(options.workers);
+        const workers = options.workers;
         if (!options.tui) {
           printQueueEvents(context.queue, output);
           output.line(

@@ -8,11 +8,12 @@ import {
   printable,
 } from '@hyperion/schema';
 import { withRepository } from '../context.js';
+import { parsePriority } from '../option-parsers.js';
 import { pad, type CommandOutput } from '../output.js';
 
 interface SubmitOptions {
   repo?: string;
-  priority?: string;
+  priority?: number;
   json?: boolean;
 }
 
@@ -33,13 +34,13 @@ export function registerSubmit(program: Command, output: CommandOutput): void {
     .command('submit <file>')
     .description('validate a ChangeRequest JSON file made elsewhere and enqueue it')
     .option('--repo <dir>', 'repository directory', '.')
-    .option('--priority <n>', 'queue priority (higher lands first)')
+    .option('--priority <n>', 'queue priority, -1000 to 1000 (higher lands first)', parsePriority)
     .option('--json', 'print the queue entry as JSON')
     .action(async (file: string, options: SubmitOptions) => {
       const change = parseWithSchema(ChangeRequestSchema, readChangeRequest(file), file);
       await withRepository(options, async (context) => {
         const entry = await context.queue.submitChecked(change, {
-          priority: options.priority === undefined ? undefined : Number(options.priority),
+          priority: options.priority,
           eventData: { source: 'submit', file },
         });
         if (options.json === true) {

@@ -5,6 +5,7 @@ import { sha256Hex } from '@hyperion/git';
 import { HyperionError, printable } from '@hyperion/schema';
 import { withRepository, type RepositoryContext } from '../context.js';
 import { selectHarness } from '../harness-selection.js';
+import { parseAgentName } from '../option-parsers.js';
 import { jsonText, type CommandOutput } from '../output.js';
 
 interface WatchOptions {
@@ -53,7 +54,11 @@ export function registerWatch(program: Command, output: CommandOutput): void {
     .description('watch the inbox directory (inbox.directory) and ingest each request file dropped there')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--once', 'process the files already there, then exit')
-    .option('--agent <name>', 'agent harness (default: HYPERION_AGENT, then config, then stub)')
+    .option(
+      '--agent <name>',
+      'agent harness (default: HYPERION_AGENT, then config, then stub)',
+      parseAgentName,
+    )
     .option('--json', 'print one JSON line per file')
     .action(async (options: WatchOptions) => {
       await withRepository(options, async (context) => {

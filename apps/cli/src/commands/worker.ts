@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HyperionError } from '@hyperion/schema';
 import type { RunMode } from '@hyperion/queue';
 import { withRepository } from '../context.js';
+import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
 
@@ -9,7 +10,7 @@ interface WorkerOptions {
   repo?: string;
   once?: boolean;
   drain?: boolean;
-  workers?: string;
+  workers?: number;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -22,12 +23,12 @@ export function registerWorker(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--once', 'process at most one entry, then exit')
     .option('--drain', 'exit when nothing is queued or running')
-    .option('--workers <count>', 'concurrent workers (default: config)')
+    .option('--workers <count>', 'concurrent workers, 1 to 32 (default: config)', parseWorkerCount)
     .option('--dry-run', 'check everything, land nothing')
     .option('--json', 'print a JSON summary')
     .action(async (options: WorkerOptions) => {
       if (options.once === true && options.drain === true) {
-        throw new HyperionError('invalid_input', '--once and --drain cannot be combined');
+        throw new HyperionError('usage', '--once and --drain cannot be combined');
       }
       const mode: RunMode = options.once === true ? 'once' : options.drain === true ? 'drain' : 'forever';
       await withRepository(options, async (context) => {
@@ -35,7 +36,7 @@ export function registerWorker(program: Command, output: CommandOutput): void {
         const stop = stopOnSignals();
         const summary = await context.queue.runWorkers({
           mode,
-          workers: options.workers === undefined ? undefined : Number(options.workers),
+          workers: options.workers,
           signal: stop.signal,
         });
         stop.dispose();
