@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import { GitRepository } from '@hyperion/git';
 import { MergeQueue, hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue';
 import type { HyperionConfig } from '@hyperion/schema';
-import type { HyperionStore } from '@hyperion/store';
+import { translateOpenError, type HyperionStore } from '@hyperion/store';
 import { redispatchConflictedEntry } from '@hyperion/orchestrator';
 import { selectHarness } from './harness-selection.js';
 import { createLogger } from './logger.js';
-import { openExistingStore } from './store-access.js';
+import { openExistingStore, withStoreWayOut } from './store-access.js';
 
 /** Everything a command working on an initialized repository needs. */
 export interface RepositoryContext {
@@ -75,6 +75,9 @@ export async function withRepository<T>(
   const context = await openRepositoryContext(options);
   try {
     return await work(context);
+  } catch (error) {
+    // A store that turns out read-only or damaged mid-command is named, with the way out.
+    throw withStoreWayOut(translateOpenError(error, context.store.path), context.paths);
   } finally {
     context.close();
   }

@@ -147,7 +147,13 @@ describe('bad option values are usage errors, found before anything is written',
   });
 
   it('an option value with terminal escapes is shown escaped, on one line', async () => {
-    const run = await hyperion(['worker', '--workers', '\u001b[2K\u001b[1Gok\nsecond line']);
+    const elsewhere = temporaryDirectory('hyperion-not-a-repository');
+    const run = await hyperion(
+      ['worker', '--workers', '\u001b[2K\u001b[1Gok\nsecond line', '--repo', elsewhere],
+      {
+        cwd: elsewhere,
+      },
+    );
     expectOneLine(run, 2, /argument '\\u001b\[2K\\u001b\[1Gok second line' is invalid/);
     expect(run.stderr).not.toContain('\u001b');
   });
@@ -257,6 +263,17 @@ describe('repository problems are exit 4', () => {
           new RegExp(`^error\\[permission_denied\\]: .*${join(root, '.hyperion').replace(/[.]/g, '\\.')}.*`),
         );
       }
+      // Only the store file read-only: reading works, the first write names the file.
+      execFileSync('chmod', ['-R', 'u+w', join(root, '.hyperion')]);
+      execFileSync('chmod', ['a-w', join(root, '.hyperion', 'hyperion.db')]);
+      expect((await hyperion(['queue', 'list', '--repo', root], asUser)).code).toBe(0);
+      expectOneLine(
+        await hyperion(['submit', change, '--repo', root], asUser),
+        4,
+        new RegExp(
+          `^error\\[permission_denied\\]: cannot open the store ${join(root, '.hyperion', 'hyperion.db').replace(/[.]/g, '\\.')} for writing \\(attempt to write a readonly database\\)`,
+        ),
+      );
     } finally {
       execFileSync('chmod', ['-R', 'u+w', join(root, '.hyperion')]);
       if (asUser.uid !== undefined) execFileSync('chown', ['-R', `${process.getuid?.() ?? 0}:0`, root]);
