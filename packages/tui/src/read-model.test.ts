@@ -18,7 +18,10 @@ describe('readDashboard', () => {
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-'));
     clock = START;
-    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), { clock: () => clock, create: true });
+    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), {
+      clock: () => clock,
+      create: true,
+    });
   });
 
   afterEach(() => {
