@@ -1,14 +1,24 @@
 /**
- * Ends the process quietly, with exit status 0, when the reader of standard output or standard
- * error goes away (`hyperion log export | head -1`): there is no one left to tell, and a closed
- * pipe is not a failure of the command. Whatever the command had written to the store is
- * committed already (every write is a transaction); a worker's lease simply expires.
+ * Ends the command quietly when the reader of standard output goes away
+ * (`hyperion log export | head -1`): there is no one left to tell, and a closed pipe is not a
+ * failure of the command. Later writes go nowhere. A long-running command (worker, run, watch:
+ * the ones that stop on SIGTERM) is stopped as SIGTERM would stop it, finishing its in-flight
+ * entries; any other ends at once with exit status 0 — whatever it wrote to the store is
+ * committed already, every write being a transaction. A closed standard error is ignored, so a
+ * failing command keeps its exit status.
  */
 export function endQuietlyOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0);
-      throw error;
-    });
-  }
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (closed) return;
+    closed = true;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+    else process.exit(0);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+  });
 }
