@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { HyperionError, printable, printableBlock } from '@hyperion/schema';
+import { printable, printableBlock } from '@hyperion/schema';
 import { registerApprovals } from './commands/approvals.js';
 import { registerControls } from './commands/controls.js';
 import { registerDemo } from './commands/demo.js';

@@ -55,7 +55,7 @@ beforeAll(async () => {
   await runGit(['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'import'], {
     cwd: target.root,
   });
-  store = HyperionStore.open(join(target.root, '.hyperion', 'hyperion.db'));
+  store = HyperionStore.open(join(target.root, '.hyperion', 'hyperion.db'), { create: true });
 }, 120_000);
 
 afterAll(async () => {

@@ -26,7 +26,7 @@ afterEach(() => {
 describe('HyperionStore redaction backstop (promise 11)', () => {
   it("keeps the process's secret values and token shapes out of events and last_error, and the log still replays", () => {
     const file = join(directory, 'hyperion.db');
-    const store = HyperionStore.open(file);
+    const store = HyperionStore.open(file, { create: true });
     store.enqueue({
       id: 'a',
       task_id: 'T-1',

@@ -56,7 +56,7 @@ function land(id: string, owner: string): void {
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'hyperion-stacked-'));
   now = 1_700_000_000_000;
-  store = HyperionStore.open(join(directory, 'hyperion.db'), { clock: () => now });
+  store = HyperionStore.open(join(directory, 'hyperion.db'), { clock: () => now, create: true });
 });
 
 afterEach(() => {

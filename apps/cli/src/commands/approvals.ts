@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
+import { printable, type QueueEntry } from '@hyperion/schema';
 import { actorName } from '../actor.js';
 import { withRepository } from '../context.js';
 import { parsePriority } from '../option-parsers.js';

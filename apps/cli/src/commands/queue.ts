@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import {
-  QUEUE_STATES,
-  HyperionError,
-  printable,
-  printableBlock,
-  type QueueEntry,
-  type QueueState,
-} from '@hyperion/schema';
+import { printable, printableBlock, type QueueEntry, type QueueState } from '@hyperion/schema';
 import { withRepository } from '../context.js';
 import { parseQueueState } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
