@@ -122,6 +122,32 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
     expect(current.store.listAssignments('R-C')[0]?.error).toMatch(/a\.txt has no A/);
   });
 
+  it("runs a developer's checks in the queue's configured minimal environment, never with the worker's credentials", async () => {
+    const current = await start(
+      { 'a.txt': 'a\n' },
+      { check_environment: { set: { CHECK_MARKER: 'configured' } } },
+    );
+    const saved = process.env['GITHUB_TOKEN'];
+    process.env['GITHUB_TOKEN'] = 'ghp_developercheckleak000000000000000000';
+    try {
+      const error = await failure(
+        runRequestPipeline(
+          request({
+            request_id: 'R-E',
+            summary: 'edit',
+            requested_changes: [{ path: 'a.txt', content: 'b\n' }],
+            checks: ['echo "marker=$CHECK_MARKER token=${GITHUB_TOKEN:-none}"; exit 4'],
+          }),
+          options(current),
+        ),
+      );
+      expect(error.message).toMatch(/marker=configured token=none/);
+    } finally {
+      if (saved === undefined) delete process.env['GITHUB_TOKEN'];
+      else process.env['GITHUB_TOKEN'] = saved;
+    }
+  });
+
   it('refuses to dispatch while the plan is unapproved, storing nothing', async () => {
     const current = await start(
       { 'a.txt': 'a\n', 'PLAN.md': PLAN('Approved: not yet') },

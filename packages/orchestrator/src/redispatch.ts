@@ -128,7 +128,7 @@ export async function redispatchConflictedEntry(
           timeoutMs: config.agent.timeout_ms,
           ...(config.agent.max_tokens === undefined ? {} : { maxTokens: config.agent.max_tokens }),
         },
-        checkRunner: options.checkRunner,
+        checkRunner: options.checkRunner ?? options.queue.checkRunner,
         promptAddendum: conflictPrompt(entry, latestConflictReport(store, entryId), tip),
         signal: options.signal,
         onRun: (run) => {

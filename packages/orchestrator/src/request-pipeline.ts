@@ -54,7 +54,7 @@ export interface RequestPipelineOptions {
   answerQuestions?: (questions: OpenQuestion[]) => Promise<string[]>;
   /** Ask the harness for the engineer's and orchestrator's work (default: unless it is the stub). */
   planWithModel?: boolean;
-  /** Runs assignment checks in developer worktrees. */
+  /** Runs assignment checks in developer worktrees (default: the queue's own check runner). */
   checkRunner?: CheckRunner;
   /**
    * Run each assignment's checks in its developer worktree before submitting (default true).
@@ -388,7 +388,7 @@ async function runDevelopers(
             ...(config.agent.max_tokens === undefined ? {} : { maxTokens: config.agent.max_tokens }),
             ...(config.agent.max_credits === undefined ? {} : { maxCredits: config.agent.max_credits }),
           },
-          checkRunner: options.checkRunner,
+          checkRunner: options.checkRunner ?? options.queue.checkRunner,
           signal: options.signal,
           onRun: (result) => {
             run = {

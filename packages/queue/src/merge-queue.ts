@@ -115,6 +115,15 @@ export class MergeQueue {
   }
 
   /**
+   * The runner of this queue's checks (by default a {@link ShellCheckRunner} with the configured
+   * `check_environment`): other checks run for this repository, such as a developer's assignment
+   * checks, use it too, so they get the same minimal environment.
+   */
+  get checkRunner(): CheckRunner {
+    return this.runtime.checkRunner;
+  }
+
+  /**
    * Validates a change request and stores it as a `queued` entry with its `entry:enqueued` event.
    * Invalid submissions throw a HyperionError naming the field, and nothing is stored.
    */
