@@ -68,17 +68,10 @@ export function toHyperionError(error: unknown): HyperionError {
   });
 }
 
-/** C0 and C1 control characters (escape sequences start with one). */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** A message as one printable line: line breaks collapsed, other control characters escaped. */
+/**
+ * A message as one line: line breaks collapsed. The caller shows its control characters as
+ * visible text (`printable` from `@hyperion/schema`), as every line printed from hostile text is.
+ */
 export function oneLine(message: string): string {
-  return message
-    .replace(/\s*\n\s*/g, ' ')
-    .trim()
-    .replace(
-      CONTROL_CHARACTERS,
-      (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }

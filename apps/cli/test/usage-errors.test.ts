@@ -154,7 +154,7 @@ describe('bad option values are usage errors, found before anything is written',
         cwd: elsewhere,
       },
     );
-    expectOneLine(run, 2, /argument '\\u001b\[2K\\u001b\[1Gok second line' is invalid/);
+    expectOneLine(run, 2, /argument '\\x1b\[2K\\x1b\[1Gok second line' is invalid/);
     expect(run.stderr).not.toContain('\u001b');
   });
 });

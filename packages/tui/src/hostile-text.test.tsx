@@ -30,7 +30,7 @@ describe('the dashboard and hostile stored text', () => {
 
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-hostile-'));
-    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'));
+    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), { create: true });
   });
 
   afterEach(() => {
