@@ -259,6 +259,8 @@ function skipBinaryPatch(lines: string[], index: number): { next: number; lastLi
     if ((lines[cursor] ?? '').length > 0) lastLine = cursor;
     cursor += 1;
   }
+  // Each binary hunk ends with an empty line, and git refuses the patch without the last one.
+  if (lastLine + 1 < cursor && lines[lastLine + 1] === '') lastLine += 1;
   return { next: cursor, lastLine };
 }
 

@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runGit } from './run-git.js';
+import { createTemporaryRepository } from './testing/temporary-repository.js';
 import { sha256Hex } from './hash.js';
 import { joinPatches, splitPatch } from './patch-split.js';
 
@@ -23,6 +27,37 @@ describe('splitPatch and joinPatches', () => {
       'd.txt',
     ]);
     expect(joinPatches([FIRST.trimEnd(), '', SECOND])).toBe(FIRST + SECOND);
+  });
+});
+
+describe('splitPatch on binary patches', () => {
+  it('keeps the empty line that ends a binary hunk, so the split parts still apply (found replaying a real history)', async () => {
+    const temporary = await createTemporaryRepository({ files: { 'a.txt': 'a\n' } });
+    try {
+      const root = temporary.root;
+      const base = (await runGit(['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
+      await writeFile(join(root, 'blob.bin'), Buffer.from([0, 1, 2, 3, 255, 0, 7]));
+      await writeFile(join(root, 'a.txt'), 'A\n');
+      await runGit(['add', '-A'], { cwd: root });
+      const diff = (
+        await runGit(['diff', '--cached', '--binary', '--full-index', '--no-renames', base], { cwd: root })
+      ).stdout;
+      const parts = splitPatch(diff);
+      expect(parts.map((part) => part.path)).toEqual(['a.txt', 'blob.bin']);
+      expect(parts[1]!.patch.endsWith('\n\n')).toBe(true);
+      await runGit(['reset', '--quiet', '--hard', base], { cwd: root });
+      // The binary part first, then a text part: git needs the binary hunk's closing empty line.
+      const rejoined = joinPatches([parts[1]!.patch, parts[0]!.patch]);
+      const check = await runGit(['apply', '--check', '-'], {
+        cwd: root,
+        input: rejoined,
+        allowFailure: true,
+      });
+      expect(check.stderr).toBe('');
+      expect(check.exitCode).toBe(0);
+    } finally {
+      await temporary.cleanup();
+    }
   });
 });
 
