@@ -15,7 +15,7 @@ import { testConfig } from '../src/testing/queue-fixture.js';
 /** This repository's own first-parent history, as a committed bundle (scripts/make-history-fixture.sh). */
 const BUNDLE = new URL('./fixtures/history/hyperion-history.bundle', import.meta.url).pathname;
 /** How many consecutive commits are replayed (SPEC §4 asks for at least 50). */
-const COMMITS = 40;
+const COMMITS = 50;
 
 let source: TemporaryRepository;
 let target: TemporaryRepository;
