@@ -76,9 +76,12 @@ export function registerQueue(program: Command, output: CommandOutput): void {
         );
         output.line(`summary ${printable(entry.summary)}`);
         output.line(
-          `attempts ${entry.attempts}/${entry.max_attempts}  priority ${entry.priority}  target ${printable(entry.target_branch)}`,
+          `attempts ${entry.attempts}/${entry.max_attempts}  lease expiries ${entry.lease_expiries}  priority ${entry.priority}  target ${printable(entry.target_branch)}`,
         );
         output.line(`paths ${printable(entry.paths.join(', '))}`);
+        if (entry.depends_on.length > 0) {
+          output.line(`stacked on ${printable(entry.depends_on.join(', '))} (lands after them)`);
+        }
         if (entry.landed_commit !== null) output.line(`landed as ${printable(entry.landed_commit)}`);
         if (entry.last_error !== null) output.line(`last error: ${printable(entry.last_error)}`);
         output.line('events:');
