@@ -6,7 +6,7 @@ import { runGit, createTemporaryRepository, type TemporaryRepository } from '@hy
 import { hyperion } from './run-cli.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
-const COMPAT = fileURLToPath(new URL('../../../../shared/compat/', import.meta.url));
+const COMPAT = fileURLToPath(new URL('../../../test-support/compat/', import.meta.url));
 let temporary: TemporaryRepository | undefined;
 
 afterEach(async () => {

@@ -15,7 +15,7 @@ import { temporaryWorkspace } from './support/temporary-directories.js';
 
 /** The original prototype's request for a new file, named by its path and a summary only. */
 const NEW_FILE_REQUEST = fileURLToPath(
-  new URL('../../../../shared/compat/original-sample-new-file-request.json', import.meta.url),
+  new URL('../../../test-support/compat/original-sample-new-file-request.json', import.meta.url),
 );
 const CHANGELOG = '# Changelog\n\n- Approvals are recorded per cast.\n';
 

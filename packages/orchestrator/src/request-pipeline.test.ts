@@ -95,7 +95,7 @@ describe('runRequestPipeline with the stub agent', () => {
     const { temporary, store, queue, worktreesDirectory } = await createSetup({ 'README.md': '# readme\n' });
     const sample = JSON.parse(
       readFileSync(
-        new URL('../../../../shared/compat/original-sample-request.json', import.meta.url),
+        new URL('../../../test-support/compat/original-sample-request.json', import.meta.url),
         'utf8',
       ),
     ) as unknown;
@@ -121,7 +121,7 @@ describe('runRequestPipeline with the stub agent', () => {
     const { temporary, store, queue, worktreesDirectory } = await createSetup({ 'README.md': '# readme\n' });
     const sample = JSON.parse(
       readFileSync(
-        new URL('../../../../shared/compat/original-sample-new-file-request.json', import.meta.url),
+        new URL('../../../test-support/compat/original-sample-new-file-request.json', import.meta.url),
         'utf8',
       ),
     ) as unknown;

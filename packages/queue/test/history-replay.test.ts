@@ -91,7 +91,13 @@ describe(`replaying ${COMMITS} consecutive commits of a real history, all submit
       ids.filter((id) => store.requireEntry(id).depends_on.length > 0).length,
       'no submission was stacked: the history does not exercise stacking',
     ).toBeGreaterThan(10);
-    expect(await queue.runWorkers({ mode: 'drain' })).toEqual({ landed: COMMITS });
+    const summary = await queue.runWorkers({ mode: 'drain' });
+    const retries = store
+      .listEvents()
+      .filter((event) => event.type === 'entry:retry_scheduled')
+      .map((event) => `${event.entry_id}: ${String(event.data['reason'])}`);
+    expect(retries, 'attempts that failed on the way').toEqual([]);
+    expect(summary).toEqual({ landed: COMMITS });
     // Entries on disjoint files may land in any order; on a common file, in submission order.
     const landedAt = new Map(
       store

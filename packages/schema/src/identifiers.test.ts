@@ -9,7 +9,7 @@ import {
   parseWithSchema,
 } from './index.js';
 
-const COMPAT = new URL('../../../../shared/compat/', import.meta.url);
+const COMPAT = new URL('../../../test-support/compat/', import.meta.url);
 
 function refusal(run: () => unknown): HyperionError {
   try {

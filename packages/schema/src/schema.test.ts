@@ -13,7 +13,7 @@ import {
 } from './index.js';
 
 const compat = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/compat/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../../test-support/compat/${name}`, import.meta.url), 'utf8'));
 
 function thrown(run: () => unknown): HyperionError {
   try {
