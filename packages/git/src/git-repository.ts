@@ -17,7 +17,11 @@ import type { WorktreeListEntry } from './worktree-list.js';
 import { parseWorktreeList } from './worktree-list.js';
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
-const CAS_ATTEMPTS = 5;
+/**
+ * How long a compare-and-swap waits for another writer's ref lock (held for milliseconds, but a
+ * loaded machine can stretch that): giving up sooner would fail an attempt for nothing.
+ */
+const CAS_LOCK_WAIT_MS = 10_000;
 
 function fullRefName(ref: string): string {
   return ref === 'HEAD' || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
@@ -119,7 +123,8 @@ export class GitRepository {
       expectedOldCommit,
     ];
     const expected = /^0*$/.test(expectedOldCommit) ? undefined : expectedOldCommit.toLowerCase();
-    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt += 1) {
+    const started = Date.now();
+    for (let attempt = 1; Date.now() - started < CAS_LOCK_WAIT_MS; attempt += 1) {
       const result = await runGit(args, { cwd: this.root, allowFailure: true });
       if (result.exitCode === 0) return true;
       if ((await this.resolveRef(fullRef)) !== expected) return false;
@@ -134,11 +139,11 @@ export class GitRepository {
           },
         );
       }
-      await delay(20 * attempt);
+      await delay(Math.min(20 * attempt, 200));
     }
     throw new HyperionError(
       'git_failed',
-      `git update-ref ${fullRef} failed: its lock stayed held by another writer`,
+      `git update-ref ${fullRef} failed: its lock stayed held by another writer for ${CAS_LOCK_WAIT_MS / 1000} s`,
       {
         details: { args },
       },

@@ -258,15 +258,12 @@ export class MergeQueue {
     );
   }
 
-  /** True while some entry for the target branch is queued or running (leased, possibly by another process). */
+  /**
+   * True while some entry for the target branch is running (possibly in another process), or is
+   * queued and will become runnable without a person (see `HyperionStore.hasPendingWork`).
+   */
   hasPendingWork(): boolean {
-    return (
-      this.runtime.store.listEntries({
-        states: ['queued', 'running'],
-        targetBranch: this.runtime.config.target_branch,
-        limit: 1,
-      }).length > 0
-    );
+    return this.runtime.store.hasPendingWork(this.runtime.config.target_branch);
   }
 
   /**

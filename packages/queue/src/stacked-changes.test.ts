@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runGit } from '@hyperion/git';
 import type { HyperionError } from '@hyperion/schema';
 import { changeRequest, createQueueFixture, type QueueFixture } from './testing/queue-fixture.js';
 
@@ -106,7 +107,9 @@ describe('stacked changes', () => {
     const [first, second, third] = ids.map((id) => fixture!.store.requireEntry(id));
     expect(first?.state).toBe('quarantined');
     expect(second).toMatchObject({ state: 'conflicted' });
-    expect(second?.last_error).toContain(`stacked on ${ids[0]} (quarantined), which did not land`);
+    expect(second?.last_error).toContain(
+      `stacked on ${ids[0]} (quarantined), which will not stay on the branch`,
+    );
     // The third was stacked on both: the second's conflict is its reason too.
     expect(third?.state).toBe('conflicted');
     const report = fixture.store
@@ -122,6 +125,38 @@ describe('stacked changes', () => {
     expect(readNotes()).toBe('start\n');
   });
 
+  it('drains instead of waiting forever when the only waiting entry is stacked on one awaiting approval', async () => {
+    fixture = await createQueueFixture({
+      files: { 'notes.txt': 'start\n' },
+      config: { policy: { risk_paths: ['notes.txt'] } },
+    });
+    const { ids } = await submitStack(2);
+    expect(ids.map((id) => fixture!.store.requireEntry(id).state)).toEqual([
+      'awaiting_approval',
+      'awaiting_approval',
+    ]);
+    fixture.queue.approve(ids[1]!, { by: 'alice' });
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({});
+    expect(fixture.store.requireEntry(ids[1]!)).toMatchObject({ state: 'queued', depends_on: [ids[0]] });
+    fixture.queue.approve(ids[0]!, { by: 'alice' });
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 2 });
+  });
+
+  it('accepts a change that applies on the tip even when an entry ahead on its file cannot be projected', async () => {
+    fixture = await createQueueFixture({ files: { 'notes.txt': 'start\n', 'other.txt': 'o\n' } });
+    const { ids } = await submitStack(1);
+    // A person rewrites the file by hand: the queued entry no longer applies in turn.
+    writeFileSync(join(fixture.temporary.root, 'notes.txt'), 'begin\n');
+    await runGit(['-c', 'user.name=p', '-c', 'user.email=p@p', 'commit', '--quiet', '-am', 'by hand'], {
+      cwd: fixture.temporary.root,
+    });
+    const next = await fixture.queue.submitChecked(
+      changeRequest('T-next', 'notes.txt', appendPatch('notes.txt', ['begin'], 'line 2')),
+    );
+    expect(next.depends_on).toEqual([]);
+    expect(fixture.store.requireEntry(ids[0]!).state).toBe('queued');
+  });
+
   it('conflicts a waiting entry stacked on a change that is rolled back, and the revert lands', async () => {
     fixture = await createQueueFixture({ files: { 'notes.txt': 'start\n' } });
     const { ids } = await submitStack(2);
@@ -134,6 +169,31 @@ describe('stacked changes', () => {
       `stacked on ${ids[0]}, which alice is rolling back; this patch was made on top of it and is not applied without it`,
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+    expect(fixture.store.requireEntry(ids[0]!).state).toBe('rolled_back');
+    expect(readNotes()).toBe('start\n');
+  });
+
+  it('conflicts an entry stacked on a change that is being rolled back even when it was running at the rollback', async () => {
+    let now = Date.now();
+    fixture = await createQueueFixture({
+      files: { 'notes.txt': 'start\n' },
+      clock: () => now,
+      config: { queue: { lease_ms: 1_000 } },
+    });
+    const { ids } = await submitStack(2);
+    expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({ landed: 1 });
+    // The stacked entry is running (a worker that then dies) while the first is rolled back.
+    expect(fixture.store.leaseNext('doomed-worker', 1_000)?.id).toBe(ids[1]);
+    const result = await fixture.queue.rollback(ids[0]!, { by: 'alice' });
+    expect(result.conflicted).toEqual([]);
+    now += 1_001;
+    expect(await fixture.queue.runWorkers({ mode: 'drain', workers: 1 })).toEqual({
+      conflicted: 1,
+      landed: 1,
+    });
+    expect(fixture.store.requireEntry(ids[1]!).last_error).toContain(
+      `stacked on ${ids[0]} (being rolled back)`,
+    );
     expect(fixture.store.requireEntry(ids[0]!).state).toBe('rolled_back');
     expect(readNotes()).toBe('start\n');
   });

@@ -29,10 +29,10 @@ export function entriesAhead(
 
 /**
  * Checks a prepared submission against what the branch will hold when its turn comes (SPEC §4):
- * the tip plus the entries queued ahead of it on its files. Returns the entries it is stacked on
- * (those it applies only on top of; empty when it applies on the tip as well). A patch that applies
- * on neither is refused (`patch_does_not_apply`), unless it names a base commit a 3-way merge can
- * start from when its turn comes.
+ * the tip plus the entries queued ahead of it on its files. Returns the entries it is stacked on:
+ * when it applies only on top of them, those of them on its own files; none when it applies on the
+ * tip as well. A patch that applies on neither is refused (`patch_does_not_apply`), unless it names
+ * a base commit a 3-way merge can start from when its turn comes.
  */
 export async function checkStacking(
   store: HyperionStore,
@@ -44,12 +44,24 @@ export async function checkStacking(
   const onTip = await patchAppliesTo(repository, tip, prepared.patch);
   if (ahead.length > 0) {
     const projected = await patchAppliesOnProjection(repository, tip, ahead, prepared.patch);
-    if (projected.applies) return onTip.applies ? [] : ahead.map((entry) => entry.id);
-    if (prepared.base_commit !== null) return [];
+    if (projected.applies && !onTip.applies) return directPredecessors(ahead, prepared.paths);
+    // Applying on the tip too, it needs none of them. When the projection cannot be built (an entry
+    // ahead needs the 3-way path, or is already on the branch after a crash), the tip decides.
+    if (projected.applies || onTip.applies || prepared.base_commit !== null) return [];
     throw refusal(prepared, tip, projected.reason, ahead);
   }
   if (onTip.applies || prepared.base_commit !== null) return [];
   throw refusal(prepared, tip, onTip.reason, ahead);
+}
+
+/**
+ * The entries ahead on the submission's own files: what it is stacked on. Entries ahead only on
+ * their files are reached through their own `depends_on`, so one of those failing does not
+ * conflict a submission that never needed it.
+ */
+function directPredecessors(ahead: readonly QueueEntry[], paths: readonly string[]): string[] {
+  const own = new Set(paths);
+  return ahead.filter((entry) => entry.paths.some((path) => own.has(path))).map((entry) => entry.id);
 }
 
 function refusal(

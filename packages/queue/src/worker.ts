@@ -7,7 +7,7 @@ import { applyEntry, dependencyConflictReport } from './apply-entry.js';
 import { commitEntry, landingProof } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
 import { runEntryChecks } from './run-entry-checks.js';
-import { markRolledBack, rolledBackChangeId } from './rollback.js';
+import { markRolledBack, rolledBackChangeId, ROLLBACK_TASK_PREFIX } from './rollback.js';
 import { recordEntryEvent, retryDelay, transitionEntry, type QueueRuntime } from './runtime.js';
 
 /** What one {@link QueueWorker.processNext} call did. */
@@ -22,6 +22,14 @@ export type WorkOutcome =
   | 'dry-run-passed'
   | 'dry-run-failed'
   | 'lease_lost';
+
+/** Errors that are the repository's or the store's problem: the entry is handed back uncharged. */
+const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
+  'branch_not_found',
+  'permission_denied',
+  'store_missing',
+  'store_corrupt',
+]);
 
 /** How many lost compare-and-swap races one attempt tolerates before it gives the lease back. */
 const MAX_RACES_PER_ATTEMPT = 20;
@@ -69,8 +77,9 @@ export class QueueWorker {
         this.runtime.logger.warn({ entry: entry.id, worker: this.id }, error.message);
         return 'lease_lost';
       }
-      if (HyperionError.isInstance(error) && error.code === 'branch_not_found') {
-        // The branch went away mid-attempt: hand the entry back uncharged and stop this worker.
+      if (HyperionError.isInstance(error) && REPOSITORY_PROBLEMS.has(error.code)) {
+        // The branch went away, or the repository or store cannot be written: not the change's
+        // fault. Hand the entry back uncharged and stop this worker with the error.
         this.giveBack(entry, error.message);
         throw error;
       }
@@ -351,12 +360,22 @@ export class QueueWorker {
     return 'quarantined';
   }
 
-  /** The entries this one was stacked on that finished without landing. */
+  /**
+   * The entries this one was stacked on that finished without landing, or that landed and are
+   * being rolled back (their revert is waiting or running): this entry must not land on them.
+   */
   private unlandedDependencies(entry: QueueEntry): QueueEntry[] {
+    const { store } = this.runtime;
+    const beingRolledBack = (dependency: QueueEntry): boolean =>
+      store.listEntries({
+        taskId: `${ROLLBACK_TASK_PREFIX}${dependency.id}`,
+        states: ['awaiting_approval', 'queued', 'running'],
+        limit: 1,
+      }).length > 0;
     return entry.depends_on
-      .map((id) => this.runtime.store.getEntry(id))
+      .map((id) => store.getEntry(id))
       .filter((dependency): dependency is QueueEntry => dependency !== undefined)
-      .filter((dependency) => dependency.state !== 'landed');
+      .filter((dependency) => dependency.state !== 'landed' || beingRolledBack(dependency));
   }
 
   /**
@@ -368,8 +387,13 @@ export class QueueWorker {
     unlanded: QueueEntry[],
     tip: string,
   ): Promise<WorkOutcome> {
-    const named = unlanded.map((dependency) => `${dependency.id} (${dependency.state})`).join(', ');
-    const reason = `stacked on ${named}, which did not land; this patch was made on top of it and is not applied without it`;
+    const named = unlanded
+      .map(
+        (dependency) =>
+          `${dependency.id} (${dependency.state === 'landed' ? 'being rolled back' : dependency.state})`,
+      )
+      .join(', ');
+    const reason = `stacked on ${named}, which will not stay on the branch; this patch was made on top of it and is not applied without it`;
     this.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
       report: dependencyConflictReport(entry, unlanded, tip),
     });
@@ -385,7 +409,9 @@ export class QueueWorker {
         set: { attempts: Math.max(0, entry.attempts - 1), last_error: reason },
       });
     } catch (error) {
-      if (!(HyperionError.isInstance(error) && error.code === 'lease_lost')) throw error;
+      // Lost, or the store cannot take the write: the lease then expires, which gives it back too.
+      const message = error instanceof Error ? error.message : String(error);
+      this.runtime.logger.warn({ entry: entry.id, worker: this.id, error: message }, 'could not hand back');
     }
   }
 

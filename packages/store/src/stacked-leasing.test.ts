@@ -109,6 +109,16 @@ describe('leasing in submission order per file', () => {
     expect(store.leaseNext('w1', 1000)?.id).toBe('risky');
   });
 
+  it('counts no pending work when everything waiting hangs on an approval, directly or through a held file', () => {
+    store.enqueue(newEntry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
+    store.enqueue(newEntry('stacked', ['shared.txt', 'b.txt'], { depends_on: ['risky'] }));
+    store.enqueue(newEntry('behind', ['b.txt']));
+    expect(store.hasPendingWork('main')).toBe(false);
+    store.enqueue(newEntry('free', ['c.txt']));
+    expect(store.hasPendingWork('main')).toBe(true);
+    expect(store.hasPendingWork('other-branch')).toBe(false);
+  });
+
   it('replays lease expiries and stacked submissions to the live state', () => {
     store.enqueue(newEntry('base', ['a.txt']));
     store.enqueue(newEntry('stacked', ['a.txt'], { depends_on: ['base'] }));

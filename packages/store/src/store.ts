@@ -483,6 +483,39 @@ export class HyperionStore {
   }
 
   /**
+   * True while some entry (of `targetBranch`, when given) is running, or is queued and will become
+   * runnable without a person: not stacked, directly or through the entries that hold it, on an
+   * entry awaiting approval. A queue whose only waiting work hangs on an approval is drained.
+   */
+  hasPendingWork(targetBranch?: string): boolean {
+    const active = this.database
+      .prepare(
+        `SELECT id, state, paths, depends_on FROM queue_entries
+         WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
+         ORDER BY sequence`,
+      )
+      .all(...(targetBranch === undefined ? [] : [targetBranch])) as Array<
+      Pick<QueueEntryRow, 'id' | 'state' | 'paths' | 'depends_on'>
+    >;
+    if (active.some((row) => row.state === 'running')) return true;
+    const waitingOnPeople = new Set(
+      active.filter((row) => row.state === 'awaiting_approval').map((row) => row.id),
+    );
+    const heldPaths = new Set<string>();
+    for (const row of active) {
+      if (row.state !== 'queued') continue;
+      const paths = JSON.parse(row.paths) as string[];
+      const blocked =
+        (JSON.parse(row.depends_on) as string[]).some((id) => waitingOnPeople.has(id)) ||
+        paths.some((path) => heldPaths.has(path));
+      if (!blocked) return true;
+      waitingOnPeople.add(row.id);
+      for (const path of paths) heldPaths.add(path);
+    }
+    return false;
+  }
+
+  /**
    * Returns expired leases to the queue. The holder died or hung, which is not the change's fault
    * (promise 9): the attempt is given back and counted in `lease_expiries` instead, which has a
    * limit of its own that the next worker applies. The next worker also checks the branch first:
