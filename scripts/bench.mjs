@@ -35,7 +35,7 @@ async function drainSeconds(workers) {
   const files = {};
   for (let index = 0; index < ENTRIES; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'));
+  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   try {
     const config = HyperionConfigSchema.parse({
       workers,
