@@ -84,6 +84,15 @@ describe('hyperion log', () => {
     expect(verified.stderr).toMatch(/"code":"invalid_state".*differs from its event log in 2 field/);
   });
 
+  it('verify keeps its exit status 7 when the reader of its output went away (a closed pipe is not success)', async () => {
+    const root = await repositoryWithHistory();
+    const database = new Database(databaseOf(root));
+    database.prepare("UPDATE queue_entries SET attempts = 9 WHERE state = 'landed'").run();
+    database.close();
+    const verified = await hyperion(['log', 'verify', '--repo', root], { closeStdout: true });
+    expect(verified.code).toBe(7);
+  });
+
   it('verify catches a live entry that has no events', async () => {
     const root = await repositoryWithHistory();
     const database = new Database(databaseOf(root));
