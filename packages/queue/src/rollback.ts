@@ -5,7 +5,7 @@ import type { HyperionStore } from '@hyperion/store';
 /** Task ids of revert entries start with this, followed by the id of the change they undo. */
 export const ROLLBACK_TASK_PREFIX = 'rollback:';
 
-/** Priority of revert entries: ahead of other work. */
+/** Priority of revert entries: ahead of other work (on its own files, after the entries submitted before it). */
 export const ROLLBACK_PRIORITY = 1000;
 
 /** The id of the change a revert entry undoes, or undefined for other entries. */
