@@ -445,15 +445,7 @@ export class HyperionStore {
       this.expireLeases(now);
       const controls = this.queueControls();
       if (controls.paused || controls.draining) return undefined;
-      const active = this.database
-        .prepare(
-          `SELECT id, state, priority, paths, depends_on, not_before, attempts FROM queue_entries
-           WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
-           ORDER BY sequence`,
-        )
-        .all(...(targetBranch === undefined ? [] : [targetBranch])) as Array<
-        Pick<QueueEntryRow, 'id' | 'state' | 'priority' | 'paths' | 'depends_on' | 'not_before' | 'attempts'>
-      >;
+      const active = this.activeRows(targetBranch);
       const unfinished = new Set(active.map((row) => row.id));
       const held = new Set<string>();
       for (const row of active) {
@@ -488,15 +480,7 @@ export class HyperionStore {
    * entry awaiting approval. A queue whose only waiting work hangs on an approval is drained.
    */
   hasPendingWork(targetBranch?: string): boolean {
-    const active = this.database
-      .prepare(
-        `SELECT id, state, paths, depends_on FROM queue_entries
-         WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
-         ORDER BY sequence`,
-      )
-      .all(...(targetBranch === undefined ? [] : [targetBranch])) as Array<
-      Pick<QueueEntryRow, 'id' | 'state' | 'paths' | 'depends_on'>
-    >;
+    const active = this.activeRows(targetBranch);
     if (active.some((row) => row.state === 'running')) return true;
     const waitingOnPeople = new Set(
       active.filter((row) => row.state === 'awaiting_approval').map((row) => row.id),
@@ -513,6 +497,21 @@ export class HyperionStore {
       for (const path of paths) heldPaths.add(path);
     }
     return false;
+  }
+
+  /** The unfinished entries (of `targetBranch`, when given) in submission order: what leasing reads. */
+  private activeRows(
+    targetBranch: string | undefined,
+  ): Array<
+    Pick<QueueEntryRow, 'id' | 'state' | 'priority' | 'paths' | 'depends_on' | 'not_before' | 'attempts'>
+  > {
+    return this.database
+      .prepare(
+        `SELECT id, state, priority, paths, depends_on, not_before, attempts FROM queue_entries
+         WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
+         ORDER BY sequence`,
+      )
+      .all(...(targetBranch === undefined ? [] : [targetBranch])) as ReturnType<HyperionStore['activeRows']>;
   }
 
   /**
