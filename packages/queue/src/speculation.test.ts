@@ -10,6 +10,7 @@ import {
   replaceFilePatch,
   type QueueFixture,
 } from './testing/queue-fixture.js';
+import { SpeculationBoard } from './speculation.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -82,5 +83,26 @@ describe('speculative stacking', () => {
     const types = fixture!.store.listEvents({ entryId: second.id }).map((event) => event.type);
     expect(types).toContain('entry:race_lost');
     expect(existsSync(join(fixture!.worktreesDirectory, 'first'))).toBe(false);
+  });
+});
+
+describe('SpeculationBoard build turns', () => {
+  it('gives turns first come, first served, one at a time, and survives a double release', async () => {
+    const board = new SpeculationBoard();
+    const order: string[] = [];
+    const first = await board.takeBuildTurn();
+    const waiting = ['second', 'third'].map(async (name) => {
+      const release = await board.takeBuildTurn();
+      order.push(`${name} starts`);
+      await sleep(5);
+      order.push(`${name} ends`);
+      release();
+    });
+    await sleep(20);
+    expect(order, 'nobody builds while the first turn is held').toEqual([]);
+    first();
+    first();
+    await Promise.all(waiting);
+    expect(order).toEqual(['second starts', 'second ends', 'third starts', 'third ends']);
   });
 });

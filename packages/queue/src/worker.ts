@@ -31,6 +31,11 @@ const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
   'store_corrupt',
 ]);
 
+/** A candidate built and published, or the entry finished while building (conflict, rejection, dry run). */
+type BuildResult =
+  | { kind: 'built'; base: string; tip: string; commit: string; worktree: Worktree }
+  | { kind: 'finished'; outcome: WorkOutcome };
+
 /** How many lost compare-and-swap races one attempt tolerates before it gives the lease back. */
 const MAX_RACES_PER_ATTEMPT = 20;
 
@@ -105,7 +110,7 @@ export class QueueWorker {
   }
 
   private async attempt(entry: QueueEntry, leaseLost: AbortSignal): Promise<WorkOutcome> {
-    const { repository, dryRun } = this.runtime;
+    const { repository } = this.runtime;
     for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
       const tip = await repository.requireBranch(entry.target_branch);
       const landedAs = await repository.findLandedChange(entry.target_branch, landingProof(entry));
@@ -126,47 +131,16 @@ export class QueueWorker {
       }
       const unlanded = this.unlandedDependencies(entry);
       if (unlanded.length > 0) return this.conflictOnDependencies(entry, unlanded, tip);
-      let base = dryRun ? tip : this.runtime.speculation.baseFor(tip, entry.id);
-      let worktree = await this.prepareWorktree(base);
-      let applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
-      if (applied.outcome !== 'applied' && base !== tip) {
-        base = tip;
-        worktree = await this.prepareWorktree(tip);
-        applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
-      }
-      if (applied.outcome === 'conflicted') {
-        const revertOf = rolledBackChangeId(entry);
-        if (revertOf !== undefined) {
-          const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
-          this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
-          return 'quarantined';
-        }
-        this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
-        await this.afterConflict(entry);
-        return 'conflicted';
-      }
-      if (applied.outcome === 'rejected') {
-        this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
-        return 'quarantined';
-      }
-      await faultPoint('after-apply', entry.id);
-      if (dryRun) return this.finishDryRun(entry, worktree, leaseLost, tip);
-      const commit = await commitEntry(worktree, entry);
-      recordEntryEvent(
-        this.runtime,
-        entry.id,
-        'entry:committed',
-        { commit, parent: base, speculative: base !== tip },
-        this.id,
-      );
-      this.runtime.speculation.publish(entry.id, commit, base);
+      const built = await this.buildInTurn(entry, leaseLost);
+      if (built.kind === 'finished') return built.outcome;
+      const { base, tip: builtOn, commit } = built;
       try {
         await faultPoint('before-checks', entry.id);
-        const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
+        const checks = await runEntryChecks(this.runtime, entry, built.worktree.path, this.id, leaseLost);
         if (leaseLost.aborted) throw this.leaseLostError(entry);
         if (!checks.passed) {
           // On a speculative base the failure may be the predecessor's: wait for its verdict.
-          if (base !== tip && (await this.settledTip(entry, base, leaseLost)) !== base) {
+          if (base !== builtOn && (await this.settledTip(entry, base, leaseLost)) !== base) {
             recordEntryEvent(
               this.runtime,
               entry.id,
@@ -222,6 +196,67 @@ export class QueueWorker {
       }
     }
     return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
+  }
+
+  /**
+   * Builds this entry's candidate in the speculation board's build turn: reads the tip, picks the
+   * head of the candidates in flight on it as the base (the tip itself when the patch does not
+   * apply there), applies, commits and publishes the candidate, then ends the turn. A conflict,
+   * a rejection or a dry run finishes the entry here (after the turn, so a conflict hook that
+   * re-dispatches a developer holds no other worker up).
+   */
+  private async buildInTurn(entry: QueueEntry, leaseLost: AbortSignal): Promise<BuildResult> {
+    const { repository, dryRun, speculation } = this.runtime;
+    const endTurn = dryRun ? () => undefined : await speculation.takeBuildTurn();
+    let applied: Awaited<ReturnType<typeof applyEntry>>;
+    let tip: string;
+    let base: string;
+    let worktree: Worktree;
+    try {
+      if (leaseLost.aborted) throw this.leaseLostError(entry);
+      // Read the tip inside the turn: waiting for it may have taken a while.
+      tip = await repository.requireBranch(entry.target_branch);
+      base = dryRun ? tip : speculation.baseFor(tip, entry.id);
+      worktree = await this.prepareWorktree(base);
+      applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
+      if (applied.outcome !== 'applied' && base !== tip) {
+        base = tip;
+        worktree = await this.prepareWorktree(tip);
+        applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
+      }
+      if (applied.outcome === 'applied' && !dryRun) {
+        await faultPoint('after-apply', entry.id);
+        const commit = await commitEntry(worktree, entry);
+        recordEntryEvent(
+          this.runtime,
+          entry.id,
+          'entry:committed',
+          { commit, parent: base, speculative: base !== tip },
+          this.id,
+        );
+        speculation.publish(entry.id, commit, base);
+        return { kind: 'built', base, tip, commit, worktree };
+      }
+    } finally {
+      endTurn();
+    }
+    if (applied.outcome === 'conflicted') {
+      const revertOf = rolledBackChangeId(entry);
+      if (revertOf !== undefined) {
+        const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
+        this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
+        return { kind: 'finished', outcome: 'quarantined' };
+      }
+      this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
+      await this.afterConflict(entry);
+      return { kind: 'finished', outcome: 'conflicted' };
+    }
+    if (applied.outcome === 'rejected') {
+      this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
+      return { kind: 'finished', outcome: 'quarantined' };
+    }
+    await faultPoint('after-apply', entry.id);
+    return { kind: 'finished', outcome: await this.finishDryRun(entry, worktree, leaseLost, tip) };
   }
 
   /**

@@ -97,6 +97,13 @@ describe(`replaying ${COMMITS} consecutive commits of a real history, all submit
       .filter((event) => event.type === 'entry:retry_scheduled')
       .map((event) => `${event.entry_id}: ${String(event.data['reason'])}`);
     expect(retries, 'attempts that failed on the way').toEqual([]);
+    // Candidates are built one after another in the board's build turns, so none is started on a
+    // base another one already took: with nothing failing, no landing race is ever lost.
+    const racesLost = store.listEvents().filter((event) => event.type === 'entry:race_lost');
+    expect(
+      racesLost.map((event) => event.entry_id),
+      'landing races lost',
+    ).toEqual([]);
     expect(summary).toEqual({ landed: COMMITS });
     // Entries on disjoint files may land in any order; on a common file, in submission order.
     const landedAt = new Map(
