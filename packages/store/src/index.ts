@@ -14,3 +14,12 @@ export * from './replay.js';
 export * from './event-log.js';
 export { openStoreDatabase, translateOpenError } from './open-store-database.js';
 export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';
+export type {
+  HyperionStore as HyperionStoreInterface,
+  QueueStore,
+  RequestStore,
+  StoreReadModel,
+  StoreTransaction,
+  EventFilter,
+  StoredSubmission,
+} from './store-interface.js';
