@@ -21,4 +21,17 @@ describe('runGit', () => {
     const result = await runGit(['hash-object', '--stdin'], { cwd: tmpdir(), input: 'hello\n' });
     expect(result.stdout.trim()).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
   });
+
+  it('stops a command that outlives its timeout, even when a child it started holds the pipes open', async () => {
+    // The alias runs a shell whose `sleep` keeps git's stdout and stderr open after git is killed.
+    const hanging = runGit(['-c', 'alias.hang=!sleep 30', 'hang'], {
+      cwd: tmpdir(),
+      timeoutMs: 200,
+      allowFailure: true,
+    });
+    await expect(hanging).rejects.toMatchObject({
+      code: 'git_failed',
+      message: 'git -c alias.hang=!sleep 30 hang did not finish within 0.2 s and was stopped',
+    });
+  });
 });

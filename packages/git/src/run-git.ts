@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { HyperionError } from '@hyperion/schema';
 import { recordLockHolderChild } from './repository-lock.js';
 
@@ -22,6 +22,12 @@ export interface RunGitOptions {
   env?: NodeJS.ProcessEnv;
   /** When true a non-zero exit is returned instead of thrown. */
   allowFailure?: boolean;
+  /**
+   * Kills git and every process it started (SIGKILL to its process group) after this many
+   * milliseconds and throws `git_failed` saying so, even with `allowFailure`: for commands that
+   * talk to a remote, which must never hang.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -35,6 +41,15 @@ function gitEnvironment(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv
   for (const name of REDIRECTING_VARIABLES) delete environment[name];
   // A fixed locale keeps git's messages stable, since callers match on them.
   return { ...environment, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...extra };
+}
+
+/** Kills `child`'s process group (it was started detached), or `child` alone when that fails. */
+function stopProcessGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 function firstLine(text: string): string {
@@ -58,14 +73,36 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
       cwd: options.cwd,
       env: gitEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
+      // With a timeout git gets a process group of its own, so that its helpers are stopped with it.
+      detached: options.timeoutMs !== undefined,
     });
     // Under a repository lock, the lock must outlive this command should this process be killed.
     const exited = child.pid === undefined ? () => undefined : recordLockHolderChild(child.pid);
+    // On a timeout the promise is settled at once: a helper git started (ssh, a credential
+    // helper) may keep the pipes open after git itself is killed.
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            stopProcessGroup(child);
+            child.stdout.destroy();
+            child.stderr.destroy();
+            reject(
+              new HyperionError(
+                'git_failed',
+                `${command} did not finish within ${(options.timeoutMs ?? 0) / 1000} s and was stopped`,
+                { details: { args, cwd: options.cwd, timeout_ms: options.timeoutMs } },
+              ),
+            );
+          }, options.timeoutMs);
     const stdoutChunks: Buffer[] = [];
     const stderrChunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
     child.on('error', (error) => {
+      if (timer !== undefined) clearTimeout(timer);
       reject(
         new HyperionError('git_failed', `${command} could not start in ${options.cwd}: ${error.message}`, {
           cause: error,
@@ -75,6 +112,8 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
     });
     child.on('close', (code) => {
       exited();
+      if (timer !== undefined) clearTimeout(timer);
+      if (timedOut) return;
       const result: GitCommandResult = {
         stdout: Buffer.concat(stdoutChunks).toString('utf8'),
         stderr: Buffer.concat(stderrChunks).toString('utf8'),
