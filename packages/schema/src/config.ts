@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
 import { isSecretName } from './environment/secret-names.js';
+import { remoteNameProblem } from './remote-name.js';
 
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
@@ -210,6 +211,16 @@ export const HyperionConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema for editors.'),
     target_branch: z.string().min(1).default('main').describe('The branch Hyperion lands on.'),
+    remote: z
+      .string()
+      .superRefine((name, context) => {
+        const problem = remoteNameProblem(name);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'The git remote (as named in this clone, e.g. origin) whose target_branch Hyperion lands on: each host has its own clone, fetches the tip and lands by a push that succeeds only if the remote branch still holds the commit it was built on. Without it Hyperion lands on the local branch.',
+      ),
     workers: z
       .number()
       .int()

@@ -10,5 +10,6 @@ export * from './change-request.js';
 export * from './queue-entry.js';
 export * from './queue-event.js';
 export * from './config.js';
+export * from './remote-name.js';
 export * from './json-schema.js';
 export * from './environment/index.js';
