@@ -1,4 +1,5 @@
 export { MergeQueue } from './merge-queue.js';
+export { landingTargetFor } from './landing-target.js';
 export type {
   MergeQueueOptions,
   RunMode,
@@ -19,6 +20,7 @@ export type { ConflictReport, ApplyOutcome } from './apply-entry.js';
 export { silentLogger, retryDelay, type QueueLogger } from './runtime.js';
 export {
   hyperionPaths,
+  STORE_FILE_VARIABLE,
   loadConfig,
   parseConfigText,
   initializeWorkspace,

@@ -6,6 +6,7 @@ import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
 import { isProcessAlive, type GitRepository } from '@hyperion/git';
+import { landingTargetFor } from './landing-target.js';
 import type { EntryFilter, HyperionStore, NewQueueEntry, QueueControls } from '@hyperion/store';
 import { approveEntry, bumpEntry, cancelEntry, rejectEntry, type Actor } from './human-actions.js';
 import { conflictDependentsOf, planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
@@ -93,6 +94,7 @@ export class MergeQueue {
     this.runtime = {
       store: options.store,
       repository: options.repository,
+      landing: landingTargetFor(options.repository, options.config),
       config: options.config,
       checkRunner:
         options.checkRunner ??
@@ -157,7 +159,7 @@ export class MergeQueue {
     if (store.hasSubmission(prepared.id, prepared.task_id, prepared.patch_hash)) {
       return this.enqueuePrepared(prepared);
     }
-    const tip = await repository.requireBranch(this.runtime.config.target_branch);
+    const tip = await this.runtime.landing.tip(this.runtime.config.target_branch);
     const dependsOn = await checkStacking(store, repository, prepared, tip);
     return this.enqueuePrepared({ ...prepared, depends_on: dependsOn });
   }
@@ -272,7 +274,7 @@ export class MergeQueue {
    */
   async runWorkers(options: RunWorkersOptions): Promise<RunSummary> {
     // A missing target branch is said at once (`branch_not_found`), never waited on in silence.
-    await this.runtime.repository.requireBranch(this.runtime.config.target_branch);
+    await this.runtime.landing.tip(this.runtime.config.target_branch);
     await this.reclaimStaleWorktrees();
     const summary: RunSummary = {};
     const count = (outcome: WorkOutcome): void => {

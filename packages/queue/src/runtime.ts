@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { HyperionConfig, QueueEntry } from '@hyperion/schema';
-import type { GitRepository } from '@hyperion/git';
+import type { GitRepository, LandingTarget } from '@hyperion/git';
 import type { HyperionStore, QueueTransition } from '@hyperion/store';
 import type { CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
@@ -26,6 +26,11 @@ export const silentLogger: QueueLogger = {
 export interface QueueRuntime {
   store: HyperionStore;
   repository: GitRepository;
+  /**
+   * Where entries land: the target branch of `repository`, or of the config's `remote`. The
+   * worker reads the tip, looks for an earlier landing and lands through it alone.
+   */
+  landing: LandingTarget;
   config: HyperionConfig;
   checkRunner: CheckRunner;
   events: EventEmitter<QueueEvents>;

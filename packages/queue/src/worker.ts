@@ -62,9 +62,9 @@ export class QueueWorker {
 
   /** Leases and processes at most one entry. */
   async processNext(): Promise<WorkOutcome> {
-    const { store, config, events, repository } = this.runtime;
+    const { store, config, events, landing } = this.runtime;
     // A missing target branch is the repository's problem, not any entry's: nothing is leased.
-    await repository.requireBranch(config.target_branch);
+    await landing.requireKnownTip(config.target_branch);
     const entry = store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
     if (entry === undefined) {
       events.emit('worker:idle', { worker: this.id });
@@ -110,10 +110,10 @@ export class QueueWorker {
   }
 
   private async attempt(entry: QueueEntry, leaseLost: AbortSignal): Promise<WorkOutcome> {
-    const { repository } = this.runtime;
+    const { landing } = this.runtime;
     for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
-      const tip = await repository.requireBranch(entry.target_branch);
-      const landedAs = await repository.findLandedChange(entry.target_branch, landingProof(entry));
+      const tip = await landing.tip(entry.target_branch);
+      const landedAs = await landing.findLandedChange(entry.target_branch, landingProof(entry));
       if (landedAs !== undefined) {
         const landed = this.transition(entry, 'landed', 'entry:already_landed', {
           data: {
@@ -206,7 +206,7 @@ export class QueueWorker {
    * re-dispatches a developer holds no other worker up).
    */
   private async buildInTurn(entry: QueueEntry, leaseLost: AbortSignal): Promise<BuildResult> {
-    const { repository, dryRun, speculation } = this.runtime;
+    const { landing, dryRun, speculation } = this.runtime;
     const endTurn = dryRun ? () => undefined : await speculation.takeBuildTurn();
     let applied: Awaited<ReturnType<typeof applyEntry>>;
     let tip: string;
@@ -215,7 +215,7 @@ export class QueueWorker {
     try {
       if (leaseLost.aborted) throw this.leaseLostError(entry);
       // Read the tip inside the turn: waiting for it may have taken a while.
-      tip = await repository.requireBranch(entry.target_branch);
+      tip = await landing.tip(entry.target_branch);
       base = dryRun ? tip : speculation.baseFor(tip, entry.id);
       worktree = await this.prepareWorktree(base);
       applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
@@ -294,12 +294,12 @@ export class QueueWorker {
     base: string,
     leaseLost: AbortSignal,
   ): Promise<string | undefined> {
-    const { repository, speculation, config } = this.runtime;
+    const { landing, speculation, config } = this.runtime;
     while (speculation.isCandidate(base)) {
       if (leaseLost.aborted) throw this.leaseLostError(entry);
       await sleep(config.queue.poll_ms);
     }
-    return repository.resolveRef(`refs/heads/${entry.target_branch}`);
+    return landing.knownTip(entry.target_branch);
   }
 
   private async landWhenReady(
@@ -308,7 +308,7 @@ export class QueueWorker {
     base: string,
     leaseLost: AbortSignal,
   ): Promise<LandCommitResult> {
-    const { repository, speculation, store, config } = this.runtime;
+    const { landing, speculation, store, config } = this.runtime;
     for (;;) {
       if (leaseLost.aborted || !store.renewLease(entry.id, this.id, config.queue.lease_ms)) {
         throw this.leaseLostError(entry);
@@ -316,8 +316,8 @@ export class QueueWorker {
       // Read whether the base is in flight before reading the tip: a predecessor that lands in
       // between is then seen as the tip, not mistaken for a lost race.
       const baseInFlight = speculation.isCandidate(base);
-      const current = await repository.resolveRef(`refs/heads/${entry.target_branch}`);
-      if (current === base) return repository.landCommit(entry.target_branch, commit, base);
+      const current = await landing.knownTip(entry.target_branch);
+      if (current === base) return landing.land(entry.target_branch, commit, base);
       if (!baseInFlight) return { status: 'race_lost', currentTip: current };
       await sleep(config.queue.poll_ms);
     }
