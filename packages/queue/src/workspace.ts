@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   HyperionConfigSchema,
   HyperionError,
@@ -20,7 +20,7 @@ export interface HyperionPaths {
   configFile: string;
   /** `.hyperion/config.schema.json`, referenced by the config's `$schema` for editors. */
   configSchemaFile: string;
-  /** `.hyperion/hyperion.db`, the SQLite store. */
+  /** The SQLite store: `.hyperion/hyperion.db`, or the file `HYPERION_STORE_FILE` names. */
   databaseFile: string;
   /** `.hyperion/worktrees/`, one worktree per worker. */
   worktreesDirectory: string;
@@ -28,15 +28,41 @@ export interface HyperionPaths {
   logsDirectory: string;
 }
 
-/** The paths of Hyperion's files in the repository at `root`. */
-export function hyperionPaths(root: string): HyperionPaths {
+/**
+ * The environment variable that names the SQLite store file (an absolute path) instead of
+ * `.hyperion/hyperion.db`: several clones of one repository (or several repositories) then share
+ * one queue, for example one clone per worker host landing on a shared remote.
+ */
+export const STORE_FILE_VARIABLE = 'HYPERION_STORE_FILE';
+
+function storeFileOverride(environment: NodeJS.ProcessEnv): string | undefined {
+  const file = environment[STORE_FILE_VARIABLE];
+  if (file === undefined || file === '') return undefined;
+  if (!isAbsolute(file)) {
+    throw new HyperionError(
+      'invalid_input',
+      `${STORE_FILE_VARIABLE}: must be an absolute path of the store file`,
+      {
+        details: { field: STORE_FILE_VARIABLE },
+      },
+    );
+  }
+  return file;
+}
+
+/**
+ * The paths of Hyperion's files in the repository at `root`. The store file is
+ * `.hyperion/hyperion.db` unless `environment` (by default the process's) sets
+ * {@link STORE_FILE_VARIABLE}; throws `invalid_input` when that is not an absolute path.
+ */
+export function hyperionPaths(root: string, environment: NodeJS.ProcessEnv = process.env): HyperionPaths {
   const directory = join(root, '.hyperion');
   return {
     root,
     directory,
     configFile: join(directory, 'config.json'),
     configSchemaFile: join(directory, 'config.schema.json'),
-    databaseFile: join(directory, 'hyperion.db'),
+    databaseFile: storeFileOverride(environment) ?? join(directory, 'hyperion.db'),
     worktreesDirectory: join(directory, 'worktrees'),
     logsDirectory: join(directory, 'logs'),
   };
