@@ -8,6 +8,7 @@ import {
   QueueEventSchema,
   type QueueEvent,
 } from '@hyperion/schema';
+import { rebuildQueueBlockers } from './queue-blockers.js';
 import { replayQueueState } from './replay.js';
 import { HyperionStore } from './store.js';
 
@@ -209,6 +210,8 @@ export function importEventLog(file: string, targetStorePath: string): EventLogC
             JSON.stringify(event.data),
           );
         }
+        // The rows were written without the store: count what keeps each entry waiting.
+        rebuildQueueBlockers(database);
       })
       .immediate();
   } finally {

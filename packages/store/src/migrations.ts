@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { REBUILD_QUEUE_BLOCKERS_SQL } from './queue-blockers.js';
 
 /** One numbered schema migration. Migrations only ever get appended. */
 export interface Migration {
@@ -132,6 +133,37 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE queue_entries ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE queue_entries ADD COLUMN depends_on TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
+  {
+    version: 5,
+    description:
+      'leasing by index: the files and dependencies of each entry in tables of their own, and a blockers count per entry (files held by earlier or running entries + unfinished dependencies)',
+    sql: `
+      CREATE TABLE queue_entry_paths (
+        entry_id TEXT NOT NULL,
+        target_branch TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        holding INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (entry_id, path)
+      ) WITHOUT ROWID;
+      CREATE INDEX queue_entry_paths_holding ON queue_entry_paths(target_branch, path, sequence) WHERE holding > 0;
+      CREATE INDEX queue_entry_paths_running ON queue_entry_paths(target_branch, path) WHERE holding = 2;
+      CREATE TABLE queue_entry_dependencies (
+        entry_id TEXT NOT NULL,
+        depends_on TEXT NOT NULL,
+        PRIMARY KEY (entry_id, depends_on)
+      ) WITHOUT ROWID;
+      CREATE INDEX queue_entry_dependencies_by_dependency ON queue_entry_dependencies(depends_on);
+      ALTER TABLE queue_entries ADD COLUMN blockers INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX queue_entries_runnable ON queue_entries(target_branch, priority DESC, sequence)
+        WHERE state = 'queued' AND blockers = 0;
+      CREATE INDEX queue_entries_runnable_any_branch ON queue_entries(priority DESC, sequence)
+        WHERE state = 'queued' AND blockers = 0;
+      CREATE INDEX queue_entries_lease_expiry ON queue_entries(lease_expires_at) WHERE state = 'running';
+      ${REBUILD_QUEUE_BLOCKERS_SQL}
     `,
   },
 ];

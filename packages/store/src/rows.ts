@@ -31,6 +31,8 @@ export interface QueueEntryRow {
   not_before: number | null;
   last_error: string | null;
   landed_commit: string | null;
+  /** Files and dependencies that keep the entry from running (migration 5; see `queue-blockers.ts`). */
+  blockers?: number;
   created_at: string;
   updated_at: string;
 }
@@ -49,7 +51,7 @@ export interface QueueEventRow {
 
 /** Turns a row read back from SQLite into a validated {@link QueueEntry}. */
 export function entryFromRow(row: QueueEntryRow): QueueEntry {
-  const { sequence: _sequence, ...rest } = row;
+  const { sequence: _sequence, blockers: _blockers, ...rest } = row;
   return parseWithSchema(
     QueueEntrySchema,
     {

@@ -17,6 +17,7 @@ import type {
   RequestRecord,
   RequestStatus,
 } from './records.js';
+import { QueueBlockers } from './queue-blockers.js';
 import { entryFromRow, eventFromRow, type QueueEntryRow, type QueueEventRow } from './rows.js';
 
 /** Options of {@link HyperionStore.open}. */
@@ -89,9 +90,6 @@ export interface EntryFilter {
   limit?: number;
 }
 
-/** States of entries that have not finished: they hold their paths in submission order. */
-const ACTIVE_STATES = "('queued', 'running', 'awaiting_approval')";
-
 const UPDATABLE_COLUMNS = [
   'attempts',
   'lease_expiries',
@@ -115,11 +113,16 @@ export class HyperionStore {
   private readonly clock: () => number;
   /** Values of this process's secret variables: redacted from every event and `last_error` (promise 11). */
   private readonly secretValues = secretValuesOf(process.env);
+  /** Statements of the hot path, prepared once per connection (see {@link prepared}). */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Keeps each entry's `blockers` count, which leasing reads through an index. */
+  private readonly blockers: QueueBlockers;
 
   private constructor(path: string, database: Database.Database, clock: () => number) {
     this.path = path;
     this.database = database;
     this.clock = clock;
+    this.blockers = new QueueBlockers(database);
   }
 
   /**
@@ -275,11 +278,9 @@ export class HyperionStore {
    */
   enqueue(input: NewQueueEntry): QueueEntry {
     return this.transaction(() => {
-      const sameChange = this.database
-        .prepare(
-          'SELECT id, task_id, patch_hash FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?) ORDER BY id = ? DESC LIMIT 1',
-        )
-        .get(input.id, input.task_id, input.patch_hash, input.id) as
+      const sameChange = this.prepared(
+        'SELECT id, task_id, patch_hash FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?) ORDER BY id = ? DESC LIMIT 1',
+      ).get(input.id, input.task_id, input.patch_hash, input.id) as
         { id: string; task_id: string; patch_hash: string } | undefined;
       if (sameChange !== undefined) {
         // Name the entry that exists (and its task), not the submission that collided with it.
@@ -303,44 +304,48 @@ export class HyperionStore {
       }
       const timestamp = this.isoNow();
       const state = input.state ?? 'queued';
-      this.database
-        .prepare(
-          'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          input.id,
-          input.task_id,
-          input.request_id,
-          input.agent,
-          input.patch_hash,
-          JSON.stringify(input.change_request),
-          timestamp,
-        );
-      this.database
-        .prepare(
-          `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
+      this.prepared(
+        'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        input.id,
+        input.task_id,
+        input.request_id,
+        input.agent,
+        input.patch_hash,
+        JSON.stringify(input.change_request),
+        timestamp,
+      );
+      const inserted = this.prepared(
+        `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
              target_branch, paths, patch, patch_hash, base_commit, checks, depends_on, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          input.id,
-          input.task_id,
-          input.request_id,
-          input.agent,
-          input.summary,
-          state,
-          input.priority,
-          input.max_attempts,
-          input.target_branch,
-          JSON.stringify(input.paths),
-          input.patch,
-          input.patch_hash,
-          input.base_commit,
-          JSON.stringify(input.checks),
-          JSON.stringify(input.depends_on ?? []),
-          timestamp,
-          timestamp,
-        );
+      ).run(
+        input.id,
+        input.task_id,
+        input.request_id,
+        input.agent,
+        input.summary,
+        state,
+        input.priority,
+        input.max_attempts,
+        input.target_branch,
+        JSON.stringify(input.paths),
+        input.patch,
+        input.patch_hash,
+        input.base_commit,
+        JSON.stringify(input.checks),
+        JSON.stringify(input.depends_on ?? []),
+        timestamp,
+        timestamp,
+      );
+      this.blockers.added({
+        id: input.id,
+        sequence: inserted.lastInsertRowid,
+        state,
+        target_branch: input.target_branch,
+        paths: input.paths,
+        depends_on: input.depends_on ?? [],
+      });
       this.insertEvent(input.id, 'entry:enqueued', null, state, null, {
         task_id: input.task_id,
         request_id: input.request_id,
@@ -369,7 +374,7 @@ export class HyperionStore {
 
   /** One entry, or undefined. */
   getEntry(id: string): QueueEntry | undefined {
-    const row = this.database.prepare('SELECT * FROM queue_entries WHERE id = ?').get(id) as
+    const row = this.prepared('SELECT * FROM queue_entries WHERE id = ?').get(id) as
       QueueEntryRow | undefined;
     return row === undefined ? undefined : entryFromRow(row);
   }
@@ -438,32 +443,32 @@ export class HyperionStore {
    *   an entry never overtakes an earlier one on the same file, so stacked changes land in order
    *   (a higher priority does not jump such an entry either);
    * - an entry it depends on (`depends_on`) that has not finished.
+   *
+   * Paths and dependencies are compared within one target branch. The rule is kept as a count per
+   * entry (`blockers`, see `queue-blockers.ts`) updated by every enqueue and transition, so a lease
+   * is one indexed read whatever the backlog.
    */
   leaseNext(owner: string, leaseMs: number, targetBranch?: string): QueueEntry | undefined {
     return this.transaction(() => {
       const now = this.clock();
-      this.expireLeases(now);
+      this.expireLeasesWithin(now);
       const controls = this.queueControls();
       if (controls.paused || controls.draining) return undefined;
-      const active = this.activeRows(targetBranch);
-      const unfinished = new Set(active.map((row) => row.id));
-      const held = new Set<string>();
-      for (const row of active) {
-        if (row.state === 'running') for (const path of JSON.parse(row.paths) as string[]) held.add(path);
-      }
-      let chosen: (typeof active)[number] | undefined;
-      for (const row of active) {
-        if (row.state !== 'queued') continue;
-        const paths = JSON.parse(row.paths) as string[];
-        const runnable =
-          (row.not_before === null || row.not_before <= now) &&
-          !paths.some((path) => held.has(path)) &&
-          !(JSON.parse(row.depends_on) as string[]).some((id) => unfinished.has(id));
-        if (runnable && (chosen === undefined || row.priority > chosen.priority)) chosen = row;
-        for (const path of paths) held.add(path);
-      }
+      const chosen = (
+        targetBranch === undefined
+          ? this.prepared(
+              `SELECT id, attempts FROM queue_entries INDEXED BY queue_entries_runnable_any_branch
+               WHERE state = 'queued' AND blockers = 0 AND (not_before IS NULL OR not_before <= ?)
+               ORDER BY priority DESC, sequence LIMIT 1`,
+            ).get(now)
+          : this.prepared(
+              `SELECT id, attempts FROM queue_entries INDEXED BY queue_entries_runnable
+               WHERE state = 'queued' AND blockers = 0 AND target_branch = ? AND (not_before IS NULL OR not_before <= ?)
+               ORDER BY priority DESC, sequence LIMIT 1`,
+            ).get(targetBranch, now)
+      ) as { id: string; attempts: number } | undefined;
       if (chosen === undefined) return undefined;
-      return this.transition(chosen.id, {
+      return this.transitionWithin(chosen.id, {
         from: 'queued',
         to: 'running',
         type: 'entry:leased',
@@ -478,40 +483,31 @@ export class HyperionStore {
    * True while some entry (of `targetBranch`, when given) is running, or is queued and will become
    * runnable without a person: not stacked, directly or through the entries that hold it, on an
    * entry awaiting approval. A queue whose only waiting work hangs on an approval is drained.
+   *
+   * Read as: some entry is running, or some queued entry has no blockers (its backoff aside).
+   * That is the same thing. With an entry running both say yes. With none running, a queued
+   * entry's blockers are the earlier queued entries on its files plus its unfinished
+   * dependencies. One without blockers is free of people, so the first answer implies the second.
+   * Conversely take the earliest queued entry that is free of people. Its dependencies are all
+   * earlier than it (an entry can only depend on entries already submitted), so none of them is
+   * awaiting approval, and none is queued, held or not. So it has no unfinished dependency, and
+   * no earlier queued entry shares a file with it: it has no blockers.
    */
   hasPendingWork(targetBranch?: string): boolean {
-    const active = this.activeRows(targetBranch);
-    if (active.some((row) => row.state === 'running')) return true;
-    const waitingOnPeople = new Set(
-      active.filter((row) => row.state === 'awaiting_approval').map((row) => row.id),
-    );
-    const heldPaths = new Set<string>();
-    for (const row of active) {
-      if (row.state !== 'queued') continue;
-      const paths = JSON.parse(row.paths) as string[];
-      const blocked =
-        (JSON.parse(row.depends_on) as string[]).some((id) => waitingOnPeople.has(id)) ||
-        paths.some((path) => heldPaths.has(path));
-      if (!blocked) return true;
-      waitingOnPeople.add(row.id);
-      for (const path of paths) heldPaths.add(path);
-    }
-    return false;
-  }
-
-  /** The unfinished entries (of `targetBranch`, when given) in submission order: what leasing reads. */
-  private activeRows(
-    targetBranch: string | undefined,
-  ): Array<
-    Pick<QueueEntryRow, 'id' | 'state' | 'priority' | 'paths' | 'depends_on' | 'not_before' | 'attempts'>
-  > {
-    return this.database
-      .prepare(
-        `SELECT id, state, priority, paths, depends_on, not_before, attempts FROM queue_entries
-         WHERE state IN ${ACTIVE_STATES} ${targetBranch === undefined ? '' : 'AND target_branch = ?'}
-         ORDER BY sequence`,
-      )
-      .all(...(targetBranch === undefined ? [] : [targetBranch])) as ReturnType<HyperionStore['activeRows']>;
+    const row = (
+      targetBranch === undefined
+        ? this.prepared(
+            `SELECT EXISTS (SELECT 1 FROM queue_entries WHERE state = 'running')
+               OR EXISTS (SELECT 1 FROM queue_entries INDEXED BY queue_entries_runnable_any_branch
+                          WHERE state = 'queued' AND blockers = 0) AS pending`,
+          ).get()
+        : this.prepared(
+            `SELECT EXISTS (SELECT 1 FROM queue_entries WHERE state = 'running' AND target_branch = ?)
+               OR EXISTS (SELECT 1 FROM queue_entries INDEXED BY queue_entries_runnable
+                          WHERE state = 'queued' AND blockers = 0 AND target_branch = ?) AS pending`,
+          ).get(targetBranch, targetBranch)
+    ) as { pending: number };
+    return row.pending === 1;
   }
 
   /**
@@ -521,41 +517,42 @@ export class HyperionStore {
    * the holder may have died after landing the change and before recording it.
    */
   expireLeases(now = this.clock()): QueueEntry[] {
-    return this.transaction(() => {
-      const expired = this.database
-        .prepare("SELECT * FROM queue_entries WHERE state = 'running' AND lease_expires_at < ?")
-        .all(now) as QueueEntryRow[];
-      return expired.map((row) => {
-        const reason = `lease of ${row.lease_owner ?? 'unknown worker'} expired during attempt ${row.attempts}`;
-        return this.transition(row.id, {
-          from: 'running',
-          to: 'queued',
-          type: 'entry:lease_expired',
-          worker: row.lease_owner,
-          data: {
-            previous_owner: row.lease_owner,
-            attempt: row.attempts,
-            lease_expiries: row.lease_expiries + 1,
-          },
-          set: {
-            lease_owner: null,
-            lease_expires_at: null,
-            last_error: reason,
-            attempts: Math.max(0, row.attempts - 1),
-            lease_expiries: row.lease_expiries + 1,
-          },
-        });
+    return this.transaction(() => this.expireLeasesWithin(now));
+  }
+
+  /** {@link expireLeases} inside the caller's transaction. */
+  private expireLeasesWithin(now: number): QueueEntry[] {
+    const expired = this.prepared(
+      "SELECT * FROM queue_entries INDEXED BY queue_entries_lease_expiry WHERE state = 'running' AND lease_expires_at < ?",
+    ).all(now) as QueueEntryRow[];
+    return expired.map((row) => {
+      const reason = `lease of ${row.lease_owner ?? 'unknown worker'} expired during attempt ${row.attempts}`;
+      return this.transitionWithin(row.id, {
+        from: 'running',
+        to: 'queued',
+        type: 'entry:lease_expired',
+        worker: row.lease_owner,
+        data: {
+          previous_owner: row.lease_owner,
+          attempt: row.attempts,
+          lease_expiries: row.lease_expiries + 1,
+        },
+        set: {
+          lease_owner: null,
+          lease_expires_at: null,
+          last_error: reason,
+          attempts: Math.max(0, row.attempts - 1),
+          lease_expiries: row.lease_expiries + 1,
+        },
       });
     });
   }
 
   /** Extends a lease held by `owner`. Returns false when the lease was lost. */
   renewLease(id: string, owner: string, leaseMs: number): boolean {
-    const result = this.database
-      .prepare(
-        "UPDATE queue_entries SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
-      )
-      .run(this.clock() + leaseMs, this.isoNow(), id, owner);
+    const result = this.prepared(
+      "UPDATE queue_entries SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+    ).run(this.clock() + leaseMs, this.isoNow(), id, owner);
     return result.changes === 1;
   }
 
@@ -565,49 +562,52 @@ export class HyperionStore {
    * in an expected state.
    */
   transition(id: string, transition: QueueTransition): QueueEntry {
-    return this.transaction(() => {
-      const current = this.requireEntry(id);
-      if (
-        transition.owner !== undefined &&
-        (current.state !== 'running' || current.lease_owner !== transition.owner)
-      ) {
-        throw new HyperionError(
-          'lease_lost',
-          `worker ${transition.owner} no longer holds the lease on ${id} (state ${current.state}, owner ${current.lease_owner ?? 'none'})`,
-          { details: { id, state: current.state, owner: current.lease_owner } },
-        );
-      }
-      const allowed = typeof transition.from === 'string' ? [transition.from] : transition.from;
-      if (!allowed.includes(current.state)) {
-        throw new HyperionError(
-          'invalid_state',
-          `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`,
-          { details: { id, state: current.state, expected: allowed } },
-        );
-      }
-      const set: QueueEntryUpdate = { ...transition.set };
-      if (typeof set.last_error === 'string')
-        set.last_error = redactSecrets(set.last_error, this.secretValues);
-      if (transition.to !== 'running') {
-        set.lease_owner = null;
-        set.lease_expires_at = null;
-      }
-      const assignments = UPDATABLE_COLUMNS.filter((column) => column in set);
-      this.database
-        .prepare(
-          `UPDATE queue_entries SET state = ?, updated_at = ?${assignments.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
-        )
-        .run(transition.to, this.isoNow(), ...assignments.map((column) => set[column] ?? null), id);
-      this.insertEvent(
-        id,
-        transition.type,
-        current.state,
-        transition.to,
-        transition.worker ?? null,
-        transition.data ?? {},
+    return this.transaction(() => this.transitionWithin(id, transition));
+  }
+
+  /** {@link transition} inside the caller's transaction; keeps the `blockers` counts true. */
+  private transitionWithin(id: string, transition: QueueTransition): QueueEntry {
+    const current = this.requireEntry(id);
+    if (
+      transition.owner !== undefined &&
+      (current.state !== 'running' || current.lease_owner !== transition.owner)
+    ) {
+      throw new HyperionError(
+        'lease_lost',
+        `worker ${transition.owner} no longer holds the lease on ${id} (state ${current.state}, owner ${current.lease_owner ?? 'none'})`,
+        { details: { id, state: current.state, owner: current.lease_owner } },
       );
-      return this.requireEntry(id);
-    });
+    }
+    const allowed = typeof transition.from === 'string' ? [transition.from] : transition.from;
+    if (!allowed.includes(current.state)) {
+      throw new HyperionError(
+        'invalid_state',
+        `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`,
+        { details: { id, state: current.state, expected: allowed } },
+      );
+    }
+    const set: QueueEntryUpdate = { ...transition.set };
+    if (typeof set.last_error === 'string') set.last_error = redactSecrets(set.last_error, this.secretValues);
+    if (transition.to !== 'running') {
+      set.lease_owner = null;
+      set.lease_expires_at = null;
+    }
+    const assignments = UPDATABLE_COLUMNS.filter((column) => column in set);
+    this.prepared(
+      `UPDATE queue_entries SET state = ?, updated_at = ?${assignments.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
+    ).run(transition.to, this.isoNow(), ...assignments.map((column) => set[column] ?? null), id);
+    this.insertEvent(
+      id,
+      transition.type,
+      current.state,
+      transition.to,
+      transition.worker ?? null,
+      transition.data ?? {},
+    );
+    if (current.state !== transition.to) {
+      this.blockers.changed(id, current.target_branch, current.state, transition.to);
+    }
+    return this.requireEntry(id);
   }
 
   /** Records an event that does not change the entry's state (check results, applied…). */
@@ -622,7 +622,7 @@ export class HyperionStore {
 
   /** The queue's control flags (`paused`, `draining`), shared by every process on this store. */
   queueControls(): QueueControls {
-    const rows = this.database.prepare('SELECT name, value FROM queue_controls').all() as Array<{
+    const rows = this.prepared('SELECT name, value FROM queue_controls').all() as Array<{
       name: string;
       value: string;
     }>;
@@ -666,19 +666,27 @@ export class HyperionStore {
     worker: string | null,
     data: Record<string, unknown>,
   ): void {
-    this.database
-      .prepare(
-        'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        entryId,
-        type,
-        from,
-        to,
-        worker,
-        this.isoNow(),
-        JSON.stringify(redactSecretsDeep(data, this.secretValues)),
-      );
+    this.prepared(
+      'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      entryId,
+      type,
+      from,
+      to,
+      worker,
+      this.isoNow(),
+      JSON.stringify(redactSecretsDeep(data, this.secretValues)),
+    );
+  }
+
+  /** The statement for `sql`, prepared on first use and kept for the life of the connection. */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private isoNow(): string {

@@ -1,0 +1,206 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The `blockers` count of queue entries, kept up to date so that leasing is one indexed read
+ * (`state = 'queued' AND blockers = 0`) instead of a scan of every waiting entry.
+ *
+ * The rule it encodes is the one leasing always had (see `HyperionStore.leaseNext`), within one
+ * target branch. On a file, the *holders* are the entries that are `queued` or `running` (an entry
+ * awaiting approval holds its dependents, not its files). A holder is kept off a file when another
+ * holder of that file was submitted before it, or another holder of it is running. Sorting the
+ * holders of a file by submission, every one after the first is therefore kept off, and the first
+ * is kept off only while another holder of the file runs. So when one entry starts or stops
+ * holding a file (or starts or stops running on it), only the first two holders of that file and
+ * the entry itself can change: each of those is recomputed, nothing else is read.
+ *
+ * Per entry and file, `queue_entry_paths.blocked` says whether that file keeps the entry off, and
+ * `queue_entries.blockers` = the files that keep it off + the entries it depends on (same target
+ * branch) that have not finished (`queued`, `running`, `awaiting_approval`). Finished entries have
+ * 0 blockers; their count is made again when they come back.
+ */
+
+/** How an entry in `state` holds its files: 0 not at all, 1 queued, 2 running. */
+export function holdingOf(state: string): number {
+  return state === 'queued' ? 1 : state === 'running' ? 2 : 0;
+}
+
+/** True for the states of an entry that has not finished. */
+export function isUnfinished(state: string): boolean {
+  return state === 'queued' || state === 'running' || state === 'awaiting_approval';
+}
+
+/** SQL that rebuilds the file and dependency tables and every `blockers` count from the entries. */
+export const REBUILD_QUEUE_BLOCKERS_SQL = `
+  DELETE FROM queue_entry_paths;
+  DELETE FROM queue_entry_dependencies;
+  INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked)
+    SELECT entry.id, entry.target_branch, path.value, entry.sequence,
+           CASE entry.state WHEN 'queued' THEN 1 WHEN 'running' THEN 2 ELSE 0 END, 0
+    FROM queue_entries AS entry, json_each(entry.paths) AS path;
+  INSERT OR IGNORE INTO queue_entry_dependencies (entry_id, depends_on)
+    SELECT entry.id, dependency.value FROM queue_entries AS entry, json_each(entry.depends_on) AS dependency;
+  UPDATE queue_entry_paths SET blocked = 1
+    WHERE holding > 0 AND EXISTS (
+      SELECT 1 FROM queue_entry_paths AS other
+      WHERE other.target_branch = queue_entry_paths.target_branch AND other.path = queue_entry_paths.path
+        AND other.holding > 0 AND other.entry_id <> queue_entry_paths.entry_id
+        AND (other.sequence < queue_entry_paths.sequence OR other.holding = 2));
+  UPDATE queue_entries SET blockers = CASE WHEN state IN ('queued', 'running', 'awaiting_approval') THEN
+      (SELECT COUNT(*) FROM queue_entry_paths AS path WHERE path.entry_id = queue_entries.id AND path.blocked = 1)
+      + (SELECT COUNT(*) FROM queue_entry_dependencies AS link
+         JOIN queue_entries AS dependency ON dependency.id = link.depends_on
+         WHERE link.entry_id = queue_entries.id AND dependency.target_branch = queue_entries.target_branch
+           AND dependency.state IN ('queued', 'running', 'awaiting_approval'))
+    ELSE 0 END;
+`;
+
+/** Rebuilds every `blockers` count from the entries (after rows were written without the store). */
+export function rebuildQueueBlockers(database: Database.Database): void {
+  database.exec(REBUILD_QUEUE_BLOCKERS_SQL);
+}
+
+/** Whether another holder keeps the entry of a `queue_entry_paths` row (alias `held`) off its file. */
+const SHOULD_BLOCK = `(EXISTS (SELECT 1 FROM queue_entry_paths AS other
+    WHERE other.target_branch = held.target_branch AND other.path = held.path AND other.holding > 0
+      AND other.sequence < held.sequence)
+  OR EXISTS (SELECT 1 FROM queue_entry_paths AS other
+    WHERE other.target_branch = held.target_branch AND other.path = held.path AND other.holding = 2
+      AND other.entry_id <> held.entry_id))`;
+
+interface PathRow {
+  entry_id: string;
+  path: string;
+  blocked: number;
+  should_block: number;
+}
+
+/** Keeps `blockers` true as entries are added and change state; statements are prepared once. */
+export class QueueBlockers {
+  private readonly insertPath: Database.Statement;
+  private readonly insertDependency: Database.Statement;
+  private readonly blockOwnPaths: Database.Statement;
+  private readonly countOpenDependencies: Database.Statement;
+  private readonly setBlockers: Database.Statement;
+  private readonly addBlockers: Database.Statement;
+  private readonly addToDependents: Database.Statement;
+  private readonly ownBlockedCount: Database.Statement;
+  private readonly setHolding: Database.Statement;
+  private readonly ownPaths: Database.Statement;
+  private readonly firstHolders: Database.Statement;
+  private readonly ownRow: Database.Statement;
+  private readonly setBlocked: Database.Statement;
+
+  constructor(database: Database.Database) {
+    this.insertPath = database.prepare(
+      'INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked) VALUES (?, ?, ?, ?, ?, 0)',
+    );
+    this.insertDependency = database.prepare(
+      'INSERT OR IGNORE INTO queue_entry_dependencies (entry_id, depends_on) VALUES (?, ?)',
+    );
+    // A new entry is the last one submitted: only the other holders of its files can keep it off.
+    this.blockOwnPaths = database.prepare(
+      `UPDATE queue_entry_paths AS own SET blocked = 1 WHERE own.entry_id = ? AND EXISTS (
+         SELECT 1 FROM queue_entry_paths AS other
+         WHERE other.target_branch = own.target_branch AND other.path = own.path AND other.holding > 0
+           AND other.entry_id <> own.entry_id)`,
+    );
+    this.countOpenDependencies = database.prepare(
+      `SELECT COUNT(*) AS count FROM queue_entry_dependencies AS link
+       JOIN queue_entries AS dependency ON dependency.id = link.depends_on
+       WHERE link.entry_id = ? AND dependency.target_branch = ?
+         AND dependency.state IN ('queued', 'running', 'awaiting_approval')`,
+    );
+    this.setBlockers = database.prepare('UPDATE queue_entries SET blockers = ? WHERE id = ?');
+    this.addBlockers = database.prepare('UPDATE queue_entries SET blockers = blockers + ? WHERE id = ?');
+    this.addToDependents = database.prepare(
+      `UPDATE queue_entries SET blockers = blockers + ?
+       WHERE id IN (SELECT entry_id FROM queue_entry_dependencies WHERE depends_on = ?)
+         AND target_branch = ? AND state IN ('queued', 'running', 'awaiting_approval')`,
+    );
+    this.ownBlockedCount = database.prepare(
+      'SELECT COUNT(*) AS count FROM queue_entry_paths WHERE entry_id = ? AND blocked = 1',
+    );
+    this.setHolding = database.prepare(
+      'UPDATE queue_entry_paths SET holding = ?, blocked = CASE WHEN ? = 0 THEN 0 ELSE blocked END WHERE entry_id = ?',
+    );
+    this.ownPaths = database.prepare('SELECT target_branch, path FROM queue_entry_paths WHERE entry_id = ?');
+    this.firstHolders = database.prepare(
+      `SELECT held.entry_id, held.path, held.blocked, ${SHOULD_BLOCK} AS should_block FROM queue_entry_paths AS held
+       WHERE held.target_branch = ? AND held.path = ? AND held.holding > 0 ORDER BY held.sequence LIMIT 2`,
+    );
+    this.ownRow = database.prepare(
+      `SELECT held.entry_id, held.path, held.blocked, ${SHOULD_BLOCK} AS should_block FROM queue_entry_paths AS held
+       WHERE held.entry_id = ? AND held.path = ? AND held.holding > 0`,
+    );
+    this.setBlocked = database.prepare(
+      'UPDATE queue_entry_paths SET blocked = ? WHERE entry_id = ? AND path = ?',
+    );
+  }
+
+  /** Records the files and dependencies of a newly inserted entry and counts its blockers. */
+  added(entry: {
+    id: string;
+    sequence: number | bigint;
+    state: string;
+    target_branch: string;
+    paths: readonly string[];
+    depends_on: readonly string[];
+  }): void {
+    const holding = holdingOf(entry.state);
+    for (const path of entry.paths) {
+      this.insertPath.run(entry.id, entry.target_branch, path, entry.sequence, holding);
+    }
+    for (const dependency of entry.depends_on) this.insertDependency.run(entry.id, dependency);
+    if (!isUnfinished(entry.state)) return;
+    const dependencies = (this.countOpenDependencies.get(entry.id, entry.target_branch) as { count: number })
+      .count;
+    const paths = holding > 0 ? this.blockOwnPaths.run(entry.id).changes : 0;
+    this.setBlockers.run(dependencies + paths, entry.id);
+    // Entries that named this id before it existed wait for it from now on.
+    this.addToDependents.run(1, entry.id, entry.target_branch);
+  }
+
+  /** Updates the counts after entry `id` (of `targetBranch`) moved from state `from` to `to`. */
+  changed(id: string, targetBranch: string, from: string, to: string): void {
+    const holdingBefore = holdingOf(from);
+    const holdingAfter = holdingOf(to);
+    if (holdingBefore !== holdingAfter) {
+      if (holdingAfter === 0) {
+        const own = (this.ownBlockedCount.get(id) as { count: number }).count;
+        if (own > 0) this.addBlockers.run(-own, id);
+      }
+      this.setHolding.run(holdingAfter, holdingAfter, id);
+    }
+    const unfinishedBefore = isUnfinished(from);
+    const unfinishedAfter = isUnfinished(to);
+    if (unfinishedBefore && !unfinishedAfter) {
+      this.setBlockers.run(0, id);
+      this.addToDependents.run(-1, id, targetBranch);
+    } else if (!unfinishedBefore && unfinishedAfter) {
+      const dependencies = (this.countOpenDependencies.get(id, targetBranch) as { count: number }).count;
+      this.setBlockers.run(dependencies, id);
+      this.addToDependents.run(1, id, targetBranch);
+    }
+    if (holdingBefore === holdingAfter) return;
+    for (const { target_branch: branch, path } of this.ownPaths.all(id) as Array<{
+      target_branch: string;
+      path: string;
+    }>) {
+      this.reconcile(branch, path, id);
+    }
+  }
+
+  /** Recomputes whether `path` keeps its first two holders, and entry `id`, off it. */
+  private reconcile(targetBranch: string, path: string, id: string): void {
+    const rows = this.firstHolders.all(targetBranch, path) as PathRow[];
+    if (!rows.some((row) => row.entry_id === id)) {
+      const own = this.ownRow.get(id, path) as PathRow | undefined;
+      if (own !== undefined) rows.push(own);
+    }
+    for (const row of rows) {
+      if (row.should_block === row.blocked) continue;
+      this.setBlocked.run(row.should_block, row.entry_id, row.path);
+      this.addBlockers.run(row.should_block - row.blocked, row.entry_id);
+    }
+  }
+}
