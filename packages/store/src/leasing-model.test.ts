@@ -90,7 +90,8 @@ function expectAgreement(step: string): void {
 /** One random action; returns what it did, for the failure message. */
 function randomStep(random: ReturnType<typeof generator>, index: number): string {
   const all = entries();
-  const inState = (...states: QueueState[]): QueueEntry[] => all.filter((entry) => states.includes(entry.state));
+  const inState = (...states: QueueState[]): QueueEntry[] =>
+    all.filter((entry) => states.includes(entry.state));
   const roll = random.next();
   if (roll < 0.25 || all.length < 3) {
     const id = `e${index}`;

@@ -21,10 +21,7 @@ export function oracleRunnable(entries: readonly QueueEntry[], targetBranch: str
   const runnable: QueueEntry[] = [];
   for (const entry of active) {
     if (entry.state !== 'queued') continue;
-    if (
-      !entry.paths.some((path) => held.has(path)) &&
-      !entry.depends_on.some((id) => unfinished.has(id))
-    ) {
+    if (!entry.paths.some((path) => held.has(path)) && !entry.depends_on.some((id) => unfinished.has(id))) {
       runnable.push(entry);
     }
     for (const path of entry.paths) held.add(path);
@@ -77,7 +74,8 @@ export function oracleHasPendingWork(entries: readonly QueueEntry[], targetBranc
   for (const entry of active) {
     if (entry.state !== 'queued') continue;
     const blocked =
-      entry.depends_on.some((id) => waitingOnPeople.has(id)) || entry.paths.some((path) => heldPaths.has(path));
+      entry.depends_on.some((id) => waitingOnPeople.has(id)) ||
+      entry.paths.some((path) => heldPaths.has(path));
     if (!blocked) return true;
     waitingOnPeople.add(entry.id);
     for (const path of entry.paths) heldPaths.add(path);
