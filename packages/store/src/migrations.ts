@@ -160,8 +160,6 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE queue_entries ADD COLUMN blockers INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX queue_entries_runnable ON queue_entries(target_branch, priority DESC, sequence)
         WHERE state = 'queued' AND blockers = 0;
-      CREATE INDEX queue_entries_runnable_any_branch ON queue_entries(priority DESC, sequence)
-        WHERE state = 'queued' AND blockers = 0;
       CREATE INDEX queue_entries_lease_expiry ON queue_entries(lease_expires_at) WHERE state = 'running';
       ${REBUILD_QUEUE_BLOCKERS_SQL}
     `,

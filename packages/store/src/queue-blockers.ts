@@ -82,10 +82,11 @@ export class QueueBlockers {
   private readonly countOpenDependencies: Database.Statement;
   private readonly setBlockers: Database.Statement;
   private readonly addBlockers: Database.Statement;
-  private readonly addToDependents: Database.Statement;
+  private readonly dependents: Database.Statement;
+  private readonly addToOpenEntry: Database.Statement;
   private readonly ownBlockedCount: Database.Statement;
   private readonly setHolding: Database.Statement;
-  private readonly ownPaths: Database.Statement;
+  private readonly setHoldingReturningPaths: Database.Statement;
   private readonly firstHolders: Database.Statement;
   private readonly ownRow: Database.Statement;
   private readonly setBlocked: Database.Statement;
@@ -112,10 +113,11 @@ export class QueueBlockers {
     );
     this.setBlockers = database.prepare('UPDATE queue_entries SET blockers = ? WHERE id = ?');
     this.addBlockers = database.prepare('UPDATE queue_entries SET blockers = blockers + ? WHERE id = ?');
-    this.addToDependents = database.prepare(
+    this.dependents = database.prepare('SELECT entry_id FROM queue_entry_dependencies WHERE depends_on = ?');
+    // By id: a condition on the state alone would have SQLite walk every queued entry.
+    this.addToOpenEntry = database.prepare(
       `UPDATE queue_entries SET blockers = blockers + ?
-       WHERE id IN (SELECT entry_id FROM queue_entry_dependencies WHERE depends_on = ?)
-         AND target_branch = ? AND state IN ('queued', 'running', 'awaiting_approval')`,
+       WHERE id = ? AND target_branch = ? AND state IN ('queued', 'running', 'awaiting_approval')`,
     );
     this.ownBlockedCount = database.prepare(
       'SELECT COUNT(*) AS count FROM queue_entry_paths WHERE entry_id = ? AND blocked = 1',
@@ -123,7 +125,9 @@ export class QueueBlockers {
     this.setHolding = database.prepare(
       'UPDATE queue_entry_paths SET holding = ?, blocked = CASE WHEN ? = 0 THEN 0 ELSE blocked END WHERE entry_id = ?',
     );
-    this.ownPaths = database.prepare('SELECT target_branch, path FROM queue_entry_paths WHERE entry_id = ?');
+    this.setHoldingReturningPaths = database.prepare(
+      'UPDATE queue_entry_paths SET holding = ?, blocked = CASE WHEN ? = 0 THEN 0 ELSE blocked END WHERE entry_id = ? RETURNING target_branch, path',
+    );
     this.firstHolders = database.prepare(
       `SELECT held.entry_id, held.path, held.blocked, ${SHOULD_BLOCK} AS should_block FROM queue_entry_paths AS held
        WHERE held.target_branch = ? AND held.path = ? AND held.holding > 0 ORDER BY held.sequence LIMIT 2`,
@@ -157,43 +161,54 @@ export class QueueBlockers {
     const paths = holding > 0 ? this.blockOwnPaths.run(entry.id).changes : 0;
     this.setBlockers.run(dependencies + paths, entry.id);
     // Entries that named this id before it existed wait for it from now on.
-    this.addToDependents.run(1, entry.id, entry.target_branch);
+    this.addToDependents(1, entry.id, entry.target_branch);
   }
 
-  /** Updates the counts after entry `id` (of `targetBranch`) moved from state `from` to `to`. */
-  changed(id: string, targetBranch: string, from: string, to: string): void {
+  /**
+   * Updates the counts after entry `id` (of `targetBranch`) moved from state `from` to `to`;
+   * `blockersBefore` is its count before the move.
+   */
+  changed(id: string, targetBranch: string, from: string, to: string, blockersBefore: number): void {
     const holdingBefore = holdingOf(from);
     const holdingAfter = holdingOf(to);
-    if (holdingBefore !== holdingAfter) {
-      if (holdingAfter === 0) {
-        const own = (this.ownBlockedCount.get(id) as { count: number }).count;
-        if (own > 0) this.addBlockers.run(-own, id);
-      }
-      this.setHolding.run(holdingAfter, holdingAfter, id);
+    if (holdingBefore === 1 && holdingAfter === 2 && blockersBefore === 0) {
+      // A lease. The entry came first among the holders of each of its files and none of them
+      // ran, so every other holder there is kept off already (and stays so), and it is not.
+      this.setHolding.run(2, 2, id);
+      return;
     }
     const unfinishedBefore = isUnfinished(from);
     const unfinishedAfter = isUnfinished(to);
+    let paths: Array<{ target_branch: string; path: string }> = [];
+    if (holdingBefore !== holdingAfter) {
+      if (holdingAfter === 0 && unfinishedAfter) {
+        const own = (this.ownBlockedCount.get(id) as { count: number }).count;
+        if (own > 0) this.addBlockers.run(-own, id);
+      }
+      paths = this.setHoldingReturningPaths.all(holdingAfter, holdingAfter, id) as typeof paths;
+    }
     if (unfinishedBefore && !unfinishedAfter) {
       this.setBlockers.run(0, id);
-      this.addToDependents.run(-1, id, targetBranch);
+      this.addToDependents(-1, id, targetBranch);
     } else if (!unfinishedBefore && unfinishedAfter) {
       const dependencies = (this.countOpenDependencies.get(id, targetBranch) as { count: number }).count;
       this.setBlockers.run(dependencies, id);
-      this.addToDependents.run(1, id, targetBranch);
+      this.addToDependents(1, id, targetBranch);
     }
-    if (holdingBefore === holdingAfter) return;
-    for (const { target_branch: branch, path } of this.ownPaths.all(id) as Array<{
-      target_branch: string;
-      path: string;
-    }>) {
-      this.reconcile(branch, path, id);
+    for (const { target_branch: branch, path } of paths) this.reconcile(branch, path, id, holdingAfter > 0);
+  }
+
+  /** Adds `delta` to the blockers of the unfinished entries of `targetBranch` that depend on `id`. */
+  private addToDependents(delta: number, id: string, targetBranch: string): void {
+    for (const { entry_id: dependent } of this.dependents.all(id) as Array<{ entry_id: string }>) {
+      this.addToOpenEntry.run(delta, dependent, targetBranch);
     }
   }
 
-  /** Recomputes whether `path` keeps its first two holders, and entry `id`, off it. */
-  private reconcile(targetBranch: string, path: string, id: string): void {
+  /** Recomputes whether `path` keeps its first two holders, and entry `id` when `holding` it, off it. */
+  private reconcile(targetBranch: string, path: string, id: string, holding: boolean): void {
     const rows = this.firstHolders.all(targetBranch, path) as PathRow[];
-    if (!rows.some((row) => row.entry_id === id)) {
+    if (holding && !rows.some((row) => row.entry_id === id)) {
       const own = this.ownRow.get(id, path) as PathRow | undefined;
       if (own !== undefined) rows.push(own);
     }

@@ -454,19 +454,7 @@ export class HyperionStore {
       this.expireLeasesWithin(now);
       const controls = this.queueControls();
       if (controls.paused || controls.draining) return undefined;
-      const chosen = (
-        targetBranch === undefined
-          ? this.prepared(
-              `SELECT id, attempts FROM queue_entries INDEXED BY queue_entries_runnable_any_branch
-               WHERE state = 'queued' AND blockers = 0 AND (not_before IS NULL OR not_before <= ?)
-               ORDER BY priority DESC, sequence LIMIT 1`,
-            ).get(now)
-          : this.prepared(
-              `SELECT id, attempts FROM queue_entries INDEXED BY queue_entries_runnable
-               WHERE state = 'queued' AND blockers = 0 AND target_branch = ? AND (not_before IS NULL OR not_before <= ?)
-               ORDER BY priority DESC, sequence LIMIT 1`,
-            ).get(targetBranch, now)
-      ) as { id: string; attempts: number } | undefined;
+      const chosen = this.bestRunnable(now, targetBranch);
       if (chosen === undefined) return undefined;
       return this.transitionWithin(chosen.id, {
         from: 'queued',
@@ -498,7 +486,7 @@ export class HyperionStore {
       targetBranch === undefined
         ? this.prepared(
             `SELECT EXISTS (SELECT 1 FROM queue_entries WHERE state = 'running')
-               OR EXISTS (SELECT 1 FROM queue_entries INDEXED BY queue_entries_runnable_any_branch
+               OR EXISTS (SELECT 1 FROM queue_entries INDEXED BY queue_entries_runnable
                           WHERE state = 'queued' AND blockers = 0) AS pending`,
           ).get()
         : this.prepared(
@@ -508,6 +496,42 @@ export class HyperionStore {
           ).get(targetBranch, targetBranch)
     ) as { pending: number };
     return row.pending === 1;
+  }
+
+  /**
+   * The runnable entry a lease takes at `now`: one read of the `queue_entries_runnable` index per
+   * target branch (the given one, or each branch that has a runnable entry, found by seeking).
+   */
+  private bestRunnable(
+    now: number,
+    targetBranch: string | undefined,
+  ): { id: string; attempts: number; priority: number; sequence: number } | undefined {
+    const best = this.prepared(
+      `SELECT id, attempts, priority, sequence FROM queue_entries INDEXED BY queue_entries_runnable
+       WHERE state = 'queued' AND blockers = 0 AND target_branch = ? AND (not_before IS NULL OR not_before <= ?)
+       ORDER BY priority DESC, sequence LIMIT 1`,
+    );
+    type Candidate = { id: string; attempts: number; priority: number; sequence: number } | undefined;
+    if (targetBranch !== undefined) return best.get(targetBranch, now) as Candidate;
+    const nextBranch = this.prepared(
+      `SELECT MIN(target_branch) AS branch FROM queue_entries INDEXED BY queue_entries_runnable
+       WHERE state = 'queued' AND blockers = 0 AND target_branch > ?`,
+    );
+    let chosen: Candidate;
+    let branch = (nextBranch.get('') as { branch: string | null }).branch;
+    while (branch !== null) {
+      const candidate = best.get(branch, now) as Candidate;
+      if (
+        candidate !== undefined &&
+        (chosen === undefined ||
+          candidate.priority > chosen.priority ||
+          (candidate.priority === chosen.priority && candidate.sequence < chosen.sequence))
+      ) {
+        chosen = candidate;
+      }
+      branch = (nextBranch.get(branch) as { branch: string | null }).branch;
+    }
+    return chosen;
   }
 
   /**
@@ -567,7 +591,14 @@ export class HyperionStore {
 
   /** {@link transition} inside the caller's transaction; keeps the `blockers` counts true. */
   private transitionWithin(id: string, transition: QueueTransition): QueueEntry {
-    const current = this.requireEntry(id);
+    // The columns the checks need, unparsed: the entry is parsed once, as it is returned.
+    const current = this.prepared(
+      'SELECT state, lease_owner, target_branch, blockers FROM queue_entries WHERE id = ?',
+    ).get(id) as
+      { state: QueueState; lease_owner: string | null; target_branch: string; blockers: number } | undefined;
+    if (current === undefined) {
+      throw new HyperionError('not_found', `no queue entry with id '${id}'`, { details: { id } });
+    }
     if (
       transition.owner !== undefined &&
       (current.state !== 'running' || current.lease_owner !== transition.owner)
@@ -605,7 +636,7 @@ export class HyperionStore {
       transition.data ?? {},
     );
     if (current.state !== transition.to) {
-      this.blockers.changed(id, current.target_branch, current.state, transition.to);
+      this.blockers.changed(id, current.target_branch, current.state, transition.to, current.blockers);
     }
     return this.requireEntry(id);
   }
