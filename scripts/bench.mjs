@@ -1,5 +1,8 @@
 // Benchmarks reported as ratios measured in one run, so a busy machine skews both sides alike.
-// Run with `pnpm bench` (it builds first). Prints figures; never fails on them.
+// Run with `pnpm bench` (it builds first). Prints figures, then all of them as one JSON object on
+// the last line (also written to the file named by BENCH_JSON); never fails on them.
+// BENCH_SECTIONS=queue_core,queue_drain,landing_proof_lookup picks sections (default: all);
+// BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,9 +15,17 @@ import {
 import { HyperionConfigSchema } from '@hyperion/schema';
 import { HyperionStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
+import { queueCore } from './bench-queue-core.mjs';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 24);
 const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 0.3);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 2_000);
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? 'queue_core,queue_drain,landing_proof_lookup')
+    .split(',')
+    .map((name) => name.trim()),
+);
 
 function patchFor(index) {
   const path = `files/file-${index}.txt`;
@@ -118,14 +129,57 @@ async function trailerLookup() {
   }
 }
 
-const one = await drainSeconds(1);
-const three = await drainSeconds(3);
-console.log(`queue drain, ${ENTRIES} entries, ${CHECK_SECONDS}s check each:`);
-console.log(`  1 worker  ${one.toFixed(2)} s (${(ENTRIES / one).toFixed(2)} entries/s)`);
-console.log(`  3 workers ${three.toFixed(2)} s (${(ENTRIES / three).toFixed(2)} entries/s)`);
-console.log(`  speed-up  ${(one / three).toFixed(2)}x`);
-const lookup = await trailerLookup();
-console.log('landing-proof lookup on a 200-commit branch (mean of 50):');
-console.log(`  in-process walk (isomorphic-git)        ${lookup.inProcess.toFixed(2)} ms`);
-console.log(`  findLandedChange (git log --grep)       ${lookup.spawned.toFixed(2)} ms`);
-console.log(`  in-process / git --grep                 ${(lookup.inProcess / lookup.spawned).toFixed(2)}x`);
+const results = {};
+
+if (SECTIONS.has('queue_core')) {
+  const core = await queueCore({
+    backlog: BACKLOG,
+    cycles: CYCLES,
+    synchronous: process.env.BENCH_SYNCHRONOUS ?? 'FULL',
+  });
+  results.queue_core = core;
+  console.log(`queue core, ${core.backlog} entries queued throughout, synchronous=${core.synchronous}:`);
+  console.log(`  enqueue          ${core.enqueue_per_s}/s (raw better-sqlite3 ${core.raw_enqueue_per_s}/s)`);
+  console.log(
+    `  lease→landed     ${core.cycles_per_s} cycles/s (raw ${core.raw_cycles_per_s}/s, one transaction a cycle)`,
+  );
+  console.log(
+    `  store / raw      ${(core.cycles_per_s / core.raw_cycles_per_s).toFixed(2)}x cycles, ${(core.enqueue_per_s / core.raw_enqueue_per_s).toFixed(2)}x enqueue`,
+  );
+  console.log(
+    `  lease latency    p50 ${core.lease_p50_ms} ms, p99 ${core.lease_p99_ms} ms (a raw cycle: p50 ${core.raw_cycle_p50_ms} ms, p99 ${core.raw_cycle_p99_ms} ms)`,
+  );
+}
+
+if (SECTIONS.has('queue_drain')) {
+  const one = await drainSeconds(1);
+  const three = await drainSeconds(3);
+  results.queue_drain = {
+    entries: ENTRIES,
+    check_seconds: CHECK_SECONDS,
+    one_worker_seconds: one,
+    three_workers_seconds: three,
+    speed_up: one / three,
+  };
+  console.log(`queue drain, ${ENTRIES} entries, ${CHECK_SECONDS}s check each:`);
+  console.log(`  1 worker  ${one.toFixed(2)} s (${(ENTRIES / one).toFixed(2)} entries/s)`);
+  console.log(`  3 workers ${three.toFixed(2)} s (${(ENTRIES / three).toFixed(2)} entries/s)`);
+  console.log(`  speed-up  ${(one / three).toFixed(2)}x`);
+}
+
+if (SECTIONS.has('landing_proof_lookup')) {
+  const lookup = await trailerLookup();
+  results.landing_proof_lookup = {
+    in_process_ms: lookup.inProcess,
+    git_grep_ms: lookup.spawned,
+    ratio: lookup.inProcess / lookup.spawned,
+  };
+  console.log('landing-proof lookup on a 200-commit branch (mean of 50):');
+  console.log(`  in-process walk (isomorphic-git)        ${lookup.inProcess.toFixed(2)} ms`);
+  console.log(`  findLandedChange (git log --grep)       ${lookup.spawned.toFixed(2)} ms`);
+  console.log(`  in-process / git --grep                 ${(lookup.inProcess / lookup.spawned).toFixed(2)}x`);
+}
+
+const json = JSON.stringify(results);
+if (process.env.BENCH_JSON !== undefined) writeFileSync(process.env.BENCH_JSON, `${json}\n`);
+console.log(json);
