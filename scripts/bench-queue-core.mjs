@@ -69,8 +69,8 @@ function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
 }
 
-async function measureStore(directory, backlog, cycles, synchronous) {
-  const store = HyperionStore.open(join(directory, 'store.db'), { create: true, synchronous });
+async function measureStore(directory, backlog, cycles, synchronous, Store) {
+  const store = Store.open(join(directory, 'store.db'), { create: true, synchronous });
   try {
     const calls = storeCalls(store);
     const total = backlog + cycles;
@@ -173,12 +173,19 @@ function measureRaw(directory, backlog, cycles, synchronous) {
 /**
  * Measures `queue_core`: `backlog` entries stay queued while `cycles` lease→landed cycles run
  * (each a lease transaction and a landing transaction, each with its event row, as a worker does).
+ * `storeModule` names another build of `@hyperion/store` to measure instead (an older one, say).
  */
-export async function queueCore({ backlog = 10_000, cycles = 2_000, synchronous = 'FULL' } = {}) {
+export async function queueCore({
+  backlog = 10_000,
+  cycles = 2_000,
+  synchronous = 'FULL',
+  storeModule,
+} = {}) {
+  const Store = storeModule === undefined ? HyperionStore : (await import(storeModule)).HyperionStore;
   const directory = mkdtempSync(join(tmpdir(), 'hyperion-bench-queue-core-'));
   try {
     const raw = measureRaw(directory, backlog, cycles, synchronous);
-    const store = await measureStore(directory, backlog, cycles, synchronous);
+    const store = await measureStore(directory, backlog, cycles, synchronous, Store);
     const round = (value) => Math.round(value * 1000) / 1000;
     return {
       backlog,

@@ -151,6 +151,23 @@ if (SECTIONS.has('queue_core')) {
   );
 }
 
+// BENCH_BASELINE_STORE=/path/to/an/older/packages/store/dist/index.js measures that build too, in
+// the same run (with BENCH_BASELINE_CYCLES cycles, default 200: an older build may be slow).
+if (SECTIONS.has('queue_core') && process.env.BENCH_BASELINE_STORE !== undefined) {
+  const before = await queueCore({
+    backlog: BACKLOG,
+    cycles: Number(process.env.BENCH_BASELINE_CYCLES ?? 200),
+    synchronous: process.env.BENCH_SYNCHRONOUS ?? 'FULL',
+    storeModule: process.env.BENCH_BASELINE_STORE,
+  });
+  results.queue_core_baseline = { store: process.env.BENCH_BASELINE_STORE, ...before };
+  console.log(`queue core of ${process.env.BENCH_BASELINE_STORE}, same backlog:`);
+  console.log(
+    `  enqueue ${before.enqueue_per_s}/s, ${before.cycles_per_s} cycles/s (raw ${before.raw_cycles_per_s}/s)`,
+  );
+  console.log(`  lease latency p50 ${before.lease_p50_ms} ms, p99 ${before.lease_p99_ms} ms`);
+}
+
 if (SECTIONS.has('queue_drain')) {
   const one = await drainSeconds(1);
   const three = await drainSeconds(3);
