@@ -25,6 +25,7 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   not_initialized: EXIT.repository,
   store_missing: EXIT.repository,
   store_corrupt: EXIT.repository,
+  store_unreachable: EXIT.repository,
   permission_denied: EXIT.repository,
   git_failed: EXIT.repository,
   patch_does_not_apply: EXIT.patch,

@@ -29,6 +29,8 @@ export const HYPERION_ERROR_CODES = [
   'store_missing',
   /** The store file is not a SQLite database, is damaged, or is not (or no longer) Hyperion's. */
   'store_corrupt',
+  /** A database store (PostgreSQL) cannot be reached: refused, unknown host, timed out, connection lost. */
+  'store_unreachable',
   /** A file or directory Hyperion must write is read-only (permissions or a read-only file system). */
   'permission_denied',
   /** No object with the given id exists. */
