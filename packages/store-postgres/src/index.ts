@@ -1,0 +1,4 @@
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { POSTGRES_MIGRATIONS, NEWEST_POSTGRES_MIGRATION, type PostgresMigration } from './migrations.js';
+export { parseStoreUrl, type StoreEndpoint } from './store-url.js';
+export { translatePostgresError } from './translate-error.js';
