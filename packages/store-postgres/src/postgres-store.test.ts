@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { HyperionError } from '@hyperion/schema';
+import { conformanceEntry, landEntry, retryLater, seededRandom } from '@hyperion/store/testing';
+import { startPostgresServer, type PostgresTestServer } from '../../../test-support/postgres-server.js';
+import { PostgresStore } from './postgres-store.js';
+import { COUNT_BLOCKERS, HOLDING_SQL } from './queue-structure.js';
+
+let server: PostgresTestServer;
+
+beforeAll(async () => {
+  server = await startPostgresServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function openError(url: string, options: Parameters<typeof PostgresStore.open>[1] = {}): Promise<HyperionError> {
+  try {
+    const store = await PostgresStore.open(url, options);
+    await store.close();
+  } catch (error) {
+    if (HyperionError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('the store opened');
+}
+
+/** Rows whose maintained `blockers` differ from a count from scratch. */
+async function blockerDrift(url: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(
+      `SELECT id, blockers, ${COUNT_BLOCKERS} AS counted FROM queue_entries WHERE state IN ${HOLDING_SQL}`,
+    );
+    return result.rows.filter((row: { blockers: number; counted: string }) => row.blockers !== Number(row.counted));
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStore.open', () => {
+  it('refuses a database without Hyperion tables unless create, and one with foreign tables', async () => {
+    const url = await server.createDatabase();
+    const missing = await openError(url);
+    expect(missing.code).toBe('store_missing');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('CREATE TABLE invoices (id INT)');
+    await client.end();
+    const foreign = await openError(url, { create: true });
+    expect(foreign.code).toBe('store_corrupt');
+    expect(foreign.message).toContain('invoices');
+  });
+
+  it('refuses a schema from a newer Hyperion, and opens from several processes at once', async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(url, { create: true })));
+    for (const store of stores) await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("INSERT INTO hyperion_migrations VALUES (999, 'future', 'now')");
+    await client.end();
+    expect((await openError(url)).code).toBe('store_corrupt');
+  });
+
+  it('names host and port of an unreachable server, never the password, and does not hang', async () => {
+    const error = await openError('postgres://hyperion:s3cret-pass-word@127.0.0.1:1/queue', { connectTimeoutMs: 2000 });
+    expect(error.code).toBe('store_unreachable');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('s3cret-pass-word');
+    const notUrl = await openError('host=db password=s3cret-pass-word');
+    expect(notUrl.code).toBe('invalid_input');
+    expect(notUrl.message).not.toContain('s3cret-pass-word');
+  });
+
+  it('shows the location without the password', async () => {
+    const url = await server.createDatabase();
+    const withPassword = url.replace('postgres@', 'postgres:unused-secret@');
+    const store = await PostgresStore.open(withPassword, { create: true });
+    try {
+      expect(store.location).toBe(url);
+      expect(store.kind).toBe('postgres');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('blockers', () => {
+  it('stay equal to a count from scratch through enqueues, leases, retries, approvals and finishes', async () => {
+    const url = await server.createDatabase();
+    let now = 1_700_000_000_000;
+    const store = await PostgresStore.open(url, { create: true, clock: () => now });
+    try {
+      const random = seededRandom(3);
+      const paths = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const ids: string[] = [];
+      for (let step = 0; step < 150; step += 1) {
+        const roll = random();
+        if (roll < 0.35 || ids.length === 0) {
+          const id = `s${step}`;
+          const dependsOn = ids.length > 0 && random() < 0.3 ? [ids[Math.floor(random() * ids.length)]!] : [];
+          await store.enqueue(
+            conformanceEntry(id, [paths[Math.floor(random() * 6)]!, paths[Math.floor(random() * 6)]!], {
+              depends_on: dependsOn,
+              state: random() < 0.2 ? 'awaiting_approval' : 'queued',
+            }),
+          );
+          ids.push(id);
+        } else if (roll < 0.6) {
+          await store.leaseNext(`w${step}`, 60_000, 'main');
+        } else {
+          const [running] = await store.listEntries({ states: ['running'], limit: 1 });
+          const [waiting] = await store.listEntries({ states: ['awaiting_approval'], limit: 1 });
+          if (running !== undefined && roll < 0.8) await landEntry(store, running.id, running.lease_owner!);
+          else if (running !== undefined) await retryLater(store, running.id, running.lease_owner!, now + 5);
+          else if (waiting !== undefined) {
+            await store.transition(waiting.id, { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: {} });
+          }
+        }
+        now += 10;
+        if (step % 10 === 0) expect(await blockerDrift(url)).toEqual([]);
+      }
+      expect(await blockerDrift(url)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
