@@ -128,7 +128,18 @@ export async function startPostgresServer(options = {}) {
         '-c dynamic_shared_memory_type=posix',
       ].join(' ');
       try {
-        await execute('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDirectory, '-l', logFile, '-o', settings]);
+        await execute('pg_ctl', [
+          'start',
+          '-w',
+          '-t',
+          '60',
+          '-D',
+          dataDirectory,
+          '-l',
+          logFile,
+          '-o',
+          settings,
+        ]);
         break;
       } catch (error) {
         // Another process may have taken the port between the probe and the start.
@@ -171,4 +182,3 @@ export async function startPostgresServer(options = {}) {
     throw error;
   }
 }
-

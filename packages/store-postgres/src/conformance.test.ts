@@ -19,6 +19,9 @@ describeStoreConformance('PostgreSQL', async ({ clock }) => {
   return {
     store: await PostgresStore.open(url, { create: true, clock }),
     openAnother: () => PostgresStore.open(url, { clock }),
-    childProcess: { module: fileURLToPath(new URL('../test/child-store.mjs', import.meta.url)), argument: url },
+    childProcess: {
+      module: fileURLToPath(new URL('../test/child-store.mjs', import.meta.url)),
+      argument: url,
+    },
   };
 });

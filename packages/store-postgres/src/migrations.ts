@@ -145,7 +145,9 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
 ];
 
 /** The newest migration this version knows. */
-export const NEWEST_POSTGRES_MIGRATION = Math.max(...POSTGRES_MIGRATIONS.map((migration) => migration.version));
+export const NEWEST_POSTGRES_MIGRATION = Math.max(
+  ...POSTGRES_MIGRATIONS.map((migration) => migration.version),
+);
 
 /** Every table the migrations create (read from their SQL, so a new migration is covered too). */
 export const POSTGRES_TABLES: readonly string[] = POSTGRES_MIGRATIONS.flatMap((migration) =>

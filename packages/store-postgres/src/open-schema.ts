@@ -29,7 +29,9 @@ async function tableNames(client: PoolClient): Promise<string[]> {
 async function checkSchema(client: PoolClient, endpoint: StoreEndpoint, create: boolean): Promise<void> {
   const tables = await tableNames(client);
   if (tables.includes('hyperion_migrations')) {
-    const result = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM hyperion_migrations');
+    const result = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM hyperion_migrations',
+    );
     const newest = result.rows[0]?.version ?? null;
     if (newest !== null && newest > NEWEST_POSTGRES_MIGRATION) {
       throw storeError(
@@ -40,7 +42,8 @@ async function checkSchema(client: PoolClient, endpoint: StoreEndpoint, create: 
       );
     }
   } else if (tables.length === 0) {
-    if (!create) throw storeError('store_missing', endpoint, 'no_tables', 'is empty: it holds no Hyperion tables');
+    if (!create)
+      throw storeError('store_missing', endpoint, 'no_tables', 'is empty: it holds no Hyperion tables');
   } else {
     throw storeError(
       'store_corrupt',
@@ -57,18 +60,19 @@ async function migrate(client: PoolClient, endpoint: StoreEndpoint): Promise<voi
     'CREATE TABLE IF NOT EXISTS hyperion_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
   const applied = new Set(
-    (await client.query<{ version: number }>('SELECT version FROM hyperion_migrations')).rows.map((row) => row.version),
+    (await client.query<{ version: number }>('SELECT version FROM hyperion_migrations')).rows.map(
+      (row) => row.version,
+    ),
   );
   for (const migration of POSTGRES_MIGRATIONS) {
     if (applied.has(migration.version)) continue;
     await client.query('BEGIN');
     try {
       await client.query(migration.sql);
-      await client.query('INSERT INTO hyperion_migrations (version, description, applied_at) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.description,
-        new Date().toISOString(),
-      ]);
+      await client.query(
+        'INSERT INTO hyperion_migrations (version, description, applied_at) VALUES ($1, $2, $3)',
+        [migration.version, migration.description, new Date().toISOString()],
+      );
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');
@@ -78,7 +82,12 @@ async function migrate(client: PoolClient, endpoint: StoreEndpoint): Promise<voi
   const present = new Set(await tableNames(client));
   const absent = POSTGRES_TABLES.filter((table) => !present.has(table));
   if (absent.length > 0) {
-    throw storeError('store_corrupt', endpoint, 'missing_table', `lacks Hyperion's table(s) ${absent.join(', ')}`);
+    throw storeError(
+      'store_corrupt',
+      endpoint,
+      'missing_table',
+      `lacks Hyperion's table(s) ${absent.join(', ')}`,
+    );
   }
 }
 

@@ -16,7 +16,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function openError(url: string, options: Parameters<typeof PostgresStore.open>[1] = {}): Promise<HyperionError> {
+async function openError(
+  url: string,
+  options: Parameters<typeof PostgresStore.open>[1] = {},
+): Promise<HyperionError> {
   try {
     const store = await PostgresStore.open(url, options);
     await store.close();
@@ -35,7 +38,9 @@ async function blockerDrift(url: string): Promise<unknown[]> {
     const result = await client.query(
       `SELECT id, blockers, ${COUNT_BLOCKERS} AS counted FROM queue_entries WHERE state IN ${HOLDING_SQL}`,
     );
-    return result.rows.filter((row: { blockers: number; counted: string }) => row.blockers !== Number(row.counted));
+    return result.rows.filter(
+      (row: { blockers: number; counted: string }) => row.blockers !== Number(row.counted),
+    );
   } finally {
     await client.end();
   }
@@ -67,10 +72,14 @@ describe('PostgresStore.open', () => {
   });
 
   it('names host and port of an unreachable server, never the password, and does not hang', async () => {
-    const error = await openError('postgres://hyperion:s3cret-pass-word@127.0.0.1:1/queue', { connectTimeoutMs: 2000 });
+    const error = await openError('postgres://hyperion:s3cret-pass-word@127.0.0.1:1/queue', {
+      connectTimeoutMs: 2000,
+    });
     expect(error.code).toBe('store_unreachable');
     expect(error.message).toContain('127.0.0.1:1');
-    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('s3cret-pass-word');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(
+      's3cret-pass-word',
+    );
     const notUrl = await openError('host=db password=s3cret-pass-word');
     expect(notUrl.code).toBe('invalid_input');
     expect(notUrl.message).not.toContain('s3cret-pass-word');
@@ -118,7 +127,12 @@ describe('blockers', () => {
           if (running !== undefined && roll < 0.8) await landEntry(store, running.id, running.lease_owner!);
           else if (running !== undefined) await retryLater(store, running.id, running.lease_owner!, now + 5);
           else if (waiting !== undefined) {
-            await store.transition(waiting.id, { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: {} });
+            await store.transition(waiting.id, {
+              from: 'awaiting_approval',
+              to: 'queued',
+              type: 'entry:approved',
+              data: {},
+            });
           }
         }
         now += 10;

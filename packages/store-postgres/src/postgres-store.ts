@@ -1,10 +1,6 @@
 import pg from 'pg';
 import { HyperionError, secretValuesOf, type QueueEvent } from '@hyperion/schema';
-import type {
-  HyperionStoreInterface,
-  StoredSubmission,
-  StoreTransaction,
-} from '@hyperion/store';
+import type { HyperionStoreInterface, StoredSubmission, StoreTransaction } from '@hyperion/store';
 import { ChangeListener } from './change-listener.js';
 import { prepareSchema } from './open-schema.js';
 import { rebuildStructure } from './queue-structure.js';
@@ -31,7 +27,9 @@ export interface PostgresStoreOptions {
 /** BIGINT (oid 20) columns and counts as numbers: Hyperion's never leave the safe integer range. */
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -76,7 +74,12 @@ export class PostgresStore extends StoreOperations implements HyperionStoreInter
       application_name: 'hyperion',
       types: TYPES,
     };
-    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+    const pool = new pg.Pool({
+      ...config,
+      max: options.poolSize ?? 4,
+      idleTimeoutMillis: 10_000,
+      allowExitOnIdle: true,
+    });
     // An idle connection the server dropped is an error event; the pool replaces it on next use.
     pool.on('error', () => undefined);
     try {
@@ -90,7 +93,9 @@ export class PostgresStore extends StoreOperations implements HyperionStoreInter
 
   /** Runs `work` in one transaction on a connection of its own; a throw rolls it all back. */
   transaction<T>(work: (transaction: StoreTransaction) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, this.endpoint, true, (session) => work(new StoreOperations(session, this.context)));
+    return inTransaction(this.pool, this.endpoint, true, (session) =>
+      work(new StoreOperations(session, this.context)),
+    );
   }
 
   /** Every submission with its change request, in submission order. */
@@ -113,15 +118,28 @@ export class PostgresStore extends StoreOperations implements HyperionStoreInter
         'SELECT (SELECT count(*) FROM queue_entries) + (SELECT count(*) FROM change_queue_logs) AS count',
       );
       if ((existing?.count ?? 0) > 0) {
-        throw new HyperionError('invalid_state', `${this.location} already holds a queue; import into an empty store`, {
-          details: { target: this.location },
-        });
+        throw new HyperionError(
+          'invalid_state',
+          `${this.location} already holds a queue; import into an empty store`,
+          {
+            details: { target: this.location },
+          },
+        );
       }
       for (const submission of log.submissions) await insertSubmission(session, submission);
       for (const event of log.events) {
         await session.query(
           'INSERT INTO change_queue_logs (id, entry_id, type, from_state, to_state, worker, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [event.id, event.entry_id, event.type, event.from_state, event.to_state, event.worker, event.at, JSON.stringify(event.data)],
+          [
+            event.id,
+            event.entry_id,
+            event.type,
+            event.from_state,
+            event.to_state,
+            event.worker,
+            event.at,
+            JSON.stringify(event.data),
+          ],
         );
       }
       await session.query(
@@ -141,10 +159,21 @@ export class PostgresStore extends StoreOperations implements HyperionStoreInter
   }
 }
 
-async function insertSubmission(session: Session, { entry, change_request: changeRequest }: StoredSubmission): Promise<void> {
+async function insertSubmission(
+  session: Session,
+  { entry, change_request: changeRequest }: StoredSubmission,
+): Promise<void> {
   await session.query(
     'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [entry.id, entry.task_id, entry.request_id, entry.agent, entry.patch_hash, JSON.stringify(changeRequest), entry.created_at],
+    [
+      entry.id,
+      entry.task_id,
+      entry.request_id,
+      entry.agent,
+      entry.patch_hash,
+      JSON.stringify(changeRequest),
+      entry.created_at,
+    ],
   );
   await session.query(
     `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,

@@ -140,7 +140,8 @@ export class QueueOperations {
           ],
         );
       } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateError({ id: input.id, task_id: input.task_id, patch_hash: input.patch_hash }, input);
+        if (isUniqueViolation(error))
+          throw duplicateError({ id: input.id, task_id: input.task_id, patch_hash: input.patch_hash }, input);
         throw error;
       }
       const sequence = row!.sequence;
@@ -150,7 +151,12 @@ export class QueueOperations {
           [sequence, [...new Set(dependsOn)]],
         );
       }
-      await applyStructureChange(session, { sequence, id: input.id, target_branch: input.target_branch, paths: input.paths }, null, state);
+      await applyStructureChange(
+        session,
+        { sequence, id: input.id, target_branch: input.target_branch, paths: input.paths },
+        null,
+        state,
+      );
       await this.insertEvent(session, {
         entryId: input.id,
         type: 'entry:enqueued',
@@ -199,7 +205,10 @@ export class QueueOperations {
 
   /** The change request as submitted, or undefined. */
   async getChangeRequest(id: string): Promise<unknown> {
-    const [row] = await this.session.query<{ body: string }>('SELECT body FROM change_requests WHERE id = $1', [id]);
+    const [row] = await this.session.query<{ body: string }>(
+      'SELECT body FROM change_requests WHERE id = $1',
+      [id],
+    );
     return row === undefined ? undefined : (JSON.parse(row.body) as unknown);
   }
 
@@ -321,7 +330,11 @@ export class QueueOperations {
           to: 'queued',
           type: 'entry:lease_expired',
           worker: row.lease_owner,
-          data: { previous_owner: row.lease_owner, attempt: row.attempts, lease_expiries: row.lease_expiries + 1 },
+          data: {
+            previous_owner: row.lease_owner,
+            attempt: row.attempts,
+            lease_expiries: row.lease_expiries + 1,
+          },
           set: {
             lease_owner: null,
             lease_expires_at: null,
@@ -347,11 +360,18 @@ export class QueueOperations {
   /** Moves an entry between states with its event, in one transaction. */
   transition(id: string, transition: QueueTransition): Promise<QueueEntry> {
     return this.session.atomically(async (session) => {
-      const allowed: readonly QueueState[] = typeof transition.from === 'string' ? [transition.from] : transition.from;
+      const allowed: readonly QueueState[] =
+        typeof transition.from === 'string' ? [transition.from] : transition.from;
       await session.beforeWrite(allowed.some((from) => changesStructure(from, transition.to)));
-      const [current] = await session.query<QueueEntryRow>('SELECT * FROM queue_entries WHERE id = $1 FOR UPDATE', [id]);
+      const [current] = await session.query<QueueEntryRow>(
+        'SELECT * FROM queue_entries WHERE id = $1 FOR UPDATE',
+        [id],
+      );
       if (current === undefined) throw notFound(id);
-      if (transition.owner !== undefined && (current.state !== 'running' || current.lease_owner !== transition.owner)) {
+      if (
+        transition.owner !== undefined &&
+        (current.state !== 'running' || current.lease_owner !== transition.owner)
+      ) {
         throw new HyperionError(
           'lease_lost',
           `worker ${transition.owner} no longer holds the lease on ${id} (state ${current.state}, owner ${current.lease_owner ?? 'none'})`,
@@ -359,9 +379,13 @@ export class QueueOperations {
         );
       }
       if (!allowed.includes(current.state as QueueState)) {
-        throw new HyperionError('invalid_state', `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`, {
-          details: { id, state: current.state, expected: allowed },
-        });
+        throw new HyperionError(
+          'invalid_state',
+          `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`,
+          {
+            details: { id, state: current.state, expected: allowed },
+          },
+        );
       }
       return this.applyTransition(session, current, transition);
     });
@@ -374,13 +398,19 @@ export class QueueOperations {
     transition: QueueTransition,
   ): Promise<QueueEntry> {
     const set: QueueEntryUpdate = { ...transition.set };
-    if (typeof set.last_error === 'string') set.last_error = redactSecrets(set.last_error, this.context.secretValues);
+    if (typeof set.last_error === 'string')
+      set.last_error = redactSecrets(set.last_error, this.context.secretValues);
     if (transition.to !== 'running') {
       set.lease_owner = null;
       set.lease_expires_at = null;
     }
     const columns = UPDATABLE_COLUMNS.filter((column) => column in set);
-    const values: unknown[] = [transition.to, this.isoNow(), current.sequence, ...columns.map((column) => set[column] ?? null)];
+    const values: unknown[] = [
+      transition.to,
+      this.isoNow(),
+      current.sequence,
+      ...columns.map((column) => set[column] ?? null),
+    ];
     const [row] = await session.query<QueueEntryRow>(
       `UPDATE queue_entries SET state = $1, updated_at = $2${columns.map((column, index) => `, ${column} = $${index + 4}`).join('')}
         WHERE sequence = $3 RETURNING *`,
@@ -390,7 +420,12 @@ export class QueueOperations {
     if (changesStructure(from, transition.to)) {
       await applyStructureChange(
         session,
-        { sequence: current.sequence, id: current.id, target_branch: current.target_branch, paths: JSON.parse(current.paths) as string[] },
+        {
+          sequence: current.sequence,
+          id: current.id,
+          target_branch: current.target_branch,
+          paths: JSON.parse(current.paths) as string[],
+        },
         from,
         transition.to,
       );
@@ -483,6 +518,12 @@ function duplicateError(
   return new HyperionError(
     'duplicate',
     `duplicate submission: change '${sameChange.id}' of task '${sameChange.task_id}' ${what}`,
-    { details: { existingChangeId: sameChange.id, taskId: sameChange.task_id, submittedTaskId: input.task_id } },
+    {
+      details: {
+        existingChangeId: sameChange.id,
+        taskId: sameChange.task_id,
+        submittedTaskId: input.task_id,
+      },
+    },
   );
 }

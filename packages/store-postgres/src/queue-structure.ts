@@ -92,7 +92,9 @@ export const COUNT_BLOCKERS = `
 
 /** Counts the blockers of one entry from scratch (it just started holding its paths). */
 async function recountBlockers(session: Session, sequence: number): Promise<void> {
-  await session.query(`UPDATE queue_entries SET blockers = ${COUNT_BLOCKERS} WHERE sequence = $1`, [sequence]);
+  await session.query(`UPDATE queue_entries SET blockers = ${COUNT_BLOCKERS} WHERE sequence = $1`, [
+    sequence,
+  ]);
 }
 
 /**

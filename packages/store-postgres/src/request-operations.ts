@@ -53,9 +53,13 @@ export async function removeFailedRequest(session: Session, id: string): Promise
       [id],
     );
     if (request.status !== 'failed' || (entries?.count ?? 0) > 0) {
-      throw new HyperionError('invalid_state', `request '${id}' is ${request.status} and cannot be replaced`, {
-        details: { id, status: request.status },
-      });
+      throw new HyperionError(
+        'invalid_state',
+        `request '${id}' is ${request.status} and cannot be replaced`,
+        {
+          details: { id, status: request.status },
+        },
+      );
     }
     await transaction.query('DELETE FROM assignments WHERE request_id = $1', [id]);
     await transaction.query('DELETE FROM requests WHERE id = $1', [id]);
@@ -79,7 +83,11 @@ export async function updateRequest(
 }
 
 /** One request, or undefined. */
-export async function getRequest(session: Session, id: string, forUpdate = false): Promise<RequestRecord | undefined> {
+export async function getRequest(
+  session: Session,
+  id: string,
+  forUpdate = false,
+): Promise<RequestRecord | undefined> {
   const [row] = await session.query<WithBody<RequestRecord>>(
     `SELECT * FROM requests WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [id],
@@ -105,7 +113,14 @@ export async function insertAssignment(
   await session.query(
     `INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at)
      VALUES ($1, $2, $3, $4, NULL, $5, $6, $6)`,
-    [record.task_id, record.request_id, record.summary, record.status, JSON.stringify(record.body), timestamp],
+    [
+      record.task_id,
+      record.request_id,
+      record.summary,
+      record.status,
+      JSON.stringify(record.body),
+      timestamp,
+    ],
   );
 }
 
@@ -135,7 +150,11 @@ export async function listAssignments(session: Session, requestId: string): Prom
 }
 
 /** Records one agent run; returns its id. */
-export async function recordAssignmentRun(session: Session, timestamp: string, run: NewAssignmentRun): Promise<number> {
+export async function recordAssignmentRun(
+  session: Session,
+  timestamp: string,
+  run: NewAssignmentRun,
+): Promise<number> {
   const [row] = await session.query<{ id: number }>(
     `INSERT INTO assignment_runs (request_id, task_id, role, attempt, harness, status, input_tokens,
        output_tokens, cost_usd, credits, duration_ms, change_id, error, data, at)

@@ -65,5 +65,9 @@ export function entryFromRow(row: QueueEntryRow): QueueEntry {
 
 /** Turns a row into a validated {@link QueueEvent}. */
 export function eventFromRow(row: QueueEventRow): QueueEvent {
-  return parseWithSchema(QueueEventSchema, { ...row, data: JSON.parse(row.data) as unknown }, `queue event ${row.id}`);
+  return parseWithSchema(
+    QueueEventSchema,
+    { ...row, data: JSON.parse(row.data) as unknown },
+    `queue event ${row.id}`,
+  );
 }

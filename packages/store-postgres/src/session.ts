@@ -14,7 +14,10 @@ const QUEUE_STRUCTURE_LOCK = 0x48595052_0001n;
 /** Where the store's statements run: the pool (each call its own transaction) or one transaction. */
 export interface Session {
   /** Runs one statement. */
-  query<Row extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  query<Row extends QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<Row[]>;
   /** Runs `work` in one transaction (inside a transaction already: in that one). */
   atomically<T>(work: (session: TransactionSession) => Promise<T>): Promise<T>;
 }
@@ -60,7 +63,10 @@ export class ClientSession implements TransactionSession {
     private readonly callerTransaction: boolean,
   ) {}
 
-  query<Row extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
+  query<Row extends QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<Row[]> {
     return runQuery<Row>(this.client, this.endpoint, text, values);
   }
 
@@ -124,7 +130,10 @@ export class PoolSession implements Session {
     private readonly endpoint: StoreEndpoint,
   ) {}
 
-  query<Row extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
+  query<Row extends QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<Row[]> {
     return runQuery<Row>(this.pool, this.endpoint, text, values);
   }
 

@@ -16,7 +16,12 @@ import * as requests from './request-operations.js';
  */
 export class StoreOperations extends QueueOperations implements StoreTransaction {
   /** Stores a new request; `duplicate` when the id exists. */
-  insertRequest(record: { id: string; summary: string; status: RequestStatus; body: unknown }): Promise<void> {
+  insertRequest(record: {
+    id: string;
+    summary: string;
+    status: RequestStatus;
+    body: unknown;
+  }): Promise<void> {
     return requests.insertRequest(this.session, this.isoNow(), record);
   }
 

@@ -40,7 +40,8 @@ export function parseStoreUrl(url: string): StoreEndpoint {
   const port = parsed.port === '' ? 5432 : Number(parsed.port);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const user = parsed.username === '' ? '' : `${parsed.username}@`;
-  const password = parsed.password !== '' ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password');
+  const password =
+    parsed.password !== '' ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password');
   return {
     host,
     port,

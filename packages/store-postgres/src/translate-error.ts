@@ -18,7 +18,9 @@ function isUnreachable(error: Error, code: string | undefined): boolean {
   if (code !== undefined && NETWORK_CODES.has(code)) return true;
   // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shut down, cannot connect now).
   if (code !== undefined && (code.startsWith('08') || /^57P0[123]$/.test(code))) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(error.message);
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(
+    error.message,
+  );
 }
 
 /**
@@ -32,12 +34,21 @@ export function translatePostgresError(error: unknown, endpoint: StoreEndpoint):
   const code = typeof raw === 'string' ? raw : undefined;
   const reason = withoutSecret(error.message, endpoint);
   const where = `${endpoint.host}:${endpoint.port}`;
-  const details = { host: endpoint.host, port: endpoint.port, database: endpoint.database, ...(code === undefined ? {} : { code }) };
+  const details = {
+    host: endpoint.host,
+    port: endpoint.port,
+    database: endpoint.database,
+    ...(code === undefined ? {} : { code }),
+  };
   if (isUnreachable(error, code)) {
-    return new HyperionError('store_unreachable', `cannot reach the PostgreSQL store at ${where}: ${reason}`, {
-      cause: error,
-      details,
-    });
+    return new HyperionError(
+      'store_unreachable',
+      `cannot reach the PostgreSQL store at ${where}: ${reason}`,
+      {
+        cause: error,
+        details,
+      },
+    );
   }
   if (code === '28P01' || code === '28000') {
     return new HyperionError(

@@ -19,7 +19,10 @@ export function describeConcurrencyCases(context: ConformanceContext): void {
         const paths =
           index % 3 === 0
             ? [`solo/${index}.ts`]
-            : Array.from({ length: 1 + Math.floor(random() * 2) }, () => pool[Math.floor(random() * pool.length)]!);
+            : Array.from(
+                { length: 1 + Math.floor(random() * 2) },
+                () => pool[Math.floor(random() * pool.length)]!,
+              );
         const id = `c${String(index).padStart(3, '0')}`;
         await store.enqueue(entry(id, paths, { priority: Math.floor(random() * 3) }));
         submitted.push({ id, paths });
@@ -56,7 +59,9 @@ export function describeConcurrencyCases(context: ConformanceContext): void {
           }
         } else if (event.type === 'entry:applied' || event.type === 'entry:landed') {
           if (holders.get(event.entry_id) !== event.worker) {
-            problems.push(`${event.type} of ${event.entry_id} by ${event.worker ?? 'nobody'}, not its holder`);
+            problems.push(
+              `${event.type} of ${event.entry_id} by ${event.worker ?? 'nobody'}, not its holder`,
+            );
           }
           if (event.type === 'entry:landed') {
             holders.delete(event.entry_id);

@@ -49,9 +49,9 @@ export function describeLeaseCases(context: ConformanceContext): void {
       expect(await errorCode(landEntry(store, 'a', 'w1'))).toBe('lease_lost');
       context.now += 5000;
       const expired = await store.expireLeases();
-      expect(expired.map((item) => [item.id, item.state, item.attempts, item.lease_expiries, item.lease_owner])).toEqual([
-        ['a', 'queued', 0, 2, null],
-      ]);
+      expect(
+        expired.map((item) => [item.id, item.state, item.attempts, item.lease_expiries, item.lease_owner]),
+      ).toEqual([['a', 'queued', 0, 2, null]]);
       expect(await replayDifferences(store)).toEqual([]);
     });
 
@@ -120,10 +120,16 @@ export function describeLeaseCases(context: ConformanceContext): void {
       const other = await context.another();
       await store.enqueue(entry('a', ['a.txt']));
       expect(await store.queueControls()).toEqual({ paused: false, draining: false });
-      expect(await store.setQueueControls({ paused: true }, 'ops')).toEqual({ paused: true, draining: false });
+      expect(await store.setQueueControls({ paused: true }, 'ops')).toEqual({
+        paused: true,
+        draining: false,
+      });
       expect(await other.queueControls()).toEqual({ paused: true, draining: false });
       expect(await other.leaseNext('w1', 60_000, 'main')).toBeUndefined();
-      expect(await store.setQueueControls({ paused: false, draining: true }, 'ops')).toEqual({ paused: false, draining: true });
+      expect(await store.setQueueControls({ paused: false, draining: true }, 'ops')).toEqual({
+        paused: false,
+        draining: true,
+      });
       expect(await other.leaseNext('w1', 60_000, 'main')).toBeUndefined();
       await store.setQueueControls({ draining: false });
       expect((await other.leaseNext('w1', 60_000, 'main'))?.id).toBe('a');

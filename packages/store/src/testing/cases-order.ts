@@ -64,7 +64,12 @@ export function describeOrderCases(context: ConformanceContext): void {
       expect((await store.leaseNext('w1', 60_000, 'main'))?.id).toBe('independent');
       await landEntry(store, 'independent', 'w1');
       expect(await store.leaseNext('w1', 60_000, 'main')).toBeUndefined();
-      await store.transition('risky', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: { by: 'x' } });
+      await store.transition('risky', {
+        from: 'awaiting_approval',
+        to: 'queued',
+        type: 'entry:approved',
+        data: { by: 'x' },
+      });
       expect((await store.leaseNext('w1', 60_000, 'main'))?.id).toBe('risky');
       expect(await store.leaseNext('w2', 60_000, 'main')).toBeUndefined();
       await landEntry(store, 'risky', 'w1');
@@ -76,7 +81,12 @@ export function describeOrderCases(context: ConformanceContext): void {
       await store.enqueue(entry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
       await store.enqueue(entry('independent', ['shared.txt']));
       expect((await store.leaseNext('w1', 60_000, 'main'))?.id).toBe('independent');
-      await store.transition('risky', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: { by: 'x' } });
+      await store.transition('risky', {
+        from: 'awaiting_approval',
+        to: 'queued',
+        type: 'entry:approved',
+        data: { by: 'x' },
+      });
       expect(await store.leaseNext('w2', 60_000, 'main')).toBeUndefined();
       await landEntry(store, 'independent', 'w1');
       expect((await store.leaseNext('w2', 60_000, 'main'))?.id).toBe('risky');
@@ -107,7 +117,12 @@ export function describeOrderCases(context: ConformanceContext): void {
       expect(await store.hasPendingWork('main')).toBe(true);
       await landEntry(store, 'free', 'w1');
       expect(await store.hasPendingWork('main')).toBe(false);
-      await store.transition('risky', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: { by: 'x' } });
+      await store.transition('risky', {
+        from: 'awaiting_approval',
+        to: 'queued',
+        type: 'entry:approved',
+        data: { by: 'x' },
+      });
       expect(await store.hasPendingWork('main')).toBe(true);
     });
   });
@@ -126,7 +141,12 @@ export function describeOrderCases(context: ConformanceContext): void {
       await retryLater(store, 'a', 'w2', context.now);
       await store.leaseNext('w3', 60_000, 'main');
       await landEntry(store, 'a', 'w3');
-      await store.transition('c', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved', data: { by: 'x' } });
+      await store.transition('c', {
+        from: 'awaiting_approval',
+        to: 'queued',
+        type: 'entry:approved',
+        data: { by: 'x' },
+      });
       await store.transition('d', {
         from: ['queued', 'awaiting_approval'],
         to: 'rejected',
@@ -143,7 +163,10 @@ export function describeOrderCases(context: ConformanceContext): void {
       });
       expect((await store.leaseNext('w1', 60_000, 'main'))?.id).toBe('e');
       expect((await store.listEntries()).map((item) => item.id)).toEqual(['e', 'a', 'b', 'c', 'd']);
-      expect((await store.listEntries({ order: 'submission', limit: 2 })).map((item) => item.id)).toEqual(['a', 'b']);
+      expect((await store.listEntries({ order: 'submission', limit: 2 })).map((item) => item.id)).toEqual([
+        'a',
+        'b',
+      ]);
       expect(await store.countByState()).toEqual({ landed: 1, queued: 2, running: 1, rejected: 1 });
       expect(await replayDifferences(store)).toEqual([]);
     });

@@ -26,15 +26,17 @@ export function describeRecordCases(context: ConformanceContext): void {
     it('writes the enqueue event with the entry, and nothing for a refused transition', async () => {
       const { store } = context;
       await store.enqueue(entry('a', ['a.txt']));
-      expect((await store.listEvents()).map((event) => [event.entry_id, event.type, event.to_state])).toEqual([
-        ['a', 'entry:enqueued', 'queued'],
-      ]);
-      expect(await codeOf(store.transition('a', { from: 'running', to: 'landed', type: 'entry:landed' }))).toBe(
-        'invalid_state',
+      expect((await store.listEvents()).map((event) => [event.entry_id, event.type, event.to_state])).toEqual(
+        [['a', 'entry:enqueued', 'queued']],
       );
-      expect(await codeOf(store.transition('missing', { from: 'queued', to: 'cancelled', type: 'entry:cancelled' }))).toBe(
-        'not_found',
-      );
+      expect(
+        await codeOf(store.transition('a', { from: 'running', to: 'landed', type: 'entry:landed' })),
+      ).toBe('invalid_state');
+      expect(
+        await codeOf(
+          store.transition('missing', { from: 'queued', to: 'cancelled', type: 'entry:cancelled' }),
+        ),
+      ).toBe('not_found');
       expect(await codeOf(store.requireEntry('missing'))).toBe('not_found');
       expect(await store.getEntry('missing')).toBeUndefined();
       expect(await store.listEvents()).toHaveLength(1);
@@ -48,7 +50,12 @@ export function describeRecordCases(context: ConformanceContext): void {
       await expect(
         store.transaction(async (transaction) => {
           await transaction.enqueue(entry('lost', ['l.txt']));
-          await transaction.transition('kept', { from: 'queued', to: 'cancelled', type: 'entry:cancelled', data: { by: 'x' } });
+          await transaction.transition('kept', {
+            from: 'queued',
+            to: 'cancelled',
+            type: 'entry:cancelled',
+            data: { by: 'x' },
+          });
           await transaction.insertRequest({ id: 'R-lost', summary: 'lost', status: 'received', body: {} });
           expect((await transaction.requireEntry('kept')).state).toBe('cancelled');
           throw failure;
@@ -65,8 +72,16 @@ export function describeRecordCases(context: ConformanceContext): void {
       const { store } = context;
       const result = await store.transaction(async (transaction) => {
         await transaction.insertRequest({ id: 'R-1', summary: 'one', status: 'received', body: { n: 1 } });
-        await transaction.insertAssignment({ task_id: 'T-1', request_id: 'R-1', summary: 'do', status: 'planned', body: {} });
-        const queued = await transaction.enqueue(entry('c', ['c.txt'], { request_id: 'R-1', task_id: 'T-1' }));
+        await transaction.insertAssignment({
+          task_id: 'T-1',
+          request_id: 'R-1',
+          summary: 'do',
+          status: 'planned',
+          body: {},
+        });
+        const queued = await transaction.enqueue(
+          entry('c', ['c.txt'], { request_id: 'R-1', task_id: 'T-1' }),
+        );
         await transaction.updateRequest('R-1', 'enqueued');
         return queued.id;
       });
@@ -81,17 +96,23 @@ export function describeRecordCases(context: ConformanceContext): void {
     it('refuses the same id, and the same task with the same patch, as duplicate', async () => {
       const { store } = context;
       await store.enqueue(entry('a', ['a.txt']));
-      expect(await codeOf(store.enqueue(entry('a', ['other.txt'], { patch_hash: 'f'.repeat(64) })))).toBe('duplicate');
-      expect(await codeOf(store.enqueue(entry('b', ['a.txt'], { task_id: 'task-a', patch_hash: entry('a', []).patch_hash })))).toBe(
+      expect(await codeOf(store.enqueue(entry('a', ['other.txt'], { patch_hash: 'f'.repeat(64) })))).toBe(
         'duplicate',
       );
+      expect(
+        await codeOf(
+          store.enqueue(entry('b', ['a.txt'], { task_id: 'task-a', patch_hash: entry('a', []).patch_hash })),
+        ),
+      ).toBe('duplicate');
       expect(await store.hasSubmission('a', 'x', 'y')).toBe(true);
       expect(await store.hasSubmission('b', 'task-a', entry('a', []).patch_hash)).toBe(true);
       expect(await store.hasSubmission('b', 'task-b', entry('b', []).patch_hash)).toBe(false);
       expect(await store.listEntries()).toHaveLength(1);
       expect(await store.listEvents()).toHaveLength(1);
       await store.insertRequest({ id: 'R-1', summary: 'one', status: 'received', body: {} });
-      expect(await codeOf(store.insertRequest({ id: 'R-1', summary: 'again', status: 'received', body: {} }))).toBe('duplicate');
+      expect(
+        await codeOf(store.insertRequest({ id: 'R-1', summary: 'again', status: 'received', body: {} })),
+      ).toBe('duplicate');
     });
   });
 
@@ -99,8 +120,20 @@ export function describeRecordCases(context: ConformanceContext): void {
     it('keeps them, and forgets only a failed request with no queue entries', async () => {
       const { store } = context;
       await store.insertRequest({ id: 'R-1', summary: 'one', status: 'received', body: { text: 'é' } });
-      await store.insertAssignment({ task_id: 'T-1', request_id: 'R-1', summary: 'a', status: 'planned', body: { n: 1 } });
-      await store.insertAssignment({ task_id: 'T-2', request_id: 'R-1', summary: 'b', status: 'planned', body: { n: 2 } });
+      await store.insertAssignment({
+        task_id: 'T-1',
+        request_id: 'R-1',
+        summary: 'a',
+        status: 'planned',
+        body: { n: 1 },
+      });
+      await store.insertAssignment({
+        task_id: 'T-2',
+        request_id: 'R-1',
+        summary: 'b',
+        status: 'planned',
+        body: { n: 2 },
+      });
       await store.updateAssignment('T-2', 'failed', 'agent failed');
       const runId = await store.recordAssignmentRun({
         request_id: 'R-1',
@@ -118,13 +151,19 @@ export function describeRecordCases(context: ConformanceContext): void {
       });
       expect(typeof runId).toBe('number');
       expect((await store.getRequest('R-1'))?.body).toEqual({ text: 'é' });
-      expect((await store.listAssignments('R-1')).map((item) => [item.task_id, item.status, item.error])).toEqual([
+      expect(
+        (await store.listAssignments('R-1')).map((item) => [item.task_id, item.status, item.error]),
+      ).toEqual([
         ['T-1', 'planned', null],
         ['T-2', 'failed', 'agent failed'],
       ]);
-      expect((await store.listAssignmentRuns({ taskId: 'T-1' })).map((run) => [run.id, run.duration_ms, run.cost_usd])).toEqual([
-        [runId, 12, 0.25],
-      ]);
+      expect(
+        (await store.listAssignmentRuns({ taskId: 'T-1' })).map((run) => [
+          run.id,
+          run.duration_ms,
+          run.cost_usd,
+        ]),
+      ).toEqual([[runId, 12, 0.25]]);
       expect(await codeOf(store.removeFailedRequest('R-1'))).toBe('invalid_state');
       await store.updateRequest('R-1', 'failed', 'planning failed');
       await store.removeFailedRequest('R-1');

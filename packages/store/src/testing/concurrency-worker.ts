@@ -45,7 +45,9 @@ export async function runWorkerProcesses(
     const moduleUrl = childProcess.module.startsWith('file:')
       ? childProcess.module
       : pathToFileURL(childProcess.module).href;
-    const runs = Array.from({ length: count }, (_, index) => runOne(script, [moduleUrl, childProcess.argument, `worker-${index + 1}`]));
+    const runs = Array.from({ length: count }, (_, index) =>
+      runOne(script, [moduleUrl, childProcess.argument, `worker-${index + 1}`]),
+    );
     return await Promise.all(runs);
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -2,7 +2,11 @@ import type { NewQueueEntry } from '../records.js';
 import type { HyperionStore } from '../store-interface.js';
 
 /** A submission with sensible defaults, for the conformance tests. */
-export function conformanceEntry(id: string, paths: string[], overrides: Partial<NewQueueEntry> = {}): NewQueueEntry {
+export function conformanceEntry(
+  id: string,
+  paths: string[],
+  overrides: Partial<NewQueueEntry> = {},
+): NewQueueEntry {
   return {
     id,
     task_id: `task-${id}`,
@@ -36,7 +40,12 @@ export async function landEntry(store: HyperionStore, id: string, owner: string)
 }
 
 /** Ends a running entry's attempt with a retry backoff, as a worker does after a failed check. */
-export async function retryLater(store: HyperionStore, id: string, owner: string, notBefore: number): Promise<void> {
+export async function retryLater(
+  store: HyperionStore,
+  id: string,
+  owner: string,
+  notBefore: number,
+): Promise<void> {
   await store.transition(id, {
     from: 'running',
     owner,

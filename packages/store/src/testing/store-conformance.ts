@@ -35,11 +35,13 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     let current: ConformanceStoreHandle | undefined;
     const context: ConformanceContext = {
       get store() {
-        if (current === undefined) throw new Error('no store: the conformance context is used outside a test');
+        if (current === undefined)
+          throw new Error('no store: the conformance context is used outside a test');
         return current.store;
       },
       get handle() {
-        if (current === undefined) throw new Error('no store: the conformance context is used outside a test');
+        if (current === undefined)
+          throw new Error('no store: the conformance context is used outside a test');
         return current;
       },
       now: 1_700_000_000_000,
