@@ -350,6 +350,7 @@ export class QueueOperations {
 
   /** Extends the lease when `owner` still holds it. */
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    await this.session.beforeStatementWrite();
     const rows = await this.session.query(
       "UPDATE queue_entries SET lease_expires_at = $1, updated_at = $2 WHERE id = $3 AND state = 'running' AND lease_owner = $4 RETURNING 1",
       [this.context.clock() + leaseMs, this.isoNow(), id, owner],
@@ -450,6 +451,7 @@ export class QueueOperations {
     data: Record<string, unknown> = {},
     worker: string | null = null,
   ): Promise<void> {
+    await this.session.beforeStatementWrite();
     await this.insertEvent(this.session, { entryId: id, type, from: null, to: null, worker, data });
   }
 

@@ -27,6 +27,7 @@ export async function insertRequest(
   timestamp: string,
   record: { id: string; summary: string; status: RequestStatus; body: unknown },
 ): Promise<void> {
+  await session.beforeStatementWrite();
   try {
     await session.query(
       'INSERT INTO requests (id, summary, status, error, body, created_at, updated_at) VALUES ($1, $2, $3, NULL, $4, $5, $5)',
@@ -74,6 +75,7 @@ export async function updateRequest(
   status: RequestStatus,
   error: string | null,
 ): Promise<void> {
+  await session.beforeStatementWrite();
   await session.query('UPDATE requests SET status = $1, error = $2, updated_at = $3 WHERE id = $4', [
     status,
     error,
@@ -110,6 +112,7 @@ export async function insertAssignment(
   timestamp: string,
   record: { task_id: string; request_id: string; summary: string; status: AssignmentStatus; body: unknown },
 ): Promise<void> {
+  await session.beforeStatementWrite();
   await session.query(
     `INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at)
      VALUES ($1, $2, $3, $4, NULL, $5, $6, $6)`,
@@ -132,6 +135,7 @@ export async function updateAssignment(
   status: AssignmentStatus,
   error: string | null,
 ): Promise<void> {
+  await session.beforeStatementWrite();
   await session.query('UPDATE assignments SET status = $1, error = $2, updated_at = $3 WHERE task_id = $4', [
     status,
     error,
@@ -155,6 +159,7 @@ export async function recordAssignmentRun(
   timestamp: string,
   run: NewAssignmentRun,
 ): Promise<number> {
+  await session.beforeStatementWrite();
   const [row] = await session.query<{ id: number }>(
     `INSERT INTO assignment_runs (request_id, task_id, role, attempt, harness, status, input_tokens,
        output_tokens, cost_usd, credits, duration_ms, change_id, error, data, at)

@@ -18,6 +18,11 @@ export interface Session {
     text: string,
     values?: unknown[],
   ): Promise<Row[]>;
+  /**
+   * Called before a single-statement write. In a caller's transaction it takes the
+   * queue-structure lock first, so every caller's transaction takes its locks in one order.
+   */
+  beforeStatementWrite(): Promise<void>;
   /** Runs `work` in one transaction (inside a transaction already: in that one). */
   atomically<T>(work: (session: TransactionSession) => Promise<T>): Promise<T>;
 }
@@ -86,6 +91,10 @@ export class ClientSession implements TransactionSession {
     this.notified = true;
   }
 
+  async beforeStatementWrite(): Promise<void> {
+    if (this.callerTransaction) await this.lockQueueStructure();
+  }
+
   async beforeWrite(needsQueueStructure: boolean): Promise<void> {
     if (needsQueueStructure || this.callerTransaction) await this.lockQueueStructure();
   }
@@ -135,6 +144,10 @@ export class PoolSession implements Session {
     values?: unknown[],
   ): Promise<Row[]> {
     return runQuery<Row>(this.pool, this.endpoint, text, values);
+  }
+
+  beforeStatementWrite(): Promise<void> {
+    return Promise.resolve();
   }
 
   atomically<T>(work: (session: TransactionSession) => Promise<T>): Promise<T> {
