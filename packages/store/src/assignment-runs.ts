@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { HyperionError } from '@hyperion/schema';
-import type { HyperionStore } from './store.js';
+import type { SqliteDatabaseStore } from './store.js';
 
 /** The agent role a run played (`developer` runs belong to an assignment). */
 export type AgentRunRole = 'engineer' | 'orchestrator' | 'developer';
@@ -41,7 +41,7 @@ export interface AssignmentRun {
   at: string;
 }
 
-/** What {@link recordAssignmentRun} needs. */
+/** What `recordAssignmentRun` of a store needs. */
 export type NewAssignmentRun = Omit<AssignmentRun, 'id' | 'at' | 'attempt' | 'data'> & {
   attempt?: number;
   data?: Record<string, unknown>;
@@ -69,7 +69,7 @@ interface AssignmentRunRow extends Omit<AssignmentRun, 'data'> {
  * stays small; they share its connection so a run can be recorded in the same transaction as the
  * request, its assignments and their queue entries.
  */
-export function storeDatabase(store: HyperionStore): Database.Database {
+export function storeDatabase(store: SqliteDatabaseStore): Database.Database {
   const database = (store as unknown as { database?: Database.Database }).database;
   if (database === undefined) {
     throw new HyperionError('internal', 'the store has no database connection');
@@ -78,7 +78,7 @@ export function storeDatabase(store: HyperionStore): Database.Database {
 }
 
 /** Records one agent run; returns its row id. */
-export function recordAssignmentRun(store: HyperionStore, run: NewAssignmentRun): number {
+export function recordAssignmentRun(store: SqliteDatabaseStore, run: NewAssignmentRun): number {
   const result = storeDatabase(store)
     .prepare(
       `INSERT INTO assignment_runs (request_id, task_id, role, attempt, harness, status, input_tokens,
@@ -107,7 +107,7 @@ export function recordAssignmentRun(store: HyperionStore, run: NewAssignmentRun)
 
 /** The runs of a request, or of one assignment, oldest first. */
 export function listAssignmentRuns(
-  store: HyperionStore,
+  store: SqliteDatabaseStore,
   filter: { requestId?: string; taskId?: string },
 ): AssignmentRun[] {
   const conditions: string[] = [];

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import {
   HyperionError,
   parseJsonText,
   parseWithSchema,
   QueueEntrySchema,
   QueueEventSchema,
+  type QueueEntry,
   type QueueEvent,
 } from '@hyperion/schema';
-import { rebuildQueueBlockers } from './queue-blockers.js';
 import { replayQueueState } from './replay.js';
-import { HyperionStore } from './store.js';
+import type { HyperionStore, StoredSubmission } from './store-interface.js';
 
 /** The first line of an exported event log. */
 export const EVENT_LOG_FORMAT = 'hyperion-event-log';
@@ -54,28 +53,32 @@ export interface EventLogCounts {
 
 /**
  * Writes the store's queue as JSON lines: a header, one `submission` line per entry (with its change
- * request as submitted) and one `event` line per `change_queue_logs` row, in id order.
+ * request as submitted) and one `event` line per `change_queue_logs` row, in id order. The events
+ * are read first and only the submissions they enqueue are written, so a change submitted while
+ * the export runs is left out whole rather than shipped without its events.
  */
-export function exportEventLog(store: HyperionStore, sink: LogSink): EventLogCounts {
-  return store.transaction(() => {
-    const entries = store.listEntries();
-    const events = store.listEvents();
+export async function exportEventLog(store: HyperionStore, sink: LogSink): Promise<EventLogCounts> {
+  const events = await store.listEvents();
+  // Submission order (the enqueue events' order) keeps the queue order when the log is restored.
+  const enqueuedAt = new Map(
+    events.filter((event) => event.type === 'entry:enqueued').map((event) => [event.entry_id, event.id]),
+  );
+  const order = (id: string): number => enqueuedAt.get(id) ?? Number.MAX_SAFE_INTEGER;
+  const logged = new Set(events.map((event) => event.entry_id));
+  const submissions = (await store.listSubmissions())
+    .filter((submission) => logged.has(submission.entry.id))
+    .sort((left, right) => order(left.entry.id) - order(right.entry.id));
+  sink.write(
+    `${JSON.stringify({ format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION, entries: submissions.length, events: events.length })}\n`,
+  );
+  for (const { entry, change_request: changeRequest } of submissions) {
+    const submission = SubmissionSchema.parse(entry);
     sink.write(
-      `${JSON.stringify({ format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION, entries: entries.length, events: events.length })}\n`,
+      `${JSON.stringify({ kind: 'submission', submission, change_request: changeRequest ?? null })}\n`,
     );
-    // Submission order (the enqueue events' order) keeps the queue order when the log is restored.
-    const enqueuedAt = new Map(
-      events.filter((event) => event.type === 'entry:enqueued').map((event) => [event.entry_id, event.id]),
-    );
-    const order = (id: string): number => enqueuedAt.get(id) ?? Number.MAX_SAFE_INTEGER;
-    for (const entry of [...entries].sort((left, right) => order(left.id) - order(right.id))) {
-      const submission = SubmissionSchema.parse(entry);
-      const changeRequest = store.getChangeRequest(entry.id) ?? null;
-      sink.write(`${JSON.stringify({ kind: 'submission', submission, change_request: changeRequest })}\n`);
-    }
-    for (const event of events) sink.write(`${JSON.stringify({ kind: 'event', event })}\n`);
-    return { entries: entries.length, events: events.length };
-  });
+  }
+  for (const event of events) sink.write(`${JSON.stringify({ kind: 'event', event })}\n`);
+  return { entries: submissions.length, events: events.length };
 }
 
 interface ParsedLog {
@@ -115,107 +118,37 @@ export function parseEventLog(text: string, source: string): ParsedLog {
 }
 
 /**
- * Restores an exported log into a new (or empty) store at `targetStorePath`: the events verbatim
- * (same ids), and each entry's row from its submission plus the state replayed from the events.
- * Entries that were `running` come back with an expired lease, so any worker takes them again.
- * Refuses (`invalid_state`) a store that already holds queue entries or events; writes nothing
- * unless the whole log is valid.
+ * Restores an exported log into an empty store: the events verbatim (same ids), and each entry from
+ * its submission plus the state replayed from the events. Entries that were `running` come back
+ * with an expired lease, so any worker takes them again. Refuses (`invalid_state`) a store that
+ * already holds queue entries or events; writes nothing unless the whole log is valid.
  */
-export function importEventLog(file: string, targetStorePath: string): EventLogCounts {
+export async function importEventLog(file: string, store: HyperionStore): Promise<EventLogCounts> {
   const log = parseEventLog(readFileSync(file, 'utf8'), file);
   const replayed = replayQueueState(log.events);
-  HyperionStore.open(targetStorePath, { create: true }).close();
-  const database = new Database(targetStorePath, { timeout: 10_000 });
-  try {
-    database
-      .transaction(() => {
-        const existing = database
-          .prepare(
-            'SELECT (SELECT COUNT(*) FROM queue_entries) + (SELECT COUNT(*) FROM change_queue_logs) AS count',
-          )
-          .get() as { count: number };
-        if (existing.count > 0) {
-          throw new HyperionError(
-            'invalid_state',
-            `${targetStorePath} already holds a queue; import into an empty store`,
-            {
-              details: { target: targetStorePath },
-            },
-          );
-        }
-        const insertChange = database.prepare(
-          'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        );
-        const insertEntry = database.prepare(
-          `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
-           lease_expiries, target_branch, paths, patch, patch_hash, base_commit, checks, depends_on, lease_owner,
-           lease_expires_at, not_before, last_error, landed_commit, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
-        );
-        const lastEventAt = new Map(log.events.map((event) => [event.entry_id, event.at]));
-        for (const { submission, change_request: changeRequest } of log.submissions) {
-          const state = replayed.get(submission.id);
-          if (state === undefined) {
-            throw new HyperionError('invalid_input', `${file}: submission ${submission.id} has no events`, {
-              details: { id: submission.id },
-            });
-          }
-          insertChange.run(
-            submission.id,
-            submission.task_id,
-            submission.request_id,
-            submission.agent,
-            submission.patch_hash,
-            JSON.stringify(changeRequest),
-            submission.created_at,
-          );
-          insertEntry.run(
-            submission.id,
-            submission.task_id,
-            submission.request_id,
-            submission.agent,
-            submission.summary,
-            state.state,
-            state.priority ?? submission.priority,
-            state.attempts,
-            submission.max_attempts,
-            state.lease_expiries,
-            submission.target_branch,
-            JSON.stringify(submission.paths),
-            submission.patch,
-            submission.patch_hash,
-            submission.base_commit,
-            JSON.stringify(submission.checks),
-            JSON.stringify(submission.depends_on),
-            state.lease_owner,
-            state.state === 'running' ? 0 : null,
-            state.last_error,
-            state.landed_commit,
-            submission.created_at,
-            lastEventAt.get(submission.id) ?? submission.created_at,
-          );
-        }
-        const insertEvent = database.prepare(
-          'INSERT INTO change_queue_logs (id, entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        for (const event of log.events) {
-          insertEvent.run(
-            event.id,
-            event.entry_id,
-            event.type,
-            event.from_state,
-            event.to_state,
-            event.worker,
-            event.at,
-            JSON.stringify(event.data),
-          );
-        }
-        // The rows were written without the store: count what keeps each entry waiting.
-        rebuildQueueBlockers(database);
-      })
-      .immediate();
-  } finally {
-    database.close();
-  }
+  const lastEventAt = new Map(log.events.map((event) => [event.entry_id, event.at]));
+  const submissions: StoredSubmission[] = log.submissions.map(({ submission, change_request }) => {
+    const state = replayed.get(submission.id);
+    if (state === undefined) {
+      throw new HyperionError('invalid_input', `${file}: submission ${submission.id} has no events`, {
+        details: { id: submission.id },
+      });
+    }
+    const entry: QueueEntry = {
+      ...submission,
+      state: state.state,
+      priority: state.priority ?? submission.priority,
+      attempts: state.attempts,
+      lease_expiries: state.lease_expiries,
+      lease_owner: state.lease_owner,
+      lease_expires_at: state.state === 'running' ? 0 : null,
+      not_before: null,
+      last_error: state.last_error,
+      landed_commit: state.landed_commit as QueueEntry['landed_commit'],
+      updated_at: lastEventAt.get(submission.id) ?? submission.created_at,
+    };
+    return { entry, change_request };
+  });
+  await store.importLog({ submissions, events: log.events });
   return { entries: log.submissions.length, events: log.events.length };
 }

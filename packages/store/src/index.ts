@@ -1,5 +1,18 @@
-export { HyperionStore } from './store.js';
-export type { StoreOptions, QueueTransition, QueueEntryUpdate, EntryFilter, QueueControls } from './store.js';
+export type { HyperionStore } from './store-interface.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export type { StoreOptions } from './store.js';
+export type {
+  QueueStore,
+  RequestStore,
+  StoreReadModel,
+  StoreTransaction,
+  EventFilter,
+  StoredSubmission,
+  QueueTransition,
+  QueueEntryUpdate,
+  EntryFilter,
+  QueueControls,
+} from './store-interface.js';
 export type {
   RequestRecord,
   RequestStatus,
@@ -8,18 +21,15 @@ export type {
   NewQueueEntry,
 } from './records.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
-export * from './assignment-runs.js';
+export {
+  sumUsage,
+  type AgentRunRole,
+  type AssignmentRun,
+  type NewAssignmentRun,
+  type UsageTotals,
+} from './assignment-runs.js';
 export * from './request-history.js';
 export * from './replay.js';
 export * from './event-log.js';
 export { openStoreDatabase, translateOpenError } from './open-store-database.js';
 export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';
-export type {
-  HyperionStore as HyperionStoreInterface,
-  QueueStore,
-  RequestStore,
-  StoreReadModel,
-  StoreTransaction,
-  EventFilter,
-  StoredSubmission,
-} from './store-interface.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REDACTED } from '@hyperion/schema';
 import { compareWithLive } from './replay.js';
-import { HyperionStore } from './store.js';
+import { SqliteStore } from './sqlite-store.js';
 
 const serviceToken = 'svc-0e1d2c3b4a596877';
 const githubToken = `ghp_${'Q1w2E3r4T5'.repeat(4).slice(0, 36)}`;
@@ -23,11 +23,11 @@ afterEach(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-describe('HyperionStore redaction backstop (promise 11)', () => {
-  it("keeps the process's secret values and token shapes out of events and last_error, and the log still replays", () => {
+describe('SqliteStore redaction backstop (promise 11)', () => {
+  it("keeps the process's secret values and token shapes out of events and last_error, and the log still replays", async () => {
     const file = join(directory, 'hyperion.db');
-    const store = HyperionStore.open(file, { create: true });
-    store.enqueue({
+    const store = SqliteStore.open(file, { create: true });
+    await store.enqueue({
       id: 'a',
       task_id: 'T-1',
       request_id: null,
@@ -43,15 +43,15 @@ describe('HyperionStore redaction backstop (promise 11)', () => {
       checks: [],
       change_request: { id: 'a' },
     });
-    store.leaseNext('w1', 60_000);
-    store.recordEvent(
+    await store.leaseNext('w1', 60_000);
+    await store.recordEvent(
       'a',
       'check:failed',
       { output: `MY_SERVICE_TOKEN=${serviceToken}\n${githubToken}` },
       'w1',
     );
     const reason = `check 'x' failed: printed ${serviceToken}`;
-    store.transition('a', {
+    await store.transition('a', {
       from: 'running',
       to: 'queued',
       owner: 'w1',
@@ -60,11 +60,11 @@ describe('HyperionStore redaction backstop (promise 11)', () => {
       data: { reason, attempt: 1 },
       set: { last_error: reason },
     });
-    const failed = store.listEvents({ entryId: 'a' }).find((event) => event.type === 'check:failed');
+    const failed = (await store.listEvents({ entryId: 'a' })).find((event) => event.type === 'check:failed');
     expect(failed?.data['output']).toBe(`MY_SERVICE_TOKEN=${REDACTED}\n${REDACTED}`);
-    expect(store.requireEntry('a').last_error).toBe(`check 'x' failed: printed ${REDACTED}`);
-    expect(compareWithLive(store)).toEqual([]);
-    store.close();
+    expect((await store.requireEntry('a')).last_error).toBe(`check 'x' failed: printed ${REDACTED}`);
+    expect(await compareWithLive(store)).toEqual([]);
+    await store.close();
     for (const path of [file, `${file}-wal`]) {
       if (!existsSync(path)) continue;
       const bytes = readFileSync(path).toString('latin1');

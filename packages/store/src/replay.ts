@@ -1,5 +1,5 @@
 import type { QueueEntry, QueueEvent, QueueState } from '@hyperion/schema';
-import type { HyperionStore } from './store.js';
+import type { HyperionStore } from './store-interface.js';
 
 /** The part of a queue entry that the event log determines. */
 export interface ReplayedEntry {
@@ -191,7 +191,14 @@ export function compareEntries(
   return differences;
 }
 
-/** Replays the store's own `change_queue_logs` and compares the result with its queue rows. */
-export function compareWithLive(store: HyperionStore): ReplayDifference[] {
-  return store.transaction(() => compareEntries(store.listEntries(), replayQueueState(store.listEvents())));
+/**
+ * Replays the store's own `change_queue_logs` and compares the result with its queue rows (both
+ * read in one transaction, so they are consistent).
+ */
+export async function compareWithLive(store: HyperionStore): Promise<ReplayDifference[]> {
+  const { entries, events } = await store.transaction(async (transaction) => ({
+    entries: await transaction.listEntries(),
+    events: await transaction.listEvents(),
+  }));
+  return compareEntries(entries, replayQueueState(events));
 }

@@ -1,7 +1,7 @@
 import type { QueueState } from '@hyperion/schema';
-import { listAssignmentRuns, sumUsage, type AssignmentRun, type UsageTotals } from './assignment-runs.js';
+import { sumUsage, type AssignmentRun, type UsageTotals } from './assignment-runs.js';
 import type { AssignmentStatus, RequestStatus } from './records.js';
-import type { HyperionStore } from './store.js';
+import type { StoreReadModel } from './store-interface.js';
 
 /** One assignment of a request in the history, with its runs' usage and its queue entries. */
 export interface AssignmentHistory {
@@ -48,15 +48,17 @@ function stringList(value: unknown): string[] {
  * The last `limit` requests, newest first, each with its assignments, their usage and queue
  * entries, and the queue outcome: what `hyperion requests` and the TUI's history pane show.
  */
-export function requestHistory(store: HyperionStore, limit = 100): RequestHistoryItem[] {
-  return store.listRequests(limit).map((request) => {
-    const runs = listAssignmentRuns(store, { requestId: request.id });
-    const entries = store.listEntries({ requestId: request.id });
+export async function requestHistory(store: StoreReadModel, limit = 100): Promise<RequestHistoryItem[]> {
+  const history: RequestHistoryItem[] = [];
+  for (const request of await store.listRequests(limit)) {
+    const runs = await store.listAssignmentRuns({ requestId: request.id });
+    const entries = await store.listEntries({ requestId: request.id });
+    const assignments = await store.listAssignments(request.id);
     const outcome: Partial<Record<QueueState, number>> = {};
     for (const entry of entries) outcome[entry.state] = (outcome[entry.state] ?? 0) + 1;
     const body = (request.body ?? {}) as Record<string, unknown>;
     const scope = body['scope'];
-    return {
+    history.push({
       id: request.id,
       summary: request.summary,
       status: request.status,
@@ -64,7 +66,7 @@ export function requestHistory(store: HyperionStore, limit = 100): RequestHistor
       created_at: request.created_at,
       updated_at: request.updated_at,
       scope: typeof scope === 'object' && scope !== null ? (scope as Record<string, unknown>) : null,
-      assignments: store.listAssignments(request.id).map((assignment) => {
+      assignments: assignments.map((assignment) => {
         const assignmentBody = (assignment.body ?? {}) as Record<string, unknown>;
         const assignmentRuns = runs.filter((run) => run.task_id === assignment.task_id);
         return {
@@ -89,6 +91,7 @@ export function requestHistory(store: HyperionStore, limit = 100): RequestHistor
       planning_runs: runs.filter((run) => run.task_id === null),
       usage: sumUsage(runs),
       outcome,
-    };
-  });
+    });
+  }
+  return history;
 }

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HyperionStore } from './store.js';
+import { SqliteStore } from './sqlite-store.js';
 import { compareWithLive } from './replay.js';
 import type { NewQueueEntry } from './records.js';
 
 let directory: string;
 let now: number;
-let store: HyperionStore;
+let store: SqliteStore;
 
 function newEntry(id: string, paths: string[], overrides: Partial<NewQueueEntry> = {}): NewQueueEntry {
   return {
@@ -31,8 +31,8 @@ function newEntry(id: string, paths: string[], overrides: Partial<NewQueueEntry>
 }
 
 /** Ends a running entry's attempt with a retry backoff, as a worker does after a failed check. */
-function failWithBackoff(id: string, owner: string, delayMs: number): void {
-  store.transition(id, {
+async function failWithBackoff(id: string, owner: string, delayMs: number): Promise<void> {
+  await store.transition(id, {
     from: 'running',
     owner,
     to: 'queued',
@@ -42,8 +42,8 @@ function failWithBackoff(id: string, owner: string, delayMs: number): void {
   });
 }
 
-function land(id: string, owner: string): void {
-  store.transition(id, {
+async function land(id: string, owner: string): Promise<void> {
+  await store.transition(id, {
     from: 'running',
     owner,
     to: 'landed',
@@ -56,77 +56,77 @@ function land(id: string, owner: string): void {
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'hyperion-stacked-'));
   now = 1_700_000_000_000;
-  store = HyperionStore.open(join(directory, 'hyperion.db'), { clock: () => now, create: true });
+  store = SqliteStore.open(join(directory, 'hyperion.db'), { clock: () => now, create: true });
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(directory, { recursive: true, force: true });
 });
 
 describe('leasing in submission order per file', () => {
-  it('never lets an entry overtake an earlier one on the same file, not even with a higher priority', () => {
-    store.enqueue(newEntry('first', ['shared.txt']));
-    store.enqueue(newEntry('second', ['shared.txt'], { priority: 100 }));
-    store.enqueue(newEntry('elsewhere', ['other.txt'], { priority: 50 }));
-    expect(store.leaseNext('w1', 1000)?.id).toBe('elsewhere');
-    expect(store.leaseNext('w2', 1000)?.id).toBe('first');
-    expect(store.leaseNext('w3', 1000)).toBeUndefined();
-    land('first', 'w2');
-    expect(store.leaseNext('w3', 1000)?.id).toBe('second');
+  it('never lets an entry overtake an earlier one on the same file, not even with a higher priority', async () => {
+    await store.enqueue(newEntry('first', ['shared.txt']));
+    await store.enqueue(newEntry('second', ['shared.txt'], { priority: 100 }));
+    await store.enqueue(newEntry('elsewhere', ['other.txt'], { priority: 50 }));
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('elsewhere');
+    expect((await store.leaseNext('w2', 1000))?.id).toBe('first');
+    expect(await store.leaseNext('w3', 1000)).toBeUndefined();
+    await land('first', 'w2');
+    expect((await store.leaseNext('w3', 1000))?.id).toBe('second');
   });
 
-  it('holds later entries on the file while the earlier one waits out its retry backoff', () => {
-    store.enqueue(newEntry('first', ['shared.txt']));
-    store.enqueue(newEntry('second', ['shared.txt', 'b.txt']));
-    store.enqueue(newEntry('third', ['b.txt']));
-    expect(store.leaseNext('w1', 1000)?.id).toBe('first');
-    failWithBackoff('first', 'w1', 10_000);
+  it('holds later entries on the file while the earlier one waits out its retry backoff', async () => {
+    await store.enqueue(newEntry('first', ['shared.txt']));
+    await store.enqueue(newEntry('second', ['shared.txt', 'b.txt']));
+    await store.enqueue(newEntry('third', ['b.txt']));
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('first');
+    await failWithBackoff('first', 'w1', 10_000);
     // `second` shares a file with the waiting `first`; `third` shares one with the held `second`.
-    expect(store.leaseNext('w1', 1000)).toBeUndefined();
+    expect(await store.leaseNext('w1', 1000)).toBeUndefined();
     now += 10_001;
-    expect(store.leaseNext('w1', 1000)?.id).toBe('first');
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('first');
   });
 
-  it('holds a stacked entry until the entry it depends on finishes, whatever its files', () => {
-    store.enqueue(newEntry('base', ['a.txt']));
-    store.enqueue(newEntry('stacked', ['z.txt'], { depends_on: ['base'] }));
-    expect(store.getEntry('stacked')?.depends_on).toEqual(['base']);
-    expect(store.leaseNext('w1', 1000)?.id).toBe('base');
-    expect(store.leaseNext('w2', 1000)).toBeUndefined();
-    land('base', 'w1');
-    expect(store.leaseNext('w2', 1000)?.id).toBe('stacked');
+  it('holds a stacked entry until the entry it depends on finishes, whatever its files', async () => {
+    await store.enqueue(newEntry('base', ['a.txt']));
+    await store.enqueue(newEntry('stacked', ['z.txt'], { depends_on: ['base'] }));
+    expect((await store.getEntry('stacked'))?.depends_on).toEqual(['base']);
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('base');
+    expect(await store.leaseNext('w2', 1000)).toBeUndefined();
+    await land('base', 'w1');
+    expect((await store.leaseNext('w2', 1000))?.id).toBe('stacked');
   });
 
-  it('lets an entry awaiting approval hold its dependents but not the other entries on its files', () => {
-    store.enqueue(newEntry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
-    store.enqueue(newEntry('independent', ['shared.txt']));
-    store.enqueue(newEntry('stacked', ['shared.txt'], { depends_on: ['risky'] }));
-    expect(store.leaseNext('w1', 1000)?.id).toBe('independent');
-    land('independent', 'w1');
-    expect(store.leaseNext('w1', 1000)).toBeUndefined();
-    store.transition('risky', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved' });
-    expect(store.leaseNext('w1', 1000)?.id).toBe('risky');
+  it('lets an entry awaiting approval hold its dependents but not the other entries on its files', async () => {
+    await store.enqueue(newEntry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
+    await store.enqueue(newEntry('independent', ['shared.txt']));
+    await store.enqueue(newEntry('stacked', ['shared.txt'], { depends_on: ['risky'] }));
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('independent');
+    await land('independent', 'w1');
+    expect(await store.leaseNext('w1', 1000)).toBeUndefined();
+    await store.transition('risky', { from: 'awaiting_approval', to: 'queued', type: 'entry:approved' });
+    expect((await store.leaseNext('w1', 1000))?.id).toBe('risky');
   });
 
-  it('counts no pending work when everything waiting hangs on an approval, directly or through a held file', () => {
-    store.enqueue(newEntry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
-    store.enqueue(newEntry('stacked', ['shared.txt', 'b.txt'], { depends_on: ['risky'] }));
-    store.enqueue(newEntry('behind', ['b.txt']));
-    expect(store.hasPendingWork('main')).toBe(false);
-    store.enqueue(newEntry('free', ['c.txt']));
-    expect(store.hasPendingWork('main')).toBe(true);
-    expect(store.hasPendingWork('other-branch')).toBe(false);
+  it('counts no pending work when everything waiting hangs on an approval, directly or through a held file', async () => {
+    await store.enqueue(newEntry('risky', ['shared.txt'], { state: 'awaiting_approval' }));
+    await store.enqueue(newEntry('stacked', ['shared.txt', 'b.txt'], { depends_on: ['risky'] }));
+    await store.enqueue(newEntry('behind', ['b.txt']));
+    expect(await store.hasPendingWork('main')).toBe(false);
+    await store.enqueue(newEntry('free', ['c.txt']));
+    expect(await store.hasPendingWork('main')).toBe(true);
+    expect(await store.hasPendingWork('other-branch')).toBe(false);
   });
 
-  it('replays lease expiries and stacked submissions to the live state', () => {
-    store.enqueue(newEntry('base', ['a.txt']));
-    store.enqueue(newEntry('stacked', ['a.txt'], { depends_on: ['base'] }));
-    store.leaseNext('w1', 1000);
+  it('replays lease expiries and stacked submissions to the live state', async () => {
+    await store.enqueue(newEntry('base', ['a.txt']));
+    await store.enqueue(newEntry('stacked', ['a.txt'], { depends_on: ['base'] }));
+    await store.leaseNext('w1', 1000);
     now += 2000;
-    store.leaseNext('w2', 1000);
-    land('base', 'w2');
-    expect(store.requireEntry('base')).toMatchObject({ attempts: 1, lease_expiries: 1 });
-    expect(compareWithLive(store)).toEqual([]);
+    await store.leaseNext('w2', 1000);
+    await land('base', 'w2');
+    expect(await store.requireEntry('base')).toMatchObject({ attempts: 1, lease_expiries: 1 });
+    expect(await compareWithLive(store)).toEqual([]);
   });
 });

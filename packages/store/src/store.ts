@@ -20,7 +20,7 @@ import type {
 import { QueueBlockers } from './queue-blockers.js';
 import { entryFromRow, eventFromRow, type QueueEntryRow, type QueueEventRow } from './rows.js';
 
-/** Options of {@link HyperionStore.open}. */
+/** Options of {@link SqliteDatabaseStore.open}. */
 export interface StoreOptions {
   /** How long to wait for another process's write lock (default 10 s). */
   busyTimeoutMs?: number;
@@ -103,10 +103,11 @@ const UPDATABLE_COLUMNS = [
 ] as const;
 
 /**
- * Hyperion's embedded store: one SQLite file in WAL mode. Every queue state transition and its
- * `change_queue_logs` event are written in one transaction. Safe to open from several processes.
+ * The synchronous SQLite store behind {@link SqliteStore} (internal: not exported from the package):
+ * one SQLite file in WAL mode. Every queue state transition and its `change_queue_logs` event are
+ * written in one transaction. Safe to open from several processes.
  */
-export class HyperionStore {
+export class SqliteDatabaseStore {
   /** The database file. */
   readonly path: string;
   private readonly database: Database.Database;
@@ -132,13 +133,13 @@ export class HyperionStore {
    * `store_corrupt`, and a read-only one is `permission_denied`, each naming the file. Pass
    * `create: true` (as `hyperion init` does) to create a new store where there is none.
    */
-  static open(path: string, options: StoreOptions = {}): HyperionStore {
+  static open(path: string, options: StoreOptions = {}): SqliteDatabaseStore {
     const database = openStoreDatabase(path, {
       create: options.create === true,
       busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
       synchronous: options.synchronous ?? 'FULL',
     });
-    return new HyperionStore(path, database, options.clock ?? Date.now);
+    return new SqliteDatabaseStore(path, database, options.clock ?? Date.now);
   }
 
   /** Closes the database connection. */
@@ -724,6 +725,9 @@ export class HyperionStore {
     return new Date(this.clock()).toISOString();
   }
 }
+
+/** The class's former name, which the leasing code's types still use. */
+type HyperionStore = SqliteDatabaseStore;
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && String(error.code).startsWith('SQLITE_CONSTRAINT');
