@@ -114,6 +114,21 @@ describe('SqliteStore.waitForChange', () => {
     await woken;
   });
 
+  it('is not woken by calls that change nothing (idle workers leasing in turn would wake each other forever)', async () => {
+    const controller = new AbortController();
+    let woken = false;
+    const waiting = store.waitForChange(600_000, controller.signal).then(() => {
+      woken = true;
+    });
+    expect(await store.leaseNext('w1', 60_000)).toBeUndefined();
+    expect(await store.transaction(async (transaction) => transaction.listEntries())).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(woken).toBe(false);
+    await store.enqueue(newEntry('a'));
+    await waiting;
+    expect(woken).toBe(true);
+  });
+
   it("wakes on another connection's commit (another process)", async () => {
     const other = SqliteStore.open(file);
     const woken = store.waitForChange(600_000);

@@ -25,11 +25,13 @@ const currentTransaction = new AsyncLocalStorage<OpenTransaction>();
 /**
  * The operations of {@link StoreTransaction} straight on the database: no lock is taken. `guard`
  * runs before each one (the store's lock check, or the transaction's "still open" check) and
- * `changed` after each write.
+ * `changed` after each write that changed rows (`changeCount` is SQLite's `total_changes()`, so
+ * a lease attempt that found nothing wakes nobody).
  */
 function operationsOn(
   database: SqliteDatabaseStore,
   guard: () => void,
+  changeCount: () => number,
   changed: () => void,
 ): StoreTransaction {
   const read = <T>(work: () => T): Promise<T> => {
@@ -43,8 +45,9 @@ function operationsOn(
   const write = <T>(work: () => T): Promise<T> => {
     try {
       guard();
+      const before = changeCount();
       const result = work();
-      changed();
+      if (changeCount() !== before) changed();
       return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error as Error);
@@ -108,6 +111,8 @@ export class SqliteStore implements HyperionStore {
   private readonly changes: ChangeNotifier;
   private readonly operations: StoreTransaction;
   private lastDataVersion: unknown;
+  /** Rows this connection has changed so far (SQLite's `total_changes()`). */
+  private readonly changeCount: () => number;
 
   private constructor(path: string, database: SqliteDatabaseStore) {
     this.location = path;
@@ -115,9 +120,12 @@ export class SqliteStore implements HyperionStore {
     this.database = database;
     this.lastDataVersion = database.pragma('data_version');
     this.changes = new ChangeNotifier(() => this.otherProcessCommitted(), CHANGE_POLL_MS);
+    const totalChanges = storeDatabase(database).prepare('SELECT total_changes()').pluck();
+    this.changeCount = () => totalChanges.get() as number;
     this.operations = operationsOn(
       database,
       () => this.refuseInsideOwnTransaction(),
+      this.changeCount,
       () => this.changes.notify(),
     );
   }
@@ -151,6 +159,7 @@ export class SqliteStore implements HyperionStore {
     const database = storeDatabase(this.database);
     try {
       database.exec('BEGIN IMMEDIATE');
+      const changesBefore = this.changeCount();
       const transaction = operationsOn(
         this.database,
         () => {
@@ -158,6 +167,7 @@ export class SqliteStore implements HyperionStore {
             throw new HyperionError('internal', 'the store transaction was used after it ended');
           }
         },
+        () => 0,
         () => undefined,
       );
       let result: T;
@@ -175,7 +185,7 @@ export class SqliteStore implements HyperionStore {
         if (database.inTransaction) database.exec('ROLLBACK');
         throw error;
       }
-      this.changes.notify();
+      if (this.changeCount() !== changesBefore) this.changes.notify();
       return result;
     } finally {
       state.open = false;
