@@ -70,7 +70,7 @@ export async function applyEntry(
     await worktree.applyPatch(entry.patch);
     const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
     if (escapingNow !== undefined) return escapingNow;
-    recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
+    await recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
     return { outcome: 'applied', mode: 'direct' };
   }
   const baseKnown =
@@ -83,7 +83,7 @@ export async function applyEntry(
     if (merged.clean) {
       const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
       if (escapingNow !== undefined) return escapingNow;
-      recordEntryEvent(
+      await recordEntryEvent(
         runtime,
         entry.id,
         'entry:applied',

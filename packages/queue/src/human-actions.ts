@@ -23,11 +23,11 @@ function requireState(entry: QueueEntry, allowed: readonly QueueState[], action:
 }
 
 /** Lets an entry held by the risk policy go on: `awaiting_approval` → `queued`. */
-export function approveEntry(store: HyperionStore, id: string, actor: Actor): QueueEntry {
-  return store.transaction(() => {
-    const entry = store.requireEntry(id);
+export async function approveEntry(store: HyperionStore, id: string, actor: Actor): Promise<QueueEntry> {
+  return store.transaction(async (transaction) => {
+    const entry = await transaction.requireEntry(id);
     requireState(entry, ['awaiting_approval'], 'approve');
-    return store.transition(id, {
+    return transaction.transition(id, {
       from: 'awaiting_approval',
       to: 'queued',
       type: 'entry:approved',
@@ -37,11 +37,15 @@ export function approveEntry(store: HyperionStore, id: string, actor: Actor): Qu
 }
 
 /** Refuses an entry for good: `awaiting_approval` or `queued` → `rejected`. */
-export function rejectEntry(store: HyperionStore, id: string, actor: Actor & { note: string }): QueueEntry {
-  return store.transaction(() => {
-    const entry = store.requireEntry(id);
+export async function rejectEntry(
+  store: HyperionStore,
+  id: string,
+  actor: Actor & { note: string },
+): Promise<QueueEntry> {
+  return store.transaction(async (transaction) => {
+    const entry = await transaction.requireEntry(id);
     requireState(entry, ['awaiting_approval', 'queued'], 'reject');
-    return store.transition(id, {
+    return transaction.transition(id, {
       from: ['awaiting_approval', 'queued'],
       to: 'rejected',
       type: 'entry:rejected',
@@ -52,11 +56,11 @@ export function rejectEntry(store: HyperionStore, id: string, actor: Actor & { n
 }
 
 /** Withdraws an entry that has not started: `queued` or `awaiting_approval` → `cancelled`. */
-export function cancelEntry(store: HyperionStore, id: string, actor: Actor): QueueEntry {
-  return store.transaction(() => {
-    const entry = store.requireEntry(id);
+export async function cancelEntry(store: HyperionStore, id: string, actor: Actor): Promise<QueueEntry> {
+  return store.transaction(async (transaction) => {
+    const entry = await transaction.requireEntry(id);
     requireState(entry, ['queued', 'awaiting_approval'], 'cancel');
-    return store.transition(id, {
+    return transaction.transition(id, {
       from: ['queued', 'awaiting_approval'],
       to: 'cancelled',
       type: 'entry:cancelled',
@@ -70,20 +74,22 @@ export function cancelEntry(store: HyperionStore, id: string, actor: Actor): Que
  * Moves an entry ahead: to `priority` when given, else just above every other waiting entry.
  * The state does not change; the event records the old and new priority.
  */
-export function bumpEntry(
+export async function bumpEntry(
   store: HyperionStore,
   id: string,
   actor: Actor & { priority?: number },
-): QueueEntry {
-  return store.transaction(() => {
-    const entry = store.requireEntry(id);
+): Promise<QueueEntry> {
+  return store.transaction(async (transaction) => {
+    const entry = await transaction.requireEntry(id);
     requireState(entry, ['queued', 'awaiting_approval'], 'bump');
     const highest = Math.max(
       entry.priority,
-      ...store.listEntries({ states: ['queued', 'awaiting_approval'] }).map((other) => other.priority),
+      ...(await transaction.listEntries({ states: ['queued', 'awaiting_approval'] })).map(
+        (other) => other.priority,
+      ),
     );
     const priority = actor.priority ?? Math.min(1000, highest + 1);
-    return store.transition(id, {
+    return transaction.transition(id, {
       from: entry.state,
       to: entry.state,
       type: 'entry:bumped',

@@ -82,7 +82,7 @@ export type RunSummary = Partial<Record<Exclude<WorkOutcome, 'idle'>, number>>;
  *
  * @example
  * const queue = new MergeQueue({ store, repository, config, worktreesDirectory });
- * queue.submit(changeRequest);
+ * await queue.submit(changeRequest);
  * await queue.runWorkers({ mode: 'drain' });
  */
 export class MergeQueue {
@@ -129,7 +129,10 @@ export class MergeQueue {
    * Validates a change request and stores it as a `queued` entry with its `entry:enqueued` event.
    * Invalid submissions throw a HyperionError naming the field, and nothing is stored.
    */
-  submit(change: ChangeRequest, context: Omit<SubmissionContext, 'config' | 'revertOf'> = {}): QueueEntry {
+  async submit(
+    change: ChangeRequest,
+    context: Omit<SubmissionContext, 'config' | 'revertOf'> = {},
+  ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
     return this.enqueuePrepared(prepared);
   }
@@ -156,7 +159,7 @@ export class MergeQueue {
       );
     }
     // A duplicate is refused as one (by the store, naming the existing change) before any check.
-    if (store.hasSubmission(prepared.id, prepared.task_id, prepared.patch_hash)) {
+    if (await store.hasSubmission(prepared.id, prepared.task_id, prepared.patch_hash)) {
       return this.enqueuePrepared(prepared);
     }
     const tip = await this.runtime.landing.tip(this.runtime.config.target_branch);
@@ -169,30 +172,33 @@ export class MergeQueue {
     return entry;
   }
 
-  private enqueuePrepared(prepared: NewQueueEntry): QueueEntry {
-    const entry = this.runtime.store.enqueue(prepared);
+  private async enqueuePrepared(prepared: NewQueueEntry): Promise<QueueEntry> {
+    return this.announceEnqueued(await this.runtime.store.enqueue(prepared));
+  }
+
+  private announceEnqueued(entry: QueueEntry): QueueEntry {
     this.events.emit('entry:enqueued', { entry });
     this.runtime.logger.info({ entry: entry.id, task: entry.task_id }, 'entry enqueued');
     return entry;
   }
 
   /** Lets an entry held by the risk policy go on (`awaiting_approval` → `queued`). */
-  approve(id: string, actor: Actor): QueueEntry {
-    return this.announce(approveEntry(this.runtime.store, id, actor));
+  async approve(id: string, actor: Actor): Promise<QueueEntry> {
+    return this.announce(await approveEntry(this.runtime.store, id, actor));
   }
 
   /** Refuses a waiting entry for good, with the reason. */
-  reject(id: string, actor: Actor & { note: string }): QueueEntry {
-    return this.announce(rejectEntry(this.runtime.store, id, actor));
+  async reject(id: string, actor: Actor & { note: string }): Promise<QueueEntry> {
+    return this.announce(await rejectEntry(this.runtime.store, id, actor));
   }
 
   /** Withdraws an entry that has not started. */
-  cancel(id: string, actor: Actor): QueueEntry {
-    return this.announce(cancelEntry(this.runtime.store, id, actor));
+  async cancel(id: string, actor: Actor): Promise<QueueEntry> {
+    return this.announce(await cancelEntry(this.runtime.store, id, actor));
   }
 
   /** Moves a waiting entry ahead of the others (or to `priority`). */
-  bump(id: string, actor: Actor & { priority?: number }): QueueEntry {
+  bump(id: string, actor: Actor & { priority?: number }): Promise<QueueEntry> {
     return bumpEntry(this.runtime.store, id, actor);
   }
 
@@ -204,50 +210,53 @@ export class MergeQueue {
   async rollback(target: string, options: { by: string; dryRun?: boolean }): Promise<RollbackResult> {
     const plans = await planRollback(this.runtime.store, this.runtime.repository, target);
     if (options.dryRun === true) return { plans, enqueued: [], conflicted: [] };
-    const enqueued = this.runtime.store.transaction(() =>
-      plans.map((plan) =>
-        this.enqueuePrepared(
-          prepareSubmission(plan.change, {
-            config: this.runtime.config,
-            priority: ROLLBACK_PRIORITY,
-            skipRiskPolicy: true,
-            revertOf: plan.original.id,
-            eventData: { source: 'rollback', rollback_of: plan.original.id, by: options.by },
-          }),
-        ),
-      ),
-    );
-    const conflicted = conflictDependentsOf(
-      this.runtime.store,
-      plans.map((plan) => plan.original),
-      options.by,
-    );
+    // The reverts and the conflicts of the entries stacked on what they undo commit together.
+    const { enqueued, conflicted } = await this.runtime.store.transaction(async (transaction) => {
+      const reverts: QueueEntry[] = [];
+      for (const plan of plans) {
+        const prepared = prepareSubmission(plan.change, {
+          config: this.runtime.config,
+          priority: ROLLBACK_PRIORITY,
+          skipRiskPolicy: true,
+          revertOf: plan.original.id,
+          eventData: { source: 'rollback', rollback_of: plan.original.id, by: options.by },
+        });
+        reverts.push(await transaction.enqueue(prepared));
+      }
+      const dependents = await conflictDependentsOf(
+        transaction,
+        plans.map((plan) => plan.original),
+        options.by,
+      );
+      return { enqueued: reverts, conflicted: dependents };
+    });
+    for (const entry of enqueued) this.announceEnqueued(entry);
     for (const entry of conflicted) this.events.emit('entry:finished', { entry, worker: null });
     return { plans, enqueued, conflicted };
   }
 
   /** Stops new leases in every worker process (in-flight entries finish). */
-  pause(by: string): QueueControls {
+  pause(by: string): Promise<QueueControls> {
     return this.runtime.store.setQueueControls({ paused: true }, by);
   }
 
   /** Lets workers lease again (clears pause and drain). */
-  resume(by: string): QueueControls {
+  resume(by: string): Promise<QueueControls> {
     return this.runtime.store.setQueueControls({ paused: false, draining: false }, by);
   }
 
   /** Finishes in-flight entries, then stops every worker loop; `resume` undoes it. */
-  drain(by: string): QueueControls {
+  drain(by: string): Promise<QueueControls> {
     return this.runtime.store.setQueueControls({ draining: true }, by);
   }
 
   /** The queue's control flags. */
-  controls(): QueueControls {
+  controls(): Promise<QueueControls> {
     return this.runtime.store.queueControls();
   }
 
   /** Entries in queue order. */
-  list(filter: EntryFilter = {}): QueueEntry[] {
+  list(filter: EntryFilter = {}): Promise<QueueEntry[]> {
     return this.runtime.store.listEntries(filter);
   }
 
@@ -264,7 +273,7 @@ export class MergeQueue {
    * True while some entry for the target branch is running (possibly in another process), or is
    * queued and will become runnable without a person (see `HyperionStore.hasPendingWork`).
    */
-  hasPendingWork(): boolean {
+  hasPendingWork(): Promise<boolean> {
     return this.runtime.store.hasPendingWork(this.runtime.config.target_branch);
   }
 
@@ -289,11 +298,10 @@ export class MergeQueue {
         count(outcome);
         if (options.mode === 'once') return;
         if (outcome !== 'idle') continue;
-        if (this.runtime.store.queueControls().draining) return;
-        if (options.mode === 'drain' && !this.hasPendingWork()) return;
-        await sleep(this.runtime.config.queue.poll_ms, undefined, { signal: options.signal }).catch(
-          () => undefined,
-        );
+        if ((await this.runtime.store.queueControls()).draining) return;
+        if (options.mode === 'drain' && !(await this.hasPendingWork())) return;
+        // Idle: wake when the queue changes (here or in another process), at the latest after poll_ms.
+        await this.runtime.store.waitForChange(this.runtime.config.queue.poll_ms, options.signal);
       }
     };
     try {

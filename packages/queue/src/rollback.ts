@@ -1,6 +1,6 @@
 import { HyperionError, type ChangeRequest, type FileChange, type QueueEntry } from '@hyperion/schema';
 import { parsePatch, runGit, sha256Hex, splitPatch, type GitRepository } from '@hyperion/git';
-import type { HyperionStore } from '@hyperion/store';
+import type { HyperionStore, StoreTransaction } from '@hyperion/store';
 
 /** Task ids of revert entries start with this, followed by the id of the change they undo. */
 export const ROLLBACK_TASK_PREFIX = 'rollback:';
@@ -33,11 +33,14 @@ export async function planRollback(
   repository: GitRepository,
   target: string,
 ): Promise<PlannedRevert[]> {
-  const direct = store.getEntry(target);
+  const direct = await store.getEntry(target);
   const matches =
     direct !== undefined
       ? [direct]
-      : [...store.listEntries({ taskId: target }), ...store.listEntries({ requestId: target })];
+      : [
+          ...(await store.listEntries({ taskId: target })),
+          ...(await store.listEntries({ requestId: target })),
+        ];
   if (matches.length === 0) {
     throw new HyperionError('not_found', `no change, task or request with id '${target}'`, {
       details: { target },
@@ -54,11 +57,14 @@ export async function planRollback(
       },
     );
   }
-  const landingOrder = (entry: QueueEntry): number =>
-    store
-      .listEvents({ entryId: entry.id })
+  const landingOrders = new Map<string, number>();
+  for (const entry of landed) {
+    const landing = (await store.listEvents({ entryId: entry.id }))
       .filter((event) => event.type === 'entry:landed' || event.type === 'entry:already_landed')
-      .at(-1)?.id ?? 0;
+      .at(-1);
+    landingOrders.set(entry.id, landing?.id ?? 0);
+  }
+  const landingOrder = (entry: QueueEntry): number => landingOrders.get(entry.id) ?? 0;
   const newestFirst = [...landed].sort((left, right) => landingOrder(right) - landingOrder(left));
   const plans: PlannedRevert[] = [];
   for (const original of newestFirst) {
@@ -98,12 +104,16 @@ export async function planRollback(
 }
 
 /** After a revert landed: the original becomes `rolled_back`, linked to its revert both ways. */
-export function markRolledBack(store: HyperionStore, revert: QueueEntry, worker: string): void {
+export async function markRolledBack(
+  store: HyperionStore,
+  revert: QueueEntry,
+  worker: string,
+): Promise<void> {
   const originalId = rolledBackChangeId(revert);
   if (originalId === undefined) return;
-  const original = store.getEntry(originalId);
+  const original = await store.getEntry(originalId);
   if (original === undefined || original.state !== 'landed') return;
-  store.transition(originalId, {
+  await store.transition(originalId, {
     from: 'landed',
     to: 'rolled_back',
     type: 'entry:rolled_back',
@@ -117,41 +127,43 @@ export function markRolledBack(store: HyperionStore, revert: QueueEntry, worker:
  * patch was made on top of it) conflict at once, with a report naming the rollback: they are not
  * landed on top of a change that is being undone. Entries already running finish their attempt.
  */
-export function conflictDependentsOf(
-  store: HyperionStore,
+export async function conflictDependentsOf(
+  transaction: StoreTransaction,
   rolledBack: readonly QueueEntry[],
   by: string,
-): QueueEntry[] {
+): Promise<QueueEntry[]> {
   const ids = new Set(rolledBack.map((entry) => entry.id));
-  return store.transaction(() =>
-    store
-      .listEntries({ states: ['queued', 'awaiting_approval'], order: 'submission' })
-      .filter((entry) => entry.depends_on.some((id) => ids.has(id)))
-      .map((entry) => {
-        const undone = entry.depends_on.filter((id) => ids.has(id));
-        const reason = `stacked on ${undone.join(', ')}, which ${by} is rolling back; this patch was made on top of it and is not applied without it`;
-        return store.transition(entry.id, {
-          from: ['queued', 'awaiting_approval'],
-          to: 'conflicted',
-          type: 'entry:conflicted',
-          data: {
-            reason,
-            report: {
-              base_commit: entry.base_commit,
-              tip: null,
-              files: entry.paths.map((path) => ({
-                path,
-                error: 'made on top of a change being rolled back',
-              })),
-              intervening_commits: [],
-              git_output: '',
-              dependencies: rolledBack
-                .filter((original) => undone.includes(original.id))
-                .map((original) => ({ id: original.id, state: 'rolling back', reason: `rollback by ${by}` })),
-            },
+  const dependents = (
+    await transaction.listEntries({ states: ['queued', 'awaiting_approval'], order: 'submission' })
+  ).filter((entry) => entry.depends_on.some((id) => ids.has(id)));
+  const conflicted: QueueEntry[] = [];
+  for (const entry of dependents) {
+    const undone = entry.depends_on.filter((id) => ids.has(id));
+    const reason = `stacked on ${undone.join(', ')}, which ${by} is rolling back; this patch was made on top of it and is not applied without it`;
+    conflicted.push(
+      await transaction.transition(entry.id, {
+        from: ['queued', 'awaiting_approval'],
+        to: 'conflicted',
+        type: 'entry:conflicted',
+        data: {
+          reason,
+          report: {
+            base_commit: entry.base_commit,
+            tip: null,
+            files: entry.paths.map((path) => ({
+              path,
+              error: 'made on top of a change being rolled back',
+            })),
+            intervening_commits: [],
+            git_output: '',
+            dependencies: rolledBack
+              .filter((original) => undone.includes(original.id))
+              .map((original) => ({ id: original.id, state: 'rolling back', reason: `rollback by ${by}` })),
           },
-          set: { last_error: reason },
-        });
+        },
+        set: { last_error: reason },
       }),
-  );
+    );
+  }
+  return conflicted;
 }

@@ -59,7 +59,7 @@ export async function runEntryChecks(
     if (!result.passed) failures.push(result);
     runtime.events.emit('check:finished', { entry, worker, result });
     if (result.passed && failures.length > 0) {
-      recordEntryEvent(
+      await recordEntryEvent(
         runtime,
         entry.id,
         'check:flaked',
@@ -67,7 +67,7 @@ export async function runEntryChecks(
         worker,
       );
     }
-    recordEntryEvent(
+    await recordEntryEvent(
       runtime,
       entry.id,
       result.passed ? 'check:passed' : 'check:failed',

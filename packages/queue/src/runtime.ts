@@ -46,8 +46,12 @@ export interface QueueRuntime {
 }
 
 /** Applies a store transition and emits the matching in-process event. */
-export function transitionEntry(runtime: QueueRuntime, id: string, transition: QueueTransition): QueueEntry {
-  const entry = runtime.store.transition(id, transition);
+export async function transitionEntry(
+  runtime: QueueRuntime,
+  id: string,
+  transition: QueueTransition,
+): Promise<QueueEntry> {
+  const entry = await runtime.store.transition(id, transition);
   runtime.events.emit('event:recorded', {
     event: { entry_id: id, type: transition.type, data: transition.data ?? {} },
   });
@@ -55,14 +59,14 @@ export function transitionEntry(runtime: QueueRuntime, id: string, transition: Q
 }
 
 /** Records a non-transition event and emits it in-process. */
-export function recordEntryEvent(
+export async function recordEntryEvent(
   runtime: QueueRuntime,
   id: string,
   type: QueueTransition['type'],
   data: Record<string, unknown>,
   worker: string | null,
-): void {
-  runtime.store.recordEvent(id, type, data, worker);
+): Promise<void> {
+  await runtime.store.recordEvent(id, type, data, worker);
   runtime.events.emit('event:recorded', { event: { entry_id: id, type, data } });
 }
 

@@ -1,6 +1,6 @@
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { GitRepository } from '@hyperion/git';
-import type { HyperionStore, NewQueueEntry } from '@hyperion/store';
+import type { NewQueueEntry, QueueStore } from '@hyperion/store';
 import { patchAppliesOnProjection, patchAppliesTo } from './precheck-patch.js';
 
 /** States of entries that will still land (or may): a new submission is checked on top of them. */
@@ -11,12 +11,12 @@ const AHEAD_STATES = ['queued', 'running', 'awaiting_approval'] as const;
  * checked on top of: those sharing a path with it, and, transitively, those sharing a path with
  * them, in submission order (the order they land in on each file).
  */
-export function entriesAhead(
-  store: HyperionStore,
+export async function entriesAhead(
+  store: Pick<QueueStore, 'listEntries'>,
   targetBranch: string,
   paths: readonly string[],
-): QueueEntry[] {
-  const active = store.listEntries({ states: AHEAD_STATES, targetBranch, order: 'submission' });
+): Promise<QueueEntry[]> {
+  const active = await store.listEntries({ states: AHEAD_STATES, targetBranch, order: 'submission' });
   const touched = new Set(paths);
   const ahead: QueueEntry[] = [];
   for (const entry of [...active].reverse()) {
@@ -35,12 +35,12 @@ export function entriesAhead(
  * a base commit a 3-way merge can start from when its turn comes.
  */
 export async function checkStacking(
-  store: HyperionStore,
+  store: Pick<QueueStore, 'listEntries'>,
   repository: GitRepository,
   prepared: NewQueueEntry,
   tip: string,
 ): Promise<string[]> {
-  const ahead = entriesAhead(store, prepared.target_branch, prepared.paths);
+  const ahead = await entriesAhead(store, prepared.target_branch, prepared.paths);
   const onTip = await patchAppliesTo(repository, tip, prepared.patch);
   if (ahead.length > 0) {
     const projected = await patchAppliesOnProjection(repository, tip, ahead, prepared.patch);

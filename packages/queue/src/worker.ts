@@ -65,15 +65,37 @@ export class QueueWorker {
     const { store, config, events, landing } = this.runtime;
     // A missing target branch is the repository's problem, not any entry's: nothing is leased.
     await landing.requireKnownTip(config.target_branch);
-    const entry = store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
+    const entry = await store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
     if (entry === undefined) {
       events.emit('worker:idle', { worker: this.id });
       return 'idle';
     }
     events.emit('entry:leased', { entry, worker: this.id });
     const leaseLost = new AbortController();
+    // The heartbeat renews the lease; a renewal that finds the lease gone (or cannot reach the
+    // store) aborts the attempt. One renewal at a time: a slow store does not pile them up.
+    let renewing = false;
     const heartbeat = setInterval(() => {
-      if (!store.renewLease(entry.id, this.id, config.queue.lease_ms)) leaseLost.abort();
+      if (renewing || leaseLost.signal.aborted) return;
+      renewing = true;
+      store
+        .renewLease(entry.id, this.id, config.queue.lease_ms)
+        .then(
+          (held) => {
+            if (!held) leaseLost.abort();
+          },
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            this.runtime.logger.warn(
+              { entry: entry.id, worker: this.id, error: message },
+              'lease renewal failed',
+            );
+            leaseLost.abort();
+          },
+        )
+        .finally(() => {
+          renewing = false;
+        });
     }, config.queue.heartbeat_ms);
     try {
       return await this.attempt(entry, leaseLost.signal);
@@ -85,13 +107,13 @@ export class QueueWorker {
       if (HyperionError.isInstance(error) && REPOSITORY_PROBLEMS.has(error.code)) {
         // The branch went away, or the repository or store cannot be written: not the change's
         // fault. Hand the entry back uncharged and stop this worker with the error.
-        this.giveBack(entry, error.message);
+        await this.giveBack(entry, error.message);
         throw error;
       }
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'attempt failed');
       try {
-        return this.fail(entry, `unexpected error: ${message}`, {});
+        return await this.fail(entry, `unexpected error: ${message}`, {});
       } catch (failure) {
         // The lease went to another worker meanwhile: the entry is that worker's now.
         if (HyperionError.isInstance(failure) && failure.code === 'lease_lost') return 'lease_lost';
@@ -115,21 +137,21 @@ export class QueueWorker {
       const tip = await landing.tip(entry.target_branch);
       const landedAs = await landing.findLandedChange(entry.target_branch, landingProof(entry));
       if (landedAs !== undefined) {
-        const landed = this.transition(entry, 'landed', 'entry:already_landed', {
+        const landed = await this.transition(entry, 'landed', 'entry:already_landed', {
           data: {
             commit: landedAs,
             note: 'the target branch already carries this change; the store was brought in line',
           },
           set: { landed_commit: landedAs },
         });
-        this.linkRollback(landed);
+        await this.linkRollback(landed);
         this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
         return 'already_landed';
       }
       if (entry.lease_expiries >= this.runtime.config.queue.max_lease_expiries) {
         return this.stopCrashingEntry(entry);
       }
-      const unlanded = this.unlandedDependencies(entry);
+      const unlanded = await this.unlandedDependencies(entry);
       if (unlanded.length > 0) return this.conflictOnDependencies(entry, unlanded, tip);
       const built = await this.buildInTurn(entry, leaseLost);
       if (built.kind === 'finished') return built.outcome;
@@ -141,7 +163,7 @@ export class QueueWorker {
         if (!checks.passed) {
           // On a speculative base the failure may be the predecessor's: wait for its verdict.
           if (base !== builtOn && (await this.settledTip(entry, base, leaseLost)) !== base) {
-            recordEntryEvent(
+            await recordEntryEvent(
               this.runtime,
               entry.id,
               'entry:race_lost',
@@ -154,22 +176,22 @@ export class QueueWorker {
             );
             continue;
           }
-          return this.fail(entry, checks.reason, { check: checks.failed, commit });
+          return await this.fail(entry, checks.reason, { check: checks.failed, commit });
         }
         const landing = await this.landWhenReady(entry, commit, base, leaseLost);
         if (landing.status === 'landed') {
           await faultPoint('after-ref-update', entry.id);
-          const landed = this.transition(entry, 'landed', 'entry:landed', {
+          const landed = await this.transition(entry, 'landed', 'entry:landed', {
             data: { commit, parent: base, attempt: entry.attempts },
             set: { landed_commit: commit, last_error: null },
           });
-          this.linkRollback(landed);
+          await this.linkRollback(landed);
           this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
           return 'landed';
         }
         if (landing.status === 'held') {
           const delay = retryDelay(this.runtime.config, entry.attempts);
-          const held = this.transition(entry, 'queued', 'entry:landing_held', {
+          const held = await this.transition(entry, 'queued', 'entry:landing_held', {
             data: { reason: landing.reason, worktree: landing.worktreePath, retry_in_ms: delay },
             set: {
               attempts: entry.attempts - 1,
@@ -184,7 +206,7 @@ export class QueueWorker {
           });
           return 'held';
         }
-        recordEntryEvent(
+        await recordEntryEvent(
           this.runtime,
           entry.id,
           'entry:race_lost',
@@ -227,7 +249,7 @@ export class QueueWorker {
       if (applied.outcome === 'applied' && !dryRun) {
         await faultPoint('after-apply', entry.id);
         const commit = await commitEntry(worktree, entry);
-        recordEntryEvent(
+        await recordEntryEvent(
           this.runtime,
           entry.id,
           'entry:committed',
@@ -244,15 +266,17 @@ export class QueueWorker {
       const revertOf = rolledBackChangeId(entry);
       if (revertOf !== undefined) {
         const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
-        this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
+        await this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
         return { kind: 'finished', outcome: 'quarantined' };
       }
-      this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, { report: applied.report });
+      await this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, {
+        report: applied.report,
+      });
       await this.afterConflict(entry);
       return { kind: 'finished', outcome: 'conflicted' };
     }
     if (applied.outcome === 'rejected') {
-      this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
+      await this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
       return { kind: 'finished', outcome: 'quarantined' };
     }
     await faultPoint('after-apply', entry.id);
@@ -268,7 +292,7 @@ export class QueueWorker {
     const hook = this.runtime.onConflicted;
     if (hook === undefined) return;
     try {
-      await hook(this.runtime.store.requireEntry(entry.id));
+      await hook(await this.runtime.store.requireEntry(entry.id));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'conflict hook failed');
@@ -276,9 +300,9 @@ export class QueueWorker {
   }
 
   /** After a revert landed, marks the original rolled back; a failure here must not undo the landing. */
-  private linkRollback(landed: QueueEntry): void {
+  private async linkRollback(landed: QueueEntry): Promise<void> {
     try {
-      markRolledBack(this.runtime.store, landed, this.id);
+      await markRolledBack(this.runtime.store, landed, this.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.error(
@@ -310,7 +334,7 @@ export class QueueWorker {
   ): Promise<LandCommitResult> {
     const { landing, speculation, store, config } = this.runtime;
     for (;;) {
-      if (leaseLost.aborted || !store.renewLease(entry.id, this.id, config.queue.lease_ms)) {
+      if (leaseLost.aborted || !(await store.renewLease(entry.id, this.id, config.queue.lease_ms))) {
         throw this.leaseLostError(entry);
       }
       // Read whether the base is in flight before reading the tip: a predecessor that lands in
@@ -332,7 +356,7 @@ export class QueueWorker {
     const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
     if (leaseLost.aborted) throw this.leaseLostError(entry);
     const state = checks.passed ? 'dry-run-passed' : 'dry-run-failed';
-    this.finishWith(entry, state, 'entry:dry_run_finished', checks.passed ? null : checks.reason, {
+    await this.finishWith(entry, state, 'entry:dry_run_finished', checks.passed ? null : checks.reason, {
       tip,
       check: checks.failed ?? null,
     });
@@ -362,9 +386,9 @@ export class QueueWorker {
     }
   }
 
-  private fail(entry: QueueEntry, reason: string, data: Record<string, unknown>): WorkOutcome {
+  private async fail(entry: QueueEntry, reason: string, data: Record<string, unknown>): Promise<WorkOutcome> {
     if (entry.attempts >= entry.max_attempts) {
-      this.finishWith(
+      await this.finishWith(
         entry,
         'quarantined',
         'entry:quarantined',
@@ -374,7 +398,7 @@ export class QueueWorker {
       return 'quarantined';
     }
     const delay = retryDelay(this.runtime.config, entry.attempts);
-    const retried = this.transition(entry, 'queued', 'entry:retry_scheduled', {
+    const retried = await this.transition(entry, 'queued', 'entry:retry_scheduled', {
       data: { reason, attempt: entry.attempts, retry_in_ms: delay, ...data },
       set: { not_before: this.runtime.store.now() + delay, last_error: reason },
     });
@@ -386,10 +410,10 @@ export class QueueWorker {
    * An entry whose attempts ended with its worker dying `queue.max_lease_expiries` times (and that
    * is not on the branch): it may be what kills its workers, so it is stopped with that reason.
    */
-  private stopCrashingEntry(entry: QueueEntry): WorkOutcome {
+  private async stopCrashingEntry(entry: QueueEntry): Promise<WorkOutcome> {
     const limit = this.runtime.config.queue.max_lease_expiries;
     const reason = `stopped after ${entry.lease_expiries} attempts ended with the worker dying or hanging (lease expired; queue.max_lease_expiries is ${limit}): the change may crash its worker; last: ${entry.last_error ?? 'unknown'}`;
-    this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
+    await this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
       lease_expiries: entry.lease_expiries,
     });
     return 'quarantined';
@@ -399,18 +423,23 @@ export class QueueWorker {
    * The entries this one was stacked on that finished without landing, or that landed and are
    * being rolled back (their revert is waiting or running): this entry must not land on them.
    */
-  private unlandedDependencies(entry: QueueEntry): QueueEntry[] {
+  private async unlandedDependencies(entry: QueueEntry): Promise<QueueEntry[]> {
     const { store } = this.runtime;
-    const beingRolledBack = (dependency: QueueEntry): boolean =>
-      store.listEntries({
-        taskId: `${ROLLBACK_TASK_PREFIX}${dependency.id}`,
-        states: ['awaiting_approval', 'queued', 'running'],
-        limit: 1,
-      }).length > 0;
-    return entry.depends_on
-      .map((id) => store.getEntry(id))
-      .filter((dependency): dependency is QueueEntry => dependency !== undefined)
-      .filter((dependency) => dependency.state !== 'landed' || beingRolledBack(dependency));
+    const beingRolledBack = async (dependency: QueueEntry): Promise<boolean> =>
+      (
+        await store.listEntries({
+          taskId: `${ROLLBACK_TASK_PREFIX}${dependency.id}`,
+          states: ['awaiting_approval', 'queued', 'running'],
+          limit: 1,
+        })
+      ).length > 0;
+    const unlanded: QueueEntry[] = [];
+    for (const id of entry.depends_on) {
+      const dependency = await store.getEntry(id);
+      if (dependency === undefined) continue;
+      if (dependency.state !== 'landed' || (await beingRolledBack(dependency))) unlanded.push(dependency);
+    }
+    return unlanded;
   }
 
   /**
@@ -429,7 +458,7 @@ export class QueueWorker {
       )
       .join(', ');
     const reason = `stacked on ${named}, which will not stay on the branch; this patch was made on top of it and is not applied without it`;
-    this.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
+    await this.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
       report: dependencyConflictReport(entry, unlanded, tip),
     });
     await this.afterConflict(entry);
@@ -437,9 +466,9 @@ export class QueueWorker {
   }
 
   /** Returns the lease without charging an attempt (the cause was not the change). */
-  private giveBack(entry: QueueEntry, reason: string): void {
+  private async giveBack(entry: QueueEntry, reason: string): Promise<void> {
     try {
-      this.transition(entry, 'queued', 'entry:lease_returned', {
+      await this.transition(entry, 'queued', 'entry:lease_returned', {
         data: { reason, attempt: entry.attempts },
         set: { attempts: Math.max(0, entry.attempts - 1), last_error: reason },
       });
@@ -450,14 +479,14 @@ export class QueueWorker {
     }
   }
 
-  private finishWith(
+  private async finishWith(
     entry: QueueEntry,
     state: 'quarantined' | 'conflicted' | 'dry-run-passed' | 'dry-run-failed',
     type: 'entry:quarantined' | 'entry:conflicted' | 'entry:dry_run_finished',
     reason: string | null,
     data: Record<string, unknown>,
-  ): void {
-    const finished = this.transition(entry, state, type, {
+  ): Promise<void> {
+    const finished = await this.transition(entry, state, type, {
       data: { reason, ...data },
       set: { last_error: reason },
     });
@@ -469,7 +498,7 @@ export class QueueWorker {
     to: QueueEntry['state'],
     type: Parameters<typeof transitionEntry>[2]['type'],
     extra: { data?: Record<string, unknown>; set?: Parameters<typeof transitionEntry>[2]['set'] },
-  ): QueueEntry {
+  ): Promise<QueueEntry> {
     return transitionEntry(this.runtime, entry.id, {
       from: 'running',
       owner: this.id,

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
 import { HyperionConfigSchema, type ChangeRequest, type HyperionConfigInput } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { MergeQueue, type MergeQueueOptions } from '../merge-queue.js';
 
 /** A real repository, a real store file and a queue over both, for tests. */
 export interface QueueFixture {
   temporary: TemporaryRepository;
-  store: HyperionStore;
+  store: SqliteStore;
   queue: MergeQueue;
   worktreesDirectory: string;
   /** Makes another queue over the same repository and store file (a second process's view). */
@@ -44,8 +44,8 @@ export async function createQueueFixture(
   const databaseFile = join(temporary.root, '.hyperion', 'hyperion.db');
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const config = testConfig(options.config);
-  const store = HyperionStore.open(databaseFile, { clock: options.clock, create: true });
-  const extraStores: HyperionStore[] = [];
+  const store = SqliteStore.open(databaseFile, { clock: options.clock, create: true });
+  const extraStores: SqliteStore[] = [];
   const make = (overrides: Partial<MergeQueueOptions> = {}, ownStore = store): MergeQueue =>
     new MergeQueue({
       store: ownStore,
@@ -61,13 +61,13 @@ export async function createQueueFixture(
     queue: make(),
     worktreesDirectory,
     openAnotherQueue: (overrides) => {
-      const another = HyperionStore.open(databaseFile, { clock: options.clock });
+      const another = SqliteStore.open(databaseFile, { clock: options.clock });
       extraStores.push(another);
       return make(overrides, another);
     },
     cleanup: async () => {
-      for (const extra of extraStores) extra.close();
-      store.close();
+      for (const extra of extraStores) await extra.close();
+      await store.close();
       await temporary.cleanup();
     },
   };
