@@ -147,7 +147,7 @@ describe('MergeQueue checks and secrets', () => {
         check_environment: { set: { MODE: 'queue' } },
       },
     });
-    fixture.queue.submit(changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'ONE\n')));
+    await fixture.queue.submit(changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'ONE\n')));
     await fixture.queue.runWorkers({ mode: 'drain' });
     const checkEnvironment = readFileSync(environmentFile, 'utf8');
     expect(checkEnvironment).toMatch(/^MODE=queue$/m);
@@ -160,7 +160,7 @@ describe('MergeQueue checks and secrets', () => {
     const outputs: string[] = [];
     queue.events.on('check:finished', ({ result }) => outputs.push(result.output));
     queue.events.on('event:recorded', ({ event }) => outputs.push(JSON.stringify(event.data)));
-    queue.submit(changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'TWO\n')));
+    await queue.submit(changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'TWO\n')));
     await queue.runWorkers({ mode: 'drain' });
     expect(outputs.find((output) => output.startsWith('found'))).toBe(`found ${REDACTED}\n`);
     expect(outputs.filter((output) => output.includes(serviceToken))).toEqual([]);

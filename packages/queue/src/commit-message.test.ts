@@ -86,9 +86,9 @@ describe('commitEntry', () => {
     writeFileSync(hook, '#!/bin/sh\necho "Signed-off-by: Hook <h@x>" >> "$1"\n');
     chmodSync(hook, 0o755);
     const before = await fixture.temporary.repository.requireBranch('main');
-    const submitted = fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
+    const submitted = await fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ quarantined: 1 });
-    expect(fixture.store.requireEntry(submitted.id).last_error).toMatch(
+    expect((await fixture.store.requireEntry(submitted.id)).last_error).toMatch(
       /does not end with its Hyperion trailer block: a hook or git configuration changed the message/,
     );
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);

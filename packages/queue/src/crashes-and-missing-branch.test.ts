@@ -19,8 +19,13 @@ afterEach(async () => {
 const branchNotFound = expect.objectContaining({ code: 'branch_not_found' }) as HyperionError;
 
 /** A worker that leases `id` and dies: its lease is left to expire on the fake clock. */
-function dieHolding(id: string, clock: { now: number }, leaseMs: number, worker: string): void {
-  expect(fixture!.store.leaseNext(worker, leaseMs)?.id).toBe(id);
+async function dieHolding(
+  id: string,
+  clock: { now: number },
+  leaseMs: number,
+  worker: string,
+): Promise<void> {
+  expect((await fixture!.store.leaseNext(worker, leaseMs))?.id).toBe(id);
   clock.now += leaseMs + 1;
 }
 
@@ -32,18 +37,18 @@ describe('a crash is never the change’s fault (promise 9)', () => {
       clock: () => clock.now,
       config: { queue: { max_attempts: 1, lease_ms: 1_000 } },
     });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
-    for (let death = 1; death <= 4; death += 1) dieHolding(entry.id, clock, 1_000, `dead-${death}`);
+    for (let death = 1; death <= 4; death += 1) await dieHolding(entry.id, clock, 1_000, `dead-${death}`);
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    expect(fixture.store.requireEntry(entry.id)).toMatchObject({
+    expect(await fixture.store.requireEntry(entry.id)).toMatchObject({
       state: 'landed',
       attempts: 1,
       max_attempts: 1,
       lease_expiries: 4,
     });
-    expect(compareWithLive(fixture.store)).toEqual([]);
+    expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 
   it('stops a change that kills its worker every time at its own limit, with that reason', async () => {
@@ -53,30 +58,30 @@ describe('a crash is never the change’s fault (promise 9)', () => {
       clock: () => clock.now,
       config: { queue: { max_attempts: 3, lease_ms: 1_000, max_lease_expiries: 3 } },
     });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
-    for (let death = 1; death <= 3; death += 1) dieHolding(entry.id, clock, 1_000, `dead-${death}`);
+    for (let death = 1; death <= 3; death += 1) await dieHolding(entry.id, clock, 1_000, `dead-${death}`);
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ quarantined: 1 });
-    const stopped = fixture.store.requireEntry(entry.id);
+    const stopped = await fixture.store.requireEntry(entry.id);
     expect(stopped).toMatchObject({ state: 'quarantined', attempts: 1, lease_expiries: 3 });
     expect(stopped.last_error).toMatch(
       /^stopped after 3 attempts ended with the worker dying or hanging \(lease expired; queue.max_lease_expiries is 3\)/,
     );
-    expect(compareWithLive(fixture.store)).toEqual([]);
+    expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 });
 
 describe('a missing target branch is the repository’s problem, not the entries’', () => {
   it('refuses to run workers at once when the target branch does not exist, leasing nothing', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
     await runGit(['branch', '-m', 'main', 'renamed'], { cwd: fixture.temporary.root });
     await expect(fixture.queue.runWorkers({ mode: 'drain' })).rejects.toThrowError(branchNotFound);
-    expect(fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'queued', attempts: 0 });
-    expect(fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type)).toEqual([
+    expect(await fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await fixture.store.listEvents({ entryId: entry.id })).map((event) => event.type)).toEqual([
       'entry:enqueued',
     ]);
   });
@@ -86,19 +91,21 @@ describe('a missing target branch is the repository’s problem, not the entries
       files: { 'a.txt': 'one\n', 'b.txt': 'b\n' },
       config: { checks: [{ name: 'delete-branch', command: 'git update-ref -d refs/heads/main' }] },
     });
-    const first = fixture.queue.submit(
+    const first = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
-    const second = fixture.queue.submit(
+    const second = await fixture.queue.submit(
       changeRequest('T-2', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
     );
     await expect(fixture.queue.runWorkers({ mode: 'drain', workers: 1 })).rejects.toThrowError(
       branchNotFound,
     );
-    expect(fixture.store.requireEntry(first.id)).toMatchObject({ state: 'queued', attempts: 0 });
-    expect(fixture.store.requireEntry(first.id).last_error).toMatch(/target branch 'main' does not exist/);
-    expect(fixture.store.requireEntry(second.id)).toMatchObject({ state: 'queued', attempts: 0 });
-    expect(fixture.store.countByState()).toEqual({ queued: 2 });
-    expect(compareWithLive(fixture.store)).toEqual([]);
+    expect(await fixture.store.requireEntry(first.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await fixture.store.requireEntry(first.id)).last_error).toMatch(
+      /target branch 'main' does not exist/,
+    );
+    expect(await fixture.store.requireEntry(second.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(await fixture.store.countByState()).toEqual({ queued: 2 });
+    expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 });

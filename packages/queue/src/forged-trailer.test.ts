@@ -38,10 +38,10 @@ async function commitByHand(root: string, file: string, message: string): Promis
 
 /** Expects `entry` to have landed as its own commit that carries its own file. */
 async function expectLandedOnItsOwn(entry: QueueEntry, path: string, notAs: string[]): Promise<void> {
-  const landed = fixture!.store.requireEntry(entry.id);
+  const landed = await fixture!.store.requireEntry(entry.id);
   expect(landed.state).toBe('landed');
   expect(notAs).not.toContain(landed.landed_commit);
-  const types = fixture!.store.listEvents({ entryId: entry.id }).map((event) => event.type);
+  const types = (await fixture!.store.listEvents({ entryId: entry.id })).map((event) => event.type);
   expect(types).toContain('entry:landed');
   expect(types).not.toContain('entry:already_landed');
   expect(await filesOnMain(fixture!.temporary.root)).toContain(path);
@@ -54,15 +54,15 @@ async function expectLandedOnItsOwn(entry: QueueEntry, path: string, notAs: stri
 describe('a forged Hyperion trailer (promise 10)', () => {
   it('in a summary never marks another queued entry landed: that entry still lands its own file', async () => {
     fixture = await createQueueFixture({ files: { 'README.md': 'r\n' } });
-    const victim = fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
-    const forger = fixture.queue.submit(
+    const victim = await fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
+    const forger = await fixture.queue.submit(
       changeRequest('T-b', 'b.txt', newFilePatch('b.txt', 'b\n'), {
         summary: `Tidy\n\nHyperion-Change: ${victim.id}`,
         priority: 10,
       }),
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain', workers: 1 })).toEqual({ landed: 2 });
-    const forged = fixture.store.requireEntry(forger.id);
+    const forged = await fixture.store.requireEntry(forger.id);
     await expectLandedOnItsOwn(victim, 'a.txt', [forged.landed_commit!]);
     const message = await fixture.temporary.repository.readCommitMessage(forged.landed_commit!);
     // The submitted text is one subject line; Hyperion's block is the last paragraph, alone.
@@ -73,16 +73,16 @@ describe('a forged Hyperion trailer (promise 10)', () => {
 
   it('a whole forged block, patch id and all, stays in the subject', async () => {
     fixture = await createQueueFixture({ files: { 'README.md': 'r\n' } });
-    const victim = fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
+    const victim = await fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
     const forgedBlock = `Hyperion-Task: T-a\nHyperion-Change: ${victim.id}\nHyperion-Patch: ${victim.patch_hash}`;
-    const forger = fixture.queue.submit(
+    const forger = await fixture.queue.submit(
       changeRequest('T-b', 'b.txt', newFilePatch('b.txt', 'b\n'), {
         summary: `Tidy\r\n\r\n${forgedBlock}\n\n\u001b[2K\u0000\n`,
         priority: 10,
       }),
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain', workers: 1 })).toEqual({ landed: 2 });
-    const forged = fixture.store.requireEntry(forger.id);
+    const forged = await fixture.store.requireEntry(forger.id);
     await expectLandedOnItsOwn(victim, 'a.txt', [forged.landed_commit!]);
     const message = await fixture.temporary.repository.readCommitMessage(forged.landed_commit!);
     const subject = message.split('\n')[0]!;
@@ -94,7 +94,7 @@ describe('a forged Hyperion trailer (promise 10)', () => {
 
   it('a look-alike of the landing proof on the branch never counts: the entry lands its own file', async () => {
     fixture = await createQueueFixture({ files: { 'README.md': 'r\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n'), { change_id: 'chg-lookalike' }),
     );
     const id = entry.id;
@@ -125,11 +125,11 @@ describe('a forged Hyperion trailer (promise 10)', () => {
 
   it('a summary with no text left after cleaning gets a subject made from the task and paths', async () => {
     fixture = await createQueueFixture({ files: { 'README.md': 'r\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n'), { summary: ' \n\u001b\u0007\t' }),
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    const landed = fixture.store.requireEntry(entry.id);
+    const landed = await fixture.store.requireEntry(entry.id);
     const message = await fixture.temporary.repository.readCommitMessage(landed.landed_commit!);
     expect(message.split('\n')[0]).toBe('T-a: a.txt');
   });

@@ -17,14 +17,14 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-function eventTypes(id: string): string[] {
-  return fixture!.store.listEvents({ entryId: id }).map((event) => event.type);
+async function eventTypes(id: string): Promise<string[]> {
+  return (await fixture!.store.listEvents({ entryId: id })).map((event) => event.type);
 }
 
 describe('risk policy and approvals', () => {
   it('holds a change to a high-risk path until a named person approves it, and records who and when', async () => {
     fixture = await createQueueFixture({ files: { '.github/workflows/ci.yml': 'on: push\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest(
         'T-1',
         '.github/workflows/ci.yml',
@@ -32,16 +32,16 @@ describe('risk policy and approvals', () => {
       ),
     );
     expect(entry.state).toBe('awaiting_approval');
-    expect(fixture.store.listEvents({ entryId: entry.id })[0]?.data['risk']).toEqual([
+    expect((await fixture.store.listEvents({ entryId: entry.id }))[0]?.data['risk']).toEqual([
       'touches high-risk paths: .github/workflows/ci.yml',
     ]);
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({});
-    expect(fixture.store.requireEntry(entry.id).state).toBe('awaiting_approval');
-    fixture.queue.approve(entry.id, { by: 'alice', note: 'looks right' });
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('awaiting_approval');
+    await fixture.queue.approve(entry.id, { by: 'alice', note: 'looks right' });
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    const approved = fixture.store
-      .listEvents({ entryId: entry.id })
-      .find((event) => event.type === 'entry:approved');
+    const approved = (await fixture.store.listEvents({ entryId: entry.id })).find(
+      (event) => event.type === 'entry:approved',
+    );
     expect(approved?.data).toEqual({ by: 'alice', note: 'looks right' });
     expect(approved?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
@@ -51,11 +51,11 @@ describe('risk policy and approvals', () => {
       files: { 'a.txt': 'a\n' },
       config: { policy: { max_changed_lines: 3 } },
     });
-    const big = fixture.queue.submit(
+    const big = await fixture.queue.submit(
       changeRequest('T-big', 'big.txt', newFilePatch('big.txt', 'one\ntwo\nthree\nfour\n')),
     );
     expect(big.state).toBe('awaiting_approval');
-    const deletion = fixture.queue.submit({
+    const deletion = await fixture.queue.submit({
       task_id: 'T-del',
       agent: 'test',
       changes: [
@@ -68,49 +68,51 @@ describe('risk policy and approvals', () => {
       ],
     });
     expect(deletion.state).toBe('awaiting_approval');
-    const rejected = fixture.queue.reject(deletion.id, { by: 'bob', note: 'we still need a.txt' });
+    const rejected = await fixture.queue.reject(deletion.id, { by: 'bob', note: 'we still need a.txt' });
     expect(rejected).toMatchObject({ state: 'rejected', last_error: 'rejected by bob: we still need a.txt' });
-    expect(() => fixture!.queue.approve(deletion.id, { by: 'bob' })).toThrowError(
+    await expect(fixture!.queue.approve(deletion.id, { by: 'bob' })).rejects.toThrowError(
       /cannot approve .*: it is rejected/,
     );
   });
 
   it('cancels and bumps waiting entries, and refuses to cancel a running one', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'b.txt': 'b\n' } });
-    const first = fixture.queue.submit(
+    const first = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
-    const second = fixture.queue.submit(
+    const second = await fixture.queue.submit(
       changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
     );
-    const bumped = fixture.queue.bump(second.id, { by: 'carol' });
+    const bumped = await fixture.queue.bump(second.id, { by: 'carol' });
     expect(bumped.priority).toBe(1);
-    expect(fixture.store.listEntries({ states: ['queued'] }).map((entry) => entry.id)).toEqual([
+    expect((await fixture.store.listEntries({ states: ['queued'] })).map((entry) => entry.id)).toEqual([
       second.id,
       first.id,
     ]);
-    fixture.store.leaseNext('some-worker', 60_000);
-    expect(() => fixture!.queue.cancel(second.id, { by: 'carol' })).toThrowError(
+    await fixture.store.leaseNext('some-worker', 60_000);
+    await expect(fixture!.queue.cancel(second.id, { by: 'carol' })).rejects.toThrowError(
       /it is running \(leased by some-worker/,
     );
-    expect(fixture.queue.cancel(first.id, { by: 'carol', note: 'not needed' }).state).toBe('cancelled');
-    expect(eventTypes(second.id)).toContain('entry:bumped');
+    expect((await fixture.queue.cancel(first.id, { by: 'carol', note: 'not needed' })).state).toBe(
+      'cancelled',
+    );
+    expect(await eventTypes(second.id)).toContain('entry:bumped');
   });
 });
 
 describe('queue controls', () => {
   it('pause stops new leases in every process until resume; drain ends the worker loops', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
     const other = fixture.openAnotherQueue();
-    fixture.queue.pause('ops');
+    await fixture.queue.pause('ops');
     expect(await other.runWorkers({ mode: 'once' })).toEqual({});
-    expect(fixture.store.requireEntry(entry.id).state).toBe('queued');
-    fixture.queue.drain('ops');
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('queued');
+    await fixture.queue.drain('ops');
     expect(await other.runWorkers({ mode: 'forever' })).toEqual({});
-    fixture.queue.resume('ops');
+    await fixture.queue.resume('ops');
     expect(await other.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
   });
 });
@@ -122,16 +124,16 @@ describe('rollback', () => {
       config: { checks: [{ name: 'exists', command: 'test -f a.txt' }] },
     });
     const original = await fixture.temporary.repository.requireBranch('main');
-    const first = fixture.queue.submit(
+    const first = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n'), { request_id: 'R-1' }),
     );
-    const second = fixture.queue.submit(
+    const second = await fixture.queue.submit(
       changeRequest('T-b', 'new.txt', newFilePatch('new.txt', 'new\n'), { request_id: 'R-1' }),
     );
     await fixture.queue.runWorkers({ mode: 'drain', workers: 1 });
     const preview = await fixture.queue.rollback('R-1', { by: 'dave', dryRun: true });
     expect(preview.plans.map((plan) => plan.original.id)).toEqual([second.id, first.id]);
-    expect(fixture.store.listEntries({ states: ['queued'] })).toEqual([]);
+    expect(await fixture.store.listEntries({ states: ['queued'] })).toEqual([]);
     const result = await fixture.queue.rollback('R-1', { by: 'dave' });
     expect(result.enqueued.map((entry) => [entry.task_id, entry.priority])).toEqual([
       [`rollback:${second.id}`, 1000],
@@ -140,34 +142,34 @@ describe('rollback', () => {
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 2 });
     const tree = (ref: string) => runGit(['rev-parse', `${ref}^{tree}`], { cwd: fixture!.temporary.root });
     expect((await tree('main')).stdout).toBe((await tree(original)).stdout);
-    const rolledBack = fixture.store.requireEntry(first.id);
+    const rolledBack = await fixture.store.requireEntry(first.id);
     expect(rolledBack.state).toBe('rolled_back');
-    const link = fixture.store
-      .listEvents({ entryId: first.id })
-      .find((event) => event.type === 'entry:rolled_back');
+    const link = (await fixture.store.listEvents({ entryId: first.id })).find(
+      (event) => event.type === 'entry:rolled_back',
+    );
     expect(link?.data['reverted_by']).toBe(result.enqueued[1]?.id);
-    const enqueued = fixture.store.listEvents({ entryId: result.enqueued[1]!.id })[0];
+    const enqueued = (await fixture.store.listEvents({ entryId: result.enqueued[1]!.id }))[0];
     expect(enqueued?.data['rollback_of']).toBe(first.id);
     expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('a\n');
   });
 
   it('quarantines a revert that conflicts with a later change, never forcing it', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n' } });
-    const first = fixture.queue.submit(
+    const first = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'b\n')),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    fixture.queue.submit(changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'b\n', 'c\n')));
+    await fixture.queue.submit(changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'b\n', 'c\n')));
     await fixture.queue.runWorkers({ mode: 'drain' });
     const tip = await fixture.temporary.repository.requireBranch('main');
     const { enqueued } = await fixture.queue.rollback(first.id, { by: 'erin' });
     await fixture.queue.runWorkers({ mode: 'drain' });
-    const revert = fixture.store.requireEntry(enqueued[0]!.id);
+    const revert = await fixture.store.requireEntry(enqueued[0]!.id);
     expect(revert.state).toBe('quarantined');
     expect(revert.last_error).toMatch(
       /the revert of .* conflicts with changes that landed after it; it was not forced/,
     );
-    expect(fixture.store.requireEntry(first.id).state).toBe('landed');
+    expect((await fixture.store.requireEntry(first.id)).state).toBe('landed');
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(tip);
   });
 

@@ -30,12 +30,12 @@ describe('MergeQueue landing', () => {
       files: { 'a.txt': 'one\n' },
       config: { checks: [{ name: 'content', command: 'grep -q ONE a.txt' }] },
     });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'ONE\n')),
     );
     const summary = await fixture.queue.runWorkers({ mode: 'drain' });
     expect(summary).toEqual({ landed: 1 });
-    const landed = fixture.store.requireEntry(entry.id);
+    const landed = await fixture.store.requireEntry(entry.id);
     expect(landed.state).toBe('landed');
     const tip = await fixture.temporary.repository.requireBranch('main');
     expect(landed.landed_commit).toBe(tip);
@@ -47,7 +47,7 @@ describe('MergeQueue landing', () => {
       ]),
     );
     expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('ONE\n');
-    const types = fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type);
+    const types = (await fixture.store.listEvents({ entryId: entry.id })).map((event) => event.type);
     expect(types).toEqual([
       'entry:enqueued',
       'entry:leased',
@@ -67,18 +67,18 @@ describe('MergeQueue landing', () => {
       },
     });
     const before = await fixture.temporary.repository.requireBranch('main');
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
     const summary = await fixture.queue.runWorkers({ mode: 'drain' });
     expect(summary).toEqual({ retry_scheduled: 1, quarantined: 1 });
-    const quarantined = fixture.store.requireEntry(entry.id);
+    const quarantined = await fixture.store.requireEntry(entry.id);
     expect(quarantined.state).toBe('quarantined');
     expect(quarantined.attempts).toBe(2);
     expect(quarantined.last_error).toMatch(/check 'never' failed: exited with 3 \(attempt 2 of 2\)/);
-    const failed = fixture.store
-      .listEvents({ entryId: entry.id })
-      .filter((event) => event.type === 'check:failed');
+    const failed = (await fixture.store.listEvents({ entryId: entry.id })).filter(
+      (event) => event.type === 'check:failed',
+    );
     expect(failed).toHaveLength(2);
     expect(failed[0]?.data['output']).toContain('boom-output');
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
@@ -92,14 +92,14 @@ describe('MergeQueue landing', () => {
         checks: [{ name: 'flaky', command: `test -f ${marker} || { touch ${marker}; exit 1; }`, retries: 1 }],
       },
     });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    expect(fixture.store.requireEntry(entry.id).state).toBe('landed');
-    const flake = fixture.store
-      .listEvents({ entryId: entry.id })
-      .find((event) => event.type === 'check:flaked');
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('landed');
+    const flake = (await fixture.store.listEvents({ entryId: entry.id })).find(
+      (event) => event.type === 'check:flaked',
+    );
     expect(flake?.data['failed_runs']).toHaveLength(1);
   });
 
@@ -110,17 +110,17 @@ describe('MergeQueue landing', () => {
       clock: () => now,
       config: { queue: { lease_ms: 1_000 } },
     });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
     );
-    const ghost = fixture.store.leaseNext('ghost-worker', 1_000);
+    const ghost = await fixture.store.leaseNext('ghost-worker', 1_000);
     expect(ghost?.id).toBe(entry.id);
     expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({});
     now += 1_001;
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    const types = fixture.store.listEvents({ entryId: entry.id }).map((event) => event.type);
+    const types = (await fixture.store.listEvents({ entryId: entry.id })).map((event) => event.type);
     expect(types).toContain('entry:lease_expired');
-    expect(fixture.store.requireEntry(entry.id)).toMatchObject({
+    expect(await fixture.store.requireEntry(entry.id)).toMatchObject({
       state: 'landed',
       attempts: 1,
       lease_expiries: 1,
@@ -134,10 +134,10 @@ describe('MergeQueue landing', () => {
       files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
       config: { checks: [{ name: 'barrier', command: waitForBoth }] },
     });
-    const first = fixture.queue.submit(
+    const first = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
-    const second = fixture.queue.submit(
+    const second = await fixture.queue.submit(
       changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
     );
     // Two queues are two processes' views: no shared speculation, so they race at the swap.
@@ -149,9 +149,11 @@ describe('MergeQueue landing', () => {
     expect(summaries.map((summary) => summary.landed ?? 0).reduce((total, count) => total + count, 0)).toBe(
       2,
     );
-    const races = [first.id, second.id].flatMap((id) =>
-      fixture!.store.listEvents({ entryId: id }).filter((event) => event.type === 'entry:race_lost'),
-    );
+    const races = (
+      await Promise.all([first.id, second.id].map((id) => fixture!.store.listEvents({ entryId: id })))
+    )
+      .flat()
+      .filter((event) => event.type === 'entry:race_lost');
     expect(races).toHaveLength(1);
     const history = await log(fixture.temporary.root, '%s');
     expect(history).toHaveLength(3);
@@ -163,7 +165,7 @@ describe('MergeQueue landing', () => {
 
   it('works on top of a person’s own commit and never overwrites it', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'b.txt': 'b\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
     writeFileSync(join(fixture.temporary.root, 'b.txt'), 'person\n');
@@ -172,7 +174,7 @@ describe('MergeQueue landing', () => {
     });
     const personal = await fixture.temporary.repository.requireBranch('main');
     await fixture.queue.runWorkers({ mode: 'drain' });
-    const landed = fixture.store.requireEntry(entry.id);
+    const landed = await fixture.store.requireEntry(entry.id);
     expect(
       (
         await runGit(['rev-parse', `${landed.landed_commit}^`], { cwd: fixture.temporary.root })
@@ -182,7 +184,7 @@ describe('MergeQueue landing', () => {
 
   it('does not land a change twice when the branch already carries its trailer (crash after the ref update)', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n' } });
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
     writeFileSync(join(fixture.temporary.root, 'a.txt'), 'A\n');
@@ -200,7 +202,7 @@ describe('MergeQueue landing', () => {
     );
     const tip = await fixture.temporary.repository.requireBranch('main');
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ already_landed: 1 });
-    expect(fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'landed', landed_commit: tip });
+    expect(await fixture.store.requireEntry(entry.id)).toMatchObject({ state: 'landed', landed_commit: tip });
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(tip);
   });
 
@@ -208,11 +210,11 @@ describe('MergeQueue landing', () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'notes.txt': 'mine\n' } });
     writeFileSync(join(fixture.temporary.root, 'notes.txt'), 'uncommitted work\n');
     const before = await fixture.temporary.repository.requireBranch('main');
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
     expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({ held: 1 });
-    const held = fixture.store.requireEntry(entry.id);
+    const held = await fixture.store.requireEntry(entry.id);
     expect(held).toMatchObject({ state: 'queued', attempts: 0 });
     expect(held.last_error).toMatch(/local changes/);
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
@@ -228,11 +230,11 @@ describe('MergeQueue landing', () => {
       config: { checks: [{ name: 'should-not-run', command: 'true' }] },
     });
     const base = await fixture.temporary.repository.requireBranch('main');
-    const winner = fixture.queue.submit(
+    const winner = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'first\n'), { base_commit: base }),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    const loser = fixture.queue.submit(
+    const loser = await fixture.queue.submit(
       changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'second\n'), { base_commit: base }),
     );
     const hooked: string[] = [];
@@ -241,9 +243,9 @@ describe('MergeQueue landing', () => {
     });
     await withHook.runWorkers({ mode: 'drain' });
     expect(hooked).toEqual(['conflicted']);
-    const conflicted = fixture.store.requireEntry(loser.id);
+    const conflicted = await fixture.store.requireEntry(loser.id);
     expect(conflicted.state).toBe('conflicted');
-    const events = fixture.store.listEvents({ entryId: loser.id });
+    const events = await fixture.store.listEvents({ entryId: loser.id });
     expect(events.some((event) => event.type.startsWith('check:'))).toBe(false);
     const report = events.find((event) => event.type === 'entry:conflicted')?.data['report'] as Record<
       string,
@@ -261,18 +263,18 @@ describe('MergeQueue landing', () => {
     const base = await fixture.temporary.repository.requireBranch('main');
     const top = lines.replace('1\n', 'one\n');
     const bottom = lines.replace('8\n', 'eight\n');
-    fixture.queue.submit(
+    await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', lines, top), { base_commit: base }),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    const second = fixture.queue.submit(
+    const second = await fixture.queue.submit(
       changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', lines, bottom), { base_commit: base }),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    expect(fixture.store.requireEntry(second.id).state).toBe('landed');
-    const applied = fixture.store
-      .listEvents({ entryId: second.id })
-      .find((event) => event.type === 'entry:applied');
+    expect((await fixture.store.requireEntry(second.id)).state).toBe('landed');
+    const applied = (await fixture.store.listEvents({ entryId: second.id })).find(
+      (event) => event.type === 'entry:applied',
+    );
     expect(applied?.data['mode']).toBe('three-way');
     expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe(
       lines.replace('1\n', 'one\n').replace('8\n', 'eight\n'),
@@ -286,22 +288,22 @@ describe('MergeQueue landing', () => {
       config: { checks: [{ name: 'ok', command: 'grep -q A a.txt' }] },
     });
     const before = await fixture.temporary.repository.requireBranch('main');
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ 'dry-run-passed': 1 });
-    expect(fixture.store.requireEntry(entry.id).state).toBe('dry-run-passed');
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('dry-run-passed');
     expect(await fixture.temporary.repository.requireBranch('main')).toBe(before);
     expect(readFileSync(join(fixture.temporary.root, 'a.txt'), 'utf8')).toBe('a\n');
   });
 
   it('lands a new file', async () => {
     fixture = await createQueueFixture();
-    const entry = fixture.queue.submit(
+    const entry = await fixture.queue.submit(
       changeRequest('T-1', 'docs/new.md', newFilePatch('docs/new.md', '# New\n')),
     );
     await fixture.queue.runWorkers({ mode: 'drain' });
-    expect(fixture.store.requireEntry(entry.id).state).toBe('landed');
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('landed');
     expect(readFileSync(join(fixture.temporary.root, 'docs/new.md'), 'utf8')).toBe('# New\n');
   });
 });

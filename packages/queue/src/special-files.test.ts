@@ -79,12 +79,12 @@ async function landsOnlyAfterApproval(change: ChangeRequest, reason: RegExp) {
   const queue = fixture!.queue;
   const entry = await queue.submitChecked(change);
   expect(entry.state).toBe('awaiting_approval');
-  const risk = fixture!.store.listEvents({ entryId: entry.id })[0]?.data['risk'] as string[];
+  const risk = (await fixture!.store.listEvents({ entryId: entry.id }))[0]?.data['risk'] as string[];
   expect(risk.join('; ')).toMatch(reason);
   expect(await queue.runWorkers({ mode: 'drain' })).toEqual({});
-  expect(fixture!.store.requireEntry(entry.id).state).toBe('awaiting_approval');
+  expect((await fixture!.store.requireEntry(entry.id)).state).toBe('awaiting_approval');
   expect(await treeEntry(change.changes[0]!.path)).toBe('');
-  queue.approve(entry.id, { by: 'alice' });
+  await queue.approve(entry.id, { by: 'alice' });
   expect(await queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
   return fixture!.store.requireEntry(entry.id);
 }
@@ -109,7 +109,7 @@ describe('symlinks, gitlinks and binary content in patches', () => {
       expect(error.message).toMatch(reason);
       expect(error.details['field']).toBe('changes[0].patch');
     }
-    expect(fixture.store.listEntries()).toEqual([]);
+    expect(await fixture.store.listEntries()).toEqual([]);
   });
 
   it('lands a symlink inside the repository only after approval', async () => {
@@ -174,7 +174,7 @@ describe('symlinks, gitlinks and binary content in patches', () => {
       changes: [{ path: 'link', operation: 'update', patch }],
     });
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ quarantined: 1 });
-    const after = fixture.store.requireEntry(entry.id);
+    const after = await fixture.store.requireEntry(entry.id);
     expect(after.last_error).toBe(
       'unsafe path: after the patch, link is a symlink resolving outside the repository',
     );

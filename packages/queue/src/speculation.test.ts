@@ -19,9 +19,9 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let round = 0; round < 500 && !condition(); round += 1) await sleep(20);
-  expect(condition()).toBe(true);
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
+  expect(await condition()).toBe(true);
 }
 
 /** A check that waits for a verdict file: `pass` or `fail` (only for the entry editing a.txt). */
@@ -36,16 +36,20 @@ async function stackTwo(verdict: 'pass' | 'fail') {
     config: { checks: [{ name: 'gated', command: gatedCheck(gate) }], queue: { max_attempts: 1 } },
   });
   const tip = await fixture.temporary.repository.requireBranch('main');
-  const first = fixture.queue.submit(changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')));
-  const second = fixture.queue.submit(changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')));
+  const first = await fixture.queue.submit(
+    changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),
+  );
+  const second = await fixture.queue.submit(
+    changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
+  );
   const firstWorker = fixture.queue.createWorker('first');
   const secondWorker = fixture.queue.createWorker('second');
   const firstOutcome = firstWorker.processNext();
-  const committed = (id: string) =>
-    fixture!.store.listEvents({ entryId: id }).find((event) => event.type === 'entry:committed');
-  await waitFor(() => committed(first.id) !== undefined);
+  const committed = async (id: string) =>
+    (await fixture!.store.listEvents({ entryId: id })).find((event) => event.type === 'entry:committed');
+  await waitFor(async () => (await committed(first.id)) !== undefined);
   const secondOutcome = secondWorker.processNext();
-  await waitFor(() => committed(second.id) !== undefined);
+  await waitFor(async () => (await committed(second.id)) !== undefined);
   writeFileSync(gate, verdict);
   const outcomes = await Promise.all([firstOutcome, secondOutcome]);
   await firstWorker.dispose();
@@ -57,30 +61,30 @@ describe('speculative stacking', () => {
   it('checks a second change on top of the first one in flight, and lands both without a rerun', async () => {
     const { first, second, outcomes, committed, tip } = await stackTwo('pass');
     expect(outcomes).toEqual(['landed', 'landed']);
-    expect(committed(second.id)?.data['speculative']).toBe(true);
-    const landedFirst = fixture!.store.requireEntry(first.id).landed_commit;
-    const landedSecond = fixture!.store.requireEntry(second.id).landed_commit;
+    expect((await committed(second.id))?.data['speculative']).toBe(true);
+    const landedFirst = (await fixture!.store.requireEntry(first.id)).landed_commit;
+    const landedSecond = (await fixture!.store.requireEntry(second.id)).landed_commit;
     const parent = await runGit(['rev-parse', `${landedSecond}^`], { cwd: fixture!.temporary.root });
     expect(parent.stdout.trim()).toBe(landedFirst);
     expect(
       (await runGit(['rev-parse', `${landedFirst}^`], { cwd: fixture!.temporary.root })).stdout.trim(),
     ).toBe(tip);
-    const checks = fixture!.store
-      .listEvents({ entryId: second.id })
-      .filter((event) => event.type === 'check:passed');
+    const checks = (await fixture!.store.listEvents({ entryId: second.id })).filter(
+      (event) => event.type === 'check:passed',
+    );
     expect(checks).toHaveLength(1);
   });
 
   it('rebuilds the second change on the real tip when the first one fails its check; the failed change never lands', async () => {
     const { first, second, outcomes, tip } = await stackTwo('fail');
     expect(outcomes).toEqual(['quarantined', 'landed']);
-    expect(fixture!.store.requireEntry(first.id).state).toBe('quarantined');
-    const landed = fixture!.store.requireEntry(second.id).landed_commit;
+    expect((await fixture!.store.requireEntry(first.id)).state).toBe('quarantined');
+    const landed = (await fixture!.store.requireEntry(second.id)).landed_commit;
     expect((await runGit(['rev-parse', `${landed}^`], { cwd: fixture!.temporary.root })).stdout.trim()).toBe(
       tip,
     );
     expect((await runGit(['show', 'main:a.txt'], { cwd: fixture!.temporary.root })).stdout).toBe('a\n');
-    const types = fixture!.store.listEvents({ entryId: second.id }).map((event) => event.type);
+    const types = (await fixture!.store.listEvents({ entryId: second.id })).map((event) => event.type);
     expect(types).toContain('entry:race_lost');
     expect(existsSync(join(fixture!.worktreesDirectory, 'first'))).toBe(false);
   });

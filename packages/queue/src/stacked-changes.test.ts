@@ -49,7 +49,7 @@ describe('stacked changes', () => {
   it('accepts changes made on top of each other before any lands, and lands them in submission order', async () => {
     fixture = await createQueueFixture({ files: { 'notes.txt': 'start\n' } });
     const { ids, lines } = await submitStack(4);
-    const entries = ids.map((id) => fixture!.store.requireEntry(id));
+    const entries = await Promise.all(ids.map((id) => fixture!.store.requireEntry(id)));
     expect(entries.map((entry) => entry.depends_on)).toEqual([
       [],
       [ids[0]],
@@ -58,8 +58,7 @@ describe('stacked changes', () => {
     ]);
     expect(await fixture.queue.runWorkers({ mode: 'drain', workers: 3 })).toEqual({ landed: 4 });
     expect(readNotes()).toBe(`${lines.join('\n')}\n`);
-    const landingOrder = fixture.store
-      .listEvents()
+    const landingOrder = (await fixture.store.listEvents())
       .filter((event) => event.type === 'entry:landed')
       .map((event) => event.entry_id);
     expect(landingOrder).toEqual(ids);
@@ -76,7 +75,7 @@ describe('stacked changes', () => {
         message: expect.stringContaining(`entries queued ahead on its files (${ids[0]})`) as string,
       }) as HyperionError,
     );
-    expect(fixture.store.listEntries()).toHaveLength(1);
+    expect(await fixture.store.listEntries()).toHaveLength(1);
   });
 
   it('refuses a base commit that is not in the repository, naming the field', async () => {
@@ -90,7 +89,7 @@ describe('stacked changes', () => {
         message: expect.stringMatching(/^base_commit: no commit 0123456789abcdef/) as string,
       }) as HyperionError,
     );
-    expect(fixture.store.listEntries()).toHaveLength(0);
+    expect(await fixture.store.listEntries()).toHaveLength(0);
   });
 
   it('conflicts the entries stacked on one that was quarantined, with a report naming it, instead of landing them blindly', async () => {
@@ -104,7 +103,7 @@ describe('stacked changes', () => {
       quarantined: 1,
       conflicted: 2,
     });
-    const [first, second, third] = ids.map((id) => fixture!.store.requireEntry(id));
+    const [first, second, third] = await Promise.all(ids.map((id) => fixture!.store.requireEntry(id)));
     expect(first?.state).toBe('quarantined');
     expect(second).toMatchObject({ state: 'conflicted' });
     expect(second?.last_error).toContain(
@@ -112,9 +111,9 @@ describe('stacked changes', () => {
     );
     // The third was stacked on both: the second's conflict is its reason too.
     expect(third?.state).toBe('conflicted');
-    const report = fixture.store
-      .listEvents({ entryId: ids[1] })
-      .find((event) => event.type === 'entry:conflicted')?.data['report'] as { dependencies: unknown[] };
+    const report = (await fixture.store.listEvents({ entryId: ids[1] })).find(
+      (event) => event.type === 'entry:conflicted',
+    )?.data['report'] as { dependencies: unknown[] };
     expect(report.dependencies).toEqual([
       {
         id: ids[0],
@@ -131,14 +130,16 @@ describe('stacked changes', () => {
       config: { policy: { risk_paths: ['notes.txt'] } },
     });
     const { ids } = await submitStack(2);
-    expect(ids.map((id) => fixture!.store.requireEntry(id).state)).toEqual([
-      'awaiting_approval',
-      'awaiting_approval',
-    ]);
-    fixture.queue.approve(ids[1]!, { by: 'alice' });
+    expect(
+      (await Promise.all(ids.map((id) => fixture!.store.requireEntry(id)))).map((entry) => entry.state),
+    ).toEqual(['awaiting_approval', 'awaiting_approval']);
+    await fixture.queue.approve(ids[1]!, { by: 'alice' });
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({});
-    expect(fixture.store.requireEntry(ids[1]!)).toMatchObject({ state: 'queued', depends_on: [ids[0]] });
-    fixture.queue.approve(ids[0]!, { by: 'alice' });
+    expect(await fixture.store.requireEntry(ids[1]!)).toMatchObject({
+      state: 'queued',
+      depends_on: [ids[0]],
+    });
+    await fixture.queue.approve(ids[0]!, { by: 'alice' });
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 2 });
   });
 
@@ -154,7 +155,7 @@ describe('stacked changes', () => {
       changeRequest('T-next', 'notes.txt', appendPatch('notes.txt', ['begin'], 'line 2')),
     );
     expect(next.depends_on).toEqual([]);
-    expect(fixture.store.requireEntry(ids[0]!).state).toBe('queued');
+    expect((await fixture.store.requireEntry(ids[0]!)).state).toBe('queued');
   });
 
   it('conflicts a waiting entry stacked on a change that is rolled back, and the revert lands', async () => {
@@ -162,14 +163,17 @@ describe('stacked changes', () => {
     const { ids } = await submitStack(2);
     // Only the first lands; the second, stacked on it, is still waiting when the first is undone.
     expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({ landed: 1 });
-    expect(fixture.store.requireEntry(ids[1]!)).toMatchObject({ state: 'queued', depends_on: [ids[0]] });
+    expect(await fixture.store.requireEntry(ids[1]!)).toMatchObject({
+      state: 'queued',
+      depends_on: [ids[0]],
+    });
     const result = await fixture.queue.rollback(ids[0]!, { by: 'alice' });
     expect(result.conflicted.map((entry) => entry.id)).toEqual([ids[1]]);
-    expect(fixture.store.requireEntry(ids[1]!).last_error).toBe(
+    expect((await fixture.store.requireEntry(ids[1]!)).last_error).toBe(
       `stacked on ${ids[0]}, which alice is rolling back; this patch was made on top of it and is not applied without it`,
     );
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    expect(fixture.store.requireEntry(ids[0]!).state).toBe('rolled_back');
+    expect((await fixture.store.requireEntry(ids[0]!)).state).toBe('rolled_back');
     expect(readNotes()).toBe('start\n');
   });
 
@@ -183,7 +187,7 @@ describe('stacked changes', () => {
     const { ids } = await submitStack(2);
     expect(await fixture.queue.runWorkers({ mode: 'once' })).toEqual({ landed: 1 });
     // The stacked entry is running (a worker that then dies) while the first is rolled back.
-    expect(fixture.store.leaseNext('doomed-worker', 1_000)?.id).toBe(ids[1]);
+    expect((await fixture.store.leaseNext('doomed-worker', 1_000))?.id).toBe(ids[1]);
     const result = await fixture.queue.rollback(ids[0]!, { by: 'alice' });
     expect(result.conflicted).toEqual([]);
     now += 1_001;
@@ -191,10 +195,10 @@ describe('stacked changes', () => {
       conflicted: 1,
       landed: 1,
     });
-    expect(fixture.store.requireEntry(ids[1]!).last_error).toContain(
+    expect((await fixture.store.requireEntry(ids[1]!)).last_error).toContain(
       `stacked on ${ids[0]} (being rolled back)`,
     );
-    expect(fixture.store.requireEntry(ids[0]!).state).toBe('rolled_back');
+    expect((await fixture.store.requireEntry(ids[0]!)).state).toBe('rolled_back');
     expect(readNotes()).toBe('start\n');
   });
 });

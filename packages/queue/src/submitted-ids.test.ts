@@ -14,9 +14,9 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-function refusal(run: () => unknown): HyperionError {
+async function refusal(run: () => Promise<unknown>): Promise<HyperionError> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (HyperionError.isInstance(error)) return error;
     throw error;
@@ -38,24 +38,24 @@ describe('MergeQueue.submit refuses ids that are not identifiers (promise 10)', 
       [{ change_id: 'chg 1' }, 'T-1', /^change_id: must start with a letter or digit/],
     ];
     for (const [extra, taskId, message] of cases) {
-      const error = refusal(() => fixture!.queue.submit(changeRequest(taskId, 'a.txt', patch, extra)));
+      const error = await refusal(() => fixture!.queue.submit(changeRequest(taskId, 'a.txt', patch, extra)));
       expect(error.code).toBe('invalid_input');
       expect(error.message).toMatch(message);
     }
-    expect(fixture.store.listEntries({})).toEqual([]);
+    expect(await fixture.store.listEntries({})).toEqual([]);
   });
 
   it('only Hyperion’s own rollback writes a `rollback:` task id: a submitted one cannot mark a change rolled back', async () => {
     fixture = await createQueueFixture({ files: { 'README.md': 'r\n' } });
-    const original = fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
+    const original = await fixture.queue.submit(changeRequest('T-a', 'a.txt', newFilePatch('a.txt', 'a\n')));
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    const forged = refusal(() =>
+    const forged = await refusal(() =>
       fixture!.queue.submit(changeRequest(`rollback:${original.id}`, 'b.txt', newFilePatch('b.txt', 'b\n'))),
     );
     expect(forged.message).toMatch(/^task_id: must start with a letter or digit/);
     const { enqueued } = await fixture.queue.rollback(original.id, { by: 'tester' });
     expect(enqueued.map((entry) => entry.task_id)).toEqual([`rollback:${original.id}`]);
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
-    expect(fixture.store.requireEntry(original.id).state).toBe('rolled_back');
+    expect((await fixture.store.requireEntry(original.id)).state).toBe('rolled_back');
   });
 });

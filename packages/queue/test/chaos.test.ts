@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRepository, runGit } from '@hyperion/git';
-import { HyperionStore, compareWithLive } from '@hyperion/store';
+import { SqliteStore, compareWithLive } from '@hyperion/store';
 import { loadConfig, MergeQueue } from '../src/index.js';
 import { firstParentHistory, lockFiles, reflogTips } from './fixtures/branch-history.js';
 import { runChaos, type ChaosReport } from './fixtures/chaos-driver.js';
@@ -52,7 +52,7 @@ interface ChaosScenario {
 function describeChaos(scenario: ChaosScenario): void {
   let chaos: ChaosRepository | undefined;
   let report: ChaosReport | undefined;
-  let store: HyperionStore | undefined;
+  let store: SqliteStore | undefined;
 
   describe(`chaos: ${scenario.title} (seed ${seed})`, () => {
     beforeAll(async () => {
@@ -69,12 +69,12 @@ function describeChaos(scenario: ChaosScenario): void {
         periodicKills: scenario.periodicKills,
         deadlineMs: 240_000,
       });
-      store = HyperionStore.open(chaos.paths.databaseFile);
-      const events = store.listEvents();
+      store = SqliteStore.open(chaos.paths.databaseFile);
+      const events = await store.listEvents();
       const count = (predicate: (type: string, data: Record<string, unknown>) => boolean): number =>
         events.filter((event) => predicate(event.type, event.data)).length;
       console.log(
-        `chaos (${scenario.title}) seed=${seed} entries=${store.listEntries().length} processes=${report.spawned} ` +
+        `chaos (${scenario.title}) seed=${seed} entries=${(await store.listEntries()).length} processes=${report.spawned} ` +
           `kills=${report.kills.length} (${[
             'after-apply',
             'before-checks',
@@ -83,7 +83,9 @@ function describeChaos(scenario: ChaosScenario): void {
             'periodic',
           ]
             .map((window) => `${window}: ${report!.kills.filter((kill) => kill.window === window).length}`)
-            .join(', ')}) duration=${report.durationMs} ms states=${JSON.stringify(store.countByState())} ` +
+            .join(
+              ', ',
+            )}) duration=${report.durationMs} ms states=${JSON.stringify(await store.countByState())} ` +
           `lease_expired=${count((type) => type === 'entry:lease_expired')} race_lost=${count((type) => type === 'entry:race_lost')} ` +
           `three_way=${count((type, data) => type === 'entry:applied' && data['mode'] === 'three-way')} ` +
           `already_landed=${count((type) => type === 'entry:already_landed')}`,
@@ -91,7 +93,7 @@ function describeChaos(scenario: ChaosScenario): void {
     }, 300_000);
 
     afterAll(async () => {
-      store?.close();
+      await store?.close();
       if (process.env['HYPERION_CHAOS_KEEP'] === '1') console.log(`kept ${chaos?.temporary.root}`);
       else await chaos?.temporary.cleanup();
     });
@@ -107,8 +109,8 @@ function describeChaos(scenario: ChaosScenario): void {
       }
     });
 
-    it('ends every entry in exactly one terminal state; every good change landed and none was quarantined for crashes', () => {
-      const entries = store!.listEntries();
+    it('ends every entry in exactly one terminal state; every good change landed and none was quarantined for crashes', async () => {
+      const entries = await store!.listEntries();
       const mix = scenario.mix;
       expect(entries.length).toBe(mix.ownFile + mix.sharedLine + mix.sameLines.length + mix.failing);
       for (const entry of entries) {
@@ -121,20 +123,22 @@ function describeChaos(scenario: ChaosScenario): void {
         expect(entry.attempts, withSeed(`${entry.id} attempts`)).toBeLessThanOrEqual(entry.max_attempts);
       }
       for (const id of chaos!.entries.failing) {
-        const entry = store!.requireEntry(id);
+        const entry = await store!.requireEntry(id);
         expect(entry.state, withSeed(id)).toBe('quarantined');
         expect(entry.last_error, withSeed(id)).toMatch(/check 'tree-ok' failed/);
       }
       // The whole reason is in the message, so a failure here can be diagnosed from CI's output.
       for (const id of chaos!.entries.ownFile) {
-        const entry = store!.requireEntry(id);
+        const entry = await store!.requireEntry(id);
         expect(entry.state, withSeed(`${id} did not land: ${entry.last_error ?? ''}`)).toBe('landed');
       }
       // Two edits of the same line: never both landed.
       for (const id of chaos!.entries.sameLine) {
-        const line = store!.requireEntry(id).task_id.replace('same-', '');
-        const states = [id, ...store!.listEntries({ taskId: `shared-${line}` }).map((entry) => entry.id)].map(
-          (other) => store!.requireEntry(other).state,
+        const line = (await store!.requireEntry(id)).task_id.replace('same-', '');
+        const states = await Promise.all(
+          [id, ...(await store!.listEntries({ taskId: `shared-${line}` })).map((entry) => entry.id)].map(
+            async (other) => (await store!.requireEntry(other)).state,
+          ),
         );
         expect(
           states.filter((state) => state === 'landed').length,
@@ -151,11 +155,11 @@ function describeChaos(scenario: ChaosScenario): void {
       }
       for (const [change, commits] of landedAs) {
         expect(commits, withSeed(`${change} landed ${commits.length} times`)).toHaveLength(1);
-        const entry = store!.requireEntry(change);
+        const entry = await store!.requireEntry(change);
         expect(entry.state, withSeed(`${change} is on main but ${entry.state}`)).toBe('landed');
         expect(entry.landed_commit, withSeed(change)).toBe(commits[0]);
       }
-      for (const entry of store!.listEntries({ states: ['landed'] })) {
+      for (const entry of await store!.listEntries({ states: ['landed'] })) {
         expect(landedAs.has(entry.id), withSeed(`${entry.id} is landed but not on main`)).toBe(true);
       }
     });
@@ -199,8 +203,8 @@ function describeChaos(scenario: ChaosScenario): void {
       expect(await lockFiles(repository.gitDirectory), withSeed('stale locks')).toEqual([]);
     });
 
-    it('rebuilds the live queue state from the event log alone', () => {
-      expect(compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
+    it('rebuilds the live queue state from the event log alone', async () => {
+      expect(await compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
     });
   });
 }

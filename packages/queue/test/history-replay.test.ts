@@ -8,7 +8,7 @@ import {
   type TemporaryRepository,
 } from '@hyperion/git';
 import type { ChangeRequest } from '@hyperion/schema';
-import { HyperionStore, compareWithLive } from '@hyperion/store';
+import { SqliteStore, compareWithLive } from '@hyperion/store';
 import { MergeQueue } from '../src/index.js';
 import { testConfig } from '../src/testing/queue-fixture.js';
 
@@ -19,7 +19,7 @@ const COMMITS = 50;
 
 let source: TemporaryRepository;
 let target: TemporaryRepository;
-let store: HyperionStore;
+let store: SqliteStore;
 let chain: string[];
 
 /** A real commit's changes, one file change per path, as a change request with no base commit. */
@@ -55,11 +55,11 @@ beforeAll(async () => {
   await runGit(['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'import'], {
     cwd: target.root,
   });
-  store = HyperionStore.open(join(target.root, '.hyperion', 'hyperion.db'), { create: true });
+  store = SqliteStore.open(join(target.root, '.hyperion', 'hyperion.db'), { create: true });
 }, 120_000);
 
 afterAll(async () => {
-  store?.close();
+  await store?.close();
   await target?.cleanup();
   await source?.cleanup();
 });
@@ -86,20 +86,20 @@ describe(`replaying ${COMMITS} consecutive commits of a real history, all submit
       const entry = await queue.submitChecked(await changeOf(chain[index]!, chain[index - 1]!, index));
       ids.push(entry.id);
     }
-    expect(store.countByState()).toEqual({ queued: COMMITS });
+    expect(await store.countByState()).toEqual({ queued: COMMITS });
+    const entries = new Map((await store.listEntries()).map((entry) => [entry.id, entry]));
     expect(
-      ids.filter((id) => store.requireEntry(id).depends_on.length > 0).length,
+      ids.filter((id) => entries.get(id)!.depends_on.length > 0).length,
       'no submission was stacked: the history does not exercise stacking',
     ).toBeGreaterThan(10);
     const summary = await queue.runWorkers({ mode: 'drain' });
-    const retries = store
-      .listEvents()
+    const retries = (await store.listEvents())
       .filter((event) => event.type === 'entry:retry_scheduled')
       .map((event) => `${event.entry_id}: ${String(event.data['reason'])}`);
     expect(retries, 'attempts that failed on the way').toEqual([]);
     // Candidates are built one after another in the board's build turns, so none is started on a
     // base another one already took: with nothing failing, no landing race is ever lost.
-    const racesLost = store.listEvents().filter((event) => event.type === 'entry:race_lost');
+    const racesLost = (await store.listEvents()).filter((event) => event.type === 'entry:race_lost');
     expect(
       racesLost.map((event) => event.entry_id),
       'landing races lost',
@@ -107,21 +107,20 @@ describe(`replaying ${COMMITS} consecutive commits of a real history, all submit
     expect(summary).toEqual({ landed: COMMITS });
     // Entries on disjoint files may land in any order; on a common file, in submission order.
     const landedAt = new Map(
-      store
-        .listEvents()
+      (await store.listEvents())
         .filter((event) => event.type === 'entry:landed')
         .map((event) => [event.entry_id, event.id]),
     );
     ids.forEach((later, laterIndex) => {
-      const laterPaths = new Set(store.requireEntry(later).paths);
+      const laterPaths = new Set(entries.get(later)!.paths);
       for (const earlier of ids.slice(0, laterIndex)) {
-        if (!store.requireEntry(earlier).paths.some((path) => laterPaths.has(path))) continue;
+        if (!entries.get(earlier)!.paths.some((path) => laterPaths.has(path))) continue;
         expect(landedAt.get(earlier)!, `${earlier} landed after ${later}`).toBeLessThan(landedAt.get(later)!);
       }
     });
     const landedTree = await runGit(['rev-parse', 'main^{tree}'], { cwd: target.root });
     const realTree = await runGit(['rev-parse', `${chain.at(-1)!}^{tree}`], { cwd: target.root });
     expect(landedTree.stdout.trim()).toBe(realTree.stdout.trim());
-    expect(compareWithLive(store)).toEqual([]);
+    expect(await compareWithLive(store)).toEqual([]);
   }, 300_000);
 });
