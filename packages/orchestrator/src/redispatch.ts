@@ -9,7 +9,7 @@ import {
 import type { GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
 import type { CheckRunner, MergeQueue } from '@hyperion/queue';
-import { listAssignmentRuns, recordAssignmentRun, type HyperionStore } from '@hyperion/store';
+import type { HyperionStore } from '@hyperion/store';
 import { runDeveloper } from './developer.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 
@@ -42,9 +42,8 @@ function conflictPrompt(entry: QueueEntry, report: unknown, tip: string): string
   ].join('\n');
 }
 
-function latestConflictReport(store: HyperionStore, entryId: string): unknown {
-  const conflicted = store
-    .listEvents({ entryId })
+async function latestConflictReport(store: HyperionStore, entryId: string): Promise<unknown> {
+  const conflicted = (await store.listEvents({ entryId }))
     .filter((event) => event.type === 'entry:conflicted')
     .at(-1);
   return conflicted?.data['report'];
@@ -63,7 +62,7 @@ export async function redispatchConflictedEntry(
 ): Promise<RedispatchOutcome> {
   const { store, queue, harness } = options;
   const config = options.config ?? queue.config;
-  const entry = store.requireEntry(entryId);
+  const entry = await store.requireEntry(entryId);
   if (entry.state !== 'conflicted') {
     throw new HyperionError('invalid_state', `entry ${entryId} is ${entry.state}, not conflicted`, {
       details: { id: entryId, state: entry.state },
@@ -77,21 +76,23 @@ export async function redispatchConflictedEntry(
       { details: { id: entryId } },
     );
   }
-  const record = store.listAssignments(requestId).find((assignment) => assignment.task_id === entry.task_id);
-  const requestRecord = store.getRequest(requestId);
+  const record = (await store.listAssignments(requestId)).find(
+    (assignment) => assignment.task_id === entry.task_id,
+  );
+  const requestRecord = await store.getRequest(requestId);
   if (record === undefined || requestRecord === undefined) {
     throw new HyperionError('not_found', `no assignment ${entry.task_id} of request ${requestId}`, {
       details: { id: entryId, taskId: entry.task_id, requestId },
     });
   }
-  const previousRedispatches = listAssignmentRuns(store, { taskId: entry.task_id }).filter(
+  const previousRedispatches = (await store.listAssignmentRuns({ taskId: entry.task_id })).filter(
     (run) => run.role === 'developer' && run.attempt > 1,
   ).length;
   if (previousRedispatches >= config.orchestrator.max_redispatch) {
     const reason = `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${config.orchestrator.max_redispatch} (orchestrator.max_redispatch)`;
-    const quarantined = store.transaction(() => {
-      store.updateAssignment(entry.task_id, 'failed', reason);
-      return store.transition(entryId, {
+    const quarantined = await store.transaction(async (transaction) => {
+      await transaction.updateAssignment(entry.task_id, 'failed', reason);
+      return transaction.transition(entryId, {
         from: 'conflicted',
         to: 'quarantined',
         type: 'entry:quarantined',
@@ -129,7 +130,7 @@ export async function redispatchConflictedEntry(
           ...(config.agent.max_tokens === undefined ? {} : { maxTokens: config.agent.max_tokens }),
         },
         checkRunner: options.checkRunner ?? options.queue.checkRunner,
-        promptAddendum: conflictPrompt(entry, latestConflictReport(store, entryId), tip),
+        promptAddendum: conflictPrompt(entry, await latestConflictReport(store, entryId), tip),
         signal: options.signal,
         onRun: (run) => {
           observed = {
@@ -143,15 +144,17 @@ export async function redispatchConflictedEntry(
         },
       },
     );
-    const submitted = store.transaction(() => {
-      const created = queue.submit(result.changeRequest, {
+    const submitted = await store.transaction(async (transaction) => {
+      const created = await queue.submitInTransaction(transaction, result.changeRequest, {
         requestId,
         priority: entry.priority,
         eventData: { source: 'redispatch', redispatch_of: entryId, redispatch, tip },
       });
-      store.updateAssignment(entry.task_id, 'submitted');
+      await transaction.updateAssignment(entry.task_id, 'submitted');
       if (observed !== undefined) {
-        recordAssignmentRun(store, assignmentRunRecord(requestId, { ...observed, changeId: created.id }));
+        await transaction.recordAssignmentRun(
+          assignmentRunRecord(requestId, { ...observed, changeId: created.id }),
+        );
       }
       return created;
     });
@@ -170,8 +173,7 @@ export async function redispatchConflictedEntry(
       attempt: redispatch + 1,
       data: { redispatch_of: entryId, tip },
     };
-    recordAssignmentRun(
-      store,
+    await store.recordAssignmentRun(
       assignmentRunRecord(requestId, { ...failedRun, status: 'failed', error: failure.message }),
     );
     return { outcome: 'failed', entry, error: failure, redispatch };

@@ -5,12 +5,13 @@ import {
   TaskRequestSchema,
   parseWithSchema,
   type HyperionConfig,
+  type QueueEntry,
   type TaskRequest,
 } from '@hyperion/schema';
 import { runGit, type GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
 import type { CheckRunner, MergeQueue } from '@hyperion/queue';
-import { recordAssignmentRun, type HyperionStore } from '@hyperion/store';
+import type { HyperionStore } from '@hyperion/store';
 import { decompose, type PlannedAssignment } from './decompose.js';
 import { decompositionPolicy } from './decomposition-policy.js';
 import { runDeveloper, type DeveloperResult } from './developer.js';
@@ -123,7 +124,7 @@ export async function runRequestPipeline(
       `target_branch: the request targets '${request.target_branch}' but this queue lands on '${targetBranch}' (target_branch in .hyperion/config.json)`,
     );
   }
-  const previous = store.getRequest(requestId);
+  const previous = await store.getRequest(requestId);
   if (previous !== undefined && previous.status !== 'failed') {
     throw new HyperionError(
       'duplicate',
@@ -147,7 +148,7 @@ export async function runRequestPipeline(
   const { scoped, planned } = planning;
   const developed = await runDevelopers(planned, requestId, baseCommit, config, observed, options);
   if ('failures' in developed) {
-    recordFailure(store, requestId, scoped, planned, developed.failures, observed);
+    await recordFailure(store, requestId, scoped, planned, developed.failures, observed);
     const first = developed.failures[0]!.error;
     if (HyperionError.isInstance(first)) {
       const more = developed.failures.length > 1 ? ` (and ${developed.failures.length - 1} more)` : '';
@@ -158,16 +159,16 @@ export async function runRequestPipeline(
     }
     throw first;
   }
-  const enqueued = store.transaction(() => {
-    store.removeFailedRequest(requestId);
-    store.insertRequest({
+  const enqueued = await store.transaction(async (transaction) => {
+    await transaction.removeFailedRequest(requestId);
+    await transaction.insertRequest({
       id: requestId,
       summary: scoped.request.summary,
       status: 'enqueued',
       body: requestBody(scoped, planning),
     });
     for (const item of planned) {
-      store.insertAssignment({
+      await transaction.insertAssignment({
         task_id: item.assignment.task_id,
         request_id: requestId,
         summary: item.assignment.summary,
@@ -175,21 +176,26 @@ export async function runRequestPipeline(
         body: item.assignment,
       });
     }
-    const entries = developed.results.map((result) =>
-      queue.submit(result.changeRequest, {
-        requestId,
-        priority: scoped.request.priority,
-        eventData: {
-          source: 'request',
-          agent: result.run.status,
-          duration_ms: Math.round(result.run.durationMs),
-        },
-      }),
-    );
+    const entries: QueueEntry[] = [];
+    for (const result of developed.results) {
+      entries.push(
+        await queue.submitInTransaction(transaction, result.changeRequest, {
+          requestId,
+          priority: scoped.request.priority,
+          eventData: {
+            source: 'request',
+            agent: result.run.status,
+            duration_ms: Math.round(result.run.durationMs),
+          },
+        }),
+      );
+    }
     const changeOf = new Map(entries.map((entry) => [entry.task_id, entry.id]));
     for (const run of observed) {
       const changeId = run.role === 'developer' && run.taskId !== null ? changeOf.get(run.taskId) : undefined;
-      recordAssignmentRun(store, assignmentRunRecord(requestId, { ...run, changeId: changeId ?? null }));
+      await transaction.recordAssignmentRun(
+        assignmentRunRecord(requestId, { ...run, changeId: changeId ?? null }),
+      );
     }
     return entries;
   });
@@ -426,27 +432,27 @@ function describeFailure(failure: DeveloperFailure): Record<string, unknown> {
   };
 }
 
-function recordFailure(
+async function recordFailure(
   store: HyperionStore,
   requestId: string,
   scoped: ScopedRequest,
   planned: PlannedAssignment[],
   failures: DeveloperFailure[],
   observed: ObservedRun[],
-): void {
+): Promise<void> {
   const reasons = new Map(
     failures.map((failure) => [failure.planned.assignment.task_id, describeFailure(failure)]),
   );
-  store.transaction(() => {
-    store.removeFailedRequest(requestId);
-    store.insertRequest({
+  await store.transaction(async (transaction) => {
+    await transaction.removeFailedRequest(requestId);
+    await transaction.insertRequest({
       id: requestId,
       summary: scoped.request.summary,
       status: 'received',
       body: { ...scoped.request, request_id: requestId, classification: scoped.classification },
     });
     for (const item of planned) {
-      store.insertAssignment({
+      await transaction.insertAssignment({
         task_id: item.assignment.task_id,
         request_id: requestId,
         summary: item.assignment.summary,
@@ -455,10 +461,10 @@ function recordFailure(
       });
       const reason = reasons.get(item.assignment.task_id);
       if (reason !== undefined)
-        store.updateAssignment(item.assignment.task_id, 'failed', String(reason['message']));
+        await transaction.updateAssignment(item.assignment.task_id, 'failed', String(reason['message']));
     }
-    for (const run of observed) recordAssignmentRun(store, assignmentRunRecord(requestId, run));
-    store.updateRequest(
+    for (const run of observed) await transaction.recordAssignmentRun(assignmentRunRecord(requestId, run));
+    await transaction.updateRequest(
       requestId,
       'failed',
       [...reasons.values()].map((reason) => String(reason['message'])).join('; '),

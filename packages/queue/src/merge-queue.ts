@@ -7,7 +7,13 @@ import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
 import { isProcessAlive, type GitRepository } from '@hyperion/git';
 import { landingTargetFor } from './landing-target.js';
-import type { EntryFilter, HyperionStore, NewQueueEntry, QueueControls } from '@hyperion/store';
+import type {
+  EntryFilter,
+  HyperionStore,
+  NewQueueEntry,
+  QueueControls,
+  StoreTransaction,
+} from '@hyperion/store';
 import { approveEntry, bumpEntry, cancelEntry, rejectEntry, type Actor } from './human-actions.js';
 import { conflictDependentsOf, planRollback, ROLLBACK_PRIORITY, type PlannedRevert } from './rollback.js';
 import { checkStacking } from './stacking.js';
@@ -135,6 +141,20 @@ export class MergeQueue {
   ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
     return this.enqueuePrepared(prepared);
+  }
+
+  /**
+   * Like {@link submit}, inside a store transaction the caller holds (from `store.transaction`):
+   * the entry is written through `transaction`, so it commits or rolls back with the caller's
+   * other writes (a request's records and its entries, for example).
+   */
+  async submitInTransaction(
+    transaction: StoreTransaction,
+    change: ChangeRequest,
+    context: Omit<SubmissionContext, 'config' | 'revertOf'> = {},
+  ): Promise<QueueEntry> {
+    const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    return this.announceEnqueued(await transaction.enqueue(prepared));
   }
 
   /**

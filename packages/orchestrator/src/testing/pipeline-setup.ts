@@ -9,12 +9,12 @@ import {
 } from '@hyperion/harness';
 import { MergeQueue } from '@hyperion/queue';
 import { HyperionConfigSchema, type HyperionConfig, type HyperionConfigInput } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 
 /** A real repository, store and queue in a temporary directory. */
 export interface PipelineSetup {
   temporary: TemporaryRepository;
-  store: HyperionStore;
+  store: SqliteStore;
   queue: MergeQueue;
   config: HyperionConfig;
   worktreesDirectory: string;
@@ -27,7 +27,7 @@ export async function createPipelineSetup(
   config: HyperionConfigInput = {},
 ): Promise<PipelineSetup> {
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
+  const store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const parsed = HyperionConfigSchema.parse({ queue: { backoff_base_ms: 10, poll_ms: 20 }, ...config });
   const queue = new MergeQueue({
@@ -43,7 +43,7 @@ export async function createPipelineSetup(
     config: parsed,
     worktreesDirectory,
     cleanup: async () => {
-      store.close();
+      await store.close();
       await temporary.cleanup();
     },
   };
