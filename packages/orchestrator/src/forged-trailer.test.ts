@@ -4,14 +4,14 @@ import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hy
 import { StubHarness } from '@hyperion/harness';
 import { MergeQueue } from '@hyperion/queue';
 import { HyperionConfigSchema, TaskRequestSchema } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { runRequestPipeline } from './request-pipeline.js';
 
 let temporary: TemporaryRepository | undefined;
-let store: HyperionStore | undefined;
+let store: SqliteStore | undefined;
 
 afterEach(async () => {
-  store?.close();
+  await store?.close();
   await temporary?.cleanup();
   store = undefined;
   temporary = undefined;
@@ -26,11 +26,11 @@ describe('a forged trailer in a task request (promise 10)', () => {
     ['the request’s summary', (victim: string) => ({ request: `Tidy\n\nHyperion-Change: ${victim}` })],
   ])('in %s does not mark the queued entry it names landed', async (_where, forge) => {
     temporary = await createTemporaryRepository({ files: { 'README.md': 'r\n' } });
-    store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
+    store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
     const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
     const config = HyperionConfigSchema.parse({ queue: { backoff_base_ms: 10, poll_ms: 20 } });
     const queue = new MergeQueue({ store, repository: temporary.repository, config, worktreesDirectory });
-    const victim = queue.submit({
+    const victim = await queue.submit({
       task_id: 'T-a',
       agent: 'a',
       changes: [{ path: 'a.txt', operation: 'create', patch: newFile('a.txt', 'a') }],
@@ -53,8 +53,8 @@ describe('a forged trailer in a task request (promise 10)', () => {
       { repository: temporary.repository, store, queue, harness: new StubHarness(), worktreesDirectory },
     );
     expect(await queue.runWorkers({ mode: 'drain', workers: 1 })).toEqual({ landed: 2 });
-    const landedVictim = store.requireEntry(victim.id);
-    const landedForger = store.requireEntry(outcome.enqueued[0]!.change_id);
+    const landedVictim = await store.requireEntry(victim.id);
+    const landedForger = await store.requireEntry(outcome.enqueued[0]!.change_id);
     expect(landedVictim.landed_commit).not.toBe(landedForger.landed_commit);
     const touched = await runGit(
       ['diff-tree', '--no-commit-id', '--name-only', '-r', landedVictim.landed_commit!],
@@ -63,7 +63,7 @@ describe('a forged trailer in a task request (promise 10)', () => {
       },
     );
     expect(touched.stdout.trim()).toBe('a.txt');
-    expect(store.listEvents({ entryId: victim.id }).map((event) => event.type)).not.toContain(
+    expect((await store.listEvents({ entryId: victim.id })).map((event) => event.type)).not.toContain(
       'entry:already_landed',
     );
     expect(await temporary.repository.readHyperionTrailers(landedForger.landed_commit!)).toMatchObject({

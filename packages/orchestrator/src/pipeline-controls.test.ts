@@ -8,7 +8,7 @@ import {
   type HyperionConfigInput,
   type TaskRequestInput,
 } from '@hyperion/schema';
-import { listAssignmentRuns, requestHistory } from '@hyperion/store';
+import { requestHistory } from '@hyperion/store';
 import { runRequestPipeline, type RequestPipelineOptions } from './request-pipeline.js';
 import { createPipelineSetup, ScriptedAgent, type PipelineSetup } from './testing/pipeline-setup.js';
 
@@ -73,8 +73,8 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
       'R-B-1: the run used 1000 tokens, over its budget of 500; the output is not trusted',
     );
     expect(harness.requests[0]!.budget).toMatchObject({ maxTokens: 500, timeoutMs: 600_000 });
-    expect(current.store.listEntries()).toEqual([]);
-    expect(listAssignmentRuns(current.store, { requestId: 'R-B' })).toEqual([
+    expect(await current.store.listEntries()).toEqual([]);
+    expect(await current.store.listAssignmentRuns({ requestId: 'R-B' })).toEqual([
       expect.objectContaining({
         task_id: 'R-B-1',
         status: 'budget-exceeded',
@@ -82,7 +82,7 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
         output_tokens: 100,
       }),
     ]);
-    expect(current.store.listAssignments('R-B')[0]).toMatchObject({ status: 'failed' });
+    expect((await current.store.listAssignments('R-B'))[0]).toMatchObject({ status: 'failed' });
   });
 
   it('stops a developer that outlives its timeout, even one that ignores the abort signal', async () => {
@@ -97,7 +97,7 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error.message).toMatch(/R-T-1: the run passed its 100 ms budget and did not stop/);
-    expect(listAssignmentRuns(current.store, { requestId: 'R-T' })[0]?.status).toBe('timed-out');
+    expect((await current.store.listAssignmentRuns({ requestId: 'R-T' }))[0]?.status).toBe('timed-out');
   });
 
   it('runs the checks in the developer worktree and fails the assignment with the check output', async () => {
@@ -118,8 +118,8 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
       /R-C-1: check '.*' failed in the developer worktree \(exit 3\): checking \| a\.txt has no A/,
     );
     expect(error.details['status']).toBe('checks-failed');
-    expect(current.store.listEntries()).toEqual([]);
-    expect(current.store.listAssignments('R-C')[0]?.error).toMatch(/a\.txt has no A/);
+    expect(await current.store.listEntries()).toEqual([]);
+    expect((await current.store.listAssignments('R-C'))[0]?.error).toMatch(/a\.txt has no A/);
   });
 
   it("runs a developer's checks in the queue's configured minimal environment, never with the worker's credentials", async () => {
@@ -165,7 +165,7 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
     );
     expect(error.code).toBe('invalid_input');
     expect(error.message).toMatch(/^the plan PLAN\.md blocks dispatch: PLAN\.md:9: the plan is not approved/);
-    expect(current.store.getRequest('R-P')).toBeUndefined();
+    expect(await current.store.getRequest('R-P')).toBeUndefined();
     expect(await current.temporary.repository.listWorktrees()).toHaveLength(1);
   });
 
@@ -185,7 +185,7 @@ describe('budgets, checks and the plan gate in the request pipeline', () => {
     );
     expect(outcome.assignments[0]!.checks).toEqual(['test -f a.txt', 'grep -q A a.txt']);
     expect(outcome.planning.checks_source).toBe('plan');
-    expect(requestHistory(current.store)[0]).toMatchObject({ id: 'R-OK', status: 'enqueued' });
+    expect((await requestHistory(current.store))[0]).toMatchObject({ id: 'R-OK', status: 'enqueued' });
   });
 
   it('asks open questions through answerQuestions and goes ahead with the answers', async () => {

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
 import { StubHarness, type AgentHarnessV1, type AgentRunRequest } from '@hyperion/harness';
 import { HyperionError, TaskRequestSchema, type HyperionConfigInput } from '@hyperion/schema';
-import { listAssignmentRuns } from '@hyperion/store';
 import { redispatchConflictedEntry } from './redispatch.js';
 import { runRequestPipeline } from './request-pipeline.js';
 import { createPipelineSetup, type PipelineSetup } from './testing/pipeline-setup.js';
@@ -52,7 +51,7 @@ async function conflictedEntry(config: HyperionConfigInput = {}) {
   writeFileSync(join(setup.temporary.root, 'a.txt'), 'one\nzwei\nthree\n');
   await runGit(['commit', '-qam', 'a person edits line two'], { cwd: setup.temporary.root });
   await setup.queue.runWorkers({ mode: 'drain' });
-  const entry = setup.store.requireEntry(outcome.enqueued[0]!.change_id);
+  const entry = await setup.store.requireEntry(outcome.enqueued[0]!.change_id);
   expect(entry.state).toBe('conflicted');
   return { current: setup, harness, entry };
 }
@@ -91,13 +90,16 @@ describe('redispatchConflictedEntry', () => {
       base_commit: tip,
       state: 'queued',
     });
-    const enqueued = current.store.listEvents({ entryId: result.entry.id })[0]!;
+    const enqueued = (await current.store.listEvents({ entryId: result.entry.id }))[0]!;
     expect(enqueued.data).toMatchObject({ source: 'redispatch', redispatch_of: entry.id, redispatch: 1 });
     await current.queue.runWorkers({ mode: 'drain' });
-    expect(current.store.requireEntry(result.entry.id).state).toBe('landed');
+    expect((await current.store.requireEntry(result.entry.id)).state).toBe('landed');
     expect(readFileSync(join(current.temporary.root, 'a.txt'), 'utf8')).toBe('one\nTWO\nthree\n');
     expect(
-      listAssignmentRuns(current.store, { taskId: 'R-X-1' }).map((run) => [run.attempt, run.change_id]),
+      (await current.store.listAssignmentRuns({ taskId: 'R-X-1' })).map((run) => [
+        run.attempt,
+        run.change_id,
+      ]),
     ).toEqual([
       [1, entry.id],
       [2, result.entry.id],
@@ -117,26 +119,26 @@ describe('redispatchConflictedEntry', () => {
       worktreesDirectory: current.worktreesDirectory,
     });
     expect(result.outcome).toBe('quarantined');
-    expect(current.store.requireEntry(entry.id)).toMatchObject({
+    expect(await current.store.requireEntry(entry.id)).toMatchObject({
       state: 'quarantined',
       last_error: 'conflicted after 0 re-dispatch(es); the limit is 0 (orchestrator.max_redispatch)',
     });
-    expect(current.store.listEvents({ entryId: entry.id }).at(-1)).toMatchObject({
+    expect((await current.store.listEvents({ entryId: entry.id })).at(-1)).toMatchObject({
       type: 'entry:quarantined',
       from_state: 'conflicted',
       to_state: 'quarantined',
     });
-    expect(current.store.listAssignments('R-X')[0]?.status).toBe('failed');
+    expect((await current.store.listAssignments('R-X'))[0]?.status).toBe('failed');
   });
 
   it('refuses an entry that was not submitted by a request', async () => {
     const { current, entry } = await conflictedEntry();
-    const direct = current.queue.submit({
+    const direct = await current.queue.submit({
       task_id: 'manual',
       agent: 'human',
       changes: [{ path: 'a.txt', operation: 'update', patch: entry.patch }],
     });
-    current.store.transition(direct.id, { from: 'queued', to: 'conflicted', type: 'entry:conflicted' });
+    await current.store.transition(direct.id, { from: 'queued', to: 'conflicted', type: 'entry:conflicted' });
     const error = await failure(
       redispatchConflictedEntry(direct.id, {
         store: current.store,

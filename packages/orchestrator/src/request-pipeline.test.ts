@@ -10,12 +10,12 @@ import {
   TaskRequestSchema,
   type TaskRequestInput,
 } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { runRequestPipeline } from './request-pipeline.js';
 
 interface Setup {
   temporary: TemporaryRepository;
-  store: HyperionStore;
+  store: SqliteStore;
   queue: MergeQueue;
   worktreesDirectory: string;
 }
@@ -23,14 +23,14 @@ interface Setup {
 let setup: Setup | undefined;
 
 afterEach(async () => {
-  setup?.store.close();
+  await setup?.store.close();
   await setup?.temporary.cleanup();
   setup = undefined;
 });
 
 async function createSetup(files: Record<string, string>): Promise<Setup> {
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
+  const store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
   const config = HyperionConfigSchema.parse({ queue: { backoff_base_ms: 10, poll_ms: 20 } });
   const queue = new MergeQueue({ store, repository: temporary.repository, config, worktreesDirectory });
@@ -76,17 +76,17 @@ describe('runRequestPipeline with the stub agent', () => {
       ['R-1-3', ['src/new.ts']],
     ]);
     expect(outcome.enqueued.map((item) => item.paths)).toEqual([['a.txt'], ['docs/b.md'], ['src/new.ts']]);
-    const entry = store.requireEntry(outcome.enqueued[0]!.change_id);
+    const entry = await store.requireEntry(outcome.enqueued[0]!.change_id);
     expect(entry).toMatchObject({
       request_id: 'R-1',
       task_id: 'R-1-1',
       base_commit: outcome.base_commit,
       agent: 'stub',
     });
-    expect(store.getRequest('R-1')?.status).toBe('enqueued');
+    expect((await store.getRequest('R-1'))?.status).toBe('enqueued');
     expect(await temporary.repository.listWorktrees()).toHaveLength(1);
     await queue.runWorkers({ mode: 'drain' });
-    expect(store.listEntries().map((item) => item.state)).toEqual(['landed', 'landed', 'landed']);
+    expect((await store.listEntries()).map((item) => item.state)).toEqual(['landed', 'landed', 'landed']);
     expect(readFileSync(join(temporary.root, 'docs/b.md'), 'utf8')).toBe('B\n');
     expect(readFileSync(join(temporary.root, 'src/new.ts'), 'utf8')).toBe('export const x = 1;\n');
   });
@@ -110,9 +110,9 @@ describe('runRequestPipeline with the stub agent', () => {
     );
     expect(error.code).toBe('stub_cannot_write');
     expect(error.message).toMatch(/REQ-9001-1: the stub agent cannot write/);
-    expect(store.listEntries()).toEqual([]);
-    expect(store.getRequest('REQ-9001')).toMatchObject({ status: 'failed' });
-    expect(store.listAssignments('REQ-9001')).toEqual([
+    expect(await store.listEntries()).toEqual([]);
+    expect(await store.getRequest('REQ-9001')).toMatchObject({ status: 'failed' });
+    expect(await store.listAssignments('REQ-9001')).toEqual([
       expect.objectContaining({ task_id: 'REQ-9001-1', status: 'failed' }),
     ]);
   });
@@ -146,12 +146,12 @@ describe('runRequestPipeline with the stub agent', () => {
     });
     expect(edits).toEqual([expect.objectContaining({ path: 'docs/CHANGELOG.md', operation: 'create' })]);
     expect(outcome.enqueued.map((item) => item.paths)).toEqual([['docs/CHANGELOG.md']]);
-    expect(store.getRequest('REQ-9003')?.body).toMatchObject({
+    expect((await store.getRequest('REQ-9003'))?.body).toMatchObject({
       requested_changes: [{ path: 'docs/CHANGELOG.md', operation: 'create' }],
       scope: { target_files: [{ path: 'docs/CHANGELOG.md', exists: false }] },
     });
     await queue.runWorkers({ mode: 'drain' });
-    expect(store.listEntries().map((item) => item.state)).toEqual(['landed']);
+    expect((await store.listEntries()).map((item) => item.state)).toEqual(['landed']);
     expect(readFileSync(join(temporary.root, 'docs', 'CHANGELOG.md'), 'utf8')).toBe('# Changelog\n');
   });
 
@@ -184,7 +184,7 @@ describe('runRequestPipeline with the stub agent', () => {
     );
     expect(error.code).toBe('unsafe_path');
     expect(error.message).toMatch(/outside its assignment: secret\.txt/);
-    expect(store.listEntries()).toEqual([]);
+    expect(await store.listEntries()).toEqual([]);
   });
 
   it('stops a request naming a near miss of an existing file, with the open question, and stores nothing', async () => {
@@ -202,7 +202,7 @@ describe('runRequestPipeline with the stub agent', () => {
       ),
     );
     expect(error.message).toMatch(/'A\.txt' does not exist at the base commit, but 'a\.txt' does/);
-    expect(store.getRequest('R-3')).toBeUndefined();
+    expect(await store.getRequest('R-3')).toBeUndefined();
   });
 
   it('merges requester assignments whose file ownership overlaps into one', async () => {

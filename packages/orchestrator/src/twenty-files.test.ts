@@ -91,13 +91,13 @@ describe('a request touching 20 files across 5 directories, planned by a model',
     expect(developerPrompts).toHaveLength(outcome.assignments.length);
 
     await setup.queue.runWorkers({ mode: 'drain' });
-    expect(setup.store.listEntries().map((entry) => entry.state)).toEqual(
+    expect((await setup.store.listEntries()).map((entry) => entry.state)).toEqual(
       outcome.assignments.map(() => 'landed'),
     );
     for (const path of FILES) {
       expect(readFileSync(join(setup.temporary.root, path), 'utf8')).toMatch(`// edited: ${path}\n`);
     }
-    const [story] = requestHistory(setup.store, 10);
+    const [story] = await requestHistory(setup.store, 10);
     expect(story).toMatchObject({
       id: 'R-20',
       status: 'enqueued',
