@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dashboard } from './dashboard.js';
@@ -26,23 +26,23 @@ function foreignControls(frame: string): string[] {
 
 describe('the dashboard and hostile stored text', () => {
   let directory: string;
-  let store: HyperionStore;
+  let store: SqliteStore;
 
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-hostile-'));
-    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), { create: true });
+    store = SqliteStore.open(join(directory, '.hyperion', 'hyperion.db'), { create: true });
   });
 
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('draws escape sequences in summaries, reasons, worker names and requests as visible text', () => {
-    store.enqueue(sampleEntry('waiting', { summary: `Tidy${HOSTILE}\nsecond line` }));
-    store.enqueue(sampleEntry('broken', { summary: `broken${HOSTILE}` }));
-    store.leaseNext(`worker${HOSTILE}`, 60_000);
-    store.transition('waiting', {
+  it('draws escape sequences in summaries, reasons, worker names and requests as visible text', async () => {
+    await store.enqueue(sampleEntry('waiting', { summary: `Tidy${HOSTILE}\nsecond line` }));
+    await store.enqueue(sampleEntry('broken', { summary: `broken${HOSTILE}` }));
+    await store.leaseNext(`worker${HOSTILE}`, 60_000);
+    await store.transition('waiting', {
       from: 'running',
       to: 'quarantined',
       type: 'entry:quarantined',
@@ -50,9 +50,9 @@ describe('the dashboard and hostile stored text', () => {
       data: { reason: `check failed${HOSTILE}` },
       set: { last_error: `check failed${HOSTILE}` },
     });
-    store.leaseNext(`other${HOSTILE}`, 60_000);
-    store.insertRequest({ id: 'REQ-1', summary: `r${HOSTILE}`, status: 'received', body: {} });
-    const model = readDashboard(store);
+    await store.leaseNext(`other${HOSTILE}`, 60_000);
+    await store.insertRequest({ id: 'REQ-1', summary: `r${HOSTILE}`, status: 'received', body: {} });
+    const model = await readDashboard(store);
     const { lastFrame, unmount } = render(
       <Dashboard model={model} width={100} height={40} title={`repo${HOSTILE}`} error={`locked${HOSTILE}`} />,
     );

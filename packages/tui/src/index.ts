@@ -13,6 +13,7 @@ export {
 export { createEventFeed, type EventFeed } from './read-model/event-feed.js';
 export { Dashboard, DashboardHeader, type DashboardProps } from './dashboard.js';
 export { DashboardApp, type DashboardAppProps } from './dashboard-app.js';
+export { useLiveModel, type DashboardSource, type LiveModel } from './use-live-model.js';
 export { QueuePane, type QueuePaneProps } from './panes/queue-pane.js';
 export { WorkersPane, type WorkersPaneProps } from './panes/workers-pane.js';
 export { RequestsPane, type RequestsPaneProps } from './panes/requests-pane.js';

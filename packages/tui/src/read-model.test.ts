@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readDashboard } from './read-model.js';
 import { createEventFeed } from './read-model/event-feed.js';
@@ -12,25 +12,25 @@ const COMMIT = 'a'.repeat(40);
 
 describe('readDashboard', () => {
   let directory: string;
-  let store: HyperionStore;
+  let store: SqliteStore;
   let clock: number;
 
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-'));
     clock = START;
-    store = HyperionStore.open(join(directory, '.hyperion', 'hyperion.db'), {
+    store = SqliteStore.open(join(directory, '.hyperion', 'hyperion.db'), {
       clock: () => clock,
       create: true,
     });
   });
 
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     rmSync(directory, { recursive: true, force: true });
   });
 
-  function land(id: string, worker: string): void {
-    store.transition(id, {
+  async function land(id: string, worker: string): Promise<void> {
+    await store.transition(id, {
       from: 'running',
       to: 'landed',
       type: 'entry:landed',
@@ -40,8 +40,8 @@ describe('readDashboard', () => {
     });
   }
 
-  it('tells the user to submit a request when the queue is empty', () => {
-    const model = readDashboard(store);
+  it('tells the user to submit a request when the queue is empty', async () => {
+    const model = await readDashboard(store);
     expect(model.entries).toEqual([]);
     expect(model.workers).toEqual([]);
     expect(model.metrics.successRate).toBeNull();
@@ -49,13 +49,13 @@ describe('readDashboard', () => {
     expect(model.guidance).toEqual(['queue is empty: hyperion request <file>']);
   });
 
-  it('lists active entries first, then the latest terminal ones', () => {
-    store.enqueue(sampleEntry('done'));
-    store.leaseNext('worker-1', 60_000);
-    land('done', 'worker-1');
-    store.enqueue(sampleEntry('waiting'));
-    store.enqueue(sampleEntry('risky', { state: 'awaiting_approval' }));
-    const model = readDashboard(store);
+  it('lists active entries first, then the latest terminal ones', async () => {
+    await store.enqueue(sampleEntry('done'));
+    await store.leaseNext('worker-1', 60_000);
+    await land('done', 'worker-1');
+    await store.enqueue(sampleEntry('waiting'));
+    await store.enqueue(sampleEntry('risky', { state: 'awaiting_approval' }));
+    const model = await readDashboard(store);
     expect(model.entries.map((entry) => [entry.id, entry.state])).toEqual([
       ['waiting', 'queued'],
       ['risky', 'awaiting_approval'],
@@ -66,27 +66,27 @@ describe('readDashboard', () => {
     expect(model.guidance).toContain('1 entry queued and no worker holds a lease: hyperion run');
   });
 
-  it('caps the terminal entries, newest first', () => {
+  it('caps the terminal entries, newest first', async () => {
     for (const id of ['one', 'two', 'three']) {
-      store.enqueue(sampleEntry(id));
-      store.leaseNext('worker-1', 60_000);
-      land(id, 'worker-1');
+      await store.enqueue(sampleEntry(id));
+      await store.leaseNext('worker-1', 60_000);
+      await land(id, 'worker-1');
     }
-    const model = readDashboard(store, { terminalLimit: 2 });
+    const model = await readDashboard(store, { terminalLimit: 2 });
     expect(model.entries.map((entry) => entry.id)).toEqual(['three', 'two']);
   });
 
-  it('derives busy, stalled and idle workers from leases and events', () => {
-    store.enqueue(sampleEntry('first'));
-    store.enqueue(sampleEntry('second'));
-    store.enqueue(sampleEntry('third'));
-    store.leaseNext('worker-a', 60_000);
-    store.leaseNext('worker-b', 1_000);
-    store.leaseNext('worker-c', 60_000);
+  it('derives busy, stalled and idle workers from leases and events', async () => {
+    await store.enqueue(sampleEntry('first'));
+    await store.enqueue(sampleEntry('second'));
+    await store.enqueue(sampleEntry('third'));
+    await store.leaseNext('worker-a', 60_000);
+    await store.leaseNext('worker-b', 1_000);
+    await store.leaseNext('worker-c', 60_000);
     clock += 500;
-    land('third', 'worker-c');
+    await land('third', 'worker-c');
     clock += 4_500;
-    const model = readDashboard(store);
+    const model = await readDashboard(store);
     expect(model.workers).toEqual([
       expect.objectContaining({
         name: 'worker-a',
@@ -111,24 +111,24 @@ describe('readDashboard', () => {
     expect(model.guidance.some((line) => line.startsWith('1 lease expired (worker-b)'))).toBe(true);
   });
 
-  it('computes throughput, success rate and latency percentiles from events', () => {
+  it('computes throughput, success rate and latency percentiles from events', async () => {
     const latencies = [1_000, 2_000, 3_000, 4_000, 10_000];
     for (const [index, latency] of latencies.entries()) {
       const id = `landed-${index}`;
-      store.enqueue(sampleEntry(id));
-      store.leaseNext('worker-1', 600_000);
+      await store.enqueue(sampleEntry(id));
+      await store.leaseNext('worker-1', 600_000);
       clock += latency;
-      land(id, 'worker-1');
+      await land(id, 'worker-1');
     }
-    store.enqueue(sampleEntry('bad'));
-    store.leaseNext('worker-1', 600_000);
-    store.transition('bad', {
+    await store.enqueue(sampleEntry('bad'));
+    await store.leaseNext('worker-1', 600_000);
+    await store.transition('bad', {
       from: 'running',
       to: 'conflicted',
       type: 'entry:conflicted',
       data: { reason: 'patch does not apply' },
     });
-    const model = readDashboard(store, { now: clock + 30 * 60_000 });
+    const model = await readDashboard(store, { now: clock + 30 * 60_000 });
     expect(model.metrics).toMatchObject({
       landedTotal: 5,
       conflictsTotal: 1,
@@ -139,30 +139,30 @@ describe('readDashboard', () => {
       landedPerMinuteLast10: 0,
       landedPerMinuteLast60: 5 / 60,
     });
-    expect(readDashboard(store).metrics.landedPerMinuteLast10).toBe(0.5);
+    expect((await readDashboard(store)).metrics.landedPerMinuteLast10).toBe(0.5);
   });
 
-  it('raises alerts and guidance for quarantines, conflicts, held landings and failed checks', () => {
-    store.enqueue(sampleEntry('flaky'));
-    store.enqueue(sampleEntry('broken'));
-    store.leaseNext('worker-1', 60_000);
-    store.leaseNext('worker-2', 60_000);
-    store.recordEvent('flaky', 'check:failed', { name: 'test', exit_code: 1 }, 'worker-1');
-    store.transition('flaky', {
+  it('raises alerts and guidance for quarantines, conflicts, held landings and failed checks', async () => {
+    await store.enqueue(sampleEntry('flaky'));
+    await store.enqueue(sampleEntry('broken'));
+    await store.leaseNext('worker-1', 60_000);
+    await store.leaseNext('worker-2', 60_000);
+    await store.recordEvent('flaky', 'check:failed', { name: 'test', exit_code: 1 }, 'worker-1');
+    await store.transition('flaky', {
       from: 'running',
       to: 'queued',
       type: 'entry:landing_held',
       worker: 'worker-1',
       data: { reason: 'target moved' },
     });
-    store.transition('broken', {
+    await store.transition('broken', {
       from: 'running',
       to: 'quarantined',
       type: 'entry:quarantined',
       worker: 'worker-2',
       data: { reason: 'checks failed 3 times' },
     });
-    const model = readDashboard(store);
+    const model = await readDashboard(store);
     expect(model.alerts.map((alert) => [alert.severity, alert.entryId, alert.message])).toEqual([
       ['error', 'broken', 'quarantined: checks failed 3 times'],
       ['warning', 'flaky', 'landing held: target moved'],
@@ -170,17 +170,17 @@ describe('readDashboard', () => {
     ]);
     expect(model.metrics.recentCheckFailures).toBe(1);
     expect(model.guidance).toContain('entry broken quarantined: hyperion queue show broken');
-    const later = readDashboard(store, { now: clock + 31 * 60_000 });
+    const later = await readDashboard(store, { now: clock + 31 * 60_000 });
     expect(later.alerts).toEqual([]);
   });
 
-  it('summarizes the newest requests with their outcomes', () => {
-    store.insertRequest({ id: 'request-old', summary: 'old work', status: 'failed', body: {} });
-    store.updateRequest('request-old', 'failed', 'missing acceptance criteria');
+  it('summarizes the newest requests with their outcomes', async () => {
+    await store.insertRequest({ id: 'request-old', summary: 'old work', status: 'failed', body: {} });
+    await store.updateRequest('request-old', 'failed', 'missing acceptance criteria');
     clock += 1_000;
-    store.insertRequest({ id: 'request-new', summary: 'new work', status: 'enqueued', body: {} });
+    await store.insertRequest({ id: 'request-new', summary: 'new work', status: 'enqueued', body: {} });
     for (const task of ['a', 'b']) {
-      store.insertAssignment({
+      await store.insertAssignment({
         task_id: `task-${task}`,
         request_id: 'request-new',
         summary: task,
@@ -188,11 +188,11 @@ describe('readDashboard', () => {
         body: {},
       });
     }
-    store.enqueue(sampleEntry('a', { request_id: 'request-new', task_id: 'task-a' }));
-    store.enqueue(sampleEntry('b', { request_id: 'request-new', task_id: 'task-b' }));
-    store.leaseNext('worker-1', 60_000);
-    land('a', 'worker-1');
-    const model = readDashboard(store);
+    await store.enqueue(sampleEntry('a', { request_id: 'request-new', task_id: 'task-a' }));
+    await store.enqueue(sampleEntry('b', { request_id: 'request-new', task_id: 'task-b' }));
+    await store.leaseNext('worker-1', 60_000);
+    await land('a', 'worker-1');
+    const model = await readDashboard(store);
     expect(model.requests).toEqual([
       expect.objectContaining({
         id: 'request-new',
@@ -212,14 +212,14 @@ describe('readDashboard', () => {
     );
   });
 
-  it('gives the same model from an incremental event feed as from the whole log', () => {
+  it('gives the same model from an incremental event feed as from the whole log', async () => {
     const feed = createEventFeed(store);
-    store.enqueue(sampleEntry('one'));
-    expect(readDashboard(store, { events: feed.read() })).toEqual(readDashboard(store));
-    store.leaseNext('worker-1', 60_000);
-    land('one', 'worker-1');
-    store.enqueue(sampleEntry('two'));
-    expect(readDashboard(store, { events: feed.read() })).toEqual(readDashboard(store));
-    expect(feed.read()).toHaveLength(4);
+    await store.enqueue(sampleEntry('one'));
+    expect(await readDashboard(store, { events: await feed.read() })).toEqual(await readDashboard(store));
+    await store.leaseNext('worker-1', 60_000);
+    await land('one', 'worker-1');
+    await store.enqueue(sampleEntry('two'));
+    expect(await readDashboard(store, { events: await feed.read() })).toEqual(await readDashboard(store));
+    expect(await feed.read()).toHaveLength(4);
   });
 });

@@ -1,5 +1,5 @@
 import { QUEUE_STATES, type QueueEvent, type QueueState } from '@hyperion/schema';
-import type { HyperionStore } from '@hyperion/store';
+import type { StoreReadModel } from '@hyperion/store';
 import { deriveAlerts } from './read-model/alerts.js';
 import { readActiveEntries, readRecentTerminalEntries, toDashboardEntry } from './read-model/entries.js';
 import { eventsSince } from './read-model/event-fields.js';
@@ -25,8 +25,8 @@ export interface ReadDashboardOptions {
   workerWindowMs?: number;
 }
 
-function fullCounts(store: HyperionStore): Record<QueueState, number> {
-  const stored = store.countByState();
+async function fullCounts(store: StoreReadModel): Promise<Record<QueueState, number>> {
+  const stored = await store.countByState();
   const counts = {} as Record<QueueState, number>;
   for (const state of QUEUE_STATES) counts[state] = stored[state] ?? 0;
   return counts;
@@ -36,17 +36,20 @@ function fullCounts(store: HyperionStore): Record<QueueState, number> {
  * Reads a snapshot of everything the dashboard shows: entries, workers, requests, metrics,
  * alerts and guidance. It only reads the store, so it is safe beside running workers.
  */
-export function readDashboard(store: HyperionStore, options: ReadDashboardOptions = {}): DashboardModel {
+export async function readDashboard(
+  store: StoreReadModel,
+  options: ReadDashboardOptions = {},
+): Promise<DashboardModel> {
   const now = options.now ?? store.now();
-  const events = options.events ?? store.listEvents();
+  const events = options.events ?? (await store.listEvents());
   const alertSince = now - (options.alertWindowMs ?? 30 * 60_000);
-  const counts = fullCounts(store);
-  const active = readActiveEntries(store);
-  const terminal = readRecentTerminalEntries(store, events, options.terminalLimit ?? 20);
+  const counts = await fullCounts(store);
+  const active = await readActiveEntries(store);
+  const terminal = await readRecentTerminalEntries(store, events, options.terminalLimit ?? 20);
   const entries = [...active, ...terminal].map((entry) => toDashboardEntry(entry, now));
   const workerEvents = eventsSince(events, now - (options.workerWindowMs ?? 60 * 60_000));
   const workers = deriveWorkers(active, workerEvents, now);
-  const requests = readRequests(store, options.requestLimit ?? 100);
+  const requests = await readRequests(store, options.requestLimit ?? 100);
   const metrics = computeMetrics(counts, events, now, alertSince);
   const alerts = deriveAlerts(active, eventsSince(events, alertSince), now);
   const guidance = deriveGuidance({ counts, entries, workers, requests, alerts });

@@ -1,16 +1,18 @@
-import type { HyperionStore } from '@hyperion/store';
+import type { QueueStore, StoreReadModel } from '@hyperion/store';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { DashboardApp } from './dashboard-app.js';
 import { readDashboard } from './read-model.js';
 import { createEventFeed } from './read-model/event-feed.js';
-import type { DashboardModel } from './read-model/model.js';
-import { watchStoreFile } from './watch-store-file.js';
+import type { DashboardSource } from './use-live-model.js';
 
 /** Options of {@link startDashboard}. */
 export interface StartDashboardOptions {
-  /** The store to show; the dashboard only reads it and never closes it. */
-  store: HyperionStore;
+  /**
+   * The store to show (a `HyperionStore`); the dashboard only reads it, waits for its changes and
+   * never closes it.
+   */
+  store: StoreReadModel & Pick<QueueStore, 'waitForChange'>;
   /** Periodic refresh interval in milliseconds (default 500). */
   refreshMs?: number;
   /** Shown in the header after the product name. */
@@ -19,7 +21,7 @@ export interface StartDashboardOptions {
   stdout?: NodeJS.WriteStream;
   /** Where keys come from (default `process.stdin`). */
   stdin?: NodeJS.ReadStream;
-  /** Least time between refreshes caused by database file changes (default 100 ms). */
+  /** Least time between refreshes caused by store changes (default 100 ms). */
   watchThrottleMs?: number;
 }
 
@@ -31,53 +33,34 @@ export interface DashboardHandle {
   stop(): void;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * Draws the live dashboard: re-reads the model every `refreshMs` and whenever the store's
- * database file changes (writes by workers in other processes included).
+ * Draws the live dashboard: reads the first model, then re-reads it every `refreshMs` and
+ * whenever the store changes (writes by workers in other processes included).
  */
-export function startDashboard(options: StartDashboardOptions): DashboardHandle {
+export async function startDashboard(options: StartDashboardOptions): Promise<DashboardHandle> {
   const { store, title } = options;
   const feed = createEventFeed(store);
-  let model: DashboardModel = readDashboard(store, { events: feed.read() });
-  let error: string | null = null;
-  let stopped = false;
-  const element = () =>
-    createElement(DashboardApp, { model, error, ...(title === undefined ? {} : { title }) });
-  const instance = render(element(), {
-    stdout: options.stdout ?? process.stdout,
-    stdin: options.stdin ?? process.stdin,
-    patchConsole: false,
-  });
-  const refresh = () => {
-    if (stopped) return;
-    try {
-      model = readDashboard(store, { events: feed.read() });
-      error = null;
-    } catch (refreshError) {
-      // Keep the last good model on screen; a locked or busy database usually recovers.
-      error = describeError(refreshError);
-    }
-    instance.rerender(element());
+  const load = async () => readDashboard(store, { events: await feed.read() });
+  const source: DashboardSource = {
+    load,
+    waitForChange: (timeoutMs, signal) => store.waitForChange(timeoutMs, signal),
+    refreshMs: options.refreshMs ?? 500,
+    throttleMs: options.watchThrottleMs ?? 100,
   };
-  const timer = setInterval(refresh, options.refreshMs ?? 500);
-  const watcher = watchStoreFile(store.path, refresh, options.watchThrottleMs ?? 100);
-  const cleanup = () => {
-    stopped = true;
-    clearInterval(timer);
-    watcher.close();
-  };
-  const exited = instance.waitUntilExit().then(cleanup, (exitError: unknown) => {
-    cleanup();
-    throw exitError;
-  });
+  const model = await load();
+  const instance = render(
+    createElement(DashboardApp, { model, source, ...(title === undefined ? {} : { title }) }),
+    {
+      stdout: options.stdout ?? process.stdout,
+      stdin: options.stdin ?? process.stdin,
+      patchConsole: false,
+    },
+  );
+  const exited = instance.waitUntilExit().then(() => undefined);
   return {
     waitUntilExit: () => exited,
     stop() {
-      cleanup();
+      // Unmounting ends the refresh effect.
       instance.unmount();
     },
   };

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleEntry } from './testing/sample-entry.js';
 import { waitFor } from './testing/wait-for.js';
@@ -33,21 +33,23 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
   let databasePath: string;
   let exitFile: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-tui-tmux-'));
     databasePath = join(directory, '.hyperion', 'hyperion.db');
     exitFile = join(directory, 'exit-status');
-    const store = HyperionStore.open(databasePath, { create: true });
-    store.insertRequest({
+    const store = SqliteStore.open(databasePath, { create: true });
+    await store.insertRequest({
       id: 'request-tmux',
       summary: 'exercise the dashboard',
       status: 'enqueued',
       body: {},
     });
-    store.enqueue(sampleEntry('change-alpha', { request_id: 'request-tmux' }));
-    store.enqueue(sampleEntry('change-beta', { request_id: 'request-tmux', state: 'awaiting_approval' }));
-    store.leaseNext('worker-tmux', 600_000);
-    store.close();
+    await store.enqueue(sampleEntry('change-alpha', { request_id: 'request-tmux' }));
+    await store.enqueue(
+      sampleEntry('change-beta', { request_id: 'request-tmux', state: 'awaiting_approval' }),
+    );
+    await store.leaseNext('worker-tmux', 600_000);
+    await store.close();
     const command = [
       'CI=false CONTINUOUS_INTEGRATION=false node --import tsx --conditions=@hyperion/source src/testing/run-dashboard.ts',
       JSON.stringify(databasePath),
@@ -79,9 +81,9 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
   });
 
   it('shows an entry written by another process while it runs', async () => {
-    const store = HyperionStore.open(databasePath);
-    store.enqueue(sampleEntry('change-gamma', { request_id: 'request-tmux' }));
-    store.close();
+    const store = SqliteStore.open(databasePath);
+    await store.enqueue(sampleEntry('change-gamma', { request_id: 'request-tmux' }));
+    await store.close();
     await waitFor(() => screen().includes('change-gamma'), 'the new entry on screen');
     expect(screen()).toContain('Queue (3)');
   });

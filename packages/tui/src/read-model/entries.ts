@@ -1,11 +1,11 @@
-import type { HyperionStore } from '@hyperion/store';
+import type { StoreReadModel } from '@hyperion/store';
 import { isTerminalQueueState, QUEUE_STATES, type QueueEntry, type QueueEvent } from '@hyperion/schema';
 import type { DashboardEntry } from './model.js';
 
 const ACTIVE_STATES = QUEUE_STATES.filter((state) => !isTerminalQueueState(state));
 
 /** The non-terminal entries in queue order (priority, then submission). */
-export function readActiveEntries(store: HyperionStore): QueueEntry[] {
+export function readActiveEntries(store: StoreReadModel): Promise<QueueEntry[]> {
   return store.listEntries({ states: ACTIVE_STATES });
 }
 
@@ -13,11 +13,11 @@ export function readActiveEntries(store: HyperionStore): QueueEntry[] {
  * The entries that most recently reached a terminal state, newest first, found from the event
  * log so that no full table scan is needed however long the history is.
  */
-export function readRecentTerminalEntries(
-  store: HyperionStore,
+export async function readRecentTerminalEntries(
+  store: StoreReadModel,
   events: readonly QueueEvent[],
   limit: number,
-): QueueEntry[] {
+): Promise<QueueEntry[]> {
   const seen = new Set<string>();
   const entries: QueueEntry[] = [];
   for (let index = events.length - 1; index >= 0 && entries.length < limit; index -= 1) {
@@ -25,7 +25,7 @@ export function readRecentTerminalEntries(
     if (event?.to_state == null || !isTerminalQueueState(event.to_state)) continue;
     if (seen.has(event.entry_id)) continue;
     seen.add(event.entry_id);
-    const entry = store.getEntry(event.entry_id);
+    const entry = await store.getEntry(event.entry_id);
     if (entry !== undefined && isTerminalQueueState(entry.state)) entries.push(entry);
   }
   return entries;

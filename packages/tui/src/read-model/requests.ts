@@ -1,20 +1,26 @@
 import { isTerminalQueueState, type QueueState } from '@hyperion/schema';
-import type { HyperionStore } from '@hyperion/store';
+import type { StoreReadModel } from '@hyperion/store';
 import type { DashboardRequest, RequestOutcomes } from './model.js';
 
 const FAILED_STATES: readonly QueueState[] = ['quarantined', 'conflicted', 'rejected'];
 
 /** The newest `limit` requests with their assignment counts and entry outcomes. */
-export function readRequests(store: HyperionStore, limit: number): DashboardRequest[] {
-  return store.listRequests(limit).map((request) => ({
-    id: request.id,
-    summary: request.summary,
-    status: request.status,
-    error: request.error,
-    assignments: store.listAssignments(request.id).length,
-    outcomes: countOutcomes(store.listEntries({ requestId: request.id }).map((entry) => entry.state)),
-    createdAt: request.created_at,
-  }));
+export async function readRequests(store: StoreReadModel, limit: number): Promise<DashboardRequest[]> {
+  const requests: DashboardRequest[] = [];
+  for (const request of await store.listRequests(limit)) {
+    const assignments = await store.listAssignments(request.id);
+    const entries = await store.listEntries({ requestId: request.id });
+    requests.push({
+      id: request.id,
+      summary: request.summary,
+      status: request.status,
+      error: request.error,
+      assignments: assignments.length,
+      outcomes: countOutcomes(entries.map((entry) => entry.state)),
+      createdAt: request.created_at,
+    });
+  }
+  return requests;
 }
 
 /** Groups entry states into landed, pending, failed and other. */

@@ -2,7 +2,7 @@
  * Runs the dashboard on the store file named by the first argument, for the real-terminal test:
  * `node --import tsx --conditions=@hyperion/source src/testing/run-dashboard.ts <database>`.
  */
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { startDashboard } from '../start-dashboard.js';
 
 const databasePath = process.argv[2];
@@ -10,8 +10,8 @@ if (databasePath === undefined) {
   process.stderr.write('usage: run-dashboard <database file>\n');
   process.exit(2);
 }
-const store = HyperionStore.open(databasePath);
-const dashboard = startDashboard({ store, title: 'tmux test' });
+const store = SqliteStore.open(databasePath);
+const dashboard = await startDashboard({ store, title: 'tmux test' });
 await dashboard.waitUntilExit();
-store.close();
+await store.close();
 process.stdout.write('dashboard exited\n');
