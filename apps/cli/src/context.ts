@@ -18,7 +18,7 @@ export interface RepositoryContext {
   queue: MergeQueue;
   logger: Logger;
   /** Closes the store. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Options shared by every command that works on a repository. */
@@ -40,7 +40,7 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
   const repository = await GitRepository.open(resolve(options.repo ?? '.'));
   const paths = hyperionPaths(repository.root);
   const config = loadConfig(paths);
-  const store = openExistingStore(paths);
+  const store = await openExistingStore(paths);
   const logger = createLogger(paths.logsDirectory);
   const queue: MergeQueue = new MergeQueue({
     store,
@@ -77,8 +77,8 @@ export async function withRepository<T>(
     return await work(context);
   } catch (error) {
     // A store that turns out read-only or damaged mid-command is named, with the way out.
-    throw withStoreWayOut(translateOpenError(error, context.store.path), context.paths);
+    throw withStoreWayOut(translateOpenError(error, context.store.location), context.paths);
   } finally {
-    context.close();
+    await context.close();
   }
 }

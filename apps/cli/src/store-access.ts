@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { HyperionPaths } from '@hyperion/queue';
 import { HyperionError } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore, type HyperionStore } from '@hyperion/store';
 
 /**
  * The way out of a missing, empty or unusable store, for the end of its one-line error: restore
@@ -26,18 +26,30 @@ export function withStoreWayOut(error: unknown, paths: HyperionPaths): unknown {
 }
 
 /**
+ * Opens the store of the repository at `paths`: the one place the CLI chooses and opens a store
+ * (the SQLite file `.hyperion/hyperion.db`). With `create`, a missing or empty store is created;
+ * without it, it is `store_missing`. Errors name the file (see `SqliteStore.open`).
+ */
+export async function openStore(
+  paths: HyperionPaths,
+  options: { create?: boolean } = {},
+): Promise<HyperionStore> {
+  return Promise.resolve(SqliteStore.open(paths.databaseFile, { create: options.create === true }));
+}
+
+/**
  * Opens the existing store of an initialized repository. Only `hyperion init` creates a store:
  * a missing, empty or corrupt one is an error naming the file and the way out, never an empty
  * queue. Throws `not_initialized` when there is no `.hyperion/` at all.
  */
-export function openExistingStore(paths: HyperionPaths): HyperionStore {
+export async function openExistingStore(paths: HyperionPaths): Promise<HyperionStore> {
   if (!existsSync(paths.directory)) {
     throw new HyperionError('not_initialized', `${paths.root} has no .hyperion/: run 'hyperion init' first`, {
       details: { root: paths.root },
     });
   }
   try {
-    return HyperionStore.open(paths.databaseFile);
+    return await openStore(paths);
   } catch (error) {
     throw withStoreWayOut(error, paths);
   }

@@ -1,8 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import type { HyperionPaths } from '@hyperion/queue';
 import { HyperionError } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
-import { withStoreWayOut } from './store-access.js';
+import { openStore, withStoreWayOut } from './store-access.js';
 
 /** What `hyperion init` does with the store. */
 export type StoreAction = 'kept' | 'created' | 'replaced';
@@ -16,9 +15,9 @@ export interface StorePlan {
 /** What init found at the store path. */
 type StoreFinding = 'valid' | 'missing' | 'empty' | 'unusable';
 
-function findStore(paths: HyperionPaths): { finding: StoreFinding; error?: HyperionError } {
+async function findStore(paths: HyperionPaths): Promise<{ finding: StoreFinding; error?: HyperionError }> {
   try {
-    HyperionStore.open(paths.databaseFile).close();
+    await (await openStore(paths)).close();
     return { finding: 'valid' };
   } catch (error) {
     if (!HyperionError.isInstance(error)) throw error;
@@ -37,11 +36,11 @@ function findStore(paths: HyperionPaths): { finding: StoreFinding; error?: Hyper
  * missing, empty or unusable store is refused unless `newStore` asks for an empty queue on
  * purpose; in a new one, a missing or empty store is simply created.
  */
-export function inspectStore(
+export async function inspectStore(
   paths: HyperionPaths,
   options: { initialized: boolean; newStore: boolean },
-): StorePlan {
-  const { finding, error } = findStore(paths);
+): Promise<StorePlan> {
+  const { finding, error } = await findStore(paths);
   if (finding === 'valid') {
     if (options.newStore) {
       throw new HyperionError(
@@ -78,10 +77,10 @@ function moveAside(file: string): string {
  * Carries out `plan`: creates the store, or moves the unusable file aside (it is never deleted)
  * and creates a new one. Returns where the old file was kept, if it was moved.
  */
-export function createStore(paths: HyperionPaths, plan: StorePlan): string | undefined {
+export async function createStore(paths: HyperionPaths, plan: StorePlan): Promise<string | undefined> {
   if (plan.action === 'kept') return undefined;
   const aside =
     plan.action === 'replaced' && existsSync(paths.databaseFile) ? moveAside(paths.databaseFile) : undefined;
-  HyperionStore.open(paths.databaseFile, { create: true }).close();
+  await (await openStore(paths, { create: true })).close();
   return aside;
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { hyperion } from './run-cli.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
@@ -100,10 +100,10 @@ describe('control characters from the command line', () => {
   it('prints stored text with escape sequences neutralized: queue list, queue show, requests and errors', async () => {
     const root = await initializedRepository();
     // A store written before the boundary refused such text, or by another tool: every field hostile.
-    const store = HyperionStore.open(join(root, '.hyperion', 'hyperion.db'));
+    const store = SqliteStore.open(join(root, '.hyperion', 'hyperion.db'));
     const patch = `--- a/src/${HOSTILE}.js\n+++ b/src/${HOSTILE}.js\n@@ -0,0 +1 @@\n+x${HOSTILE}\n`;
     try {
-      store.enqueue({
+      await store.enqueue({
         id: 'chg-hostile',
         task_id: `T${HOSTILE}`,
         request_id: `REQ${HOSTILE}`,
@@ -120,7 +120,7 @@ describe('control characters from the command line', () => {
         change_request: {},
         state: 'awaiting_approval',
       });
-      store.enqueue({
+      await store.enqueue({
         id: 'chg-failed',
         task_id: 'T-2',
         request_id: null,
@@ -136,8 +136,8 @@ describe('control characters from the command line', () => {
         checks: [],
         change_request: {},
       });
-      store.leaseNext(`worker${HOSTILE}`, 60_000);
-      store.transition('chg-failed', {
+      await store.leaseNext(`worker${HOSTILE}`, 60_000);
+      await store.transition('chg-failed', {
         from: 'running',
         to: 'quarantined',
         type: 'entry:quarantined',
@@ -145,10 +145,10 @@ describe('control characters from the command line', () => {
         data: { reason: `check output${HOSTILE}` },
         set: { last_error: `check output${HOSTILE}` },
       });
-      store.insertRequest({ id: 'REQ-1', summary: `request${HOSTILE}`, status: 'failed', body: {} });
-      store.updateRequest('REQ-1', 'failed', `failed${HOSTILE}`);
+      await store.insertRequest({ id: 'REQ-1', summary: `request${HOSTILE}`, status: 'failed', body: {} });
+      await store.updateRequest('REQ-1', 'failed', `failed${HOSTILE}`);
     } finally {
-      store.close();
+      await store.close();
     }
     const awaiting = await hyperion(['queue', 'list', '--awaiting', '--repo', root]);
     expect(awaiting.code).toBe(0);

@@ -32,7 +32,7 @@ export function registerApprovals(program: Command, output: CommandOutput): void
       await withRepository(options, async ({ queue }) => {
         report(
           output,
-          queue.approve(id, { by: actorName(options.by), note: options.note }),
+          await queue.approve(id, { by: actorName(options.by), note: options.note }),
           options.json === true,
           'approved',
         );
@@ -50,7 +50,7 @@ export function registerApprovals(program: Command, output: CommandOutput): void
         const note = options.reason ?? '';
         report(
           output,
-          queue.reject(id, { by: actorName(options.by), note }),
+          await queue.reject(id, { by: actorName(options.by), note }),
           options.json === true,
           'rejected',
         );
@@ -67,7 +67,7 @@ export function registerApprovals(program: Command, output: CommandOutput): void
       await withRepository(options, async ({ queue }) => {
         report(
           output,
-          queue.cancel(id, { by: actorName(options.by), note: options.reason }),
+          await queue.cancel(id, { by: actorName(options.by), note: options.reason }),
           options.json === true,
           'cancelled',
         );
@@ -85,7 +85,7 @@ export function registerApprovals(program: Command, output: CommandOutput): void
       await withRepository(options, async ({ queue }) => {
         report(
           output,
-          queue.bump(id, { by: actorName(options.by), priority }),
+          await queue.bump(id, { by: actorName(options.by), priority }),
           options.json === true,
           'bumped',
         );

@@ -19,7 +19,7 @@ export function registerControls(program: Command, output: CommandOutput): void 
       .option('--json', 'print the controls as JSON')
       .action(async (options: { repo?: string; by?: string; json?: boolean }) => {
         await withRepository(options, async ({ queue }) => {
-          const controls = queue[name](actorName(options.by));
+          const controls = await queue[name](actorName(options.by));
           if (options.json === true) output.json(controls);
           else
             output.line(`queue: ${controls.draining ? 'draining' : controls.paused ? 'paused' : 'running'}`);

@@ -70,9 +70,12 @@ export function registerInit(program: Command, output: CommandOutput): void {
       if (!configExists || options.force === true) {
         await requireTargetBranch(repository, options.targetBranch ?? 'main');
       }
-      const plan = inspectStore(paths, { initialized: configExists, newStore: options.newStore === true });
+      const plan = await inspectStore(paths, {
+        initialized: configExists,
+        newStore: options.newStore === true,
+      });
       const created = initializeWorkspace(paths, repository.gitDirectory, { config, force: options.force });
-      const keptAside = createStore(paths, plan);
+      const keptAside = await createStore(paths, plan);
       if (options.json === true) {
         output.json({
           created,

@@ -1,10 +1,16 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HyperionError, printable, printableJson } from '@hyperion/schema';
 import { hyperionPaths } from '@hyperion/queue';
-import { compareWithLive, exportEventLog, importEventLog, type HyperionStore } from '@hyperion/store';
-import { openExistingStore } from '../store-access.js';
+import {
+  compareWithLive,
+  exportEventLog,
+  importEventLog,
+  parseEventLog,
+  type HyperionStore,
+} from '@hyperion/store';
+import { openExistingStore, openStore } from '../store-access.js';
 import { jsonText, type CommandOutput } from '../output.js';
 import { createEventLogRedactor } from '../redact-output.js';
 
@@ -16,16 +22,15 @@ interface LogOptions {
 }
 
 /** The store of the repository at `--repo`; the log commands need no git and no config. */
-function openStore(repo: string | undefined): HyperionStore {
-  return openExistingStore(hyperionPaths(resolve(repo ?? '.')));
-}
-
-function withStore<T>(repo: string | undefined, work: (store: HyperionStore) => T): T {
-  const store = openStore(repo);
+async function withStore<T>(
+  repo: string | undefined,
+  work: (store: HyperionStore) => Promise<T>,
+): Promise<T> {
+  const store = await openExistingStore(hyperionPaths(resolve(repo ?? '.')));
   try {
-    return work(store);
+    return await work(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -37,18 +42,18 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .description('write the queue (submissions and every event) as JSON lines, secrets redacted')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--out <file>', 'write to a file instead of standard output')
-    .action((options: LogOptions) => {
-      withStore(options.repo, (store) => {
+    .action(async (options: LogOptions) => {
+      await withStore(options.repo, async (store) => {
         // Events stored before redaction existed (or by a process with other secrets) are redacted here.
         const redactEventLogLine = createEventLogRedactor();
         if (options.out === undefined) {
-          exportEventLog(store, {
+          await exportEventLog(store, {
             write: (text: string) => process.stdout.write(printableJson(redactEventLogLine(text))),
           });
           return;
         }
         const lines: string[] = [];
-        const counts = exportEventLog(store, {
+        const counts = await exportEventLog(store, {
           write: (text: string) => lines.push(redactEventLogLine(text)),
         });
         writeFileSync(options.out, lines.join(''));
@@ -62,8 +67,8 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .description('rebuild the queue state from the event log alone and compare it with the live state')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--json', 'print the differences as JSON')
-    .action((options: LogOptions) => {
-      const differences = withStore(options.repo, (store) => compareWithLive(store));
+    .action(async (options: LogOptions) => {
+      const differences = await withStore(options.repo, (store) => compareWithLive(store));
       if (options.json === true) output.json({ differences });
       else {
         for (const difference of differences) {
@@ -87,12 +92,19 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .argument('<file>', 'a file written by `hyperion log export`')
     .requiredOption('--into <dir>', 'directory whose .hyperion/hyperion.db receives the log')
     .option('--json', 'print counts as JSON')
-    .action((file: string, options: LogOptions) => {
+    .action(async (file: string, options: LogOptions) => {
       const targetPaths = hyperionPaths(resolve(options.into ?? '.'));
       const target = targetPaths.databaseFile;
-      let counts: ReturnType<typeof importEventLog>;
+      // A log that does not parse is refused before any store is created.
+      parseEventLog(readFileSync(file, 'utf8'), file);
+      let counts: Awaited<ReturnType<typeof importEventLog>>;
       try {
-        counts = importEventLog(file, target);
+        const store = await openStore(targetPaths, { create: true });
+        try {
+          counts = await importEventLog(file, store);
+        } finally {
+          await store.close();
+        }
       } catch (error) {
         if (HyperionError.isInstance(error) && error.code === 'store_corrupt') {
           throw new HyperionError(

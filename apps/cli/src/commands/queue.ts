@@ -41,7 +41,7 @@ export function registerQueue(program: Command, output: CommandOutput): void {
     .action(async (options: ListOptions) => {
       const states = wantedStates(options.state, options.awaiting);
       await withRepository(options, async (context) => {
-        const entries = context.store.listEntries({ states });
+        const entries = await context.store.listEntries({ states });
         if (options.json === true) {
           output.json(entries.map(({ patch: _patch, ...entry }) => entry));
           return;
@@ -63,8 +63,8 @@ export function registerQueue(program: Command, output: CommandOutput): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options: { repo?: string; json?: boolean }) => {
       await withRepository(options, async (context) => {
-        const entry = context.store.requireEntry(id);
-        const events = context.store.listEvents({ entryId: id });
+        const entry = await context.store.requireEntry(id);
+        const events = await context.store.listEvents({ entryId: id });
         if (options.json === true) {
           output.json({ entry, events });
           return;

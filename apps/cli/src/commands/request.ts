@@ -82,7 +82,9 @@ export function registerRequest(program: Command, output: CommandOutput): void {
             mode: 'drain',
             workers: options.workers,
           });
-          entries = outcome.enqueued.map((item) => context.store.requireEntry(item.change_id));
+          entries = await Promise.all(
+            outcome.enqueued.map((item) => context.store.requireEntry(item.change_id)),
+          );
         }
         printOutcome(output, outcome, entries, options.json === true);
         const notLanded = entries?.filter((entry) => entry.state !== 'landed') ?? [];

@@ -25,7 +25,7 @@ export function registerRequests(program: Command, output: CommandOutput): void 
     .option('--json', 'print JSON')
     .action(async (options: { repo?: string; limit: number; json?: boolean }) => {
       await withRepository(options, async (context) => {
-        const history = requestHistory(context.store, options.limit);
+        const history = await requestHistory(context.store, options.limit);
         if (options.json === true) {
           output.json(history);
           return;

@@ -59,7 +59,7 @@ export function registerRun(program: Command, output: CommandOutput): void {
         stop.signal.addEventListener('abort', () => controller.abort(), { once: true });
         const running = context.queue.runWorkers({ mode: 'forever', workers, signal: controller.signal });
         const { startDashboard } = await loadDashboard();
-        const dashboard = startDashboard({
+        const dashboard = await startDashboard({
           store: context.store,
           title: `hyperion · ${context.repository.root}`,
         });

@@ -22,7 +22,7 @@ interface WatchOptions {
 async function ingest(context: RepositoryContext, agent: string | undefined, file: string, text: string) {
   const request = loadTaskRequest(file);
   const requestId = request.request_id ?? `REQ-${sha256Hex(text).slice(0, 12)}`;
-  const existing = context.store.getRequest(requestId);
+  const existing = await context.store.getRequest(requestId);
   if (existing !== undefined && existing.status !== 'failed') {
     return { request_id: requestId, already: existing.status };
   }

@@ -6,7 +6,8 @@ import { StubHarness } from '@hyperion/harness';
 import { runRequestPipeline } from '@hyperion/orchestrator';
 import { MergeQueue, hyperionPaths, initializeWorkspace, loadConfig } from '@hyperion/queue';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import type { HyperionStore } from '@hyperion/store';
+import { openStore } from '../store-access.js';
 import { DEMO_REQUEST, writeDemoFiles } from './demo-repository.js';
 
 /** What the demo did. */
@@ -67,7 +68,7 @@ export async function runDemo(
     },
   });
   const config = loadConfig(paths);
-  const store = HyperionStore.open(paths.databaseFile, { create: true });
+  const store = await openStore(paths, { create: true });
   try {
     const queue = new MergeQueue({ store, repository, config, worktreesDirectory: paths.worktreesDirectory });
     queue.events.on('entry:landed', ({ entry, worker, commit }) =>
@@ -94,11 +95,11 @@ export async function runDemo(
     );
     progress(`Running ${config.workers} workers (check: node --test)…`);
     await queue.runWorkers({ mode: 'drain' });
-    const entries = outcome.enqueued.map((item) => store.requireEntry(item.change_id));
+    const entries = await Promise.all(outcome.enqueued.map((item) => store.requireEntry(item.change_id)));
     const result = await summarize(repository, store, entries, root, options.directory !== undefined);
     return result;
   } finally {
-    store.close();
+    await store.close();
     if (options.directory === undefined) rmSync(root, { recursive: true, force: true });
   }
 }
@@ -131,8 +132,7 @@ async function summarize(
         trailers,
       });
     } else if (entry.state === 'quarantined') {
-      const failedCheck = store
-        .listEvents({ entryId: entry.id })
+      const failedCheck = (await store.listEvents({ entryId: entry.id }))
         .filter((event) => event.type === 'check:failed')
         .at(-1);
       result.quarantined.push({
