@@ -13,7 +13,7 @@ import {
   runGit,
 } from '@hyperion/git';
 import { HyperionConfigSchema } from '@hyperion/schema';
-import { HyperionStore } from '@hyperion/store';
+import { SqliteStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
 import { queueCore } from './bench-queue-core.mjs';
 
@@ -46,7 +46,7 @@ async function drainSeconds(workers) {
   const files = {};
   for (let index = 0; index < ENTRIES; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
   const temporary = await createTemporaryRepository({ files });
-  const store = HyperionStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
+  const store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   try {
     const config = HyperionConfigSchema.parse({
       workers,
@@ -59,7 +59,7 @@ async function drainSeconds(workers) {
       config,
       worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
     });
-    for (let index = 0; index < ENTRIES; index += 1) queue.submit(patchFor(index));
+    for (let index = 0; index < ENTRIES; index += 1) await queue.submit(patchFor(index));
     const started = performance.now();
     const summary = await queue.runWorkers({ mode: 'drain' });
     const seconds = (performance.now() - started) / 1000;
@@ -67,7 +67,7 @@ async function drainSeconds(workers) {
       throw new Error(`expected ${ENTRIES} landed, got ${JSON.stringify(summary)}`);
     return seconds;
   } finally {
-    store.close();
+    await store.close();
     await temporary.cleanup();
   }
 }
