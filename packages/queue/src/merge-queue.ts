@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
