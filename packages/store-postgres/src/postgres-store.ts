@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { HyperionError, secretValuesOf, type QueueEvent } from '@hyperion/schema';
-import type { HyperionStoreInterface, StoredSubmission, StoreTransaction } from '@hyperion/store';
+import type { HyperionStore, StoredSubmission, StoreTransaction } from '@hyperion/store';
 import { ChangeListener } from './change-listener.js';
 import { prepareSchema } from './open-schema.js';
 import { rebuildStructure } from './queue-structure.js';
@@ -37,7 +37,7 @@ const TYPES = {
  * that span machines. Leases are `FOR UPDATE SKIP LOCKED` over an index of the runnable entries,
  * idle workers wait on `LISTEN/NOTIFY`, and every transition commits with its event.
  */
-export class PostgresStore extends StoreOperations implements HyperionStoreInterface {
+export class PostgresStore extends StoreOperations implements HyperionStore {
   /** Always `postgres`. */
   readonly kind = 'postgres';
   /** The database URL without its password. */

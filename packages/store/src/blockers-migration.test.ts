@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations.js';
-import { HyperionStore } from './store.js';
+import { SqliteDatabaseStore } from './store.js';
+import { SqliteStore } from './sqlite-store.js';
 import { exportEventLog, importEventLog } from './event-log.js';
 import { oracleHasPendingWork, oracleLease, oracleRunnable } from './leasing-oracle.test-support.js';
 
@@ -112,7 +113,7 @@ describe('migration 5 on a store with a backlog', () => {
     const path = join(directory, 'hyperion.db');
     schemaFourStore(path, BACKLOG);
     const now = 1_700_000_000_000;
-    const store = HyperionStore.open(path, { clock: () => now });
+    const store = SqliteDatabaseStore.open(path, { clock: () => now });
     try {
       const entries = store.listEntries({ order: 'submission' });
       expect(runnableByBlockers(path, 'main')).toEqual(['free', 'after-quarantined']);
@@ -143,13 +144,13 @@ describe('migration 5 on a store with a backlog', () => {
     }
   });
 
-  it('counts the blockers of a queue restored from its exported log as the live store kept them', () => {
+  it('counts the blockers of a queue restored from its exported log as the live store kept them', async () => {
     const path = join(directory, 'live.db');
-    const store = HyperionStore.open(path, { create: true });
+    const store = SqliteStore.open(path, { create: true });
     const lines: string[] = [];
     try {
       for (const row of BACKLOG) {
-        store.enqueue({
+        await store.enqueue({
           id: row.id,
           task_id: `task-${row.id}`,
           request_id: null,
@@ -169,43 +170,48 @@ describe('migration 5 on a store with a backlog', () => {
         });
       }
       for (const id of ['landed-1', 'quarantined-1']) {
-        store.transition(id, { from: 'queued', to: 'running', type: 'entry:leased' });
-        store.transition(id, {
+        await store.transition(id, { from: 'queued', to: 'running', type: 'entry:leased' });
+        await store.transition(id, {
           from: 'running',
           to: id === 'landed-1' ? 'landed' : 'quarantined',
           type: id === 'landed-1' ? 'entry:landed' : 'entry:quarantined',
         });
       }
-      store.transition('running-1', {
+      await store.transition('running-1', {
         from: 'queued',
         to: 'running',
         type: 'entry:leased',
         set: { lease_owner: 'w1', lease_expires_at: 2e12 },
       });
-      exportEventLog(store, { write: (text: string) => lines.push(text) });
+      await exportEventLog(store, { write: (text: string) => lines.push(text) });
     } finally {
-      store.close();
+      await store.close();
     }
     const file = join(directory, 'queue.jsonl');
     writeFileSync(file, lines.join(''));
     const restoredPath = join(directory, 'restored.db');
-    importEventLog(file, restoredPath);
+    const target = SqliteStore.open(restoredPath, { create: true });
+    try {
+      await importEventLog(file, target);
+    } finally {
+      await target.close();
+    }
     for (const branch of ['main', 'release']) {
       expect(runnableByBlockers(restoredPath, branch)).toEqual(runnableByBlockers(path, branch));
     }
-    const restored = HyperionStore.open(restoredPath);
+    const restored = SqliteStore.open(restoredPath);
     try {
-      const entries = restored.listEntries({ order: 'submission' });
+      const entries = await restored.listEntries({ order: 'submission' });
       expect(runnableByBlockers(restoredPath, 'main')).toEqual(
         oracleRunnable(entries, 'main').map((entry) => entry.id),
       );
       expect(runnableByBlockers(restoredPath, 'main')).toEqual(['free', 'after-quarantined']);
       // The entry that was running comes back with an expired lease, before the entry behind it.
-      expect(restored.leaseNext('w2', 1000, 'main')?.id).toBe('free');
-      expect(restored.leaseNext('w3', 1000, 'main')?.id).toBe('running-1');
-      expect(restored.requireEntry('running-1').lease_expiries).toBe(1);
+      expect((await restored.leaseNext('w2', 1000, 'main'))?.id).toBe('free');
+      expect((await restored.leaseNext('w3', 1000, 'main'))?.id).toBe('running-1');
+      expect((await restored.requireEntry('running-1')).lease_expiries).toBe(1);
     } finally {
-      restored.close();
+      await restored.close();
     }
   });
 });

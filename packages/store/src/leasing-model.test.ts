@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueEntry, QueueState } from '@hyperion/schema';
-import { HyperionStore } from './store.js';
+import { SqliteDatabaseStore } from './store.js';
 import type { NewQueueEntry } from './records.js';
 import { REBUILD_QUEUE_BLOCKERS_SQL } from './queue-blockers.js';
 import { oracleHasPendingWork, oracleLease, oracleRunnable } from './leasing-oracle.test-support.js';
@@ -16,7 +16,7 @@ const LEASE_MS = 1000;
 
 let directory: string;
 let now: number;
-let store: HyperionStore;
+let store: SqliteDatabaseStore;
 let reader: Database.Database;
 
 /** A small seeded generator, so a failing interleaving can be replayed from its seed. */
@@ -180,7 +180,7 @@ function randomStep(random: ReturnType<typeof generator>, index: number): string
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'hyperion-leasing-model-'));
   now = 1_700_000_000_000;
-  store = HyperionStore.open(join(directory, 'hyperion.db'), { clock: () => now, create: true });
+  store = SqliteDatabaseStore.open(join(directory, 'hyperion.db'), { clock: () => now, create: true });
   reader = new Database(join(directory, 'hyperion.db'), { readonly: true });
 });
 

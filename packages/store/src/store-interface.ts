@@ -113,10 +113,11 @@ export interface QueueStore {
    * runnable entries the highest priority wins, then the earliest submission. An entry is runnable
    * when it is `queued`, its `not_before` has passed, and nothing holds it:
    * - a running entry with a common path (two workers never work on the same file at once);
-   * - an earlier-submitted unfinished entry with a common path, even one waiting out a retry
-   *   backoff or an approval: an entry never overtakes an earlier one on the same file, so stacked
-   *   changes land in submission order (a higher priority does not jump such an entry either);
-   * - an entry it depends on (`depends_on`) that has not finished.
+   * - an earlier-submitted `queued` entry with a common path, even one waiting out a retry
+   *   backoff: an entry never overtakes an earlier one on the same file, so stacked changes land
+   *   in submission order (a higher priority does not jump such an entry either);
+   * - an entry it depends on (`depends_on`) that has not finished. An entry awaiting approval
+   *   holds only the entries stacked on it, not every later entry on its paths.
    * The cost must not grow with the number of queued entries.
    */
   leaseNext(owner: string, leaseMs: number, targetBranch?: string): Promise<QueueEntry | undefined>;

@@ -726,9 +726,6 @@ export class SqliteDatabaseStore {
   }
 }
 
-/** The class's former name, which the leasing code's types still use. */
-type HyperionStore = SqliteDatabaseStore;
-
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && String(error.code).startsWith('SQLITE_CONSTRAINT');
 }
