@@ -141,13 +141,13 @@ if (SECTIONS.has('queue_core')) {
   console.log(`queue core, ${core.backlog} entries queued throughout, synchronous=${core.synchronous}:`);
   console.log(`  enqueue          ${core.enqueue_per_s}/s (raw better-sqlite3 ${core.raw_enqueue_per_s}/s)`);
   console.log(
-    `  lease→landed     ${core.cycles_per_s} cycles/s (raw ${core.raw_cycles_per_s}/s, one transaction a cycle)`,
+    `  lease→landed     ${core.cycles_per_s} cycles/s (raw ${core.raw_cycles_per_s}/s, two transactions a cycle)`,
   );
   console.log(
     `  store / raw      ${(core.cycles_per_s / core.raw_cycles_per_s).toFixed(2)}x cycles, ${(core.enqueue_per_s / core.raw_enqueue_per_s).toFixed(2)}x enqueue`,
   );
   console.log(
-    `  lease latency    p50 ${core.lease_p50_ms} ms, p99 ${core.lease_p99_ms} ms (a raw cycle: p50 ${core.raw_cycle_p50_ms} ms, p99 ${core.raw_cycle_p99_ms} ms)`,
+    `  lease latency    p50 ${core.lease_p50_ms} ms, p99 ${core.lease_p99_ms} ms (a raw lease: p50 ${core.raw_lease_p50_ms} ms, p99 ${core.raw_lease_p99_ms} ms)`,
   );
 }
 
