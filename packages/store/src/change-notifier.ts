@@ -17,6 +17,11 @@ export class ChangeNotifier {
     private readonly pollMs = 25,
   ) {}
 
+  /** True while some caller of {@link ChangeNotifier.wait} is waiting. */
+  get waiting(): boolean {
+    return this.waiters.size > 0;
+  }
+
   /** Wakes every waiter. */
   notify(): void {
     for (const wake of [...this.waiters]) wake();

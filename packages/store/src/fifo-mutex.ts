@@ -11,6 +11,11 @@ export class FifoMutex {
     return this.locked;
   }
 
+  /** True when nobody holds the lock and nobody waits for it. */
+  get free(): boolean {
+    return !this.locked && this.waiters.length === 0;
+  }
+
   /** Takes the lock; the returned function releases it (once). */
   async acquire(): Promise<() => void> {
     if (this.locked || this.waiters.length > 0) {

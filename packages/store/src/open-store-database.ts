@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HyperionError } from '@hyperion/schema';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from './wal-checkpoints.js';
 
 /** How {@link openStoreDatabase} opens a store file. */
 export interface OpenStoreDatabaseOptions {
@@ -193,6 +194,9 @@ export function openStoreDatabase(path: string, options: OpenStoreDatabaseOption
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${options.synchronous}`);
     database.pragma('foreign_keys = ON');
+    // Checkpoints run off the commit path (see wal-checkpoints.ts); these bound the WAL meanwhile.
+    database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrateAndVerify(database, path);
     return database;
   } catch (error) {

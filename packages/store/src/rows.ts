@@ -64,6 +64,41 @@ export function entryFromRow(row: QueueEntryRow): QueueEntry {
   );
 }
 
+/**
+ * The entry a transition leaves: `row` as it was read inside the same transaction, with the
+ * columns the transition wrote (`written`) in place. Not validated again: the row was valid when
+ * written and `written` was checked before the update.
+ */
+export function entryFromWrittenRow(row: QueueEntryRow, written: Partial<QueueEntry>): QueueEntry {
+  return {
+    id: row.id,
+    task_id: row.task_id,
+    request_id: row.request_id,
+    agent: row.agent,
+    summary: row.summary,
+    state: row.state as QueueEntry['state'],
+    priority: row.priority,
+    attempts: row.attempts,
+    max_attempts: row.max_attempts,
+    lease_expiries: row.lease_expiries,
+    depends_on: JSON.parse(row.depends_on) as string[],
+    target_branch: row.target_branch,
+    paths: JSON.parse(row.paths) as string[],
+    patch: row.patch,
+    patch_hash: row.patch_hash,
+    base_commit: row.base_commit as QueueEntry['base_commit'],
+    checks: JSON.parse(row.checks) as string[],
+    lease_owner: row.lease_owner,
+    lease_expires_at: row.lease_expires_at,
+    not_before: row.not_before,
+    last_error: row.last_error,
+    landed_commit: row.landed_commit as QueueEntry['landed_commit'],
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    ...written,
+  };
+}
+
 /** Turns a row read back from SQLite into a validated {@link QueueEvent}. */
 export function eventFromRow(row: QueueEventRow): QueueEvent {
   return parseWithSchema(

@@ -5,6 +5,7 @@ import { ChangeNotifier } from './change-notifier.js';
 import { FifoMutex } from './fifo-mutex.js';
 import { importLogIntoDatabase, listSubmissionsOf } from './sqlite-import-log.js';
 import { SqliteDatabaseStore, type StoreOptions } from './store.js';
+import { WalCheckpointer } from './wal-checkpoints.js';
 import type { HyperionStore, StoreTransaction, StoredSubmission } from './store-interface.js';
 
 /** Options of {@link SqliteStore.open}. */
@@ -22,71 +23,96 @@ interface OpenTransaction {
 /** Which transaction the running code is inside (to refuse store calls that would deadlock). */
 const currentTransaction = new AsyncLocalStorage<OpenTransaction>();
 
-/**
- * The operations of {@link StoreTransaction} straight on the database: no lock is taken. `guard`
- * runs before each one (the store's lock check, or the transaction's "still open" check) and
- * `changed` after each write that changed rows (`changeCount` is SQLite's `total_changes()`, so
- * a lease attempt that found nothing wakes nobody).
- */
-function operationsOn(
-  database: SqliteDatabaseStore,
-  guard: () => void,
-  changeCount: () => number,
-  changed: () => void,
-): StoreTransaction {
-  const read = <T>(work: () => T): Promise<T> => {
-    try {
-      guard();
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  };
-  const write = <T>(work: () => T): Promise<T> => {
-    try {
-      guard();
-      const before = changeCount();
-      const result = work();
-      if (changeCount() !== before) changed();
-      return Promise.resolve(result);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  };
+/** The operations of {@link StoreTransaction} that run as one synchronous database call. */
+type SyncOperationName = Exclude<keyof StoreTransaction, 'now' | 'waitForChange'>;
+
+/** Each {@link StoreTransaction} operation as the synchronous call that serves it. */
+type SyncOperations = {
+  [Name in SyncOperationName]: (
+    ...parameters: Parameters<StoreTransaction[Name]>
+  ) => Awaited<ReturnType<StoreTransaction[Name]>>;
+};
+
+/** The operations straight on the database, synchronous: no lock, no promise. */
+function syncOperationsOn(database: SqliteDatabaseStore): SyncOperations {
   return {
+    enqueue: (input) => database.enqueue(input),
+    hasSubmission: (id, taskId, patchHash) => database.hasSubmission(id, taskId, patchHash),
+    getEntry: (id) => database.getEntry(id),
+    requireEntry: (id) => database.requireEntry(id),
+    getChangeRequest: (id) => database.getChangeRequest(id),
+    listEntries: (filter) => database.listEntries(filter),
+    countByState: () => database.countByState(),
+    leaseNext: (owner, leaseMs, targetBranch) => database.leaseNext(owner, leaseMs, targetBranch),
+    hasPendingWork: (targetBranch) => database.hasPendingWork(targetBranch),
+    expireLeases: (now) => database.expireLeases(now),
+    renewLease: (id, owner, leaseMs) => database.renewLease(id, owner, leaseMs),
+    transition: (id, transition) => database.transition(id, transition),
+    recordEvent: (id, type, data, worker) => database.recordEvent(id, type, data, worker),
+    listEvents: (filter) => database.listEvents(filter),
+    queueControls: () => database.queueControls(),
+    setQueueControls: (controls, by) => database.setQueueControls(controls, by),
+    insertRequest: (record) => database.insertRequest(record),
+    removeFailedRequest: (id) => database.removeFailedRequest(id),
+    updateRequest: (id, status, error) => database.updateRequest(id, status, error),
+    getRequest: (id) => database.getRequest(id),
+    listRequests: (limit) => database.listRequests(limit),
+    insertAssignment: (record) => database.insertAssignment(record),
+    updateAssignment: (taskId, status, error) => database.updateAssignment(taskId, status, error),
+    listAssignments: (requestId) => database.listAssignments(requestId),
+    recordAssignmentRun: (run) => recordAssignmentRun(database, run),
+    listAssignmentRuns: (filter) => listAssignmentRuns(database, filter),
+  };
+}
+
+/** The operations that only read (the others may write, and may wake waiters when they did). */
+const READ_ONLY: ReadonlySet<SyncOperationName> = new Set<SyncOperationName>([
+  'hasSubmission',
+  'getEntry',
+  'requireEntry',
+  'getChangeRequest',
+  'listEntries',
+  'countByState',
+  'hasPendingWork',
+  'listEvents',
+  'queueControls',
+  'getRequest',
+  'listRequests',
+  'listAssignments',
+  'listAssignmentRuns',
+]);
+
+/** Runs a synchronous call as a settled promise (a throw becomes a rejection). */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/** The {@link StoreTransaction} handed to a transaction's work: `guard` runs before each call. */
+function transactionOperations(
+  database: SqliteDatabaseStore,
+  sync: SyncOperations,
+  guard: () => void,
+): StoreTransaction {
+  const wrapped = {} as Record<SyncOperationName, (...parameters: unknown[]) => Promise<unknown>>;
+  for (const name of Object.keys(sync) as SyncOperationName[]) {
+    const call = sync[name] as (...parameters: unknown[]) => unknown;
+    wrapped[name] = (...parameters) =>
+      settle(() => {
+        guard();
+        return call(...parameters);
+      });
+  }
+  return {
+    ...(wrapped as unknown as Omit<StoreTransaction, 'now' | 'waitForChange'>),
     now: () => database.now(),
-    enqueue: (input) => write(() => database.enqueue(input)),
-    hasSubmission: (id, taskId, patchHash) => read(() => database.hasSubmission(id, taskId, patchHash)),
-    getEntry: (id) => read(() => database.getEntry(id)),
-    requireEntry: (id) => read(() => database.requireEntry(id)),
-    getChangeRequest: (id) => read(() => database.getChangeRequest(id)),
-    listEntries: (filter) => read(() => database.listEntries(filter)),
-    countByState: () => read(() => database.countByState()),
-    leaseNext: (owner, leaseMs, targetBranch) =>
-      write(() => database.leaseNext(owner, leaseMs, targetBranch)),
-    hasPendingWork: (targetBranch) => read(() => database.hasPendingWork(targetBranch)),
-    expireLeases: (now) => write(() => database.expireLeases(now)),
-    renewLease: (id, owner, leaseMs) => write(() => database.renewLease(id, owner, leaseMs)),
-    transition: (id, transition) => write(() => database.transition(id, transition)),
-    recordEvent: (id, type, data, worker) => write(() => database.recordEvent(id, type, data, worker)),
-    listEvents: (filter) => read(() => database.listEvents(filter)),
     waitForChange: () =>
       Promise.reject(
         new HyperionError('internal', 'waitForChange cannot be called inside a store transaction'),
       ),
-    queueControls: () => read(() => database.queueControls()),
-    setQueueControls: (controls, by) => write(() => database.setQueueControls(controls, by)),
-    insertRequest: (record) => write(() => database.insertRequest(record)),
-    removeFailedRequest: (id) => write(() => database.removeFailedRequest(id)),
-    updateRequest: (id, status, error) => write(() => database.updateRequest(id, status, error)),
-    getRequest: (id) => read(() => database.getRequest(id)),
-    listRequests: (limit) => read(() => database.listRequests(limit)),
-    insertAssignment: (record) => write(() => database.insertAssignment(record)),
-    updateAssignment: (taskId, status, error) =>
-      write(() => database.updateAssignment(taskId, status, error)),
-    listAssignments: (requestId) => read(() => database.listAssignments(requestId)),
-    recordAssignmentRun: (run) => write(() => recordAssignmentRun(database, run)),
-    listAssignmentRuns: (filter) => read(() => listAssignmentRuns(database, filter)),
   };
 }
 
@@ -109,7 +135,8 @@ export class SqliteStore implements HyperionStore {
   private readonly database: SqliteDatabaseStore;
   private readonly lock = new FifoMutex();
   private readonly changes: ChangeNotifier;
-  private readonly operations: StoreTransaction;
+  private readonly sync: SyncOperations;
+  private readonly checkpoints: WalCheckpointer;
   private lastDataVersion: unknown;
   /** Rows this connection has changed so far (SQLite's `total_changes()`). */
   private readonly changeCount: () => number;
@@ -122,12 +149,12 @@ export class SqliteStore implements HyperionStore {
     this.changes = new ChangeNotifier(() => this.otherProcessCommitted(), CHANGE_POLL_MS);
     const totalChanges = storeDatabase(database).prepare('SELECT total_changes()').pluck();
     this.changeCount = () => totalChanges.get() as number;
-    this.operations = operationsOn(
-      database,
-      () => this.refuseInsideOwnTransaction(),
-      this.changeCount,
-      () => this.changes.notify(),
-    );
+    this.sync = syncOperationsOn(database);
+    this.checkpoints = new WalCheckpointer(() => {
+      if (!this.lock.free || !database.isOpen()) return !database.isOpen();
+      database.pragma('wal_checkpoint(PASSIVE)');
+      return true;
+    });
   }
 
   /**
@@ -160,16 +187,11 @@ export class SqliteStore implements HyperionStore {
     try {
       database.exec('BEGIN IMMEDIATE');
       const changesBefore = this.changeCount();
-      const transaction = operationsOn(
-        this.database,
-        () => {
-          if (!state.open) {
-            throw new HyperionError('internal', 'the store transaction was used after it ended');
-          }
-        },
-        () => 0,
-        () => undefined,
-      );
+      const transaction = transactionOperations(this.database, this.sync, () => {
+        if (!state.open) {
+          throw new HyperionError('internal', 'the store transaction was used after it ended');
+        }
+      });
       let result: T;
       try {
         result = await currentTransaction.run(state, () => work(transaction));
@@ -185,7 +207,10 @@ export class SqliteStore implements HyperionStore {
         if (database.inTransaction) database.exec('ROLLBACK');
         throw error;
       }
-      if (this.changeCount() !== changesBefore) this.changes.notify();
+      if (this.changeCount() !== changesBefore) {
+        this.changes.notify();
+        this.checkpoints.wrote();
+      }
       return result;
     } finally {
       state.open = false;
@@ -200,7 +225,7 @@ export class SqliteStore implements HyperionStore {
 
   /** @inheritdoc */
   listSubmissions(): Promise<StoredSubmission[]> {
-    return this.serve(() => listSubmissionsOf(this.database));
+    return this.serve(() => listSubmissionsOf(this.database), false);
   }
 
   /** @inheritdoc */
@@ -208,13 +233,14 @@ export class SqliteStore implements HyperionStore {
     submissions: readonly StoredSubmission[];
     events: readonly QueueEvent[];
   }): Promise<void> {
-    await this.serve(() => importLogIntoDatabase(this.database, log));
+    await this.serve(() => importLogIntoDatabase(this.database, log), true);
     this.changes.notify();
   }
 
   /** @inheritdoc */
   async close(): Promise<void> {
     await this.lock.run(() => {
+      this.checkpoints.close();
       this.changes.close();
       this.database.close();
     });
@@ -223,86 +249,95 @@ export class SqliteStore implements HyperionStore {
   // ── QueueStore and RequestStore: each call waits for an open transaction to end ───────────
 
   /** @inheritdoc */
-  enqueue: StoreTransaction['enqueue'] = (input) => this.serve(() => this.operations.enqueue(input));
+  enqueue: StoreTransaction['enqueue'] = this.served('enqueue');
   /** @inheritdoc */
-  hasSubmission: StoreTransaction['hasSubmission'] = (id, taskId, patchHash) =>
-    this.serve(() => this.operations.hasSubmission(id, taskId, patchHash));
+  hasSubmission: StoreTransaction['hasSubmission'] = this.served('hasSubmission');
   /** @inheritdoc */
-  getEntry: StoreTransaction['getEntry'] = (id) => this.serve(() => this.operations.getEntry(id));
+  getEntry: StoreTransaction['getEntry'] = this.served('getEntry');
   /** @inheritdoc */
-  requireEntry: StoreTransaction['requireEntry'] = (id) => this.serve(() => this.operations.requireEntry(id));
+  requireEntry: StoreTransaction['requireEntry'] = this.served('requireEntry');
   /** @inheritdoc */
-  getChangeRequest: StoreTransaction['getChangeRequest'] = (id) =>
-    this.serve(() => this.operations.getChangeRequest(id));
+  getChangeRequest: StoreTransaction['getChangeRequest'] = this.served('getChangeRequest');
   /** @inheritdoc */
-  listEntries: StoreTransaction['listEntries'] = (filter) =>
-    this.serve(() => this.operations.listEntries(filter));
+  listEntries: StoreTransaction['listEntries'] = this.served('listEntries');
   /** @inheritdoc */
-  countByState: StoreTransaction['countByState'] = () => this.serve(() => this.operations.countByState());
+  countByState: StoreTransaction['countByState'] = this.served('countByState');
   /** @inheritdoc */
-  leaseNext: StoreTransaction['leaseNext'] = (owner, leaseMs, targetBranch) =>
-    this.serve(() => this.operations.leaseNext(owner, leaseMs, targetBranch));
+  leaseNext: StoreTransaction['leaseNext'] = this.served('leaseNext');
   /** @inheritdoc */
-  hasPendingWork: StoreTransaction['hasPendingWork'] = (targetBranch) =>
-    this.serve(() => this.operations.hasPendingWork(targetBranch));
+  hasPendingWork: StoreTransaction['hasPendingWork'] = this.served('hasPendingWork');
   /** @inheritdoc */
-  expireLeases: StoreTransaction['expireLeases'] = (now) =>
-    this.serve(() => this.operations.expireLeases(now));
+  expireLeases: StoreTransaction['expireLeases'] = this.served('expireLeases');
   /** @inheritdoc */
-  renewLease: StoreTransaction['renewLease'] = (id, owner, leaseMs) =>
-    this.serve(() => this.operations.renewLease(id, owner, leaseMs));
+  renewLease: StoreTransaction['renewLease'] = this.served('renewLease');
   /** @inheritdoc */
-  transition: StoreTransaction['transition'] = (id, transition) =>
-    this.serve(() => this.operations.transition(id, transition));
+  transition: StoreTransaction['transition'] = this.served('transition');
   /** @inheritdoc */
-  recordEvent: StoreTransaction['recordEvent'] = (id, type, data, worker) =>
-    this.serve(() => this.operations.recordEvent(id, type, data, worker));
+  recordEvent: StoreTransaction['recordEvent'] = this.served('recordEvent');
   /** @inheritdoc */
-  listEvents: StoreTransaction['listEvents'] = (filter) =>
-    this.serve(() => this.operations.listEvents(filter));
+  listEvents: StoreTransaction['listEvents'] = this.served('listEvents');
   /** @inheritdoc */
-  queueControls: StoreTransaction['queueControls'] = () => this.serve(() => this.operations.queueControls());
+  queueControls: StoreTransaction['queueControls'] = this.served('queueControls');
   /** @inheritdoc */
-  setQueueControls: StoreTransaction['setQueueControls'] = (controls, by) =>
-    this.serve(() => this.operations.setQueueControls(controls, by));
+  setQueueControls: StoreTransaction['setQueueControls'] = this.served('setQueueControls');
   /** @inheritdoc */
-  insertRequest: StoreTransaction['insertRequest'] = (record) =>
-    this.serve(() => this.operations.insertRequest(record));
+  insertRequest: StoreTransaction['insertRequest'] = this.served('insertRequest');
   /** @inheritdoc */
-  removeFailedRequest: StoreTransaction['removeFailedRequest'] = (id) =>
-    this.serve(() => this.operations.removeFailedRequest(id));
+  removeFailedRequest: StoreTransaction['removeFailedRequest'] = this.served('removeFailedRequest');
   /** @inheritdoc */
-  updateRequest: StoreTransaction['updateRequest'] = (id, status, error) =>
-    this.serve(() => this.operations.updateRequest(id, status, error));
+  updateRequest: StoreTransaction['updateRequest'] = this.served('updateRequest');
   /** @inheritdoc */
-  getRequest: StoreTransaction['getRequest'] = (id) => this.serve(() => this.operations.getRequest(id));
+  getRequest: StoreTransaction['getRequest'] = this.served('getRequest');
   /** @inheritdoc */
-  listRequests: StoreTransaction['listRequests'] = (limit) =>
-    this.serve(() => this.operations.listRequests(limit));
+  listRequests: StoreTransaction['listRequests'] = this.served('listRequests');
   /** @inheritdoc */
-  insertAssignment: StoreTransaction['insertAssignment'] = (record) =>
-    this.serve(() => this.operations.insertAssignment(record));
+  insertAssignment: StoreTransaction['insertAssignment'] = this.served('insertAssignment');
   /** @inheritdoc */
-  updateAssignment: StoreTransaction['updateAssignment'] = (taskId, status, error) =>
-    this.serve(() => this.operations.updateAssignment(taskId, status, error));
+  updateAssignment: StoreTransaction['updateAssignment'] = this.served('updateAssignment');
   /** @inheritdoc */
-  listAssignments: StoreTransaction['listAssignments'] = (requestId) =>
-    this.serve(() => this.operations.listAssignments(requestId));
+  listAssignments: StoreTransaction['listAssignments'] = this.served('listAssignments');
   /** @inheritdoc */
-  recordAssignmentRun: StoreTransaction['recordAssignmentRun'] = (run) =>
-    this.serve(() => this.operations.recordAssignmentRun(run));
+  recordAssignmentRun: StoreTransaction['recordAssignmentRun'] = this.served('recordAssignmentRun');
   /** @inheritdoc */
-  listAssignmentRuns: StoreTransaction['listAssignmentRuns'] = (filter) =>
-    this.serve(() => this.operations.listAssignmentRuns(filter));
+  listAssignmentRuns: StoreTransaction['listAssignmentRuns'] = this.served('listAssignmentRuns');
 
-  /** Runs one synchronous database call in this store's turn (after any open transaction). */
-  private serve<T>(work: () => T | Promise<T>): Promise<T> {
+  /** The store's method for operation `name`: {@link SqliteStore.serve} of its synchronous call. */
+  private served<Name extends SyncOperationName>(name: Name): StoreTransaction[Name] {
+    const writes = !READ_ONLY.has(name);
+    return ((...parameters: unknown[]) =>
+      this.serve(
+        () => (this.sync[name] as (...values: unknown[]) => unknown)(...parameters),
+        writes,
+      )) as unknown as StoreTransaction[Name];
+  }
+
+  /**
+   * Runs one synchronous database call in this store's turn: at once when no transaction is open
+   * and nobody waits (the call cannot interleave with anything, being synchronous), otherwise
+   * after the calls ahead of it. A write that changed rows wakes this process's waiters.
+   */
+  private serve<T>(work: () => T, writes: boolean): Promise<T> {
+    if (this.lock.free) return this.runNow(work, writes);
     try {
       this.refuseInsideOwnTransaction();
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.lock.run(work);
+    return this.lock.run(() => this.runNow(work, writes));
+  }
+
+  /** {@link SqliteStore.serve} once it is this call's turn. */
+  private runNow<T>(work: () => T, writes: boolean): Promise<T> {
+    if (!writes) return settle(work);
+    return settle(() => {
+      // Only this process's waiters hear of a write, so with none there is nothing to count.
+      const watched = this.changes.waiting;
+      const before = watched ? this.changeCount() : 0;
+      const result = work();
+      if (watched && this.changeCount() !== before) this.changes.notify();
+      this.checkpoints.wrote();
+      return result;
+    });
   }
 
   /** Calling the store from inside its own transaction's work would wait for itself forever. */

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import {
   HyperionError,
+  parseWithSchema,
+  QueueEntrySchema,
   redactSecrets,
   redactSecretsDeep,
   secretValuesOf,
@@ -18,7 +20,13 @@ import type {
   RequestStatus,
 } from './records.js';
 import { QueueBlockers } from './queue-blockers.js';
-import { entryFromRow, eventFromRow, type QueueEntryRow, type QueueEventRow } from './rows.js';
+import {
+  entryFromRow,
+  entryFromWrittenRow,
+  eventFromRow,
+  type QueueEntryRow,
+  type QueueEventRow,
+} from './rows.js';
 
 /** Options of {@link SqliteDatabaseStore.open}. */
 export interface StoreOptions {
@@ -140,6 +148,11 @@ export class SqliteDatabaseStore {
       synchronous: options.synchronous ?? 'FULL',
     });
     return new SqliteDatabaseStore(path, database, options.clock ?? Date.now);
+  }
+
+  /** True until {@link close}. */
+  isOpen(): boolean {
+    return this.database.open;
   }
 
   /** Closes the database connection. */
@@ -357,7 +370,37 @@ export class SqliteDatabaseStore {
           : {}),
         ...input.event_data,
       });
-      return this.requireEntry(input.id);
+      // Built from what was written (no read back), validated as every entry the store returns.
+      return parseWithSchema(
+        QueueEntrySchema,
+        {
+          id: input.id,
+          task_id: input.task_id,
+          request_id: input.request_id,
+          agent: input.agent,
+          summary: input.summary,
+          state,
+          priority: input.priority,
+          attempts: 0,
+          max_attempts: input.max_attempts,
+          lease_expiries: 0,
+          depends_on: input.depends_on ?? [],
+          target_branch: input.target_branch,
+          paths: input.paths,
+          patch: input.patch,
+          patch_hash: input.patch_hash,
+          base_commit: input.base_commit,
+          checks: input.checks,
+          lease_owner: null,
+          lease_expires_at: null,
+          not_before: null,
+          last_error: null,
+          landed_commit: null,
+          created_at: timestamp,
+          updated_at: timestamp,
+        },
+        `queue entry ${input.id}`,
+      );
     });
   }
 
@@ -457,14 +500,18 @@ export class SqliteDatabaseStore {
       if (controls.paused || controls.draining) return undefined;
       const chosen = this.bestRunnable(now, targetBranch);
       if (chosen === undefined) return undefined;
-      return this.transitionWithin(chosen.id, {
-        from: 'queued',
-        to: 'running',
-        type: 'entry:leased',
-        worker: owner,
-        data: { attempt: chosen.attempts + 1, lease_ms: leaseMs },
-        set: { lease_owner: owner, lease_expires_at: now + leaseMs, attempts: chosen.attempts + 1 },
-      });
+      return this.transitionWithin(
+        chosen.id,
+        {
+          from: 'queued',
+          to: 'running',
+          type: 'entry:leased',
+          worker: owner,
+          data: { attempt: chosen.attempts + 1, lease_ms: leaseMs },
+          set: { lease_owner: owner, lease_expires_at: now + leaseMs, attempts: chosen.attempts + 1 },
+        },
+        chosen,
+      );
     });
   }
 
@@ -503,16 +550,14 @@ export class SqliteDatabaseStore {
    * The runnable entry a lease takes at `now`: one read of the `queue_entries_runnable` index per
    * target branch (the given one, or each branch that has a runnable entry, found by seeking).
    */
-  private bestRunnable(
-    now: number,
-    targetBranch: string | undefined,
-  ): { id: string; attempts: number; priority: number; sequence: number } | undefined {
+  private bestRunnable(now: number, targetBranch: string | undefined): QueueEntryRow | undefined {
+    // The whole row: the lease returns it, so it is read once here.
     const best = this.prepared(
-      `SELECT id, attempts, priority, sequence FROM queue_entries INDEXED BY queue_entries_runnable
+      `SELECT * FROM queue_entries INDEXED BY queue_entries_runnable
        WHERE state = 'queued' AND blockers = 0 AND target_branch = ? AND (not_before IS NULL OR not_before <= ?)
        ORDER BY priority DESC, sequence LIMIT 1`,
     );
-    type Candidate = { id: string; attempts: number; priority: number; sequence: number } | undefined;
+    type Candidate = QueueEntryRow | undefined;
     if (targetBranch !== undefined) return best.get(targetBranch, now) as Candidate;
     const nextBranch = this.prepared(
       `SELECT MIN(target_branch) AS branch FROM queue_entries INDEXED BY queue_entries_runnable
@@ -590,33 +635,31 @@ export class SqliteDatabaseStore {
     return this.transaction(() => this.transitionWithin(id, transition));
   }
 
-  /** {@link transition} inside the caller's transaction; keeps the `blockers` counts true. */
-  private transitionWithin(id: string, transition: QueueTransition): QueueEntry {
-    // The columns the checks need, unparsed: the entry is parsed once, as it is returned.
-    const current = this.prepared(
-      'SELECT state, lease_owner, target_branch, blockers FROM queue_entries WHERE id = ?',
-    ).get(id) as
-      { state: QueueState; lease_owner: string | null; target_branch: string; blockers: number } | undefined;
+  /**
+   * {@link transition} inside the caller's transaction; keeps the `blockers` counts true. `read`
+   * is the entry's row when the caller has just read it (a lease, an expiry). The entry returned
+   * is that row with what was written, not read back.
+   */
+  private transitionWithin(id: string, transition: QueueTransition, read?: QueueEntryRow): QueueEntry {
+    const current =
+      read ??
+      (this.prepared('SELECT * FROM queue_entries WHERE id = ?').get(id) as QueueEntryRow | undefined);
     if (current === undefined) {
       throw new HyperionError('not_found', `no queue entry with id '${id}'`, { details: { id } });
     }
-    if (
-      transition.owner !== undefined &&
-      (current.state !== 'running' || current.lease_owner !== transition.owner)
-    ) {
+    const from = current.state as QueueState;
+    if (transition.owner !== undefined && (from !== 'running' || current.lease_owner !== transition.owner)) {
       throw new HyperionError(
         'lease_lost',
-        `worker ${transition.owner} no longer holds the lease on ${id} (state ${current.state}, owner ${current.lease_owner ?? 'none'})`,
-        { details: { id, state: current.state, owner: current.lease_owner } },
+        `worker ${transition.owner} no longer holds the lease on ${id} (state ${from}, owner ${current.lease_owner ?? 'none'})`,
+        { details: { id, state: from, owner: current.lease_owner } },
       );
     }
     const allowed = typeof transition.from === 'string' ? [transition.from] : transition.from;
-    if (!allowed.includes(current.state)) {
-      throw new HyperionError(
-        'invalid_state',
-        `entry ${id} is ${current.state}; expected ${allowed.join(' or ')}`,
-        { details: { id, state: current.state, expected: allowed } },
-      );
+    if (!allowed.includes(from)) {
+      throw new HyperionError('invalid_state', `entry ${id} is ${from}; expected ${allowed.join(' or ')}`, {
+        details: { id, state: from, expected: allowed },
+      });
     }
     const set: QueueEntryUpdate = { ...transition.set };
     if (typeof set.last_error === 'string') set.last_error = redactSecrets(set.last_error, this.secretValues);
@@ -625,21 +668,24 @@ export class SqliteDatabaseStore {
       set.lease_expires_at = null;
     }
     const assignments = UPDATABLE_COLUMNS.filter((column) => column in set);
+    const values = assignments.map((column) => set[column] ?? null);
+    const written = checkedUpdate(id, assignments, values);
+    const updatedAt = this.isoNow();
     this.prepared(
       `UPDATE queue_entries SET state = ?, updated_at = ?${assignments.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
-    ).run(transition.to, this.isoNow(), ...assignments.map((column) => set[column] ?? null), id);
+    ).run(transition.to, updatedAt, ...values, id);
     this.insertEvent(
       id,
       transition.type,
-      current.state,
+      from,
       transition.to,
       transition.worker ?? null,
       transition.data ?? {},
     );
-    if (current.state !== transition.to) {
-      this.blockers.changed(id, current.target_branch, current.state, transition.to, current.blockers);
+    if (from !== transition.to) {
+      this.blockers.changed(id, current.target_branch, from, transition.to, current.blockers ?? 0);
     }
-    return this.requireEntry(id);
+    return entryFromWrittenRow(current, { ...written, state: transition.to, updated_at: updatedAt });
   }
 
   /** Records an event that does not change the entry's state (check results, applied…). */
@@ -724,6 +770,32 @@ export class SqliteDatabaseStore {
   private isoNow(): string {
     return new Date(this.clock()).toISOString();
   }
+}
+
+/** The fields of an update that a schema constrains, checked before they are written. */
+const CheckedUpdateSchema = QueueEntrySchema.pick({
+  attempts: true,
+  lease_expiries: true,
+  lease_expires_at: true,
+  not_before: true,
+  landed_commit: true,
+  priority: true,
+  base_commit: true,
+}).partial();
+
+/** The columns an update writes, as an object; the constrained ones are validated (naming the entry). */
+function checkedUpdate(
+  id: string,
+  columns: readonly (typeof UPDATABLE_COLUMNS)[number][],
+  values: readonly unknown[],
+): Partial<QueueEntry> {
+  const written: Record<string, unknown> = {};
+  columns.forEach((column, index) => {
+    written[column] = values[index];
+  });
+  const constrained = columns.some((column) => column in CheckedUpdateSchema.shape);
+  if (constrained) parseWithSchema(CheckedUpdateSchema, written, `queue entry ${id}`);
+  return written as Partial<QueueEntry>;
 }
 
 function isUniqueViolation(error: unknown): boolean {
