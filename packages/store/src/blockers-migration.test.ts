@@ -30,13 +30,17 @@ interface OldRow {
   lease_expires_at?: number;
 }
 
-/** A store file at schema 4 (before `blockers`), with rows written as that version wrote them. */
-function schemaFourStore(path: string, rows: readonly OldRow[]): void {
+/**
+ * A store file at schema `version` (4: before `blockers`; 5: before `queue_running_paths`), with
+ * rows written as schema 4 wrote them (at 5, counted by migration 5 as it ran).
+ */
+function oldStore(path: string, rows: readonly OldRow[], version = 4): void {
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.exec(
     'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
+  const applied = (candidate: { version: number }): boolean => candidate.version <= version;
   for (const migration of MIGRATIONS.filter((candidate) => candidate.version <= 4)) {
     database.exec(migration.sql);
     database
@@ -75,6 +79,12 @@ function schemaFourStore(path: string, rows: readonly OldRow[]): void {
         at,
       );
   }
+  for (const migration of MIGRATIONS.filter((candidate) => candidate.version > 4 && applied(candidate))) {
+    database.exec(migration.sql);
+    database
+      .prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
+      .run(migration.version, migration.description, '2024-01-01T00:00:00.000Z');
+  }
   database.close();
 }
 
@@ -111,7 +121,7 @@ function runnableByBlockers(path: string, branch: string): string[] {
 describe('migration 5 on a store with a backlog', () => {
   it('counts the blockers of every waiting entry as the old scan saw them, then leases as it did', () => {
     const path = join(directory, 'hyperion.db');
-    schemaFourStore(path, BACKLOG);
+    oldStore(path, BACKLOG);
     const now = 1_700_000_000_000;
     const store = SqliteDatabaseStore.open(path, { clock: () => now });
     try {
@@ -212,6 +222,67 @@ describe('migration 5 on a store with a backlog', () => {
       expect((await restored.requireEntry('running-1')).lease_expiries).toBe(1);
     } finally {
       await restored.close();
+    }
+  });
+});
+
+describe('migration 6 on a schema-5 store with a backlog', () => {
+  it('moves the files of running entries to queue_running_paths and keeps every count, then leases as before', () => {
+    const path = join(directory, 'hyperion.db');
+    oldStore(path, BACKLOG, 5);
+    const before = new Database(path, { readonly: true });
+    const heldWhileRunning = before
+      .prepare('SELECT target_branch, path, entry_id FROM queue_entry_paths WHERE holding = 2 ORDER BY path')
+      .all();
+    const countsBefore = before.prepare('SELECT id, blockers FROM queue_entries ORDER BY id').all();
+    before.close();
+    expect(heldWhileRunning).toEqual([
+      { target_branch: 'main', path: 'a.txt', entry_id: 'running-1' },
+      { target_branch: 'main', path: 'b.txt', entry_id: 'running-1' },
+    ]);
+    const now = 1_700_000_000_000;
+    const store = SqliteDatabaseStore.open(path, { clock: () => now });
+    try {
+      const after = new Database(path, { readonly: true });
+      try {
+        expect(
+          after.prepare('SELECT target_branch, path, entry_id FROM queue_running_paths ORDER BY path').all(),
+        ).toEqual(heldWhileRunning);
+        expect(
+          after.prepare('SELECT COUNT(*) AS count FROM queue_entry_paths WHERE holding = 2').get(),
+        ).toEqual({
+          count: 0,
+        });
+        expect(after.prepare('SELECT id, blockers FROM queue_entries ORDER BY id').all()).toEqual(
+          countsBefore,
+        );
+        expect(
+          after.prepare("SELECT name FROM sqlite_master WHERE name = 'queue_entry_paths_running'").all(),
+        ).toEqual([]);
+      } finally {
+        after.close();
+      }
+      const entries = store.listEntries({ order: 'submission' });
+      expect(runnableByBlockers(path, 'main')).toEqual(
+        oracleRunnable(entries, 'main').map((entry) => entry.id),
+      );
+      const leased: string[] = [];
+      for (;;) {
+        const expected = oracleLease(store.listEntries({ order: 'submission' }), now, 'main');
+        const entry = store.leaseNext(`w${leased.length}`, 1000, 'main');
+        expect(entry?.id).toBe(expected?.id);
+        if (entry === undefined) break;
+        leased.push(entry.id);
+        store.transition(entry.id, { from: 'running', to: 'landed', type: 'entry:landed' });
+        if (leased.length === 2) {
+          // `behind-running` waits on the file the migrated running entry holds until it lands.
+          expect(runnableByBlockers(path, 'main')).not.toContain('behind-running');
+          store.transition('running-1', { from: 'running', to: 'landed', type: 'entry:landed' });
+        }
+      }
+      expect(leased).toEqual(['free', 'behind-free', 'behind-running', 'behind-behind', 'after-quarantined']);
+    } finally {
+      store.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { REBUILD_QUEUE_BLOCKERS_SQL } from './queue-blockers.js';
+import { REBUILD_QUEUE_BLOCKERS_SQL_V5 } from './queue-blockers.js';
 
 /** One numbered schema migration. Migrations only ever get appended. */
 export interface Migration {
@@ -161,7 +161,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queue_entries_runnable ON queue_entries(target_branch, priority DESC, sequence)
         WHERE state = 'queued' AND blockers = 0;
       CREATE INDEX queue_entries_lease_expiry ON queue_entries(lease_expires_at) WHERE state = 'running';
-      ${REBUILD_QUEUE_BLOCKERS_SQL}
+      ${REBUILD_QUEUE_BLOCKERS_SQL_V5}
+    `,
+  },
+  {
+    version: 6,
+    description:
+      'the files of running entries in a small table of their own (a lease no longer rewrites file rows and their indexes)',
+    sql: `
+      CREATE TABLE queue_running_paths (
+        target_branch TEXT NOT NULL,
+        path TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        PRIMARY KEY (target_branch, path, entry_id)
+      ) WITHOUT ROWID;
+      INSERT INTO queue_running_paths (target_branch, path, entry_id)
+        SELECT target_branch, path, entry_id FROM queue_entry_paths WHERE holding = 2;
+      UPDATE queue_entry_paths SET holding = 1 WHERE holding = 2;
+      DROP INDEX queue_entry_paths_running;
     `,
   },
 ];

@@ -19,9 +19,13 @@ import type Database from 'better-sqlite3';
  * 0 blockers; their count is made again when they come back.
  */
 
-/** How an entry in `state` holds its files: 0 not at all, 1 queued, 2 running. */
+/**
+ * Whether an entry in `state` holds its files (`queue_entry_paths.holding`): 1 when queued or
+ * running, 0 otherwise. The files of running entries are also in `queue_running_paths`, a table
+ * as small as the number of running entries, so a lease writes one row there and none here.
+ */
 export function holdingOf(state: string): number {
-  return state === 'queued' ? 1 : state === 'running' ? 2 : 0;
+  return state === 'queued' || state === 'running' ? 1 : 0;
 }
 
 /** True for the states of an entry that has not finished. */
@@ -29,8 +33,11 @@ export function isUnfinished(state: string): boolean {
   return state === 'queued' || state === 'running' || state === 'awaiting_approval';
 }
 
-/** SQL that rebuilds the file and dependency tables and every `blockers` count from the entries. */
-export const REBUILD_QUEUE_BLOCKERS_SQL = `
+/**
+ * The rebuild as migration 5 ran it (files held at 2 while running), kept verbatim because that
+ * migration runs it on stores that have not reached migration 6 yet.
+ */
+export const REBUILD_QUEUE_BLOCKERS_SQL_V5 = `
   DELETE FROM queue_entry_paths;
   DELETE FROM queue_entry_dependencies;
   INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked)
@@ -54,6 +61,38 @@ export const REBUILD_QUEUE_BLOCKERS_SQL = `
     ELSE 0 END;
 `;
 
+/** SQL that rebuilds the file and dependency tables and every `blockers` count from the entries. */
+export const REBUILD_QUEUE_BLOCKERS_SQL = `
+  DELETE FROM queue_entry_paths;
+  DELETE FROM queue_entry_dependencies;
+  DELETE FROM queue_running_paths;
+  INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked)
+    SELECT entry.id, entry.target_branch, path.value, entry.sequence,
+           CASE WHEN entry.state IN ('queued', 'running') THEN 1 ELSE 0 END, 0
+    FROM queue_entries AS entry, json_each(entry.paths) AS path;
+  INSERT OR IGNORE INTO queue_running_paths (target_branch, path, entry_id)
+    SELECT held.target_branch, held.path, held.entry_id FROM queue_entry_paths AS held
+    JOIN queue_entries AS entry ON entry.id = held.entry_id WHERE entry.state = 'running';
+  INSERT OR IGNORE INTO queue_entry_dependencies (entry_id, depends_on)
+    SELECT entry.id, dependency.value FROM queue_entries AS entry, json_each(entry.depends_on) AS dependency;
+  UPDATE queue_entry_paths SET blocked = 1
+    WHERE holding > 0 AND EXISTS (
+      SELECT 1 FROM queue_entry_paths AS other
+      WHERE other.target_branch = queue_entry_paths.target_branch AND other.path = queue_entry_paths.path
+        AND other.holding > 0 AND other.entry_id <> queue_entry_paths.entry_id
+        AND (other.sequence < queue_entry_paths.sequence OR EXISTS (
+          SELECT 1 FROM queue_running_paths AS running
+          WHERE running.target_branch = other.target_branch AND running.path = other.path
+            AND running.entry_id = other.entry_id)));
+  UPDATE queue_entries SET blockers = CASE WHEN state IN ('queued', 'running', 'awaiting_approval') THEN
+      (SELECT COUNT(*) FROM queue_entry_paths AS path WHERE path.entry_id = queue_entries.id AND path.blocked = 1)
+      + (SELECT COUNT(*) FROM queue_entry_dependencies AS link
+         JOIN queue_entries AS dependency ON dependency.id = link.depends_on
+         WHERE link.entry_id = queue_entries.id AND dependency.target_branch = queue_entries.target_branch
+           AND dependency.state IN ('queued', 'running', 'awaiting_approval'))
+    ELSE 0 END;
+`;
+
 /** Rebuilds every `blockers` count from the entries (after rows were written without the store). */
 export function rebuildQueueBlockers(database: Database.Database): void {
   database.exec(REBUILD_QUEUE_BLOCKERS_SQL);
@@ -63,9 +102,9 @@ export function rebuildQueueBlockers(database: Database.Database): void {
 const SHOULD_BLOCK = `(EXISTS (SELECT 1 FROM queue_entry_paths AS other
     WHERE other.target_branch = held.target_branch AND other.path = held.path AND other.holding > 0
       AND other.sequence < held.sequence)
-  OR EXISTS (SELECT 1 FROM queue_entry_paths AS other
-    WHERE other.target_branch = held.target_branch AND other.path = held.path AND other.holding = 2
-      AND other.entry_id <> held.entry_id))`;
+  OR EXISTS (SELECT 1 FROM queue_running_paths AS running
+    WHERE running.target_branch = held.target_branch AND running.path = held.path
+      AND running.entry_id <> held.entry_id))`;
 
 interface PathRow {
   entry_id: string;
@@ -85,8 +124,10 @@ export class QueueBlockers {
   private readonly dependents: Database.Statement;
   private readonly addToOpenEntry: Database.Statement;
   private readonly ownBlockedCount: Database.Statement;
-  private readonly setHolding: Database.Statement;
   private readonly setHoldingReturningPaths: Database.Statement;
+  private readonly ownPaths: Database.Statement;
+  private readonly startRunning: Database.Statement;
+  private readonly stopRunning: Database.Statement;
   private readonly firstHolders: Database.Statement;
   private readonly ownRow: Database.Statement;
   private readonly setBlocked: Database.Statement;
@@ -122,9 +163,13 @@ export class QueueBlockers {
     this.ownBlockedCount = database.prepare(
       'SELECT COUNT(*) AS count FROM queue_entry_paths WHERE entry_id = ? AND blocked = 1',
     );
-    this.setHolding = database.prepare(
-      'UPDATE queue_entry_paths SET holding = ?, blocked = CASE WHEN ? = 0 THEN 0 ELSE blocked END WHERE entry_id = ?',
+    this.ownPaths = database.prepare('SELECT target_branch, path FROM queue_entry_paths WHERE entry_id = ?');
+    this.startRunning = database.prepare(
+      `INSERT OR IGNORE INTO queue_running_paths (target_branch, path, entry_id)
+       SELECT target_branch, path, entry_id FROM queue_entry_paths WHERE entry_id = ?`,
     );
+    // The table holds one row per file of each running entry: a scan of it is a page or two.
+    this.stopRunning = database.prepare('DELETE FROM queue_running_paths WHERE entry_id = ?');
     this.setHoldingReturningPaths = database.prepare(
       'UPDATE queue_entry_paths SET holding = ?, blocked = CASE WHEN ? = 0 THEN 0 ELSE blocked END WHERE entry_id = ? RETURNING target_branch, path',
     );
@@ -155,6 +200,7 @@ export class QueueBlockers {
       this.insertPath.run(entry.id, entry.target_branch, path, entry.sequence, holding);
     }
     for (const dependency of entry.depends_on) this.insertDependency.run(entry.id, dependency);
+    if (entry.state === 'running') this.startRunning.run(entry.id);
     if (!isUnfinished(entry.state)) return;
     const dependencies = (this.countOpenDependencies.get(entry.id, entry.target_branch) as { count: number })
       .count;
@@ -169,16 +215,20 @@ export class QueueBlockers {
    * `blockersBefore` is its count before the move.
    */
   changed(id: string, targetBranch: string, from: string, to: string, blockersBefore: number): void {
-    const holdingBefore = holdingOf(from);
-    const holdingAfter = holdingOf(to);
-    if (holdingBefore === 1 && holdingAfter === 2 && blockersBefore === 0) {
+    const runningBefore = from === 'running';
+    const runningAfter = to === 'running';
+    if (from === 'queued' && runningAfter && blockersBefore === 0) {
       // A lease. The entry came first among the holders of each of its files and none of them
       // ran, so every other holder there is kept off already (and stays so), and it is not.
-      this.setHolding.run(2, 2, id);
+      this.startRunning.run(id);
       return;
     }
+    const holdingBefore = holdingOf(from);
+    const holdingAfter = holdingOf(to);
     const unfinishedBefore = isUnfinished(from);
     const unfinishedAfter = isUnfinished(to);
+    if (runningBefore && !runningAfter) this.stopRunning.run(id);
+    else if (!runningBefore && runningAfter) this.startRunning.run(id);
     let paths: Array<{ target_branch: string; path: string }> = [];
     if (holdingBefore !== holdingAfter) {
       if (holdingAfter === 0 && unfinishedAfter) {
@@ -186,6 +236,8 @@ export class QueueBlockers {
         if (own > 0) this.addBlockers.run(-own, id);
       }
       paths = this.setHoldingReturningPaths.all(holdingAfter, holdingAfter, id) as typeof paths;
+    } else if (runningBefore !== runningAfter) {
+      paths = this.ownPaths.all(id) as typeof paths;
     }
     if (unfinishedBefore && !unfinishedAfter) {
       this.setBlockers.run(0, id);
