@@ -202,10 +202,13 @@ export class QueueBlockers {
     for (const dependency of entry.depends_on) this.insertDependency.run(entry.id, dependency);
     if (entry.state === 'running') this.startRunning.run(entry.id);
     if (!isUnfinished(entry.state)) return;
-    const dependencies = (this.countOpenDependencies.get(entry.id, entry.target_branch) as { count: number })
-      .count;
+    const dependencies =
+      entry.depends_on.length === 0
+        ? 0
+        : (this.countOpenDependencies.get(entry.id, entry.target_branch) as { count: number }).count;
     const paths = holding > 0 ? this.blockOwnPaths.run(entry.id).changes : 0;
-    this.setBlockers.run(dependencies + paths, entry.id);
+    // The row was inserted with 0 blockers.
+    if (dependencies + paths > 0) this.setBlockers.run(dependencies + paths, entry.id);
     // Entries that named this id before it existed wait for it from now on.
     this.addToDependents(1, entry.id, entry.target_branch);
   }

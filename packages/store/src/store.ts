@@ -292,43 +292,26 @@ export class SqliteDatabaseStore {
    */
   enqueue(input: NewQueueEntry): QueueEntry {
     return this.transaction(() => {
-      const sameChange = this.prepared(
-        'SELECT id, task_id, patch_hash FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?) ORDER BY id = ? DESC LIMIT 1',
-      ).get(input.id, input.task_id, input.patch_hash, input.id) as
-        { id: string; task_id: string; patch_hash: string } | undefined;
-      if (sameChange !== undefined) {
-        // Name the entry that exists (and its task), not the submission that collided with it.
-        const what =
-          sameChange.id !== input.id
-            ? 'already carries this patch'
-            : sameChange.patch_hash === input.patch_hash && sameChange.task_id === input.task_id
-              ? 'was already submitted with this patch'
-              : 'already exists with other content';
-        throw new HyperionError(
-          'duplicate',
-          `duplicate submission: change '${sameChange.id}' of task '${sameChange.task_id}' ${what}`,
-          {
-            details: {
-              existingChangeId: sameChange.id,
-              taskId: sameChange.task_id,
-              submittedTaskId: input.task_id,
-            },
-          },
-        );
-      }
       const timestamp = this.isoNow();
       const state = input.state ?? 'queued';
-      this.prepared(
-        'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(
-        input.id,
-        input.task_id,
-        input.request_id,
-        input.agent,
-        input.patch_hash,
-        JSON.stringify(input.change_request),
-        timestamp,
-      );
+      // The unique indexes of change_requests are the duplicate check: only a refused insert
+      // looks up what it collided with.
+      try {
+        this.prepared(
+          'INSERT INTO change_requests (id, task_id, request_id, agent, patch_hash, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          input.id,
+          input.task_id,
+          input.request_id,
+          input.agent,
+          input.patch_hash,
+          JSON.stringify(input.change_request),
+          timestamp,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) this.refuseDuplicate(input);
+        throw error;
+      }
       const inserted = this.prepared(
         `INSERT INTO queue_entries (id, task_id, request_id, agent, summary, state, priority, attempts, max_attempts,
              target_branch, paths, patch, patch_hash, base_commit, checks, depends_on, created_at, updated_at)
@@ -402,6 +385,34 @@ export class SqliteDatabaseStore {
         `queue entry ${input.id}`,
       );
     });
+  }
+
+  /** Throws `duplicate` naming the change that `input` collides with (its id, or its task and patch). */
+  private refuseDuplicate(input: NewQueueEntry): void {
+    const sameChange = this.prepared(
+      'SELECT id, task_id, patch_hash FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?) ORDER BY id = ? DESC LIMIT 1',
+    ).get(input.id, input.task_id, input.patch_hash, input.id) as
+      { id: string; task_id: string; patch_hash: string } | undefined;
+    if (sameChange !== undefined) {
+      // Name the entry that exists (and its task), not the submission that collided with it.
+      const what =
+        sameChange.id !== input.id
+          ? 'already carries this patch'
+          : sameChange.patch_hash === input.patch_hash && sameChange.task_id === input.task_id
+            ? 'was already submitted with this patch'
+            : 'already exists with other content';
+      throw new HyperionError(
+        'duplicate',
+        `duplicate submission: change '${sameChange.id}' of task '${sameChange.task_id}' ${what}`,
+        {
+          details: {
+            existingChangeId: sameChange.id,
+            taskId: sameChange.task_id,
+            submittedTaskId: input.task_id,
+          },
+        },
+      );
+    }
   }
 
   /**
