@@ -69,119 +69,117 @@ function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
 }
 
-async function measureStore(directory, backlog, cycles, synchronous, Store) {
+/** The store side: `enqueue(index)` and `cycle(index)` (the lease's time, commit included). */
+function storeSide(directory, synchronous, Store) {
   const store = Store.open(join(directory, 'store.db'), { create: true, synchronous });
-  try {
-    const calls = storeCalls(store);
-    const total = backlog + cycles;
-    let started = performance.now();
-    for (let index = 0; index < total; index += 1) await calls.enqueue(submission(index));
-    const enqueueSeconds = (performance.now() - started) / 1000;
-    const leaseMs = [];
-    started = performance.now();
-    for (let cycle = 0; cycle < cycles; cycle += 1) {
-      const owner = `worker-${cycle % 3}`;
-      const leaseStarted = performance.now();
+  const calls = storeCalls(store);
+  return {
+    enqueue: (index) => calls.enqueue(submission(index)),
+    async cycle(index) {
+      const owner = `worker-${index % 3}`;
+      const started = performance.now();
       const entry = await calls.lease(owner);
-      leaseMs.push(performance.now() - leaseStarted);
-      if (entry === undefined) throw new Error(`nothing to lease at cycle ${cycle}`);
+      const leaseMs = performance.now() - started;
+      if (entry === undefined) throw new Error(`nothing to lease at cycle ${index}`);
       await calls.land(entry.id, owner);
-    }
-    const cycleSeconds = (performance.now() - started) / 1000;
-    const queued = await calls.queuedCount();
-    if (queued !== backlog) throw new Error(`expected ${backlog} still queued, found ${queued}`);
-    leaseMs.sort((left, right) => left - right);
-    return {
-      enqueue_per_s: total / enqueueSeconds,
-      cycles_per_s: cycles / cycleSeconds,
-      lease_p50_ms: percentile(leaseMs, 0.5),
-      lease_p99_ms: percentile(leaseMs, 0.99),
-    };
-  } finally {
-    await store.close();
-  }
+      return leaseMs;
+    },
+    queuedCount: () => calls.queuedCount(),
+    close: () => store.close(),
+  };
 }
 
 /**
- * The least the same work needs: an indexed queue table and an event table. An enqueue is one
- * transaction (row + event); a cycle is what a worker must do at minimum, two transactions: the
- * lease (select the next runnable row by index, update it, insert an event), committed before the
- * work, then the landing (update, insert an event).
+ * The raw side: the least the same work needs, an indexed queue table and an event table. An
+ * enqueue is one transaction (row + event); a cycle is what a worker must do at minimum, two
+ * transactions: the lease (select the next runnable row by index, update it, insert an event),
+ * committed before the work, then the landing (update, insert an event).
  */
-function measureRaw(directory, backlog, cycles, synchronous) {
+function rawSide(directory, synchronous) {
   const database = new Database(join(directory, 'raw.db'));
-  try {
-    database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${synchronous}`);
-    database.pragma('busy_timeout = 10000');
-    database.pragma('foreign_keys = ON');
-    database.exec(`
-      CREATE TABLE entries (sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, state TEXT NOT NULL,
-        priority INTEGER NOT NULL, target_branch TEXT NOT NULL, paths TEXT NOT NULL, patch TEXT NOT NULL,
-        patch_hash TEXT NOT NULL, body TEXT NOT NULL, lease_owner TEXT, landed_commit TEXT, updated_at TEXT NOT NULL);
-      CREATE INDEX entries_next ON entries(target_branch, priority DESC, sequence) WHERE state = 'queued';
-      CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, type TEXT NOT NULL,
-        at TEXT NOT NULL, data TEXT NOT NULL);
-    `);
-    const insertEntry = database.prepare(
-      "INSERT INTO entries (id, state, priority, target_branch, paths, patch, patch_hash, body, updated_at) VALUES (?, 'queued', 0, 'main', ?, ?, ?, ?, ?)",
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${synchronous}`);
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  database.exec(`
+    CREATE TABLE entries (sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, state TEXT NOT NULL,
+      priority INTEGER NOT NULL, target_branch TEXT NOT NULL, paths TEXT NOT NULL, patch TEXT NOT NULL,
+      patch_hash TEXT NOT NULL, body TEXT NOT NULL, lease_owner TEXT, landed_commit TEXT, updated_at TEXT NOT NULL);
+    CREATE INDEX entries_next ON entries(target_branch, priority DESC, sequence) WHERE state = 'queued';
+    CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, type TEXT NOT NULL,
+      at TEXT NOT NULL, data TEXT NOT NULL);
+  `);
+  const insertEntry = database.prepare(
+    "INSERT INTO entries (id, state, priority, target_branch, paths, patch, patch_hash, body, updated_at) VALUES (?, 'queued', 0, 'main', ?, ?, ?, ?, ?)",
+  );
+  const insertEvent = database.prepare('INSERT INTO events (entry_id, type, at, data) VALUES (?, ?, ?, ?)');
+  const enqueue = database.transaction((input) => {
+    const at = new Date().toISOString();
+    insertEntry.run(
+      input.id,
+      JSON.stringify(input.paths),
+      input.patch,
+      input.patch_hash,
+      JSON.stringify(input.change_request),
+      at,
     );
-    const insertEvent = database.prepare('INSERT INTO events (entry_id, type, at, data) VALUES (?, ?, ?, ?)');
-    const enqueue = database.transaction((input) => {
-      const at = new Date().toISOString();
-      insertEntry.run(
-        input.id,
-        JSON.stringify(input.paths),
-        input.patch,
-        input.patch_hash,
-        JSON.stringify(input.change_request),
-        at,
-      );
-      insertEvent.run(input.id, 'entry:enqueued', at, JSON.stringify({ paths: input.paths }));
-    });
-    const next = database.prepare(
-      "SELECT id FROM entries WHERE state = 'queued' AND target_branch = 'main' ORDER BY priority DESC, sequence LIMIT 1",
-    );
-    const take = database.prepare("UPDATE entries SET state = 'running', lease_owner = ?, updated_at = ? WHERE id = ?");
-    const land = database.prepare(
-      "UPDATE entries SET state = 'landed', lease_owner = NULL, landed_commit = ?, updated_at = ? WHERE id = ?",
-    );
-    // A worker commits its lease before it does the work, then commits the landing: two commits.
-    const lease = database.transaction((owner) => {
-      const row = next.get();
-      const at = new Date().toISOString();
-      take.run(owner, at, row.id);
-      insertEvent.run(row.id, 'entry:leased', at, JSON.stringify({ attempt: 1 }));
-      return row.id;
-    });
-    const landing = database.transaction((id) => {
-      const at = new Date().toISOString();
-      land.run(LANDED_COMMIT, at, id);
-      insertEvent.run(id, 'entry:landed', at, JSON.stringify({ commit: LANDED_COMMIT }));
-    });
-    const total = backlog + cycles;
-    let started = performance.now();
-    for (let index = 0; index < total; index += 1) enqueue.immediate(submission(index));
-    const enqueueSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    const cycleMs = [];
-    for (let index = 0; index < cycles; index += 1) {
-      const cycleStarted = performance.now();
+    insertEvent.run(input.id, 'entry:enqueued', at, JSON.stringify({ paths: input.paths }));
+  });
+  const next = database.prepare(
+    "SELECT id FROM entries WHERE state = 'queued' AND target_branch = 'main' ORDER BY priority DESC, sequence LIMIT 1",
+  );
+  const take = database.prepare(
+    "UPDATE entries SET state = 'running', lease_owner = ?, updated_at = ? WHERE id = ?",
+  );
+  const land = database.prepare(
+    "UPDATE entries SET state = 'landed', lease_owner = NULL, landed_commit = ?, updated_at = ? WHERE id = ?",
+  );
+  const lease = database.transaction((owner) => {
+    const row = next.get();
+    const at = new Date().toISOString();
+    take.run(owner, at, row.id);
+    insertEvent.run(row.id, 'entry:leased', at, JSON.stringify({ attempt: 1 }));
+    return row.id;
+  });
+  const landing = database.transaction((id) => {
+    const at = new Date().toISOString();
+    land.run(LANDED_COMMIT, at, id);
+    insertEvent.run(id, 'entry:landed', at, JSON.stringify({ commit: LANDED_COMMIT }));
+  });
+  return {
+    enqueue: (index) => enqueue.immediate(submission(index)),
+    cycle(index) {
+      const started = performance.now();
       const id = lease.immediate(`worker-${index % 3}`);
-      cycleMs.push(performance.now() - cycleStarted);
+      const leaseMs = performance.now() - started;
       landing.immediate(id);
+      return leaseMs;
+    },
+    close: () => database.close(),
+  };
+}
+
+/** Operations per turn: the two sides take turns so that a change in the disk's speed hits both. */
+const ENQUEUE_CHUNK = 500;
+const CYCLE_CHUNK = 100;
+
+/**
+ * Runs `operation(index)` for `0 <= index < total` on each side, the sides taking turns by
+ * `chunk` (which side goes first alternates); returns each side's seconds and per-call values.
+ */
+async function alternate(total, chunk, sides) {
+  const seconds = sides.map(() => 0);
+  const values = sides.map(() => []);
+  for (let start = 0, turn = 0; start < total; start += chunk, turn += 1) {
+    const end = Math.min(total, start + chunk);
+    const order = turn % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) {
+      const started = performance.now();
+      for (let index = start; index < end; index += 1) values[side].push(await sides[side](index));
+      seconds[side] += (performance.now() - started) / 1000;
     }
-    const cycleSeconds = (performance.now() - started) / 1000;
-    cycleMs.sort((left, right) => left - right);
-    return {
-      raw_enqueue_per_s: total / enqueueSeconds,
-      raw_cycles_per_s: cycles / cycleSeconds,
-      raw_lease_p50_ms: percentile(cycleMs, 0.5),
-      raw_lease_p99_ms: percentile(cycleMs, 0.99),
-    };
-  } finally {
-    database.close();
   }
+  return { seconds, values };
 }
 
 /**
@@ -197,24 +195,34 @@ export async function queueCore({
 } = {}) {
   const Store = storeModule === undefined ? SqliteStore : (await import(storeModule)).SqliteStore;
   const directory = mkdtempSync(join(tmpdir(), 'hyperion-bench-queue-core-'));
+  const raw = rawSide(directory, synchronous);
+  const store = storeSide(directory, synchronous, Store);
   try {
-    const raw = measureRaw(directory, backlog, cycles, synchronous);
-    const store = await measureStore(directory, backlog, cycles, synchronous, Store);
+    const total = backlog + cycles;
+    const enqueued = await alternate(total, ENQUEUE_CHUNK, [raw.enqueue, store.enqueue]);
+    const cycled = await alternate(cycles, CYCLE_CHUNK, [raw.cycle, store.cycle]);
+    const queued = await store.queuedCount();
+    if (queued !== backlog) throw new Error(`expected ${backlog} still queued, found ${queued}`);
+    const [rawLeaseMs, storeLeaseMs] = cycled.values.map((list) =>
+      [...list].sort((left, right) => left - right),
+    );
     const round = (value) => Math.round(value * 1000) / 1000;
     return {
       backlog,
       synchronous,
-      enqueue_per_s: Math.round(store.enqueue_per_s),
-      cycles_per_s: Math.round(store.cycles_per_s),
-      raw_cycles_per_s: Math.round(raw.raw_cycles_per_s),
-      raw_enqueue_per_s: Math.round(raw.raw_enqueue_per_s),
-      lease_p50_ms: round(store.lease_p50_ms),
-      lease_p99_ms: round(store.lease_p99_ms),
+      enqueue_per_s: Math.round(total / enqueued.seconds[1]),
+      cycles_per_s: Math.round(cycles / cycled.seconds[1]),
+      raw_cycles_per_s: Math.round(cycles / cycled.seconds[0]),
+      raw_enqueue_per_s: Math.round(total / enqueued.seconds[0]),
+      lease_p50_ms: round(percentile(storeLeaseMs, 0.5)),
+      lease_p99_ms: round(percentile(storeLeaseMs, 0.99)),
       // What the disk gives one raw lease transaction, for reading the store's lease latency beside.
-      raw_lease_p50_ms: round(raw.raw_lease_p50_ms),
-      raw_lease_p99_ms: round(raw.raw_lease_p99_ms),
+      raw_lease_p50_ms: round(percentile(rawLeaseMs, 0.5)),
+      raw_lease_p99_ms: round(percentile(rawLeaseMs, 0.99)),
     };
   } finally {
+    raw.close();
+    await store.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }
