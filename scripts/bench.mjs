@@ -3,6 +3,9 @@
 // the last line (also written to the file named by BENCH_JSON); never fails on them.
 // BENCH_SECTIONS=queue_core,queue_drain,landing_proof_lookup picks sections (default: all);
 // BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
+// queue_core_postgres runs scripts/bench-postgres.mjs (a real PostgreSQL server of its own, 1, 2 and
+// 4 worker processes; BENCH_PG_BACKLOG and BENCH_PG_CYCLES shape it).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +25,7 @@ const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 0.3);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 2_000);
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'queue_core,queue_drain,landing_proof_lookup')
+  (process.env.BENCH_SECTIONS ?? 'queue_core,queue_core_postgres,queue_drain,landing_proof_lookup')
     .split(',')
     .map((name) => name.trim()),
 );
@@ -166,6 +169,25 @@ if (SECTIONS.has('queue_core') && process.env.BENCH_BASELINE_STORE !== undefined
     `  enqueue ${before.enqueue_per_s}/s, ${before.cycles_per_s} cycles/s (raw ${before.raw_cycles_per_s}/s)`,
   );
   console.log(`  lease latency p50 ${before.lease_p50_ms} ms, p99 ${before.lease_p99_ms} ms`);
+}
+
+if (SECTIONS.has('queue_core_postgres')) {
+  // Its own process: it starts (and stops) a PostgreSQL server and spawns its worker processes.
+  const output = execFileSync(process.execPath, [new URL('./bench-postgres.mjs', import.meta.url).pathname], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const runs = JSON.parse(output.trim().split('\n').at(-1)).postgres;
+  results.queue_core_postgres = runs;
+  console.log(`queue core on PostgreSQL, ${runs[0].backlog} entries queued at the start:`);
+  console.log(
+    `  enqueue          ${runs[0].enqueue_per_s}/s (one fsync'd commit: ${runs[0].commit_floor_ms} ms)`,
+  );
+  for (const run of runs) {
+    console.log(
+      `  ${run.processes} process(es)    ${run.cycles_per_s} cycles/s, lease p50 ${run.lease_p50_ms} ms, p99 ${run.lease_p99_ms} ms`,
+    );
+  }
 }
 
 if (SECTIONS.has('queue_drain')) {
