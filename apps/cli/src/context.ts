@@ -8,6 +8,7 @@ import { redispatchConflictedEntry } from '@hyperion/orchestrator';
 import { selectHarness } from './harness-selection.js';
 import { createLogger } from './logger.js';
 import { openExistingStore, withStoreWayOut } from './store-access.js';
+import { selectStore, type StoreSelection } from './store-selection.js';
 
 /** Everything a command working on an initialized repository needs. */
 export interface RepositoryContext {
@@ -15,6 +16,8 @@ export interface RepositoryContext {
   paths: HyperionPaths;
   config: HyperionConfig;
   store: HyperionStore;
+  /** Which store `store` is (a SQLite file or a PostgreSQL database). */
+  storeSelection: StoreSelection;
   queue: MergeQueue;
   logger: Logger;
   /** Closes the store. */
@@ -40,7 +43,8 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
   const repository = await GitRepository.open(resolve(options.repo ?? '.'));
   const paths = hyperionPaths(repository.root);
   const config = loadConfig(paths);
-  const store = await openExistingStore(paths);
+  const storeSelection = selectStore(paths, config);
+  const store = await openExistingStore(paths, config);
   const logger = createLogger(paths.logsDirectory);
   const queue: MergeQueue = new MergeQueue({
     store,
@@ -64,7 +68,7 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
       );
     },
   });
-  return { repository, paths, config, store, queue, logger, close: () => store.close() };
+  return { repository, paths, config, store, storeSelection, queue, logger, close: () => store.close() };
 }
 
 /** Runs `work` with an open context and always closes it. */
@@ -77,7 +81,11 @@ export async function withRepository<T>(
     return await work(context);
   } catch (error) {
     // A store that turns out read-only or damaged mid-command is named, with the way out.
-    throw withStoreWayOut(translateOpenError(error, context.store.location), context.paths);
+    throw withStoreWayOut(
+      context.storeSelection.kind === 'sqlite' ? translateOpenError(error, context.store.location) : error,
+      context.paths,
+      context.storeSelection,
+    );
   } finally {
     await context.close();
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
 import { isSecretName } from './environment/secret-names.js';
 import { remoteNameProblem } from './remote-name.js';
+import { storeUrlProblem } from './store-url.js';
 
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
@@ -206,6 +207,26 @@ export const OrchestratorConfigSchema = z
   })
   .describe('Orchestrator policy.');
 
+/**
+ * Where the queue lives. Without `url` it is the SQLite file `.hyperion/hyperion.db` (or the file
+ * `HYPERION_STORE_FILE` names); with it, the PostgreSQL database it names. `HYPERION_DATABASE_URL`
+ * wins over `url`.
+ */
+export const StoreConfigSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .superRefine((url, context) => {
+        const problem = storeUrlProblem(url);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'A postgres:// or postgresql:// URL of the PostgreSQL database holding the queue (shared by every clone and host); HYPERION_DATABASE_URL overrides it. Prefer PGPASSWORD or ~/.pgpass to a password in this file.',
+      ),
+  })
+  .describe('The queue store: SQLite by default, PostgreSQL when a URL is given.');
+
 /** `.hyperion/config.json`. Unknown keys are an error. */
 export const HyperionConfigSchema = z
   .strictObject({
@@ -221,6 +242,7 @@ export const HyperionConfigSchema = z
       .describe(
         'The git remote (as named in this clone, e.g. origin) whose target_branch Hyperion lands on: each host has its own clone, fetches the tip and lands by a push that succeeds only if the remote branch still holds the commit it was built on. Without it Hyperion lands on the local branch.',
       ),
+    store: StoreConfigSchema.optional(),
     workers: z
       .number()
       .int()

@@ -11,5 +11,6 @@ export * from './queue-entry.js';
 export * from './queue-event.js';
 export * from './config.js';
 export * from './remote-name.js';
+export * from './store-url.js';
 export * from './json-schema.js';
 export * from './environment/index.js';

@@ -8,7 +8,7 @@ export function registerDemo(program: Command, output: CommandOutput): void {
   program
     .command('demo')
     .description(
-      'make a temporary git repo with a real test suite, submit a request with four changes (one failing), run the workers, print the outcome',
+      'make a temporary git repo with a real test suite, submit a request with four changes (one failing), run the workers, print the outcome (always on its own SQLite store, whatever HYPERION_DATABASE_URL says)',
     )
     .option('--dir <path>', 'keep the demo repository at this (new or empty) directory')
     .option('--json', 'print JSON')

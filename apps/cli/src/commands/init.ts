@@ -7,6 +7,7 @@ import { HyperionError, printable, type HyperionConfigInput } from '@hyperion/sc
 import { parseBranchName, parseCheckOption, parseWorkerCount, type CheckOption } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 import { createStore, inspectStore, type StoreAction } from '../store-initialization.js';
+import { selectStore } from '../store-selection.js';
 
 interface InitOptions {
   repo?: string;
@@ -32,10 +33,11 @@ async function requireTargetBranch(repository: GitRepository, branch: string): P
   }
 }
 
-function storeSentence(action: StoreAction, file: string, keptAside: string | undefined): string {
-  if (action === 'kept') return `store ${file} kept as it is`;
-  if (action === 'created') return `created the store ${file}`;
-  return `created a new, empty store ${file}; the old file is kept as ${keptAside ?? '?'}`;
+function storeSentence(action: StoreAction, location: string, keptAside: string | undefined): string {
+  if (action === 'kept') return `store ${location} kept as it is`;
+  if (action === 'created') return `created the store ${location}`;
+  if (keptAside === undefined) return `created a new, empty store ${location}`;
+  return `created a new, empty store ${location}; the old file is kept as ${keptAside}`;
 }
 
 /**
@@ -47,7 +49,9 @@ function storeSentence(action: StoreAction, file: string, keptAside: string | un
 export function registerInit(program: Command, output: CommandOutput): void {
   program
     .command('init')
-    .description('create .hyperion/ (config pointing at its JSON Schema, store, git excludes)')
+    .description(
+      'create .hyperion/ (config pointing at its JSON Schema, store, git excludes); on PostgreSQL (HYPERION_DATABASE_URL or store.url) it creates the tables in that existing database',
+    )
     .option('--repo <dir>', 'repository directory', '.')
     .option('--target-branch <branch>', 'branch to land on; it must exist (default: main)', parseBranchName)
     .option('--workers <count>', 'concurrent workers, 1 to 32 (default: 3)', parseWorkerCount)
@@ -70,18 +74,26 @@ export function registerInit(program: Command, output: CommandOutput): void {
       if (!configExists || options.force === true) {
         await requireTargetBranch(repository, options.targetBranch ?? 'main');
       }
-      const plan = await inspectStore(paths, {
+      // A config init is about to write names no store URL; an existing one it keeps may.
+      const selection = selectStore(paths, !configExists || options.force === true ? {} : undefined);
+      const plan = await inspectStore(paths, selection, {
         initialized: configExists,
         newStore: options.newStore === true,
       });
       const created = initializeWorkspace(paths, repository.gitDirectory, { config, force: options.force });
-      const keptAside = await createStore(paths, plan);
+      const keptAside = await createStore(plan);
       if (options.json === true) {
         output.json({
           created,
           config_file: paths.configFile,
           directory: paths.directory,
-          store: { file: paths.databaseFile, action: plan.action, kept_aside: keptAside ?? null },
+          store: {
+            kind: selection.kind,
+            file: selection.kind === 'sqlite' ? selection.file : null,
+            location: selection.location,
+            action: plan.action,
+            kept_aside: keptAside ?? null,
+          },
         });
         return;
       }
@@ -90,6 +102,6 @@ export function registerInit(program: Command, output: CommandOutput): void {
           ? `Initialized ${printable(paths.directory)} (config: ${printable(paths.configFile)})`
           : `${printable(paths.configFile)} already exists; left it as it is (use --force to overwrite)`,
       );
-      output.line(storeSentence(plan.action, paths.databaseFile, keptAside));
+      output.line(storeSentence(plan.action, printable(selection.location), keptAside));
     });
 }

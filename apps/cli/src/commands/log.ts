@@ -10,7 +10,8 @@ import {
   parseEventLog,
   type HyperionStore,
 } from '@hyperion/store';
-import { openExistingStore, openStore } from '../store-access.js';
+import { openExistingStore, openSelectedStore } from '../store-access.js';
+import { selectStore } from '../store-selection.js';
 import { jsonText, type CommandOutput } from '../output.js';
 import { createEventLogRedactor } from '../redact-output.js';
 
@@ -90,16 +91,20 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .command('import')
     .description('restore an exported log into the (empty) store of another directory')
     .argument('<file>', 'a file written by `hyperion log export`')
-    .requiredOption('--into <dir>', 'directory whose .hyperion/hyperion.db receives the log')
+    .requiredOption(
+      '--into <dir>',
+      'directory whose store receives the log (.hyperion/hyperion.db, or the PostgreSQL database HYPERION_DATABASE_URL or its store.url names)',
+    )
     .option('--json', 'print counts as JSON')
     .action(async (file: string, options: LogOptions) => {
       const targetPaths = hyperionPaths(resolve(options.into ?? '.'));
-      const target = targetPaths.databaseFile;
+      const selection = selectStore(targetPaths);
+      const target = selection.location;
       // A log that does not parse is refused before any store is created.
       parseEventLog(readFileSync(file, 'utf8'), file);
       let counts: Awaited<ReturnType<typeof importEventLog>>;
       try {
-        const store = await openStore(targetPaths, { create: true });
+        const store = await openSelectedStore(selection, { create: true });
         try {
           counts = await importEventLog(file, store);
         } finally {
@@ -109,7 +114,9 @@ export function registerLog(program: Command, output: CommandOutput): void {
         if (HyperionError.isInstance(error) && error.code === 'store_corrupt') {
           throw new HyperionError(
             error.code,
-            `${error.message}: move it aside, then import into ${targetPaths.root} again`,
+            selection.kind === 'sqlite'
+              ? `${error.message}: move it aside, then import into ${targetPaths.root} again`
+              : `${error.message}: import into an empty database (point ${selection.source} at one)`,
             { cause: error, details: error.details },
           );
         }

@@ -7,7 +7,7 @@ import { runRequestPipeline } from '@hyperion/orchestrator';
 import { MergeQueue, hyperionPaths, initializeWorkspace, loadConfig } from '@hyperion/queue';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { HyperionStore } from '@hyperion/store';
-import { openStore } from '../store-access.js';
+import { openSelectedStore } from '../store-access.js';
 import { DEMO_REQUEST, writeDemoFiles } from './demo-repository.js';
 
 /** What the demo did. */
@@ -57,7 +57,9 @@ export async function runDemo(
     ['-c', 'user.name=Demo', '-c', 'user.email=demo@localhost', 'commit', '-q', '-m', 'Demo calculator'],
     { cwd: root },
   );
-  const paths = hyperionPaths(repository.root);
+  // The demo's queue is always its own SQLite file: HYPERION_DATABASE_URL and HYPERION_STORE_FILE
+  // name a real queue, which the demo must never write into.
+  const paths = hyperionPaths(repository.root, {});
   initializeWorkspace(paths, repository.gitDirectory, {
     config: {
       checks: [{ name: 'test', command: 'node --test', timeout_ms: 120_000 }],
@@ -68,7 +70,10 @@ export async function runDemo(
     },
   });
   const config = loadConfig(paths);
-  const store = await openStore(paths, { create: true });
+  const store = await openSelectedStore(
+    { kind: 'sqlite', file: paths.databaseFile, location: paths.databaseFile },
+    { create: true },
+  );
   try {
     const queue = new MergeQueue({ store, repository, config, worktreesDirectory: paths.worktreesDirectory });
     queue.events.on('entry:landed', ({ entry, worker, commit }) =>
