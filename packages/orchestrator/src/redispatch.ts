@@ -8,7 +8,7 @@ import {
 } from '@hyperion/schema';
 import type { GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
-import type { CheckRunner, MergeQueue } from '@hyperion/queue';
+import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 import { runDeveloper } from './developer.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
@@ -109,7 +109,8 @@ export async function redispatchConflictedEntry(
     stripPipelineFields(requestRecord.body),
     `request ${requestId}`,
   );
-  const tip = await options.repository.requireBranch(entry.target_branch);
+  // The developer starts from where the queue lands: the remote's tip when `remote` is set.
+  const tip = await landingTargetFor(options.repository, config).tip(entry.target_branch);
   const redispatch = previousRedispatches + 1;
   let observed: ObservedRun | undefined;
   try {

@@ -10,7 +10,7 @@ import {
 } from '@hyperion/schema';
 import { runGit, type GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
-import type { CheckRunner, MergeQueue } from '@hyperion/queue';
+import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 import { decompose, type PlannedAssignment } from './decompose.js';
 import { decompositionPolicy } from './decomposition-policy.js';
@@ -133,7 +133,8 @@ export async function runRequestPipeline(
     );
   }
   const plan = requireApprovedPlan(repository.root, config.plan);
-  const baseCommit = await repository.requireBranch(targetBranch);
+  // Developers start from where the queue lands: the remote's tip (fetched now) when `remote` is set.
+  const baseCommit = await landingTargetFor(repository, config).tip(targetBranch);
   const planWithModel = options.planWithModel ?? harness.harnessId !== 'stub';
   const observed: ObservedRun[] = [];
   const planning = await planRequest(

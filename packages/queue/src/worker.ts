@@ -29,6 +29,7 @@ const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
   'permission_denied',
   'store_missing',
   'store_corrupt',
+  'store_unreachable',
 ]);
 
 /** A candidate built and published, or the entry finished while building (conflict, rejection, dry run). */
