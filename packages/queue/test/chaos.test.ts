@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRepository, runGit } from '@hyperion/git';
-import { SqliteStore, compareWithLive } from '@hyperion/store';
+import { SqliteStore, compareWithLive, type HyperionStore } from '@hyperion/store';
 import { loadConfig, MergeQueue } from '../src/index.js';
 import { firstParentHistory, lockFiles, reflogTips } from './fixtures/branch-history.js';
 import { runChaos, type ChaosReport } from './fixtures/chaos-driver.js';
@@ -13,7 +13,9 @@ import {
   type ChaosMix,
   type ChaosRepository,
 } from './fixtures/chaos-repository.js';
+import { postgresChaosStore, SQLITE_CHAOS_STORE, type ChaosStore } from './fixtures/chaos-store.js';
 import { seededRandom } from './fixtures/seeded-random.js';
+import { startPostgresServer, type PostgresTestServer } from '../../../test-support/postgres-server.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const seed = Number(process.env['HYPERION_CHAOS_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -35,9 +37,23 @@ beforeAll(() => {
     );
 }, 300_000);
 
+let postgres: PostgresTestServer | undefined;
+
+/** A fresh PostgreSQL database; the server starts with the first PostgreSQL run. */
+async function freshPostgresStore(): Promise<ChaosStore> {
+  postgres ??= await startPostgresServer();
+  return postgresChaosStore(await postgres.createDatabase('chaos'));
+}
+
+afterAll(async () => {
+  await postgres?.stop();
+});
+
 /** One chaos run: how the queue is filled and how the worker processes are killed. */
 interface ChaosScenario {
   title: string;
+  /** The store the queue lives in (the repository's SQLite file, or a PostgreSQL database). */
+  store: () => Promise<ChaosStore>;
   mix: ChaosMix;
   processes: number;
   workersPerProcess: number;
@@ -52,16 +68,19 @@ interface ChaosScenario {
 function describeChaos(scenario: ChaosScenario): void {
   let chaos: ChaosRepository | undefined;
   let report: ChaosReport | undefined;
-  let store: SqliteStore | undefined;
+  let store: HyperionStore | undefined;
 
   describe(`chaos: ${scenario.title} (seed ${seed})`, () => {
     beforeAll(async () => {
       const random = seededRandom(seed);
-      chaos = await createChaosRepository(random, scenario.mix);
+      const chaosStore = await scenario.store();
+      chaos = await createChaosRepository(random, scenario.mix, chaosStore);
+      const paths = chaos.paths;
       report = await runChaos({
         workerScript: CHAOS_WORKER,
         root: chaos.temporary.root,
-        databaseFile: chaos.paths.databaseFile,
+        openStore: () => chaosStore.open(paths),
+        workerEnvironment: chaosStore.workerEnvironment,
         random,
         processes: scenario.processes,
         workersPerProcess: scenario.workersPerProcess,
@@ -69,7 +88,7 @@ function describeChaos(scenario: ChaosScenario): void {
         periodicKills: scenario.periodicKills,
         deadlineMs: 240_000,
       });
-      store = SqliteStore.open(chaos.paths.databaseFile);
+      store = await chaosStore.open(paths);
       const events = await store.listEvents();
       const count = (predicate: (type: string, data: Record<string, unknown>) => boolean): number =>
         events.filter((event) => predicate(event.type, event.data)).length;
@@ -186,7 +205,7 @@ function describeChaos(scenario: ChaosScenario): void {
     });
 
     it('keeps the store intact and leaves no stale worktree or lock once a worker starts again', async () => {
-      expect(store!.pragma('integrity_check')).toBe('ok');
+      if (store instanceof SqliteStore) expect(store.pragma('integrity_check')).toBe('ok');
       const repository = await GitRepository.open(chaos!.temporary.root);
       const queue = new MergeQueue({
         store: store!,
@@ -211,6 +230,7 @@ function describeChaos(scenario: ChaosScenario): void {
 
 describeChaos({
   title: 'SIGKILLed worker processes in fault windows against a 100-entry queue',
+  store: () => Promise.resolve(SQLITE_CHAOS_STORE),
   mix: DEFAULT_CHAOS_MIX,
   processes: Number(process.env['HYPERION_CHAOS_PROCESSES'] ?? 2),
   workersPerProcess: Number(process.env['HYPERION_CHAOS_WORKERS'] ?? 2),
@@ -222,6 +242,7 @@ describeChaos({
 // SIGKILLed every 1–4 s for as long as work remains. Good changes all land; none is quarantined.
 describeChaos({
   title: 'one of three worker processes SIGKILLed every 1–4 s until the queue drained',
+  store: () => Promise.resolve(SQLITE_CHAOS_STORE),
   mix: {
     ownFile: 30,
     sharedLine: 6,
@@ -235,4 +256,34 @@ describeChaos({
   kills: 0,
   periodicKills: { minMs: 1_000, maxMs: 4_000 },
   minimumKills: 8,
+});
+
+// The same promises on PostgreSQL: leases by FOR UPDATE SKIP LOCKED, wake-ups by LISTEN/NOTIFY.
+// Fewer entries than on SQLite keep CI's time in check; the kills are as many.
+describeChaos({
+  title: 'PostgreSQL: SIGKILLed worker processes in fault windows against a 50-entry queue',
+  store: freshPostgresStore,
+  mix: { ownFile: 36, sharedLine: 8, sameLines: [4, 10], failing: 4 },
+  processes: 2,
+  workersPerProcess: 2,
+  kills: 16,
+  minimumKills: 12,
+});
+
+describeChaos({
+  title: 'PostgreSQL: one of three worker processes SIGKILLed every 1–4 s until the queue drained',
+  store: freshPostgresStore,
+  mix: {
+    ownFile: 16,
+    sharedLine: 4,
+    sameLines: [],
+    failing: 2,
+    queue: { max_attempts: 2 },
+    slowCheckSeconds: 1,
+  },
+  processes: 3,
+  workersPerProcess: 1,
+  kills: 0,
+  periodicKills: { minMs: 1_000, maxMs: 4_000 },
+  minimumKills: 5,
 });
