@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
 import { hyperion, type CliRun } from './run-cli.js';
@@ -120,7 +121,7 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ store: locationOf(second) });
     const again2 = await run(['log', 'import', logFile, '--into', target], secondEnv);
-    expect(again2.code).toBe(4);
+    expect(again2.code).toBe(7);
     expect(again2.stderr).toMatch(/^error\[invalid_state\]: .* already holds a queue/);
 
     const other = await repository();
@@ -128,7 +129,10 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     expect(otherInit.code, otherInit.stderr).toBe(0);
     expect(JSON.parse(otherInit.stdout)).toMatchObject({ store: { action: 'kept' } });
     const copied = await run(['queue', 'list', '--repo', other, '--json'], secondEnv);
-    expect(JSON.parse(copied.stdout)).toEqual(entries);
+    // A replayed entry's updated_at is its last event's time (as on SQLite); the rest is the same.
+    const withoutUpdatedAt = (list: unknown[]) =>
+      list.map((entry) => ({ ...(entry as Record<string, unknown>), updated_at: undefined }));
+    expect(withoutUpdatedAt(JSON.parse(copied.stdout) as unknown[])).toEqual(withoutUpdatedAt(entries));
     const copiedVerify = await run(['log', 'verify', '--repo', other], secondEnv);
     expect(copiedVerify.code, copiedVerify.stderr).toBe(0);
   });
@@ -156,7 +160,7 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     expect(request.code, request.stderr).toBe(0);
     expect((await runGit(['show', 'main:src/multiply.js'], { cwd: root })).stdout).toContain('multiply');
     const requests = await run(['requests', '--repo', root, '--json'], env);
-    expect(JSON.parse(requests.stdout)).toMatchObject([{ request_id: 'REQ-PG' }]);
+    expect(JSON.parse(requests.stdout)).toMatchObject([{ id: 'REQ-PG' }]);
   });
 
   it('takes the URL from store.url in the config; the environment wins; a bad URL names its field', async () => {
@@ -189,7 +193,7 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     const bad = await run(['queue', 'list', '--repo', root], {});
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(
-      /^error\[invalid_input\]: .*config\.json: store\.url: must be a postgres:\/\//,
+      /^error\[schema_violation\]: .*config\.json: store\.url: must be a postgres:\/\//,
     );
   });
 
@@ -267,5 +271,21 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/^error\[invalid_input\]: HYPERION_DATABASE_URL: must be a postgres:\/\//);
+  });
+
+  it('loads the PostgreSQL client only for a PostgreSQL store', async () => {
+    const reporter = fileURLToPath(new URL('./fixtures/report-postgres-loads.mjs', import.meta.url));
+    const env = { NODE_OPTIONS: `--import=${reporter}` };
+    const root = await repository();
+    expect((await run(['init', '--repo', root], env)).code).toBe(0);
+    const sqlite = await run(['queue', 'list', '--repo', root], env);
+    expect(sqlite.code, sqlite.stderr).toBe(0);
+    expect(sqlite.stderr).toBe('');
+    const postgres = await run(['queue', 'list', '--repo', root], {
+      ...env,
+      HYPERION_DATABASE_URL: await freshDatabase(),
+    });
+    expect(postgres.stderr).toContain('loaded @hyperion/store-postgres');
+    expect(postgres.stderr).toContain('loaded pg');
   });
 });
