@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
-import { hyperion, type CliRun } from './run-cli.js';
+import { BIN, hyperion, type CliRun } from './run-cli.js';
 import { startPostgresServer, type PostgresTestServer } from '../../../test-support/postgres-server.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 
@@ -228,7 +229,7 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     expect(noDatabase.stderr).toMatch(/^error\[store_missing\]: .*has no database no_such_database/);
   });
 
-  it('an unreachable server is one line, exit 4, without the password, within the connect timeout', async () => {
+  it('an unreachable server (a closed port) is one line, exit 4, without the password', async () => {
     const root = await repository();
     expect((await run(['init', '--repo', root], {})).code).toBe(0);
     // A port that was free a moment ago: nothing listens on it.
@@ -287,5 +288,33 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
     });
     expect(postgres.stderr).toContain('loaded @hyperion/store-postgres');
     expect(postgres.stderr).toContain('loaded pg');
+  });
+
+  it('run --no-tui works the queue on PostgreSQL and stops cleanly on SIGINT', async () => {
+    const env = { HYPERION_DATABASE_URL: await freshDatabase() };
+    const root = await repository({ 'a.txt': 'a\n' });
+    expect((await run(['init', '--repo', root, '--check', 'ok=test -f a.txt'], env)).code).toBe(0);
+    expect((await run(['submit', changeFile('T-1', 'a.txt', 'a', 'A'), '--repo', root], env)).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'run', '--no-tui', '--repo', root], {
+      env: { ...process.env, HYPERION_LOG: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const landed = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/landed chg-/.test(stdout)) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await Promise.race([landed, exited]);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(0);
+    expect(stdout).toMatch(/check ok: passed/);
+    expect(stdout).toMatch(/landed chg-/);
+    expect(`${stdout}${stderr}`).not.toContain(PASSWORD);
+    expect((await runGit(['show', 'main:a.txt'], { cwd: root })).stdout).toBe('A\n');
   });
 });
