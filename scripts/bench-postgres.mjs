@@ -13,6 +13,8 @@ const BACKLOG = Number(process.env.BENCH_PG_BACKLOG ?? 10_000);
 const CYCLES = Number(process.env.BENCH_PG_CYCLES ?? 1_000);
 const PROCESS_COUNTS = [1, 2, 4];
 const LEASE_MS = 600_000;
+/** How long one process count's cycles may take before its workers are killed. */
+const WORKER_TIMEOUT_MS = Number(process.env.BENCH_PG_TIMEOUT_MS ?? 600_000);
 
 function entry(index) {
   const id = `bench-${index}`;
@@ -108,8 +110,18 @@ async function measureCycles(url, processes) {
     if (line !== 'ready') throw new Error(`bench worker said ${line}`);
   }
   const started = performance.now();
-  for (const item of workers) item.child.stdin.write('go\n');
-  const results = await Promise.all(workers.map(async (item) => JSON.parse(await item.nextLine())));
+  // Closing their input after `go` lets the workers exit once they have printed their times.
+  for (const item of workers) item.child.stdin.end('go\n');
+  // A worker that neither answers nor exits (its server gone, a connection hung) fails the section.
+  const watchdog = setTimeout(() => {
+    for (const item of workers) item.child.kill('SIGKILL');
+  }, WORKER_TIMEOUT_MS);
+  let results;
+  try {
+    results = await Promise.all(workers.map(async (item) => JSON.parse(await item.nextLine())));
+  } finally {
+    clearTimeout(watchdog);
+  }
   const seconds = (performance.now() - started) / 1000;
   const cycles = results.reduce((sum, result) => sum + result.done, 0);
   const leases = results.flatMap((result) => result.leaseMs).sort((left, right) => left - right);
