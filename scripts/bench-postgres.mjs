@@ -91,8 +91,8 @@ function startWorker(url, cycles, owner) {
     new Promise((resolve, reject) => {
       const check = () => {
         if (received.length > 0) resolve(received.shift());
-        else if (child.exitCode !== null)
-          reject(new Error(`bench worker ${owner} exited with ${child.exitCode}`));
+        else if (child.exitCode !== null || child.signalCode !== null)
+          reject(new Error(`bench worker ${owner} exited with ${child.exitCode ?? child.signalCode}`));
         else notify = check;
       };
       child.once('exit', () => notify?.());

@@ -109,3 +109,43 @@ describe('a missing target branch is the repository’s problem, not the entries
     expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 });
+
+describe('a lease renewal that hangs', () => {
+  it('aborts the attempt once the lease it renews would have run out, instead of going on without one', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      config: {
+        checks: [{ name: 'slow', command: 'sleep 30' }],
+        queue: { lease_ms: 1_000, heartbeat_ms: 100 },
+      },
+    });
+    const entry = await fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    const worker = fixture.queue.createWorker('stuck');
+    const outcome = worker.processNext();
+    // Once the check runs, a transaction that never ends holds the store: every renewal waits.
+    for (let round = 0; round < 800; round += 1) {
+      const events = await fixture.store.listEvents({ entryId: entry.id });
+      if (events.some((event) => event.type === 'entry:committed')) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    let release!: () => void;
+    const held = fixture.store.transaction(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    // Held for longer than the lease: the renewal pending all that while must count as lost.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    release();
+    await held;
+    // The renewal then succeeds (the lease was never taken by anyone else), yet the attempt stops
+    // at once instead of running its 30 s check on a lease that had lapsed.
+    const tooLate = new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000));
+    await expect(Promise.race([outcome, tooLate])).resolves.toBe('lease_lost');
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('running');
+    await worker.dispose();
+  }, 30_000);
+});

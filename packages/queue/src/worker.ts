@@ -74,16 +74,28 @@ export class QueueWorker {
     events.emit('entry:leased', { entry, worker: this.id });
     const leaseLost = new AbortController();
     // The heartbeat renews the lease; a renewal that finds the lease gone (or cannot reach the
-    // store) aborts the attempt. One renewal at a time: a slow store does not pile them up.
+    // store) aborts the attempt. One renewal at a time: a slow store does not pile them up. A
+    // renewal still pending when the lease it renews would have run out (a hung connection) also
+    // aborts: the lease is then as good as lost, and the attempt must not go on without one.
     let renewing = false;
+    let heldSince = Date.now();
     const heartbeat = setInterval(() => {
-      if (renewing || leaseLost.signal.aborted) return;
+      if (leaseLost.signal.aborted) return;
+      if (renewing) {
+        if (Date.now() - heldSince >= config.queue.lease_ms) {
+          this.runtime.logger.warn({ entry: entry.id, worker: this.id }, 'lease renewal hung; giving up');
+          leaseLost.abort();
+        }
+        return;
+      }
       renewing = true;
+      const started = Date.now();
       store
         .renewLease(entry.id, this.id, config.queue.lease_ms)
         .then(
           (held) => {
-            if (!held) leaseLost.abort();
+            if (held) heldSince = started;
+            else leaseLost.abort();
           },
           (error: unknown) => {
             const message = error instanceof Error ? error.message : String(error);

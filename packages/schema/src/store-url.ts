@@ -14,6 +14,13 @@ export function storeUrlProblem(url: string): string | undefined {
     return `must be a postgres:// or postgresql:// URL (it starts with ${JSON.stringify(parsed.protocol)})`;
   }
   if (parsed.hostname === '') return 'must name a host (postgres://user@host:port/database)';
+  for (const part of [parsed.username, parsed.password, parsed.pathname]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      return 'has a malformed %-escape in its user, password or database name (write % as %25)';
+    }
+  }
   if (parsed.pathname.replace(/^\//, '') === '') {
     return 'must name a database (postgres://user@host:port/database)';
   }
