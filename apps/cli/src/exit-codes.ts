@@ -28,6 +28,7 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   store_unreachable: EXIT.repository,
   permission_denied: EXIT.repository,
   git_failed: EXIT.repository,
+  remote_unavailable: EXIT.repository,
   patch_does_not_apply: EXIT.patch,
   stub_cannot_write: EXIT.agent,
   agent_failed: EXIT.agent,

@@ -183,7 +183,7 @@ describe('RemoteBranchTarget', () => {
     }
   });
 
-  it('fails with git_failed naming the remote when it cannot be reached, without a password in the message', async () => {
+  it('fails with remote_unavailable naming the remote when it cannot be reached, without a password in the message', async () => {
     const { directory, repositories } = await remoteWithClones(1);
     const clone = repositories[0]!;
     await runGit(
@@ -195,10 +195,48 @@ describe('RemoteBranchTarget', () => {
     const gone = new RemoteBranchTarget(clone, { remote: 'gone' });
     const error = await gone.tip('main').catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({
-      code: 'git_failed',
+      code: 'remote_unavailable',
       message: expect.stringMatching(/^could not fetch 'main' on remote 'gone': /),
+      details: expect.objectContaining({ remote: 'gone', branch: 'main' }),
     });
     expect(JSON.stringify(error)).not.toContain('secret-password');
+  });
+
+  it('says remote_unavailable when a push cannot reach the remote, and leaves the branch alone', async () => {
+    const { directory, remote, repositories, targets } = await remoteWithClones(1);
+    const clone = repositories[0]!;
+    const base = await targets[0]!.tip('main');
+    const candidate = await commitOn(clone, base, 'shared.txt', 'unreachable\n');
+    await runGit(['remote', 'set-url', 'origin', join(directory, 'moved-away.git')], { cwd: clone.root });
+    await expect(targets[0]!.land('main', candidate, base)).rejects.toMatchObject({
+      code: 'remote_unavailable',
+      details: expect.objectContaining({ remote: 'origin', branch: 'main' }),
+    });
+    expect(await remoteTip(remote)).toBe(base);
+  });
+
+  it('reports landed when the push moved the remote branch but its connection then hung past the timeout', async () => {
+    const { remote, repositories } = await remoteWithClones(1);
+    const clone = repositories[0]!;
+    // receive-pack updates the ref, then its post-receive hook keeps the connection open.
+    const hook = join(remote, 'hooks', 'post-receive');
+    await writeFile(hook, '#!/bin/sh\nsleep 60\n');
+    await chmod(hook, 0o755);
+    const hanging = new RemoteBranchTarget(clone, { remote: 'origin', timeoutMs: 1_500 });
+    const base = await hanging.tip('main');
+    const candidate = await commitOn(clone, base, 'shared.txt', 'landed, then hung\n');
+    expect(await hanging.land('main', candidate, base)).toEqual({ status: 'landed', commit: candidate });
+    expect(await remoteTip(remote)).toBe(candidate);
+    expect(await hanging.knownTip('main')).toBe(candidate);
+  });
+
+  it('checks the remote again after a failed check: a remote added later is used', async () => {
+    const { remote, repositories } = await remoteWithClones(1);
+    const clone = repositories[0]!;
+    const upstream = new RemoteBranchTarget(clone, { remote: 'upstream' });
+    await expect(upstream.tip('main')).rejects.toMatchObject({ code: 'invalid_input' });
+    await runGit(['remote', 'add', 'upstream', remote], { cwd: clone.root });
+    expect(await upstream.tip('main')).toBe(await remoteTip(remote));
   });
 
   it('stops a remote that does not answer after the timeout instead of hanging', async () => {
@@ -208,7 +246,7 @@ describe('RemoteBranchTarget', () => {
     await runGit(['config', 'remote.origin.uploadpack', 'sleep 30; git-upload-pack'], { cwd: clone.root });
     const slow = new RemoteBranchTarget(clone, { remote: 'origin', timeoutMs: 300 });
     await expect(slow.tip('main')).rejects.toMatchObject({
-      code: 'git_failed',
+      code: 'remote_unavailable',
       message:
         "fetching 'main' on remote 'origin' failed: the remote did not answer within 0.3 s (or git could not start)",
     });

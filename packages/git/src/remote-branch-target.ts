@@ -13,6 +13,8 @@ const REF_LOCK_WAIT_MS = 10_000;
 /** git's words for a ref another writer holds locked, or moved between its read and its write. */
 const REF_LOCK_CONTENTION =
   /cannot lock ref|unable to create '[^']*\.lock'|but expected|failed to update ref/i;
+/** Errors of a fetch after a push that are said as they are, not as the push's refusal. */
+const REMOTE_PROBLEMS: ReadonlySet<string> = new Set(['branch_not_found', 'remote_unavailable']);
 /** Refusals of a push whose expected value was stale: the remote branch moved (and perhaps back). */
 const STALE_PUSH = /stale info|fetch first|non-fast-forward/;
 
@@ -79,8 +81,8 @@ export class RemoteBranchTarget implements LandingTarget {
    * Fetches the remote branch (`git fetch --no-tags <remote>
    * +refs/heads/<branch>:refs/remotes/<remote>/<branch>`) and returns its tip. Throws
    * `branch_not_found` when the remote has no such branch, `invalid_input` when the clone has no
-   * such remote, and `git_failed` naming the remote and branch when the remote cannot be reached
-   * or does not answer within the timeout.
+   * such remote, and `remote_unavailable` naming the remote and branch (never a credential) when
+   * the fetch fails otherwise: the remote cannot be reached or does not answer within the timeout.
    */
   async tip(branch: string): Promise<string> {
     await this.prepare(branch);
@@ -120,13 +122,25 @@ export class RemoteBranchTarget implements LandingTarget {
    * not report success the branch is fetched: at `newCommit` the push went through (`landed`);
    * elsewhere than `expectedOldCommit` the race is lost (`race_lost` with that tip); still at
    * `expectedOldCommit` the remote refused for another reason (a hook, permissions, a checked-out
-   * branch), which throws `git_failed` with the remote's words.
+   * branch), which throws `git_failed` with the remote's words. A push that errors without the
+   * remote's answer for the branch, or does not finish within the timeout (it may have moved the
+   * ref before its connection hung), is followed by a fetch too: at `newCommit` it is `landed`,
+   * otherwise (or when the fetch fails as well) it throws `remote_unavailable`.
    */
   async land(branch: string, newCommit: string, expectedOldCommit: string): Promise<LandCommitResult> {
     await this.prepare(branch);
     const started = Date.now();
     for (let attempt = 1; ; attempt += 1) {
-      const push = await this.push(branch, newCommit, expectedOldCommit);
+      let push: GitCommandResult;
+      try {
+        push = await this.push(branch, newCommit, expectedOldCommit);
+      } catch (error) {
+        // Stopped at the timeout: whether the remote applied the push is read from the remote.
+        if ((await this.tipAfterUnansweredPush(branch, error)) === newCommit) {
+          return { status: 'landed', commit: newCommit };
+        }
+        throw error;
+      }
       const status = parsePushStatus(push.stdout, `refs/heads/${branch}`);
       if (push.exitCode === 0 && status !== undefined && status.flag !== '!') {
         await this.followLanding(branch, newCommit, expectedOldCommit);
@@ -139,19 +153,31 @@ export class RemoteBranchTarget implements LandingTarget {
       // another try; anything else is the remote's answer.
       const words = `${status?.summary ?? ''}\n${push.stderr}`;
       const retryable = REF_LOCK_CONTENTION.test(words) || STALE_PUSH.test(status?.summary ?? '');
-      if (!retryable || Date.now() - started >= REF_LOCK_WAIT_MS)
-        throw this.pushRefused(branch, push, status);
+      if (!retryable || Date.now() - started >= REF_LOCK_WAIT_MS) {
+        throw status === undefined
+          ? this.pushUnanswered(branch, push)
+          : this.pushRefused(branch, push, status);
+      }
       await delay(Math.min(20 * attempt, 200));
     }
   }
 
-  /** Checks once that the clone has the remote and that `branch` is a valid branch name. */
+  /**
+   * Checks that the clone has the remote and that `branch` is a valid branch name; a check that
+   * passed is not repeated, one that failed is (the user may have fixed the remote meanwhile).
+   */
   private async prepare(branch: string): Promise<void> {
-    this.remoteChecked ??= this.checkRemote();
+    this.remoteChecked ??= this.checkRemote().catch((error: unknown) => {
+      this.remoteChecked = undefined;
+      throw error;
+    });
     await this.remoteChecked;
     let checked = this.branchesChecked.get(branch);
     if (checked === undefined) {
-      checked = this.checkBranch(branch);
+      checked = this.checkBranch(branch).catch((error: unknown) => {
+        this.branchesChecked.delete(branch);
+        throw error;
+      });
       this.branchesChecked.set(branch, checked);
     }
     await checked;
@@ -193,7 +219,7 @@ export class RemoteBranchTarget implements LandingTarget {
     ];
     const started = Date.now();
     for (let attempt = 1; ; attempt += 1) {
-      const result = await this.runRemoteCommand(args, `fetching ${this.describe(branch)}`);
+      const result = await this.runRemoteCommand(args, `fetching ${this.describe(branch)}`, branch);
       if (result.exitCode === 0) return;
       const reason = redactUrlCredentials(firstNonEmptyLine(result.stderr));
       if (/couldn't find remote ref/i.test(result.stderr)) {
@@ -206,7 +232,7 @@ export class RemoteBranchTarget implements LandingTarget {
       // Two fetches in one clone update the same remote-tracking ref: the later one retries.
       if (!REF_LOCK_CONTENTION.test(result.stderr) || Date.now() - started >= REF_LOCK_WAIT_MS) {
         throw new HyperionError(
-          'git_failed',
+          'remote_unavailable',
           `could not fetch ${this.describe(branch)}: ${printable(reason)}`,
           {
             details: { remote: this.remote, branch, stderr: redactUrlCredentials(result.stderr) },
@@ -228,6 +254,7 @@ export class RemoteBranchTarget implements LandingTarget {
         `${newCommit}:${ref}`,
       ],
       `pushing ${newCommit} to ${this.describe(branch)}`,
+      branch,
     );
   }
 
@@ -240,8 +267,21 @@ export class RemoteBranchTarget implements LandingTarget {
     try {
       return await this.tip(branch);
     } catch (error) {
-      if (HyperionError.isInstance(error) && error.code === 'branch_not_found') throw error;
+      if (HyperionError.isInstance(error) && REMOTE_PROBLEMS.has(error.code)) throw error;
       throw this.pushRefused(branch, push, status, error);
+    }
+  }
+
+  /**
+   * The remote tip after a push stopped at the timeout (`pushError`, `remote_unavailable`); when
+   * it cannot be read either, `pushError` is thrown (a missing branch is said as such).
+   */
+  private async tipAfterUnansweredPush(branch: string, pushError: unknown): Promise<string> {
+    try {
+      return await this.tip(branch);
+    } catch (error) {
+      if (HyperionError.isInstance(error) && error.code === 'branch_not_found') throw error;
+      throw pushError;
     }
   }
 
@@ -258,16 +298,26 @@ export class RemoteBranchTarget implements LandingTarget {
       .catch(() => false);
   }
 
-  private async runRemoteCommand(args: string[], doing: string): Promise<GitCommandResult> {
+  private async runRemoteCommand(args: string[], doing: string, branch: string): Promise<GitCommandResult> {
     try {
       return await runGit(args, { cwd: this.repository.root, allowFailure: true, timeoutMs: this.timeoutMs });
     } catch (error) {
       throw new HyperionError(
-        'git_failed',
+        'remote_unavailable',
         `${doing} failed: the remote did not answer within ${this.timeoutMs / 1000} s (or git could not start)`,
-        { cause: error, details: { remote: this.remote, timeout_ms: this.timeoutMs } },
+        { cause: error, details: { remote: this.remote, branch, timeout_ms: this.timeoutMs } },
       );
     }
+  }
+
+  /** A push that ended without the remote's answer for the branch: the remote was not reached. */
+  private pushUnanswered(branch: string, push: GitCommandResult): HyperionError {
+    const reason = printable(redactUrlCredentials(firstNonEmptyLine(push.stderr)));
+    return new HyperionError(
+      'remote_unavailable',
+      `could not push to ${this.describe(branch)}: ${reason || `git push exited ${push.exitCode}`}`,
+      { details: { remote: this.remote, branch, stderr: redactUrlCredentials(push.stderr) } },
+    );
   }
 
   private pushRefused(

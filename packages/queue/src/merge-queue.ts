@@ -227,7 +227,12 @@ export class MergeQueue {
    * `dryRun` the plan is returned and nothing is enqueued.
    */
   async rollback(target: string, options: { by: string; dryRun?: boolean }): Promise<RollbackResult> {
-    const plans = await planRollback(this.runtime.store, this.runtime.repository, target);
+    const plans = await planRollback(
+      this.runtime.store,
+      this.runtime.repository,
+      target,
+      this.runtime.landing,
+    );
     if (options.dryRun === true) return { plans, enqueued: [], conflicted: [] };
     // The reverts and the conflicts of the entries stacked on what they undo commit together.
     const { enqueued, conflicted } = await this.runtime.store.transaction(async (transaction) => {

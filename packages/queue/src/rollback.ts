@@ -1,5 +1,12 @@
 import { HyperionError, type ChangeRequest, type FileChange, type QueueEntry } from '@hyperion/schema';
-import { parsePatch, runGit, sha256Hex, splitPatch, type GitRepository } from '@hyperion/git';
+import {
+  parsePatch,
+  runGit,
+  sha256Hex,
+  splitPatch,
+  type GitRepository,
+  type LandingTarget,
+} from '@hyperion/git';
 import type { HyperionStore, StoreTransaction } from '@hyperion/store';
 
 /** Task ids of revert entries start with this, followed by the id of the change they undo. */
@@ -26,12 +33,15 @@ export interface PlannedRevert {
 /**
  * The landed changes a rollback target names — a change id, a task id or a request id — newest
  * landing first, each with the change request that reverts it (made from `git diff <commit>
- * <commit>^`, based on the landed commit so later changes to other lines merge in 3-way).
+ * <commit>^`, based on the landed commit so later changes to other lines merge in 3-way). With a
+ * remote `landing` target its branches are fetched first (`landing.tip`), so a clone that never
+ * fetched the landed commits has them.
  */
 export async function planRollback(
   store: HyperionStore,
   repository: GitRepository,
   target: string,
+  landing?: Pick<LandingTarget, 'kind' | 'tip'>,
 ): Promise<PlannedRevert[]> {
   const direct = await store.getEntry(target);
   const matches =
@@ -56,6 +66,9 @@ export async function planRollback(
         details: { target },
       },
     );
+  }
+  if (landing?.kind === 'remote') {
+    for (const branch of new Set(landed.map((entry) => entry.target_branch))) await landing.tip(branch);
   }
   const landingOrders = new Map<string, number>();
   for (const entry of landed) {

@@ -26,6 +26,7 @@ export type WorkOutcome =
 /** Errors that are the repository's or the store's problem: the entry is handed back uncharged. */
 const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
   'branch_not_found',
+  'remote_unavailable',
   'permission_denied',
   'store_missing',
   'store_corrupt',
@@ -118,8 +119,9 @@ export class QueueWorker {
         return 'lease_lost';
       }
       if (HyperionError.isInstance(error) && REPOSITORY_PROBLEMS.has(error.code)) {
-        // The branch went away, or the repository or store cannot be written: not the change's
-        // fault. Hand the entry back uncharged and stop this worker with the error.
+        // The branch went away, the remote does not answer, or the repository or store cannot be
+        // written: not the change's fault. Hand the entry back uncharged and stop this worker with
+        // the error; the next attempt first reads the tip, so a push that did land is found there.
         await this.giveBack(entry, error.message);
         throw error;
       }

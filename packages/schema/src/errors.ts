@@ -47,6 +47,8 @@ export const HYPERION_ERROR_CODES = [
   'lease_lost',
   /** A git command failed unexpectedly. */
   'git_failed',
+  /** The git remote Hyperion lands on cannot be reached or did not answer in time (not the change's fault). */
+  'remote_unavailable',
   /** Some entries did not land (used by `--wait`). */
   'not_landed',
   /** The command line was wrong: an unknown command or option, a missing argument, a bad option value. */
