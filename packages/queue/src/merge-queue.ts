@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
-import { isProcessAlive, type GitRepository } from '@hyperion/git';
+import { isProcessAlive, type GitRepository, type LandingTarget } from '@hyperion/git';
 import { landingTargetFor } from './landing-target.js';
 import type {
   EntryFilter,
@@ -33,6 +33,8 @@ export interface MergeQueueOptions {
   config: HyperionConfig;
   /** Where worker worktrees are created (normally `.hyperion/worktrees`). */
   worktreesDirectory: string;
+  /** Where the target branch lives; defaults to the one the config chooses (`landingTargetFor`). */
+  landing?: LandingTarget;
   /** Runs the checks; defaults to {@link ShellCheckRunner}. */
   checkRunner?: CheckRunner;
   /** Structured logger; silent by default. */
@@ -99,7 +101,7 @@ export class MergeQueue {
     this.runtime = {
       store: options.store,
       repository: options.repository,
-      landing: landingTargetFor(options.repository, options.config),
+      landing: options.landing ?? landingTargetFor(options.repository, options.config),
       config: options.config,
       checkRunner:
         options.checkRunner ??
