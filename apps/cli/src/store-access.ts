@@ -58,12 +58,14 @@ export function withStoreWayOut(error: unknown, paths: HyperionPaths, selection?
  */
 export async function openSelectedStore(
   selection: StoreSelection,
-  options: { create?: boolean } = {},
+  options: { create?: boolean; config?: HyperionConfig } = {},
 ): Promise<HyperionStore> {
   const create = options.create === true;
   if (selection.kind === 'sqlite') return SqliteStore.open(selection.file, { create });
   const { PostgresStore } = await import('@hyperion/store-postgres');
-  return PostgresStore.open(selection.url, { create });
+  // A connection per worker and some to spare, so busy workers never wait on each other.
+  const poolSize = options.config === undefined ? undefined : options.config.workers + 3;
+  return PostgresStore.open(selection.url, { create, ...(poolSize === undefined ? {} : { poolSize }) });
 }
 
 /**
@@ -96,7 +98,7 @@ export async function openExistingStore(
   }
   const selection = selectStore(paths, config);
   try {
-    return await openSelectedStore(selection);
+    return await openSelectedStore(selection, config === undefined ? {} : { config });
   } catch (error) {
     throw withStoreWayOut(error, paths, selection);
   }

@@ -144,3 +144,39 @@ describe('blockers', () => {
     }
   });
 });
+
+describe('a busy pool', () => {
+  it('makes a call wait for a free connection, however long, never store_unreachable', async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresStore.open(url, { create: true, poolSize: 1, connectTimeoutMs: 300 });
+    let finish!: () => void;
+    const mayFinish = new Promise<void>((resolve) => (finish = resolve));
+    try {
+      let started!: () => void;
+      const transactionStarted = new Promise<void>((resolve) => (started = resolve));
+      const holding = store.transaction(async (transaction) => {
+        await transaction.enqueue(conformanceEntry('held', ['a']));
+        started();
+        await mayFinish;
+      });
+      await transactionStarted;
+      // The pool's one connection is in the transaction: this call waits for it.
+      const waiting = store.listEntries();
+      // Hold it for several connect timeouts (the failure waited one, then said store_unreachable).
+      const failedEarly = await Promise.race([
+        waiting.then(
+          () => 'finished while the connection was held',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve(undefined), 1500)),
+      ]);
+      expect(failedEarly).toBeUndefined();
+      finish();
+      await holding;
+      expect((await waiting).map((entry) => entry.id)).toEqual(['held']);
+    } finally {
+      finish();
+      await store.close();
+    }
+  });
+});

@@ -16,9 +16,16 @@ export interface PostgresStoreOptions {
    * is `store_missing`, never an empty queue). The database itself must exist.
    */
   create?: boolean;
-  /** Connections in the pool (default 4), besides the one that listens for changes. */
+  /**
+   * Connections in the pool (default 4), besides the one that listens for changes. Give each
+   * worker one and some to spare (the CLI opens `workers + 3`): a call waits for a free one.
+   */
   poolSize?: number;
-  /** How long to wait for a connection before `store_unreachable` (default 5000 ms). */
+  /**
+   * How long establishing one connection may take before `store_unreachable` (default 5000 ms).
+   * It never bounds the wait for a free connection of a busy pool: a busy pool is not an
+   * unreachable server.
+   */
   connectTimeoutMs?: number;
   /** Clock in epoch milliseconds (tests pass a fake one). Leases and backoffs use it. */
   clock?: () => number;
@@ -74,8 +81,13 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
       application_name: 'hyperion',
       types: TYPES,
     };
+    // pg-pool's connectionTimeoutMillis bounds both connecting and waiting for a free pooled
+    // connection, failing the wait with "timeout exceeded when trying to connect". So the pool
+    // gets none; each of its clients bounds its own connecting instead.
+    const { connectionTimeoutMillis: _connectTimeout, ...poolConfig } = config;
     const pool = new pg.Pool({
-      ...config,
+      ...poolConfig,
+      Client: clientConnectingWithin(config),
       max: options.poolSize ?? 4,
       idleTimeoutMillis: 10_000,
       allowExitOnIdle: true,
@@ -157,6 +169,20 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     await this.listener.close();
     await this.pool.end();
   }
+}
+
+/** A client class whose connecting is bounded by `config`'s `connectionTimeoutMillis`. */
+function clientConnectingWithin(config: pg.ClientConfig): typeof pg.Client {
+  const connectionTimeoutMillis = config.connectionTimeoutMillis;
+  return class TimedClient extends pg.Client {
+    constructor(clientConfig?: string | pg.ClientConfig) {
+      super(
+        typeof clientConfig === 'string'
+          ? { connectionString: clientConfig, connectionTimeoutMillis }
+          : { ...clientConfig, connectionTimeoutMillis },
+      );
+    }
+  };
 }
 
 async function insertSubmission(

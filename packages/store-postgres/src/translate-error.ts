@@ -18,9 +18,9 @@ function isUnreachable(error: Error, code: string | undefined): boolean {
   if (code !== undefined && NETWORK_CODES.has(code)) return true;
   // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shut down, cannot connect now).
   if (code !== undefined && (code.startsWith('08') || /^57P0[123]$/.test(code))) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(
-    error.message,
-  );
+  // "timeout expired": a client's own connect timeout. (pg-pool's "timeout exceeded when trying
+  // to connect" is a wait for a busy pool, not unreachability; the store never sets it.)
+  return /timeout expired|Connection terminated|connection timeout/i.test(error.message);
 }
 
 /**
