@@ -180,3 +180,44 @@ describe('a busy pool', () => {
     }
   });
 });
+
+describe('a statement without an answer', () => {
+  it('is store_unreachable after the query timeout, naming host and port, never the password', async () => {
+    const url = await server.createDatabase();
+    const withPassword = url.replace('postgres@', 'postgres:query-timeout-secret@');
+    const store = await PostgresStore.open(withPassword, { create: true, queryTimeoutMs: 300 });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      // Another session locks the table, so the store's statements get no answer.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE queue_entries IN ACCESS EXCLUSIVE MODE');
+      let failure: unknown;
+      try {
+        await store.listEntries();
+      } catch (error) {
+        failure = error;
+      }
+      expect(HyperionError.isInstance(failure)).toBe(true);
+      const error = failure as HyperionError;
+      expect(error.code).toBe('store_unreachable');
+      expect(error.message).toContain(`${error.details['host']}:${error.details['port']}`);
+      expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(
+        'query-timeout-secret',
+      );
+      // In a transaction too, and the store works again once the server answers.
+      failure = undefined;
+      try {
+        await store.transaction((transaction) => transaction.listEntries());
+      } catch (caught) {
+        failure = caught;
+      }
+      expect((failure as HyperionError).code).toBe('store_unreachable');
+      await locker.query('ROLLBACK');
+      expect(await store.listEntries()).toEqual([]);
+    } finally {
+      await locker.end();
+      await store.close();
+    }
+  });
+});

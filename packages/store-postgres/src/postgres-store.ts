@@ -27,6 +27,13 @@ export interface PostgresStoreOptions {
    * unreachable server.
    */
   connectTimeoutMs?: number;
+  /**
+   * How long one statement may wait for its answer before `store_unreachable` (default 30000 ms,
+   * far longer than any statement of the store takes): a half-open connection fails the call
+   * instead of leaving it (a lease renewal, say) pending for many minutes. Connections also send
+   * TCP keepalives.
+   */
+  queryTimeoutMs?: number;
   /** Clock in epoch milliseconds (tests pass a fake one). Leases and backoffs use it. */
   clock?: () => number;
 }
@@ -78,6 +85,8 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     const config: pg.ClientConfig = {
       connectionString: url,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
+      keepAlive: true,
       application_name: 'hyperion',
       types: TYPES,
     };

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { HyperionError } from '@hyperion/schema';
 import { translatePostgresError } from './translate-error.js';
 import type { StoreEndpoint } from './store-url.js';
 
@@ -120,6 +121,12 @@ export async function inTransaction<T>(
     await runQuery(client, endpoint, 'COMMIT');
     return result;
   } catch (error) {
+    if (HyperionError.isInstance(error) && error.code === 'store_unreachable') {
+      // The connection is lost or did not answer: a rollback would wait on it too. Discarding the
+      // connection ends the transaction (the server rolls it back).
+      broken = error;
+      throw error;
+    }
     try {
       await client.query('ROLLBACK');
     } catch (rollbackError) {

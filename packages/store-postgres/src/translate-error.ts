@@ -20,7 +20,8 @@ function isUnreachable(error: Error, code: string | undefined): boolean {
   if (code !== undefined && (code.startsWith('08') || /^57P0[123]$/.test(code))) return true;
   // "timeout expired": a client's own connect timeout. (pg-pool's "timeout exceeded when trying
   // to connect" is a wait for a busy pool, not unreachability; the store never sets it.)
-  return /timeout expired|Connection terminated|connection timeout/i.test(error.message);
+  // "Query read timeout": no answer within the store's query timeout (a half-open connection).
+  return /timeout expired|Connection terminated|connection timeout|Query read timeout/i.test(error.message);
 }
 
 /**
