@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { HyperionError } from '@hyperion/schema';
 import { translatePostgresError } from './translate-error.js';
@@ -42,6 +43,30 @@ export interface TransactionSession extends Session {
    * queue-structure lock at once (the caller may do anything next, in any order).
    */
   beforeWrite(needsQueueStructure: boolean): Promise<void>;
+}
+
+/** A caller's transaction that is open while its work runs. */
+interface OpenTransaction {
+  pool: Pool;
+  open: boolean;
+}
+
+/** Which caller's transaction the running code is inside (to refuse calls that would deadlock). */
+const currentTransaction = new AsyncLocalStorage<OpenTransaction>();
+
+/**
+ * Calling the store (not the transaction object) inside its own transaction's work would take
+ * another pooled connection and wait on the transaction's locks forever, or for a free connection
+ * the transaction holds: refused at once with `internal`, as the SQLite store does.
+ */
+function refuseInsideOwnTransaction(pool: Pool): void {
+  const open = currentTransaction.getStore();
+  if (open !== undefined && open.open && open.pool === pool) {
+    throw new HyperionError(
+      'internal',
+      'the store was called inside its own transaction; use the transaction object given to the work',
+    );
+  }
 }
 
 async function runQuery<Row extends QueryResultRow>(
@@ -108,6 +133,7 @@ export async function inTransaction<T>(
   callerTransaction: boolean,
   work: (session: TransactionSession) => Promise<T>,
 ): Promise<T> {
+  refuseInsideOwnTransaction(pool);
   let client: PoolClient;
   try {
     client = await pool.connect();
@@ -117,7 +143,18 @@ export async function inTransaction<T>(
   let broken: unknown;
   try {
     await runQuery(client, endpoint, 'BEGIN');
-    const result = await work(new ClientSession(client, endpoint, callerTransaction));
+    const session = new ClientSession(client, endpoint, callerTransaction);
+    let result: T;
+    if (callerTransaction) {
+      const state: OpenTransaction = { pool, open: true };
+      try {
+        result = await currentTransaction.run(state, () => work(session));
+      } finally {
+        state.open = false;
+      }
+    } else {
+      result = await work(session);
+    }
     await runQuery(client, endpoint, 'COMMIT');
     return result;
   } catch (error) {
@@ -150,6 +187,11 @@ export class PoolSession implements Session {
     text: string,
     values?: unknown[],
   ): Promise<Row[]> {
+    try {
+      refuseInsideOwnTransaction(this.pool);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return runQuery<Row>(this.pool, this.endpoint, text, values);
   }
 

@@ -4,6 +4,7 @@ import type { ConformanceStoreFactory, ConformanceStoreHandle } from './conforma
 import { describeConcurrencyCases } from './cases-concurrency.js';
 import { describeLeaseCases } from './cases-leases.js';
 import { describeOrderCases } from './cases-order.js';
+import { describeOwnTransactionCases } from './cases-own-transaction.js';
 import { describeRecordCases } from './cases-records.js';
 
 /** What each group of cases gets: the current test's store, its clock, and more handles. */
@@ -75,5 +76,6 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     describeLeaseCases(context);
     describeOrderCases(context);
     describeConcurrencyCases(context);
+    describeOwnTransactionCases(context);
   });
 }
