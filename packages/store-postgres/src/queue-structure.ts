@@ -68,18 +68,24 @@ async function holdPaths(session: Session, entry: StructureEntry): Promise<void>
   );
 }
 
-/** Adds `delta` to the blockers of the holding entries that depend on `id`. */
-async function adjustDependents(session: Session, id: string, delta: number): Promise<void> {
+/**
+ * Adds `delta` to the blockers of the holding entries of the same target branch that depend on
+ * the entry (a dependency on another branch's entry holds nothing, as in the SQLite store).
+ */
+async function adjustDependents(session: Session, entry: StructureEntry, delta: number): Promise<void> {
   await session.query(
     `UPDATE queue_entries SET blockers = blockers + $2
        FROM queue_entry_dependencies dependency
       WHERE dependency.depends_on = $1 AND queue_entries.sequence = dependency.sequence
-        AND queue_entries.state IN ${HOLDING_SQL}`,
-    [id, delta],
+        AND queue_entries.target_branch = $3 AND queue_entries.state IN ${HOLDING_SQL}`,
+    [entry.id, delta, entry.target_branch],
   );
 }
 
-/** The blockers of one entry counted from scratch: paths with an earlier holder, unfinished dependencies. */
+/**
+ * The blockers of one entry counted from scratch: paths with an earlier holder, unfinished
+ * dependencies; both within the entry's target branch.
+ */
 export const COUNT_BLOCKERS = `
   (SELECT count(*) FROM queue_entry_paths mine
     WHERE mine.sequence = queue_entries.sequence
@@ -88,7 +94,8 @@ export const COUNT_BLOCKERS = `
                      AND earlier.sequence < mine.sequence))
   + (SELECT count(*) FROM queue_entry_dependencies dependency
        JOIN queue_entries needed ON needed.id = dependency.depends_on
-      WHERE dependency.sequence = queue_entries.sequence AND needed.state IN ${UNFINISHED_SQL})`;
+      WHERE dependency.sequence = queue_entries.sequence AND needed.target_branch = queue_entries.target_branch
+        AND needed.state IN ${UNFINISHED_SQL})`;
 
 /** Counts the blockers of one entry from scratch (it just started holding its paths). */
 async function recountBlockers(session: Session, sequence: number): Promise<void> {
@@ -101,8 +108,9 @@ async function recountBlockers(session: Session, sequence: number): Promise<void
  * Keeps `queue_entry_paths` and every holding entry's `blockers` exact after `entry` moved from
  * `from` to `to` (its row already says `to`). The caller holds the queue-structure lock.
  *
- * `blockers` of a holding entry = its paths on which an earlier-submitted entry holds (is queued
- * or running) + its `depends_on` entries that exist and are unfinished. Only holding entries'
+ * `blockers` of a holding entry = its paths on which an earlier-submitted entry of its target
+ * branch holds (is queued or running) + its `depends_on` entries of its target branch that exist
+ * and are unfinished. Only holding entries'
  * counts are kept; an entry starting to hold is counted from scratch.
  */
 export async function applyStructureChange(
@@ -117,7 +125,7 @@ export async function applyStructureChange(
   const isUnfinished = UNFINISHED_STATES.includes(to);
   if (wasHolding && !isHolding) await releasePaths(session, entry);
   if (!wasHolding && isHolding) await holdPaths(session, entry);
-  if (wasUnfinished !== isUnfinished) await adjustDependents(session, entry.id, isUnfinished ? 1 : -1);
+  if (wasUnfinished !== isUnfinished) await adjustDependents(session, entry, isUnfinished ? 1 : -1);
   if (!wasHolding && isHolding) await recountBlockers(session, entry.sequence);
 }
 

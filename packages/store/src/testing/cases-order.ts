@@ -100,6 +100,22 @@ export function describeOrderCases(context: ConformanceContext): void {
       expect((await store.leaseNext('w2', 60_000, 'main'))?.id).toBe('main-change');
       expect(await store.leaseNext('w3', 60_000, 'other')).toBeUndefined();
     });
+
+    it('holds an entry only by entries of its own branch, on paths and on depends_on', async () => {
+      const { store } = context;
+      await store.enqueue(entry('main-first', ['a.txt']));
+      // Same path as the queued main-first, and depending on it, but for another branch.
+      await store.enqueue(entry('dev-later', ['a.txt'], { target_branch: 'dev', depends_on: ['main-first'] }));
+      expect(await store.hasPendingWork('dev')).toBe(true);
+      expect((await store.leaseNext('w1', 60_000, 'dev'))?.id).toBe('dev-later');
+      expect((await store.leaseNext('w2', 60_000, 'main'))?.id).toBe('main-first');
+      // Finishing main-first changes nothing on dev: the next dev entry waits for dev-later only.
+      await landEntry(store, 'main-first', 'w2');
+      await store.enqueue(entry('dev-next', ['a.txt'], { target_branch: 'dev' }));
+      expect(await store.leaseNext('w3', 60_000, 'dev')).toBeUndefined();
+      await landEntry(store, 'dev-later', 'w1');
+      expect((await store.leaseNext('w3', 60_000, 'dev'))?.id).toBe('dev-next');
+    });
   });
 
   describe('pending work', () => {
