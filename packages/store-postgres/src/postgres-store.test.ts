@@ -221,3 +221,33 @@ describe('a statement without an answer', () => {
     }
   });
 });
+
+describe('the password of the store URL', () => {
+  it('is redacted from events and last_error like every other secret', async () => {
+    const url = await server.createDatabase();
+    const password = 'url-password-0f1e2d3c';
+    const store = await PostgresStore.open(url.replace('postgres@', `postgres:${password}@`), {
+      create: true,
+    });
+    try {
+      await store.enqueue(conformanceEntry('a', ['a.txt'], { event_data: { note: `url ${password}` } }));
+      const leased = await store.leaseNext('w1', 60_000, 'main');
+      await store.recordEvent('a', 'check:failed', { output: `connecting with ${password}` }, 'w1');
+      await store.transition('a', {
+        from: 'running',
+        owner: 'w1',
+        to: 'quarantined',
+        type: 'entry:quarantined',
+        data: { reason: `failed with ${password}` },
+        set: { last_error: `failed with ${password}` },
+      });
+      expect(leased?.id).toBe('a');
+      const events = JSON.stringify(await store.listEvents());
+      expect(events).not.toContain(password);
+      expect(events).toContain('connecting with [redacted]');
+      expect((await store.requireEntry('a')).last_error).toBe('failed with [redacted]');
+    } finally {
+      await store.close();
+    }
+  });
+});

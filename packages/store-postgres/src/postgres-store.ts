@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { HyperionError, secretValuesOf, type QueueEvent } from '@hyperion/schema';
+import { HyperionError, MINIMUM_SECRET_LENGTH, secretValuesOf, type QueueEvent } from '@hyperion/schema';
 import type { HyperionStore, StoredSubmission, StoreTransaction } from '@hyperion/store';
 import { ChangeListener } from './change-listener.js';
 import { prepareSchema } from './open-schema.js';
@@ -65,7 +65,7 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     const listener = new ChangeListener(config);
     super(new PoolSession(pool, endpoint), {
       clock,
-      secretValues: secretValuesOf(process.env),
+      secretValues: secretValuesWith(endpoint),
       waitForChange: (timeoutMs, signal) => listener.wait(timeoutMs, signal),
     });
     this.pool = pool;
@@ -178,6 +178,20 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     await this.listener.close();
     await this.pool.end();
   }
+}
+
+/**
+ * The process's secret values and the password of the URL the store was opened with (at least
+ * {@link MINIMUM_SECRET_LENGTH} long, like every other redacted value), redacted from events and
+ * `last_error`.
+ */
+function secretValuesWith(endpoint: StoreEndpoint): string[] {
+  const values = secretValuesOf(process.env);
+  const password = endpoint.secret;
+  if (password !== undefined && password.length >= MINIMUM_SECRET_LENGTH && !values.includes(password)) {
+    values.push(password);
+  }
+  return values;
 }
 
 /** A client class whose connecting is bounded by `config`'s `connectionTimeoutMillis`. */

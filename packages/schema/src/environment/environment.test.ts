@@ -43,6 +43,17 @@ describe('isSecretName', () => {
     expect(isSecretName('DEPLOY_HOOK', ['DEPLOY_HOOK'])).toBe(true);
   });
 
+  it("knows PostgreSQL's password and the database URLs, which may hold one", () => {
+    for (const name of ['PGPASSWORD', 'HYPERION_DATABASE_URL', 'DATABASE_URL']) {
+      expect(isSecretName(name), name).toBe(true);
+    }
+    expect(isSecretName('PGHOST')).toBe(false);
+    const url = 'postgres://hyperion:db-pass-0123@db.internal:5432/queue';
+    expect(secretValuesOf({ HYPERION_DATABASE_URL: url, PGPASSWORD: 'pg-pass-4567', PGHOST: 'db.internal' })).toEqual(
+      [url, 'pg-pass-4567'],
+    );
+  });
+
   it('collects the values of secret-named variables, not the short ones that are no credential', () => {
     expect(
       secretValuesOf(

@@ -15,6 +15,10 @@ export const DEFAULT_SECRET_NAMES: readonly string[] = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
+  // PostgreSQL: the password, and the URLs a store is opened with (they may hold a password).
+  'PGPASSWORD',
+  'HYPERION_DATABASE_URL',
+  'DATABASE_URL',
 ];
 
 /** The variables an agent process gets from the parent environment by default. */
