@@ -1,21 +1,49 @@
 import pg from 'pg';
 import { QUEUE_CHANNEL } from './session.js';
 
+/** Most idle reads remembered before a wait; more only repeat older (earlier-waking) counts. */
+const MOST_UNSEEN_READS = 1024;
+
 /**
  * One `LISTEN hyperion_queue` connection per store, opened at the first wait. Every notification
  * wakes every waiter. A wait that had to open the connection returns at once (a change may have
  * happened before it listened), and so does every wait when the connection breaks.
+ *
+ * No wake-up is lost between a worker's read of the queue and its wait: the listener counts the
+ * notifications ({@link ChangeListener.count}; a broken connection counts as one too). A read
+ * that found nothing to lease notes the count from before it ran ({@link ChangeListener.noteIdleRead});
+ * a wait takes the oldest noted count not yet taken and returns at once when a notification came
+ * since. Workers do not say who they are, so a wait may take another worker's count, but every
+ * count it can take is from a read before its own or its own: it may return early (one more
+ * look at the queue), never miss a change made after its caller's read. (A waiter that never
+ * reads, or a read never followed by a wait, only makes some later wait return early.)
  */
 export class ChangeListener {
   private client: pg.Client | undefined;
   private connecting: Promise<boolean> | undefined;
   private readonly waiters = new Set<() => void>();
+  private readonly unseenReads: number[] = [];
+  private notifications = 0;
   private closed = false;
 
   constructor(private readonly config: pg.ClientConfig) {}
 
-  /** Resolves on the next change, after `timeoutMs`, or when `signal` aborts. */
+  /** Notifications heard so far (and broken connections): note it before reading the queue. */
+  get count(): number {
+    return this.notifications;
+  }
+
+  /** A read of the queue that began at `countBefore` found nothing: its caller will wait next. */
+  noteIdleRead(countBefore: number): void {
+    if (this.unseenReads.length < MOST_UNSEEN_READS) this.unseenReads.push(countBefore);
+  }
+
+  /**
+   * Resolves on the next change, after `timeoutMs`, or when `signal` aborts; at once when a
+   * change came since the oldest noted idle read (see the class).
+   */
   async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const seen = this.unseenReads.shift() ?? this.notifications;
     if (this.closed || isAborted(signal)) return;
     let fresh: boolean;
     try {
@@ -24,7 +52,7 @@ export class ChangeListener {
       // The server cannot be reached: wait out the timeout as a poll would, without a hot loop.
       fresh = false;
     }
-    if (fresh || this.closed || isAborted(signal)) return;
+    if (fresh || this.closed || isAborted(signal) || this.notifications !== seen) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -45,7 +73,7 @@ export class ChangeListener {
       const client = new pg.Client(this.config);
       client.on('error', () => this.drop(client));
       client.on('end', () => this.drop(client));
-      client.on('notification', () => this.wakeAll());
+      client.on('notification', () => this.changed());
       try {
         await client.connect();
         await client.query(`LISTEN ${QUEUE_CHANNEL}`);
@@ -67,6 +95,12 @@ export class ChangeListener {
 
   private drop(client: pg.Client): void {
     if (this.client === client) this.client = undefined;
+    // Notifications may have been missed while it broke: count it as one.
+    this.changed();
+  }
+
+  private changed(): void {
+    this.notifications += 1;
     this.wakeAll();
   }
 

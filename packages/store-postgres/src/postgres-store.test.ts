@@ -251,3 +251,32 @@ describe('the password of the store URL', () => {
     }
   });
 });
+
+describe('waiting for a change', () => {
+  it('wakes an idle worker for a change that came between its lease and its wait', async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresStore.open(url, { create: true });
+    const other = await PostgresStore.open(url);
+    const observer = new pg.Client({ connectionString: url });
+    await observer.connect();
+    const heard: string[] = [];
+    observer.on('notification', (message) => heard.push(message.channel));
+    await observer.query('LISTEN hyperion_queue');
+    try {
+      // The first wait opens the store's listening connection (and returns at once).
+      await store.waitForChange(60_000);
+      expect(await store.leaseNext('idle-worker', 60_000, 'main')).toBeUndefined();
+      // Another process enqueues before the worker waits; its notification is heard by then.
+      await other.enqueue(conformanceEntry('late', ['a.txt']));
+      while (heard.length === 0) await observer.query('SELECT 1');
+      await store.listEntries();
+      // Missed, this wait would last ten minutes (past the test's timeout).
+      await store.waitForChange(600_000);
+      expect((await store.leaseNext('idle-worker', 60_000, 'main'))?.id).toBe('late');
+    } finally {
+      await observer.end();
+      await other.close();
+      await store.close();
+    }
+  });
+});

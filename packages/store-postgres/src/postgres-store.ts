@@ -67,6 +67,8 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
       clock,
       secretValues: secretValuesWith(endpoint),
       waitForChange: (timeoutMs, signal) => listener.wait(timeoutMs, signal),
+      changeCount: () => listener.count,
+      noteIdleRead: (countBefore) => listener.noteIdleRead(countBefore),
     });
     this.pool = pool;
     this.endpoint = endpoint;

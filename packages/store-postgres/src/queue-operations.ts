@@ -28,6 +28,10 @@ export interface OperationsContext {
   secretValues: readonly string[];
   /** The store's wait for a change (its one listening connection). */
   waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Changes heard so far, read before a lease looks at the queue (see `ChangeListener`). */
+  changeCount(): number;
+  /** A lease that began at `countBefore` found nothing (its caller waits next). */
+  noteIdleRead(countBefore: number): void;
 }
 
 const UPDATABLE_COLUMNS = [
@@ -253,7 +257,15 @@ export class QueueOperations {
    * runnable entries (`queued`, no blockers) in queue order, skipping rows other workers are
    * leasing right now (`FOR UPDATE SKIP LOCKED`) and entries whose `not_before` has not come.
    */
-  leaseNext(owner: string, leaseMs: number, targetBranch?: string): Promise<QueueEntry | undefined> {
+  async leaseNext(owner: string, leaseMs: number, targetBranch?: string): Promise<QueueEntry | undefined> {
+    // Noted before the read: a change committed after it is heard later, and wakes the next wait.
+    const countBefore = this.context.changeCount();
+    const leased = await this.leaseNextOn(owner, leaseMs, targetBranch);
+    if (leased === undefined) this.context.noteIdleRead(countBefore);
+    return leased;
+  }
+
+  private leaseNextOn(owner: string, leaseMs: number, targetBranch?: string): Promise<QueueEntry | undefined> {
     return this.session.atomically(async (session) => {
       await session.beforeWrite(false);
       const now = this.context.clock();
