@@ -265,7 +265,11 @@ export class QueueOperations {
     return leased;
   }
 
-  private leaseNextOn(owner: string, leaseMs: number, targetBranch?: string): Promise<QueueEntry | undefined> {
+  private leaseNextOn(
+    owner: string,
+    leaseMs: number,
+    targetBranch?: string,
+  ): Promise<QueueEntry | undefined> {
     return this.session.atomically(async (session) => {
       await session.beforeWrite(false);
       const now = this.context.clock();

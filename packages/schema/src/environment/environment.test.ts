@@ -49,9 +49,9 @@ describe('isSecretName', () => {
     }
     expect(isSecretName('PGHOST')).toBe(false);
     const url = 'postgres://hyperion:db-pass-0123@db.internal:5432/queue';
-    expect(secretValuesOf({ HYPERION_DATABASE_URL: url, PGPASSWORD: 'pg-pass-4567', PGHOST: 'db.internal' })).toEqual(
-      [url, 'pg-pass-4567'],
-    );
+    expect(
+      secretValuesOf({ HYPERION_DATABASE_URL: url, PGPASSWORD: 'pg-pass-4567', PGHOST: 'db.internal' }),
+    ).toEqual([url, 'pg-pass-4567']);
   });
 
   it('collects the values of secret-named variables, not the short ones that are no credential', () => {

@@ -105,7 +105,9 @@ export function describeOrderCases(context: ConformanceContext): void {
       const { store } = context;
       await store.enqueue(entry('main-first', ['a.txt']));
       // Same path as the queued main-first, and depending on it, but for another branch.
-      await store.enqueue(entry('dev-later', ['a.txt'], { target_branch: 'dev', depends_on: ['main-first'] }));
+      await store.enqueue(
+        entry('dev-later', ['a.txt'], { target_branch: 'dev', depends_on: ['main-first'] }),
+      );
       expect(await store.hasPendingWork('dev')).toBe(true);
       expect((await store.leaseNext('w1', 60_000, 'dev'))?.id).toBe('dev-later');
       expect((await store.leaseNext('w2', 60_000, 'main'))?.id).toBe('main-first');
