@@ -105,11 +105,22 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     });
     // An idle connection the server dropped is an error event; the pool replaces it on next use.
     pool.on('error', () => undefined);
+    // Checking and migrating the schema may wait for another process's migration, or run long on
+    // a large store: its one connection has no query timeout.
+    const schemaPool = new pg.Pool({
+      ...poolConfig,
+      query_timeout: undefined,
+      Client: clientConnectingWithin(config),
+      max: 1,
+    });
+    schemaPool.on('error', () => undefined);
     try {
-      await prepareSchema(pool, endpoint, options.create === true);
+      await prepareSchema(schemaPool, endpoint, options.create === true);
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
+    } finally {
+      await schemaPool.end().catch(() => undefined);
     }
     return new PostgresStore(pool, endpoint, config, options.clock ?? Date.now);
   }
