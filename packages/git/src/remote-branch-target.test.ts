@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,28 @@ describe('RemoteBranchTarget', () => {
     expect(await repositories[0]!.readCommitMessage(candidate)).toBe('Write shared.txt\n');
     // The clone's own branch is not moved: Hyperion lands on the remote.
     expect(await repositories[0]!.resolveRef('refs/heads/main')).toBe(base);
+  });
+
+  it('waits out another worker’s half-made worktree (HEAD still the null id) instead of failing the fetch', async () => {
+    const { repositories, targets } = await remoteWithClones(2);
+    const [first, second] = targets as [RemoteBranchTarget, RemoteBranchTarget];
+    const base = await first.tip('main');
+    const candidate = await commitOn(repositories[1]!, base, 'shared.txt', 'second\n');
+    expect(await second.land('main', candidate, base)).toEqual({ status: 'landed', commit: candidate });
+    // What `git worktree add` leaves for a moment in the first clone: a worktree whose HEAD is the
+    // null id. A fetch that reads it then fails with "bad object worktrees/<name>/HEAD".
+    const administrative = join(repositories[0]!.root, '.git', 'worktrees', 'being-added');
+    await mkdir(administrative, { recursive: true });
+    await writeFile(join(administrative, 'HEAD'), `${'0'.repeat(40)}\n`);
+    await writeFile(join(administrative, 'commondir'), '../..\n');
+    await writeFile(join(administrative, 'gitdir'), `${repositories[0]!.root}-being-added/.git\n`);
+    const finished = setTimeout(() => void rm(administrative, { recursive: true, force: true }), 400);
+    try {
+      expect(await first.tip('main')).toBe(candidate);
+    } finally {
+      clearTimeout(finished);
+      await rm(administrative, { recursive: true, force: true });
+    }
   });
 
   it('lets exactly one of two clones win each race on the same tip; the loser gets the winner as the tip', async () => {

@@ -10,6 +10,9 @@ import { firstNonEmptyLine, runGit, type GitCommandResult } from './run-git.js';
 export const DEFAULT_REMOTE_TIMEOUT_MS = 60_000;
 /** How long a fetch or push keeps retrying while another writer holds a ref lock it needs. */
 const REF_LOCK_WAIT_MS = 10_000;
+/** git's words when a fetch read the HEAD of a worktree that `git worktree add` is still making. */
+const WORKTREE_BEING_ADDED = /bad object worktrees\/[^\s/]+\/HEAD/;
+
 /** git's words for a ref another writer holds locked, or moved between its read and its write. */
 const REF_LOCK_CONTENTION =
   /cannot lock ref|unable to create '[^']*\.lock'|but expected|failed to update ref/i;
@@ -229,8 +232,12 @@ export class RemoteBranchTarget implements LandingTarget {
           { details: { remote: this.remote, branch, repository: this.repository.root } },
         );
       }
-      // Two fetches in one clone update the same remote-tracking ref: the later one retries.
-      if (!REF_LOCK_CONTENTION.test(result.stderr) || Date.now() - started >= REF_LOCK_WAIT_MS) {
+      // Two fetches in one clone update the same remote-tracking ref: the later one retries. So
+      // does a fetch that met another worker's `git worktree add` half done: git writes the new
+      // worktree's HEAD as the null id first, and the fetch's connectivity check reads every
+      // worktree's HEAD ("bad object worktrees/<name>/HEAD").
+      const retryable = REF_LOCK_CONTENTION.test(result.stderr) || WORKTREE_BEING_ADDED.test(result.stderr);
+      if (!retryable || Date.now() - started >= REF_LOCK_WAIT_MS) {
         throw new HyperionError(
           'remote_unavailable',
           `could not fetch ${this.describe(branch)}: ${printable(reason)}`,
