@@ -12,6 +12,7 @@ import {
   type QueueState,
 } from '@hyperion/schema';
 import { openStoreDatabase } from './open-store-database.js';
+import type { EntryFilter, QueueControls, QueueEntryUpdate, QueueTransition } from './store-interface.js';
 import type {
   AssignmentRecord,
   AssignmentStatus,
@@ -44,58 +45,6 @@ export interface StoreOptions {
    * is an error, never an empty queue).
    */
   create?: boolean;
-}
-
-/** The fields of a queue entry a transition may change besides its state. */
-export type QueueEntryUpdate = Partial<
-  Pick<
-    QueueEntry,
-    | 'attempts'
-    | 'lease_expiries'
-    | 'lease_owner'
-    | 'lease_expires_at'
-    | 'not_before'
-    | 'last_error'
-    | 'landed_commit'
-    | 'priority'
-    | 'base_commit'
-  >
->;
-
-/** A state transition of one queue entry, with the event that records it. */
-export interface QueueTransition {
-  /** The state the entry must be in; otherwise `invalid_state` is thrown. */
-  from: QueueState | readonly QueueState[];
-  /** When set, the entry's lease must still belong to this owner; otherwise `lease_lost`. */
-  owner?: string;
-  /** The new state. */
-  to: QueueState;
-  /** The event type written to `change_queue_logs`. */
-  type: QueueEventType;
-  /** The worker making the transition. */
-  worker?: string | null;
-  /** Event details. */
-  data?: Record<string, unknown>;
-  /** Other fields to set. */
-  set?: QueueEntryUpdate;
-}
-
-/** Queue-wide switches: `paused` stops new leases; `draining` also tells workers to stop when idle. */
-export interface QueueControls {
-  paused: boolean;
-  draining: boolean;
-}
-
-/** Filters of {@link HyperionStore.listEntries}. */
-export interface EntryFilter {
-  states?: readonly QueueState[];
-  requestId?: string;
-  taskId?: string;
-  /** Only entries that land on this branch. */
-  targetBranch?: string;
-  /** `queue` (default): priority, then submission; `submission`: submission order alone. */
-  order?: 'queue' | 'submission';
-  limit?: number;
 }
 
 const UPDATABLE_COLUMNS = [
