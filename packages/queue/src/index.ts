@@ -38,3 +38,4 @@ export {
   type PlannedRevert,
 } from './rollback.js';
 export { riskReasons } from './risk-policy.js';
+export { ProcessSpeculationBoard, type SpeculationBoard, type SpeculationCandidate } from './speculation.js';

@@ -19,7 +19,7 @@ import { checkStacking } from './stacking.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
-import { SpeculationBoard } from './speculation.js';
+import { ProcessSpeculationBoard, type SpeculationBoard } from './speculation.js';
 import { silentLogger, type QueueLogger, type QueueRuntime } from './runtime.js';
 import { QueueWorker, type WorkOutcome } from './worker.js';
 
@@ -46,6 +46,11 @@ export interface MergeQueueOptions {
    * re-dispatches the change to its developer on the new tip.
    */
   onConflicted?: (entry: QueueEntry) => Promise<void>;
+  /**
+   * Where workers publish the candidates they build, for speculative stacking; by default a board
+   * shared by this process's workers only.
+   */
+  speculation?: SpeculationBoard;
 }
 
 /** How {@link MergeQueue.runWorkers} stops. */
@@ -113,7 +118,7 @@ export class MergeQueue {
       logger: options.logger ?? silentLogger,
       worktreesDirectory: resolve(options.worktreesDirectory),
       dryRun: options.dryRun ?? options.config.apply.mode === 'dry-run',
-      speculation: new SpeculationBoard(),
+      speculation: options.speculation ?? new ProcessSpeculationBoard(),
       onConflicted: options.onConflicted,
     };
   }

@@ -10,7 +10,7 @@ import {
   replaceFilePatch,
   type QueueFixture,
 } from './testing/queue-fixture.js';
-import { SpeculationBoard } from './speculation.js';
+import { ProcessSpeculationBoard } from './speculation.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -90,23 +90,63 @@ describe('speculative stacking', () => {
   });
 });
 
-describe('SpeculationBoard build turns', () => {
+describe('ProcessSpeculationBoard build turns', () => {
   it('gives turns first come, first served, one at a time, and survives a double release', async () => {
-    const board = new SpeculationBoard();
+    const board = new ProcessSpeculationBoard();
     const order: string[] = [];
-    const first = await board.takeBuildTurn();
+    const first = await board.takeBuildTurn('first');
     const waiting = ['second', 'third'].map(async (name) => {
-      const release = await board.takeBuildTurn();
+      const release = await board.takeBuildTurn(name);
       order.push(`${name} starts`);
       await sleep(5);
       order.push(`${name} ends`);
-      release();
+      await release();
     });
     await sleep(20);
     expect(order, 'nobody builds while the first turn is held').toEqual([]);
-    first();
-    first();
+    await first();
+    await first();
     await Promise.all(waiting);
     expect(order).toEqual(['second starts', 'second ends', 'third starts', 'third ends']);
+  });
+});
+
+describe('ProcessSpeculationBoard candidates', () => {
+  it('wakes a waiting worker when a candidate is published or withdrawn, not only on its timeout', async () => {
+    const board = new ProcessSpeculationBoard();
+    const started = Date.now();
+    const waiting = board.waitForChange(10_000);
+    await board.publish({ commit: 'c1', parent: 'tip', entryIds: ['E1'], owner: 'w1' });
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await board.isCandidate('c1')).toBe(true);
+    const again = board.waitForChange(10_000);
+    await board.withdraw('c1');
+    await again;
+    expect(await board.isCandidate('c1')).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('stacks on the chain of candidates but never on a candidate carrying one of its own entries', async () => {
+    const board = new ProcessSpeculationBoard();
+    await board.publish({ commit: 'c1', parent: 'tip', entryIds: ['E1', 'E2'], owner: 'w1' });
+    await board.publish({ commit: 'c2', parent: 'c1', entryIds: ['E3'], owner: 'w2' });
+    expect(await board.baseFor('tip', ['E9'])).toBe('c2');
+    expect(await board.baseFor('tip', ['E3'])).toBe('c1');
+    expect(await board.baseFor('tip', ['E2', 'E9'])).toBe('tip');
+    expect(await board.baseFor('other', ['E9'])).toBe('other');
+  });
+
+  it('passes the turn on when a waiting worker gives up (its signal aborts)', async () => {
+    const board = new ProcessSpeculationBoard();
+    const first = await board.takeBuildTurn('first');
+    const quitting = new AbortController();
+    const quitter = board.takeBuildTurn('quitter', quitting.signal);
+    const third = board.takeBuildTurn('third');
+    quitting.abort();
+    await expect(quitter).rejects.toThrow();
+    await first();
+    const release = await third;
+    await release();
   });
 });

@@ -1,8 +1,15 @@
-/** A commit a worker has built and is checking, not yet landed. */
-interface Candidate {
-  entryId: string;
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A commit a worker has built and is checking, not yet landed: one entry, or a batch of them. */
+export interface SpeculationCandidate {
+  /** The candidate commit (the head of the batch's chain of commits). */
   commit: string;
+  /** The commit it was built on: the branch tip, or another candidate. */
   parent: string;
+  /** The entries whose commits the candidate carries, in landing order. */
+  entryIds: readonly string[];
+  /** The worker that built it. */
+  owner: string;
 }
 
 /**
@@ -10,62 +17,109 @@ interface Candidate {
  * top of another worker's candidate instead of on the branch tip, so both check in parallel. It
  * lands only when the branch tip equals the commit it was built on — the compare-and-swap makes
  * that exact — so a predecessor that fails costs a rebuild, never a broken branch.
- * The board is shared by the workers of one process.
  *
  * Choosing a base and publishing the candidate built on it is one turn, taken in arrival order
- * ({@link takeBuildTurn}): two workers never build on the same base at once, so the candidates
- * form one chain and land in the order they were started. Without turns, a slow build (a large
- * patch) started on the same base as a fast one lost the landing race to it again and again.
+ * ({@link SpeculationBoard.takeBuildTurn}): two workers never build on the same base at once, so
+ * the candidates form one chain and land in the order they were started. Without turns, a slow
+ * build (a large patch) started on the same base as a fast one lost the landing race to it again
+ * and again.
+ *
+ * Every method is asynchronous so that a board can live in the store and be shared by the
+ * workers of several processes.
  */
-export class SpeculationBoard {
-  private readonly candidates = new Map<string, Candidate>();
-  private buildTurns: Promise<void> = Promise.resolve();
-
+export interface SpeculationBoard {
   /**
    * Waits for this worker's turn to choose a base and build on it; call the returned function
    * once the candidate is published (or the build ended without one). Turns are first come,
    * first served; releasing twice is harmless.
    */
-  async takeBuildTurn(): Promise<() => void> {
+  takeBuildTurn(owner: string, signal?: AbortSignal): Promise<() => Promise<void>>;
+  /** Announces a candidate commit. */
+  publish(candidate: SpeculationCandidate): Promise<void>;
+  /** Removes a candidate commit (it landed, failed or is being rebuilt). */
+  withdraw(commit: string): Promise<void>;
+  /** True while some in-flight candidate is this commit. */
+  isCandidate(commit: string): Promise<boolean>;
+  /**
+   * The head of the chain of candidates built on `tip` (or `tip` when there is none), stopping
+   * before any candidate carrying one of `entryIds`: an entry never stacks on its own earlier
+   * attempt.
+   */
+  baseFor(tip: string, entryIds: readonly string[]): Promise<string>;
+  /**
+   * Resolves when a candidate may have been published or withdrawn since the call, after
+   * `timeoutMs` at the latest, or when `signal` aborts. Waiting workers use it instead of polling.
+   */
+  waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The board shared by the workers of one process. */
+export class ProcessSpeculationBoard implements SpeculationBoard {
+  private readonly candidates = new Map<string, SpeculationCandidate>();
+  private buildTurns: Promise<void> = Promise.resolve();
+  private readonly waiters = new Set<() => void>();
+
+  async takeBuildTurn(_owner: string, signal?: AbortSignal): Promise<() => Promise<void>> {
     let release!: () => void;
     const turn = new Promise<void>((resolve) => {
       release = resolve;
     });
     const previous = this.buildTurns;
     this.buildTurns = previous.then(() => turn);
-    await previous;
-    return release;
+    if (signal === undefined) await previous;
+    else {
+      // An aborted wait still takes its place in the line: it releases at once when it comes.
+      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      await Promise.race([previous, aborted]);
+      if (signal.aborted) {
+        void previous.then(release);
+        signal.throwIfAborted();
+      }
+    }
+    return async () => release();
   }
 
-  /** Announces an entry's candidate commit, built on `parent`. */
-  publish(entryId: string, commit: string, parent: string): void {
-    this.candidates.set(commit, { entryId, commit, parent });
+  async publish(candidate: SpeculationCandidate): Promise<void> {
+    this.candidates.set(candidate.commit, { ...candidate, entryIds: [...candidate.entryIds] });
+    this.notify();
   }
 
-  /** Removes a candidate commit (it landed, failed or is being rebuilt). */
-  withdraw(commit: string): void {
-    this.candidates.delete(commit);
+  async withdraw(commit: string): Promise<void> {
+    if (this.candidates.delete(commit)) this.notify();
   }
 
-  /** True while some in-flight candidate is this commit. */
-  isCandidate(commit: string): boolean {
-    for (const candidate of this.candidates.values()) if (candidate.commit === commit) return true;
-    return false;
+  async isCandidate(commit: string): Promise<boolean> {
+    return this.candidates.has(commit);
   }
 
-  /**
-   * The head of the chain of candidates built on `tip` (or `tip` when there is none), stopping
-   * before any candidate of `entryId` itself: an entry never stacks on its own earlier attempt.
-   */
-  baseFor(tip: string, entryId: string): string {
+  async baseFor(tip: string, entryIds: readonly string[]): Promise<string> {
+    const own = new Set(entryIds);
     let base = tip;
     for (let depth = 0; depth <= this.candidates.size; depth += 1) {
       const next = [...this.candidates.values()].find(
-        (candidate) => candidate.parent === base && candidate.entryId !== entryId,
+        (candidate) => candidate.parent === base && !candidate.entryIds.some((id) => own.has(id)),
       );
       if (next === undefined) return base;
       base = next.commit;
     }
     return base;
+  }
+
+  async waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) return;
+    const stop = new AbortController();
+    const wake = (): void => stop.abort();
+    this.waiters.add(wake);
+    signal?.addEventListener('abort', wake, { once: true });
+    try {
+      await sleep(timeoutMs, undefined, { signal: stop.signal }).catch(() => undefined);
+    } finally {
+      this.waiters.delete(wake);
+      signal?.removeEventListener('abort', wake);
+    }
+  }
+
+  private notify(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 }

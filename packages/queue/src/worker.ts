@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { LandCommitResult, Worktree } from '@hyperion/git';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { applyEntry, dependencyConflictReport } from './apply-entry.js';
 import { commitEntry, landingProof } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
@@ -229,7 +228,7 @@ export class QueueWorker {
           this.id,
         );
       } finally {
-        this.runtime.speculation.withdraw(commit);
+        await this.runtime.speculation.withdraw(commit);
       }
     }
     return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
@@ -244,7 +243,11 @@ export class QueueWorker {
    */
   private async buildInTurn(entry: QueueEntry, leaseLost: AbortSignal): Promise<BuildResult> {
     const { landing, dryRun, speculation } = this.runtime;
-    const endTurn = dryRun ? () => undefined : await speculation.takeBuildTurn();
+    const endTurn = dryRun
+      ? async () => undefined
+      : await speculation.takeBuildTurn(this.id, leaseLost).catch((error: unknown) => {
+          throw leaseLost.aborted ? this.leaseLostError(entry) : error;
+        });
     let applied: Awaited<ReturnType<typeof applyEntry>>;
     let tip: string;
     let base: string;
@@ -253,7 +256,7 @@ export class QueueWorker {
       if (leaseLost.aborted) throw this.leaseLostError(entry);
       // Read the tip inside the turn: waiting for it may have taken a while.
       tip = await landing.tip(entry.target_branch);
-      base = dryRun ? tip : speculation.baseFor(tip, entry.id);
+      base = dryRun ? tip : await speculation.baseFor(tip, [entry.id]);
       worktree = await this.prepareWorktree(base);
       applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
       if (applied.outcome !== 'applied' && base !== tip) {
@@ -271,11 +274,11 @@ export class QueueWorker {
           { commit, parent: base, speculative: base !== tip },
           this.id,
         );
-        speculation.publish(entry.id, commit, base);
+        await speculation.publish({ commit, parent: base, entryIds: [entry.id], owner: this.id });
         return { kind: 'built', base, tip, commit, worktree };
       }
     } finally {
-      endTurn();
+      await endTurn();
     }
     if (applied.outcome === 'conflicted') {
       const revertOf = rolledBackChangeId(entry);
@@ -334,9 +337,9 @@ export class QueueWorker {
     leaseLost: AbortSignal,
   ): Promise<string | undefined> {
     const { landing, speculation, config } = this.runtime;
-    while (speculation.isCandidate(base)) {
+    while (await speculation.isCandidate(base)) {
       if (leaseLost.aborted) throw this.leaseLostError(entry);
-      await sleep(config.queue.poll_ms);
+      await speculation.waitForChange(config.queue.poll_ms, leaseLost);
     }
     return landing.knownTip(entry.target_branch);
   }
@@ -354,11 +357,11 @@ export class QueueWorker {
       }
       // Read whether the base is in flight before reading the tip: a predecessor that lands in
       // between is then seen as the tip, not mistaken for a lost race.
-      const baseInFlight = speculation.isCandidate(base);
+      const baseInFlight = await speculation.isCandidate(base);
       const current = await landing.knownTip(entry.target_branch);
       if (current === base) return landing.land(entry.target_branch, commit, base);
       if (!baseInFlight) return { status: 'race_lost', currentTip: current };
-      await sleep(config.queue.poll_ms);
+      await speculation.waitForChange(config.queue.poll_ms, leaseLost);
     }
   }
 
