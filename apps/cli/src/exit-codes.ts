@@ -20,6 +20,7 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   unsafe_path: EXIT.invalidInput,
   invalid_input: EXIT.invalidInput,
   duplicate: EXIT.invalidInput,
+  log_segment_invalid: EXIT.invalidInput,
   repo_not_found: EXIT.repository,
   branch_not_found: EXIT.repository,
   not_initialized: EXIT.repository,

@@ -49,6 +49,8 @@ export const HYPERION_ERROR_CODES = [
   'git_failed',
   /** The git remote Hyperion lands on cannot be reached or did not answer in time (not the change's fault). */
   'remote_unavailable',
+  /** A shipped event-log segment is missing, out of order, truncated or corrupted (`log restore`, `log ship`). */
+  'log_segment_invalid',
   /** Some entries did not land (used by `--wait`). */
   'not_landed',
   /** The command line was wrong: an unknown command or option, a missing argument, a bad option value. */

@@ -14,3 +14,4 @@ export * from './remote-name.js';
 export * from './store-url.js';
 export * from './json-schema.js';
 export * from './environment/index.js';
+export * from './fault-points.js';

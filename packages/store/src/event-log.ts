@@ -20,7 +20,7 @@ export const EVENT_LOG_VERSION = 1;
  * The immutable part of a queue entry, as submitted. The log ships it beside the events so a
  * restored store has the patches to work on; every field that changes comes from the events.
  */
-const SubmissionSchema = QueueEntrySchema.pick({
+export const LoggedSubmissionSchema = QueueEntrySchema.pick({
   id: true,
   task_id: true,
   request_id: true,
@@ -72,7 +72,7 @@ export async function exportEventLog(store: HyperionStore, sink: LogSink): Promi
     `${JSON.stringify({ format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION, entries: submissions.length, events: events.length })}\n`,
   );
   for (const { entry, change_request: changeRequest } of submissions) {
-    const submission = SubmissionSchema.parse(entry);
+    const submission = LoggedSubmissionSchema.parse(entry);
     sink.write(
       `${JSON.stringify({ kind: 'submission', submission, change_request: changeRequest ?? null })}\n`,
     );
@@ -81,8 +81,14 @@ export async function exportEventLog(store: HyperionStore, sink: LogSink): Promi
   return { entries: submissions.length, events: events.length };
 }
 
-interface ParsedLog {
-  submissions: Array<{ submission: ReturnType<typeof SubmissionSchema.parse>; change_request: unknown }>;
+/** A submission as the log carries it. */
+export type LoggedSubmission = ReturnType<typeof LoggedSubmissionSchema.parse>;
+
+/** An event log read back: the submissions, then the events in id order. */
+export interface ParsedLog {
+  /** One per entry, in submission order. */
+  submissions: Array<{ submission: LoggedSubmission; change_request: unknown }>;
+  /** The `change_queue_logs` rows. */
   events: QueueEvent[];
 }
 
@@ -103,7 +109,7 @@ export function parseEventLog(text: string, source: string): ParsedLog {
     const record = parseJsonText(line, where) as Record<string, unknown> | null;
     if (record?.['kind'] === 'submission') {
       parsed.submissions.push({
-        submission: parseWithSchema(SubmissionSchema, record['submission'], `${where} submission`),
+        submission: parseWithSchema(LoggedSubmissionSchema, record['submission'], `${where} submission`),
         change_request: record['change_request'] ?? null,
       });
     } else if (record?.['kind'] === 'event') {
@@ -124,7 +130,19 @@ export function parseEventLog(text: string, source: string): ParsedLog {
  * already holds queue entries or events; writes nothing unless the whole log is valid.
  */
 export async function importEventLog(file: string, store: HyperionStore): Promise<EventLogCounts> {
-  const log = parseEventLog(readFileSync(file, 'utf8'), file);
+  return importParsedLog(parseEventLog(readFileSync(file, 'utf8'), file), file, store);
+}
+
+/**
+ * Restores a parsed log (an export, or shipped segments read back) into an empty store, as
+ * {@link importEventLog} does; `source` names it in errors.
+ */
+export async function importParsedLog(
+  log: ParsedLog,
+  source: string,
+  store: HyperionStore,
+): Promise<EventLogCounts> {
+  const file = source;
   const replayed = replayQueueState(log.events);
   const lastEventAt = new Map(log.events.map((event) => [event.entry_id, event.at]));
   const submissions: StoredSubmission[] = log.submissions.map(({ submission, change_request }) => {

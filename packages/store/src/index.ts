@@ -33,3 +33,4 @@ export * from './replay.js';
 export * from './event-log.js';
 export { openStoreDatabase, translateOpenError } from './open-store-database.js';
 export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';
+export * from './log-shipping/index.js';
