@@ -49,11 +49,15 @@ export function segmentSequenceOf(name: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-/** The text of a segment: header, submissions, events, and the end line with the checksum. */
+/**
+ * The text of a segment: header, submissions, events, and the end line with the checksum (taken
+ * after `redactLine` ran on each submission and event line).
+ */
 export function formatSegment(
   header: Omit<SegmentHeader, 'format' | 'version' | 'entries' | 'events'>,
   submissions: ReadonlyArray<{ submission: LoggedSubmission; change_request: unknown }>,
   events: readonly QueueEvent[],
+  redactLine: (line: string) => string = (line) => line,
 ): { text: string; sha256: string } {
   const full: SegmentHeader = {
     format: SEGMENT_FORMAT,
@@ -64,9 +68,11 @@ export function formatSegment(
   };
   const lines = [JSON.stringify(full)];
   for (const { submission, change_request: changeRequest } of submissions) {
-    lines.push(JSON.stringify({ kind: 'submission', submission, change_request: changeRequest ?? null }));
+    lines.push(
+      redactLine(JSON.stringify({ kind: 'submission', submission, change_request: changeRequest ?? null })),
+    );
   }
-  for (const event of events) lines.push(JSON.stringify({ kind: 'event', event }));
+  for (const event of events) lines.push(redactLine(JSON.stringify({ kind: 'event', event })));
   const body = `${lines.join('\n')}\n`;
   const sha256 = createHash('sha256').update(body).digest('hex');
   return { text: `${body}${JSON.stringify({ kind: 'end', sha256 })}\n`, sha256 };

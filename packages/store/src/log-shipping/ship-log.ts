@@ -14,6 +14,11 @@ import { formatSegment } from './segment-format.js';
 export interface ShipLogOptions {
   /** Largest number of events in one segment (default 10,000). */
   maxEventsPerSegment?: number;
+  /**
+   * Rewrites each submission and event line before it is written (the CLI removes secrets a store
+   * written before redaction existed may still hold); it must keep the line valid JSON.
+   */
+  redactLine?: (line: string) => string;
   /** Called with each segment file once it is whole on disk. */
   onSegment?: (file: string, counts: EventLogCounts & { lastEventId: number }) => void;
 }
@@ -87,6 +92,7 @@ export async function shipLog(
       },
       submissions,
       events,
+      options.redactLine,
     );
     const file = await writeSegmentFile(directory, position.nextSequence, text);
     result.segments.push(file);
