@@ -121,7 +121,9 @@ describe('shipLog and restoreShippedLog', () => {
     expect(queueStateChecksum(entries.map((entry) => ({ ...entry, attempts: entry.attempts + 1 })))).not.toBe(
       original,
     );
-    expect(queueStateChecksum(entries.map((entry) => ({ ...entry, updated_at: 1 })))).toBe(original);
+    expect(
+      queueStateChecksum(entries.map((entry) => ({ ...entry, updated_at: '2000-01-01T00:00:00.000Z' }))),
+    ).toBe(original);
   });
 
   describe('refuses damaged shipments with one line naming the segment, writing nothing', () => {
