@@ -8,8 +8,10 @@ import {
   exportEventLog,
   importEventLog,
   parseEventLog,
+  queueStateChecksum,
   type HyperionStore,
 } from '@hyperion/store';
+import { registerLogShipping } from './log-shipping.js';
 import { openExistingStore, openSelectedStore } from '../store-access.js';
 import { selectStore } from '../store-selection.js';
 import { jsonText, type CommandOutput } from '../output.js';
@@ -35,9 +37,12 @@ async function withStore<T>(
   }
 }
 
-/** `hyperion log export|verify|import`: ship the event log, and rebuild the queue from it. */
+/** `hyperion log export|verify|import|ship|restore`: ship the event log, and rebuild the queue from it. */
 export function registerLog(program: Command, output: CommandOutput): void {
-  const log = program.command('log').description('export, verify and import the queue event log');
+  const log = program
+    .command('log')
+    .description('export, verify, import, ship and restore the queue event log');
+  registerLogShipping(log, output);
   log
     .command('export')
     .description('write the queue (submissions and every event) as JSON lines, secrets redacted')
@@ -69,8 +74,11 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--json', 'print the differences as JSON')
     .action(async (options: LogOptions) => {
-      const differences = await withStore(options.repo, (store) => compareWithLive(store));
-      if (options.json === true) output.json({ differences });
+      const { differences, checksum } = await withStore(options.repo, async (store) => ({
+        differences: await compareWithLive(store),
+        checksum: queueStateChecksum(await store.listEntries()),
+      }));
+      if (options.json === true) output.json({ differences, state_checksum: checksum });
       else {
         for (const difference of differences) {
           output.line(
@@ -85,7 +93,7 @@ export function registerLog(program: Command, output: CommandOutput): void {
           { details: { differences } },
         );
       }
-      if (options.json !== true) output.line('the live queue matches its event log');
+      if (options.json !== true) output.line(`the live queue matches its event log (state ${checksum})`);
     });
   log
     .command('import')
