@@ -32,7 +32,7 @@ function postgresWayOut(
 export function storeWayOut(paths: HyperionPaths, problem: unknown, selection?: StoreSelection): string {
   if (problem === 'newer_version') return 'run this repository with that newer Hyperion';
   if (selection?.kind === 'postgres') return postgresWayOut(selection, paths, problem);
-  const restore = `restore it from a backup, or from a shipped log with 'hyperion log import <file> --into ${paths.root}'`;
+  const restore = `restore it from a backup, or from a shipped log with 'hyperion log restore --from <dir> --db ${paths.databaseFile}' or 'hyperion log import <file> --into ${paths.root}'`;
   const fresh = `or start an empty queue on purpose with 'hyperion init --new-store --repo ${paths.root}'`;
   if (problem === 'missing' || problem === 'empty' || problem === 'no_tables') return `${restore}; ${fresh}`;
   return `move it aside and ${restore}; ${fresh} (it keeps the old file beside the new one)`;

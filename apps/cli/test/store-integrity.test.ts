@@ -66,7 +66,7 @@ describe('the store is the queue (promise 12)', () => {
         run,
         4,
         new RegExp(
-          `^error\\[store_missing\\]: store ${store} does not exist: restore it from a backup, or from a shipped log with 'hyperion log import <file> --into ${root}'; or start an empty queue on purpose with 'hyperion init --new-store --repo ${root}'\\n$`,
+          `^error\\[store_missing\\]: store ${store} does not exist: restore it from a backup, or from a shipped log with 'hyperion log restore --from <dir> --db ${store}' or 'hyperion log import <file> --into ${root}'; or start an empty queue on purpose with 'hyperion init --new-store --repo ${root}'\\n$`,
         ),
       );
     }
