@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerInit } from './commands/init.js';
 import { registerLog } from './commands/log.js';
+import { registerMaintenance } from './commands/maintenance.js';
 import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
 import { registerRequest } from './commands/request.js';
@@ -49,6 +50,7 @@ export function createProgram(given: CommandOutput = processOutput): Command {
     registerPlan,
     registerWatch,
     registerLog,
+    registerMaintenance,
   ]) {
     register(program, output);
   }

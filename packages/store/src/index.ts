@@ -34,3 +34,10 @@ export * from './event-log.js';
 export { openStoreDatabase, translateOpenError } from './open-store-database.js';
 export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';
 export * from './log-shipping/index.js';
+export {
+  backupSqliteStore,
+  checkpointSqliteStore,
+  integrityProblems,
+  type SqliteBackupResult,
+  type WalState,
+} from './sqlite-maintenance.js';

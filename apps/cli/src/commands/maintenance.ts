@@ -1,0 +1,124 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { GitRepository } from '@hyperion/git';
+import { hyperionPaths, loadConfig } from '@hyperion/queue';
+import { HyperionError, printable } from '@hyperion/schema';
+import { backupSqliteStore, type HyperionStore } from '@hyperion/store';
+import {
+  checkIntegrity,
+  checkLeases,
+  checkLocks,
+  checkWal,
+  checkWorktrees,
+  storeFinding,
+  type DoctorFinding,
+} from '../doctor/doctor-checks.js';
+import { openExistingStore } from '../store-access.js';
+import { selectStore } from '../store-selection.js';
+import type { CommandOutput } from '../output.js';
+
+interface DoctorOptions {
+  repo?: string;
+  fix?: boolean;
+  json?: boolean;
+}
+
+interface BackupOptions {
+  repo?: string;
+  json?: boolean;
+}
+
+async function backup(file: string, options: BackupOptions, output: CommandOutput): Promise<void> {
+  const paths = hyperionPaths(resolve(options.repo ?? '.'));
+  const selection = selectStore(paths, loadConfig(paths));
+  if (selection.kind === 'postgres') {
+    throw new HyperionError(
+      'invalid_input',
+      `backup: the store is the PostgreSQL database ${selection.location} (${selection.source}); back it up with pg_dump (and pg_restore), or keep 'hyperion log ship --follow' running and restore with 'hyperion log restore'`,
+      { details: { field: 'store' } },
+    );
+  }
+  // Opening it first gives a missing or corrupt store its usual error and way out.
+  const store = await openExistingStore(paths);
+  await store.close();
+  const result = await backupSqliteStore(selection.file, resolve(file));
+  if (options.json === true) output.json({ backup: result.file, bytes: result.bytes, store: selection.file });
+  else
+    output.line(
+      `backed up ${printable(selection.file)} to ${printable(result.file)} (${result.bytes} bytes, integrity checked)`,
+    );
+}
+
+async function storeChecks(
+  store: HyperionStore,
+  file: string | undefined,
+  fix: boolean,
+): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  if (file !== undefined) findings.push(checkIntegrity(file), checkWal(file, fix));
+  findings.push(await checkLeases(store, fix));
+  return findings;
+}
+
+async function doctor(options: DoctorOptions, output: CommandOutput): Promise<void> {
+  const repository = await GitRepository.open(resolve(options.repo ?? '.'));
+  const paths = hyperionPaths(repository.root);
+  const config = loadConfig(paths);
+  const selection = selectStore(paths, config);
+  const fix = options.fix === true;
+  const findings: DoctorFinding[] = [];
+  let store: HyperionStore | undefined;
+  try {
+    store = await openExistingStore(paths, config);
+    findings.push(storeFinding(selection, undefined));
+  } catch (error) {
+    findings.push(storeFinding(selection, error));
+  }
+  if (store !== undefined) {
+    try {
+      findings.push(
+        ...(await storeChecks(store, selection.kind === 'sqlite' ? selection.file : undefined, fix)),
+      );
+    } finally {
+      await store.close();
+    }
+  }
+  findings.push(await checkWorktrees(repository, paths, fix), ...checkLocks(repository, fix));
+  const problems = findings.filter((finding) => finding.status === 'problem');
+  const warnings = findings.filter((finding) => finding.status === 'warning');
+  if (options.json === true) output.json({ findings, problems: problems.length, warnings: warnings.length });
+  else {
+    for (const finding of findings)
+      output.line(`${finding.status.padEnd(7)} ${finding.check}: ${printable(finding.message)}`);
+  }
+  if (problems.length > 0) {
+    throw new HyperionError(
+      problems.some((finding) => finding.check === 'integrity') ? 'store_corrupt' : 'store_missing',
+      `doctor found ${problems.length} problem(s) it cannot fix: ${problems.map((finding) => finding.check).join(', ')}`,
+      { details: { problems } },
+    );
+  }
+}
+
+/** `hyperion backup <file>` and `hyperion doctor [--fix]`. */
+export function registerMaintenance(program: Command, output: CommandOutput): void {
+  program
+    .command('backup')
+    .description('copy the SQLite store to a new file with SQLite online backup (workers may keep running)')
+    .argument('<file>', 'the backup file to create (it must not exist)')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print JSON')
+    .action((file: string, options: BackupOptions) => backup(file, options, output));
+  program
+    .command('doctor')
+    .description(
+      'check the store (integrity, write-ahead log, stale leases), orphaned worktrees and left-behind locks',
+    )
+    .option('--repo <dir>', 'repository directory', '.')
+    .option(
+      '--fix',
+      'repair what can be repaired: checkpoint the log, return stale leases, remove orphans and dead locks',
+    )
+    .option('--json', 'print the findings as JSON')
+    .action((options: DoctorOptions) => doctor(options, output));
+}
