@@ -1,8 +1,15 @@
 import pg from 'pg';
 import { HyperionError, MINIMUM_SECRET_LENGTH, secretValuesOf, type QueueEvent } from '@hyperion/schema';
-import type { HyperionStore, StoredSubmission, StoreTransaction } from '@hyperion/store';
+import type {
+  HyperionStore,
+  PruneOptions,
+  PruneResult,
+  StoredSubmission,
+  StoreTransaction,
+} from '@hyperion/store';
 import { ChangeListener } from './change-listener.js';
 import { prepareSchema } from './open-schema.js';
+import { pruneFinishedEntries } from './prune-finished.js';
 import { rebuildStructure } from './queue-structure.js';
 import { entryFromRow, type QueueEntryRow } from './rows.js';
 import { inTransaction, PoolSession, type Session } from './session.js';
@@ -182,6 +189,11 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
       await rebuildStructure(session);
       await session.notifyChange();
     });
+  }
+
+  /** Empties (or deletes) finished entries changed before the cut-off, in one transaction. */
+  pruneFinished(options: PruneOptions): Promise<PruneResult> {
+    return inTransaction(this.pool, this.endpoint, true, (session) => pruneFinishedEntries(session, options));
   }
 
   /** Ends the pool and the listening connection. */

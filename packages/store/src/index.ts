@@ -12,7 +12,10 @@ export type {
   QueueEntryUpdate,
   EntryFilter,
   QueueControls,
+  PruneOptions,
+  PruneResult,
 } from './store-interface.js';
+export { PRUNABLE_STATES } from './store-interface.js';
 export type {
   RequestRecord,
   RequestStatus,

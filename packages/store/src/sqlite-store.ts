@@ -4,9 +4,16 @@ import { listAssignmentRuns, recordAssignmentRun, storeDatabase } from './assign
 import { ChangeNotifier } from './change-notifier.js';
 import { FifoMutex } from './fifo-mutex.js';
 import { importLogIntoDatabase, listSubmissionsOf } from './sqlite-import-log.js';
+import { pruneFinishedInDatabase } from './sqlite-prune.js';
 import { SqliteDatabaseStore, type StoreOptions } from './store.js';
 import { WalCheckpointer } from './wal-checkpoints.js';
-import type { HyperionStore, StoreTransaction, StoredSubmission } from './store-interface.js';
+import type {
+  HyperionStore,
+  PruneOptions,
+  PruneResult,
+  StoreTransaction,
+  StoredSubmission,
+} from './store-interface.js';
 
 /** Options of {@link SqliteStore.open}. */
 export type SqliteStoreOptions = StoreOptions;
@@ -221,6 +228,11 @@ export class SqliteStore implements HyperionStore {
   /** @inheritdoc */
   waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return this.changes.wait(timeoutMs, signal);
+  }
+
+  /** @inheritdoc */
+  async pruneFinished(options: PruneOptions): Promise<PruneResult> {
+    return this.serve(() => pruneFinishedInDatabase(this.database, options), true);
   }
 
   /** @inheritdoc */

@@ -242,6 +242,42 @@ export interface HyperionStore extends QueueStore, RequestStore {
    * given (ids, times and states). Throws `invalid_state` when the store already holds a queue.
    */
   importLog(log: { submissions: readonly StoredSubmission[]; events: readonly QueueEvent[] }): Promise<void>;
+  /**
+   * Frees the space of finished entries (states in {@link PRUNABLE_STATES}) last changed before
+   * `finishedBefore`: their patch and change request body are emptied; their events stay, unless
+   * `deleteEntries` is set, which deletes the entries and their events too (keep shipped segments
+   * as the archive). Entries an unfinished entry is stacked on are kept whole. One transaction.
+   */
+  pruneFinished(options: PruneOptions): Promise<PruneResult>;
   /** Closes the store's connections. */
   close(): Promise<void>;
+}
+
+/**
+ * States of entries {@link HyperionStore.pruneFinished} may prune: those that never run again.
+ * Quarantined and conflicted entries are kept (a person may retry them).
+ */
+export const PRUNABLE_STATES = [
+  'landed',
+  'rolled_back',
+  'rejected',
+  'cancelled',
+  'dry-run-passed',
+  'dry-run-failed',
+] as const;
+
+/** Options of {@link HyperionStore.pruneFinished}. */
+export interface PruneOptions {
+  /** Epoch milliseconds: only entries last changed before it are pruned. */
+  finishedBefore: number;
+  /** Delete the entries and their events as well, not only their payloads. */
+  deleteEntries?: boolean;
+}
+
+/** What {@link HyperionStore.pruneFinished} pruned. */
+export interface PruneResult {
+  /** The entries pruned, in submission order. */
+  entries: string[];
+  /** Events deleted (0 unless `deleteEntries`). */
+  events: number;
 }

@@ -5,6 +5,7 @@ import { describeConcurrencyCases } from './cases-concurrency.js';
 import { describeLeaseCases } from './cases-leases.js';
 import { describeOrderCases } from './cases-order.js';
 import { describeOwnTransactionCases } from './cases-own-transaction.js';
+import { describePruneCases } from './cases-prune.js';
 import { describeRecordCases } from './cases-records.js';
 
 /** What each group of cases gets: the current test's store, its clock, and more handles. */
@@ -77,5 +78,6 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     describeOrderCases(context);
     describeConcurrencyCases(context);
     describeOwnTransactionCases(context);
+    describePruneCases(context);
   });
 }
