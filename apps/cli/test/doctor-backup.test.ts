@@ -150,3 +150,42 @@ describe('hyperion doctor', { timeout: 180_000 }, () => {
     expect(existsSync(database)).toBe(false);
   });
 });
+
+describe('hyperion cleanup', { timeout: 180_000 }, () => {
+  it('empties old finished entries, keeps their events and the log verifiable, deletes them only when asked', async () => {
+    const root = await repositoryWithQueue();
+    const drained = await hyperion(['worker', '--drain', '--repo', root, '--json']);
+    expect(drained.code, drained.stderr).toBe(0);
+    const none = await hyperion(['cleanup', '--older-than', '1d', '--repo', root, '--json']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual({ pruned: [], events_deleted: 0 });
+
+    const pruned = await hyperion(['cleanup', '--older-than', '0s', '--repo', root, '--json']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect((JSON.parse(pruned.stdout) as { pruned: string[] }).pruned).toHaveLength(2);
+    const store = SqliteStore.open(join(root, '.hyperion', 'hyperion.db'));
+    try {
+      expect((await store.listEntries()).map((entry) => [entry.state, entry.patch])).toEqual([
+        ['landed', ''],
+        ['landed', ''],
+      ]);
+      expect((await store.listEvents()).length).toBeGreaterThan(6);
+    } finally {
+      await store.close();
+    }
+    expect((await hyperion(['log', 'verify', '--repo', root])).code).toBe(0);
+
+    const deleted = await hyperion(['cleanup', '--older-than', '0s', '--with-events', '--repo', root]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^deleted 2 finished entries and their \d+ events/);
+    const listed = await hyperion(['queue', 'list', '--repo', root, '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    expect((await hyperion(['log', 'verify', '--repo', root])).code).toBe(0);
+  });
+
+  it('refuses a duration it cannot read (exit 2) before opening anything', async () => {
+    const run = await hyperion(['cleanup', '--older-than', '30 days', '--repo', '/nonexistent']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error\[usage\]: .*--older-than.*expected a duration/);
+  });
+});

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { GitRepository } from '@hyperion/git';
 import { hyperionPaths, loadConfig } from '@hyperion/queue';
 import { HyperionError, printable } from '@hyperion/schema';
-import { backupSqliteStore, type HyperionStore } from '@hyperion/store';
+import { backupSqliteStore, PRUNABLE_STATES, type HyperionStore } from '@hyperion/store';
 import {
   checkIntegrity,
   checkLeases,
@@ -15,6 +15,7 @@ import {
 } from '../doctor/doctor-checks.js';
 import { openExistingStore } from '../store-access.js';
 import { selectStore } from '../store-selection.js';
+import { parseDuration } from '../duration.js';
 import type { CommandOutput } from '../output.js';
 
 interface DoctorOptions {
@@ -47,6 +48,32 @@ async function backup(file: string, options: BackupOptions, output: CommandOutpu
     output.line(
       `backed up ${printable(selection.file)} to ${printable(result.file)} (${result.bytes} bytes, integrity checked)`,
     );
+}
+
+interface CleanupOptions {
+  repo?: string;
+  olderThan: number;
+  withEvents?: boolean;
+  json?: boolean;
+}
+
+async function cleanup(options: CleanupOptions, output: CommandOutput): Promise<void> {
+  const store = await openExistingStore(hyperionPaths(resolve(options.repo ?? '.')));
+  try {
+    const result = await store.pruneFinished({
+      finishedBefore: store.now() - options.olderThan,
+      deleteEntries: options.withEvents === true,
+    });
+    if (options.json === true) output.json({ pruned: result.entries, events_deleted: result.events });
+    else if (options.withEvents === true)
+      output.line(`deleted ${result.entries.length} finished entries and their ${result.events} events`);
+    else
+      output.line(
+        `emptied the patches and change requests of ${result.entries.length} finished entries; their events are kept`,
+      );
+  } finally {
+    await store.close();
+  }
 }
 
 async function storeChecks(
@@ -100,7 +127,7 @@ async function doctor(options: DoctorOptions, output: CommandOutput): Promise<vo
   }
 }
 
-/** `hyperion backup <file>` and `hyperion doctor [--fix]`. */
+/** `hyperion backup <file>`, `hyperion cleanup --older-than <duration>` and `hyperion doctor [--fix]`. */
 export function registerMaintenance(program: Command, output: CommandOutput): void {
   program
     .command('backup')
@@ -109,6 +136,23 @@ export function registerMaintenance(program: Command, output: CommandOutput): vo
     .option('--repo <dir>', 'repository directory', '.')
     .option('--json', 'print JSON')
     .action((file: string, options: BackupOptions) => backup(file, options, output));
+  program
+    .command('cleanup')
+    .description(
+      `free the space of finished entries (${PRUNABLE_STATES.join(', ')}): empty their patches and change requests, keeping their audit events`,
+    )
+    .requiredOption(
+      '--older-than <duration>',
+      'only entries finished longer ago than this: 90m, 12h, 30d, 2w',
+      parseDuration,
+    )
+    .option(
+      '--with-events',
+      'delete those entries and their events too (keep shipped log segments as the archive)',
+    )
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print JSON')
+    .action((options: CleanupOptions) => cleanup(options, output));
   program
     .command('doctor')
     .description(
