@@ -27,6 +27,9 @@ export function createProgram(given: CommandOutput = processOutput): Command {
     .description('Hyperion: several coding agents, one branch, never broken.')
     .version('0.1.0')
     .exitOverride()
+    // A command's options come after its name (`hyperion log --follow`, `hyperion log verify --repo
+    // x`): without this, `log`'s own options would take its subcommands' ones.
+    .enablePositionalOptions()
     // commander's help text quotes what it was given: control characters are shown as visible
     // text. Its own error lines are replaced by Hyperion's one line (`error[usage]: …`).
     .configureOutput({

@@ -12,6 +12,7 @@ import {
   type HyperionStore,
 } from '@hyperion/store';
 import { registerLogShipping } from './log-shipping.js';
+import { registerLogTrail } from './log-trail.js';
 import { openExistingStore, openSelectedStore } from '../store-access.js';
 import { selectStore } from '../store-selection.js';
 import { jsonText, type CommandOutput } from '../output.js';
@@ -41,7 +42,10 @@ async function withStore<T>(
 export function registerLog(program: Command, output: CommandOutput): void {
   const log = program
     .command('log')
-    .description('export, verify, import, ship and restore the queue event log');
+    .description(
+      'the audit trail (with no subcommand: print it, --follow for new events); export, verify, import, ship and restore it',
+    );
+  registerLogTrail(log, output);
   registerLogShipping(log, output);
   log
     .command('export')
