@@ -243,7 +243,8 @@ export class QueueBlockers {
       paths = this.ownPaths.all(id) as typeof paths;
     }
     if (unfinishedBefore && !unfinishedAfter) {
-      this.setBlockers.run(0, id);
+      // Nothing above touched this entry's count, so `blockersBefore` is still what it holds.
+      if (blockersBefore !== 0) this.setBlockers.run(0, id);
       this.addToDependents(-1, id, targetBranch);
     } else if (!unfinishedBefore && unfinishedAfter) {
       const dependencies = (this.countOpenDependencies.get(id, targetBranch) as { count: number }).count;

@@ -75,12 +75,23 @@ export class SqliteDatabaseStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** Keeps each entry's `blockers` count, which leasing reads through an index. */
   private readonly blockers: QueueBlockers;
+  /**
+   * Runs its argument in one immediate transaction (a savepoint inside an open one): one
+   * better-sqlite3 transaction function for the life of the connection, not a new one per call.
+   */
+  private readonly immediate: (work: () => unknown) => unknown;
+  /** The UPDATE of a transition for each set of columns it writes, keyed by those columns. */
+  private readonly transitionUpdates = new Map<string, Database.Statement>();
+  /** {@link isoNow}'s last answer and the clock reading it is for (one Date a millisecond). */
+  private isoAt = Number.NaN;
+  private iso = '';
 
   private constructor(path: string, database: Database.Database, clock: () => number) {
     this.path = path;
     this.database = database;
     this.clock = clock;
     this.blockers = new QueueBlockers(database);
+    this.immediate = database.transaction((work: () => unknown) => work()).immediate;
   }
 
   /**
@@ -116,7 +127,7 @@ export class SqliteDatabaseStore {
 
   /** Runs `work` in one immediate (write-locking) transaction. */
   transaction<T>(work: () => T): T {
-    return this.database.transaction(work).immediate();
+    return this.immediate(work) as T;
   }
 
   /** A pragma's value (for diagnostics: `journal_mode`, `synchronous`, `integrity_check`). */
@@ -130,8 +141,7 @@ export class SqliteDatabaseStore {
   insertRequest(record: { id: string; summary: string; status: RequestStatus; body: unknown }): void {
     const timestamp = this.isoNow();
     try {
-      this.database
-        .prepare(
+      this.prepared(
           'INSERT INTO requests (id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?)',
         )
         .run(record.id, record.summary, record.status, JSON.stringify(record.body), timestamp, timestamp);
@@ -153,8 +163,7 @@ export class SqliteDatabaseStore {
     this.transaction(() => {
       const request = this.getRequest(id);
       if (request === undefined) return;
-      const entries = this.database
-        .prepare('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?')
+      const entries = this.prepared('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?')
         .get(id) as {
         count: number;
       };
@@ -167,29 +176,27 @@ export class SqliteDatabaseStore {
           },
         );
       }
-      this.database.prepare('DELETE FROM assignments WHERE request_id = ?').run(id);
-      this.database.prepare('DELETE FROM requests WHERE id = ?').run(id);
+      this.prepared('DELETE FROM assignments WHERE request_id = ?').run(id);
+      this.prepared('DELETE FROM requests WHERE id = ?').run(id);
     });
   }
 
   /** Sets a request's status (and error). */
   updateRequest(id: string, status: RequestStatus, error: string | null = null): void {
-    this.database
-      .prepare('UPDATE requests SET status = ?, error = ?, updated_at = ? WHERE id = ?')
+    this.prepared('UPDATE requests SET status = ?, error = ?, updated_at = ? WHERE id = ?')
       .run(status, error, this.isoNow(), id);
   }
 
   /** One request, or undefined. */
   getRequest(id: string): RequestRecord | undefined {
-    const row = this.database.prepare('SELECT * FROM requests WHERE id = ?').get(id) as
+    const row = this.prepared('SELECT * FROM requests WHERE id = ?').get(id) as
       (Omit<RequestRecord, 'body'> & { body: string }) | undefined;
     return row === undefined ? undefined : { ...row, body: JSON.parse(row.body) as unknown };
   }
 
   /** The newest requests first. */
   listRequests(limit = 100): RequestRecord[] {
-    const rows = this.database
-      .prepare('SELECT * FROM requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
+    const rows = this.prepared('SELECT * FROM requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
       .all(limit) as Array<Omit<RequestRecord, 'body'> & { body: string }>;
     return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
   }
@@ -203,8 +210,7 @@ export class SqliteDatabaseStore {
     body: unknown;
   }): void {
     const timestamp = this.isoNow();
-    this.database
-      .prepare(
+    this.prepared(
         'INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
       )
       .run(
@@ -220,15 +226,13 @@ export class SqliteDatabaseStore {
 
   /** Sets an assignment's status (and error). */
   updateAssignment(taskId: string, status: AssignmentStatus, error: string | null = null): void {
-    this.database
-      .prepare('UPDATE assignments SET status = ?, error = ?, updated_at = ? WHERE task_id = ?')
+    this.prepared('UPDATE assignments SET status = ?, error = ?, updated_at = ? WHERE task_id = ?')
       .run(status, error, this.isoNow(), taskId);
   }
 
   /** The assignments of a request, in creation order. */
   listAssignments(requestId: string): AssignmentRecord[] {
-    const rows = this.database
-      .prepare('SELECT * FROM assignments WHERE request_id = ? ORDER BY rowid')
+    const rows = this.prepared('SELECT * FROM assignments WHERE request_id = ? ORDER BY rowid')
       .all(requestId) as Array<Omit<AssignmentRecord, 'body'> & { body: string }>;
     return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
   }
@@ -370,8 +374,7 @@ export class SqliteDatabaseStore {
    */
   hasSubmission(id: string, taskId: string, patchHash: string): boolean {
     return (
-      this.database
-        .prepare('SELECT 1 FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
+      this.prepared('SELECT 1 FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
         .get(id, taskId, patchHash) !== undefined
     );
   }
@@ -394,7 +397,7 @@ export class SqliteDatabaseStore {
 
   /** The change request as it was submitted. */
   getChangeRequest(id: string): unknown {
-    const row = this.database.prepare('SELECT body FROM change_requests WHERE id = ?').get(id) as
+    const row = this.prepared('SELECT body FROM change_requests WHERE id = ?').get(id) as
       { body: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.body) as unknown);
   }
@@ -420,8 +423,7 @@ export class SqliteDatabaseStore {
       parameters.push(filter.targetBranch);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.database
-      .prepare(
+    const rows = this.prepared(
         `SELECT * FROM queue_entries ${where} ORDER BY ${filter.order === 'submission' ? '' : 'priority DESC, '}sequence LIMIT ?`,
       )
       .all(...parameters, filter.limit ?? -1) as QueueEntryRow[];
@@ -430,8 +432,7 @@ export class SqliteDatabaseStore {
 
   /** How many entries are in each state. */
   countByState(): Record<QueueState, number> {
-    const rows = this.database
-      .prepare('SELECT state, COUNT(*) AS count FROM queue_entries GROUP BY state')
+    const rows = this.prepared('SELECT state, COUNT(*) AS count FROM queue_entries GROUP BY state')
       .all() as Array<{ state: QueueState; count: number }>;
     const counts = {} as Record<QueueState, number>;
     for (const row of rows) counts[row.state] = row.count;
@@ -631,9 +632,7 @@ export class SqliteDatabaseStore {
     const values = assignments.map((column) => set[column] ?? null);
     const written = checkedUpdate(id, assignments, values);
     const updatedAt = this.isoNow();
-    this.prepared(
-      `UPDATE queue_entries SET state = ?, updated_at = ?${assignments.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
-    ).run(transition.to, updatedAt, ...values, id);
+    this.transitionUpdate(assignments).run(transition.to, updatedAt, ...values, id);
     this.insertEvent(
       id,
       transition.type,
@@ -672,8 +671,7 @@ export class SqliteDatabaseStore {
   setQueueControls(controls: Partial<QueueControls>, by: string | null = null): QueueControls {
     return this.transaction(() => {
       for (const [name, value] of Object.entries(controls)) {
-        this.database
-          .prepare(
+        this.prepared(
             'INSERT INTO queue_controls (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at',
           )
           .run(name, String(value), by, this.isoNow());
@@ -684,8 +682,7 @@ export class SqliteDatabaseStore {
 
   /** Events in order, optionally for one entry and after a given event id. */
   listEvents(filter: { entryId?: string; afterId?: number; limit?: number } = {}): QueueEvent[] {
-    const rows = this.database
-      .prepare(
+    const rows = this.prepared(
         `SELECT * FROM change_queue_logs WHERE id > ? ${filter.entryId === undefined ? '' : 'AND entry_id = ?'} ORDER BY id LIMIT ?`,
       )
       .all(
@@ -717,6 +714,19 @@ export class SqliteDatabaseStore {
     );
   }
 
+  /** The UPDATE of a transition that writes `columns` besides the state (prepared once per set). */
+  private transitionUpdate(columns: readonly string[]): Database.Statement {
+    const key = columns.join(',');
+    let statement = this.transitionUpdates.get(key);
+    if (statement === undefined) {
+      statement = this.database.prepare(
+        `UPDATE queue_entries SET state = ?, updated_at = ?${columns.map((column) => `, ${column} = ?`).join('')} WHERE id = ?`,
+      );
+      this.transitionUpdates.set(key, statement);
+    }
+    return statement;
+  }
+
   /** The statement for `sql`, prepared on first use and kept for the life of the connection. */
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -728,7 +738,12 @@ export class SqliteDatabaseStore {
   }
 
   private isoNow(): string {
-    return new Date(this.clock()).toISOString();
+    const at = this.clock();
+    if (at !== this.isoAt) {
+      this.iso = new Date(at).toISOString();
+      this.isoAt = at;
+    }
+    return this.iso;
   }
 }
 

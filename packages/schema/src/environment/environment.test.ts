@@ -4,7 +4,13 @@ import { toJsonSchema } from '../json-schema.js';
 import { parseWithSchema } from '../parse.js';
 import { buildMinimalEnvironment } from './build-environment.js';
 import { buildCheckEnvironment, DEFAULT_CHECK_ENVIRONMENT } from './check-environment.js';
-import { REDACTED, redactSecrets, redactSecretsDeep, redactSecretValues } from './redact-secrets.js';
+import {
+  REDACTED,
+  redactSecrets,
+  redactSecretsDeep,
+  redactSecretValues,
+  SECRET_TOKEN_PATTERNS,
+} from './redact-secrets.js';
 import { isSecretName, secretValuesOf } from './secret-names.js';
 
 const githubToken = `ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
@@ -131,10 +137,21 @@ describe('redactSecrets', () => {
       `sk-${'Ab1'.repeat(16)}`,
       'AKIAIOSFODNN7EXAMPLE',
       `npm_${'a1'.repeat(18)}`,
+      `ghs_${'y'.repeat(36)}`,
+      'ASIAIOSFODNN7EXAMPLE',
+      `xoxb-${'1234567890'.repeat(2)}`,
       '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
     ];
     for (const token of tokens)
       expect(redactSecrets(`before ${token} after`, []), token).toBe(`before ${REDACTED} after`);
+    // Each shape is found by the pre-test too (it runs the patterns only when some start is there).
+    expect(tokens.length).toBeGreaterThanOrEqual(SECRET_TOKEN_PATTERNS.length);
+    for (const pattern of SECRET_TOKEN_PATTERNS) {
+      expect(
+        tokens.some((token) => new RegExp(pattern.source).test(token)),
+        pattern.source,
+      ).toBe(true);
+    }
   });
 
   it('replaces the value of an assignment to a secret-looking name, as env, util.inspect and JSON print it', () => {

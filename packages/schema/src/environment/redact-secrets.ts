@@ -22,6 +22,16 @@ export const SECRET_TOKEN_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
+ * What every {@link SECRET_TOKEN_PATTERNS} match starts with: text without any of these holds no
+ * such token, and the patterns are not run on it (most text a store or a log redacts is paths,
+ * ids and hashes). A pattern added above needs its start here.
+ */
+const SECRET_TOKEN_START = /gh[pousr]_|github_pat_|sk-|AKIA|ASIA|npm_|xox[abposr]-|-----BEGIN /;
+
+/** Every {@link SECRET_ASSIGNMENT} match holds one of these: text without them holds none. */
+const ASSIGNMENT_SEPARATOR = /[=:]/;
+
+/**
  * An assignment to an upper-case secret-looking name, as `env`, shells, `util.inspect` and JSON
  * print one: `GITHUB_TOKEN=…`, `DEPLOY_PASSWORD="…"`, `DB_PASSWORD: '…'`, `"API_KEY": "…"`. Group
  * 1 is the name, 2 what separates it from the value, then the value: quoted (3 in double quotes,
@@ -70,9 +80,14 @@ export function redactSecretValues(text: string, secretValues: readonly string[]
  * assignment to a secret-looking upper-case name (`MY_SERVICE_TOKEN=…`, `"DB_PASSWORD": "…"`).
  */
 export function redactSecrets(text: string, secretValues: readonly string[]): string {
-  let redacted = redactSecretValues(text, secretValues);
-  for (const pattern of SECRET_TOKEN_PATTERNS) redacted = redacted.replace(pattern, REDACTED);
-  return redactAssignments(redacted);
+  // Each step runs only when the text can hold what it replaces; the result is the same.
+  let redacted = secretValues.some((value) => value !== '' && text.includes(value))
+    ? redactSecretValues(text, secretValues)
+    : text;
+  if (SECRET_TOKEN_START.test(redacted)) {
+    for (const pattern of SECRET_TOKEN_PATTERNS) redacted = redacted.replace(pattern, REDACTED);
+  }
+  return ASSIGNMENT_SEPARATOR.test(redacted) ? redactAssignments(redacted) : redacted;
 }
 
 function hasToJson(value: object): value is { toJSON(): unknown } {
