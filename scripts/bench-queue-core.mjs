@@ -101,18 +101,24 @@ function rawSide(directory, synchronous) {
   database.pragma(`synchronous = ${synchronous}`);
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  // As the store opens its file (wal-checkpoints.ts): checkpoints at 10,000 WAL pages, not 1,000.
+  database.pragma('wal_autocheckpoint = 10000');
+  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   database.exec(`
     CREATE TABLE entries (sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, state TEXT NOT NULL,
       priority INTEGER NOT NULL, target_branch TEXT NOT NULL, paths TEXT NOT NULL, patch TEXT NOT NULL,
       patch_hash TEXT NOT NULL, body TEXT NOT NULL, lease_owner TEXT, landed_commit TEXT, updated_at TEXT NOT NULL);
     CREATE INDEX entries_next ON entries(target_branch, priority DESC, sequence) WHERE state = 'queued';
     CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, type TEXT NOT NULL,
-      at TEXT NOT NULL, data TEXT NOT NULL);
+      from_state TEXT, to_state TEXT, worker TEXT, at TEXT NOT NULL, data TEXT NOT NULL);
   `);
   const insertEntry = database.prepare(
     "INSERT INTO entries (id, state, priority, target_branch, paths, patch, patch_hash, body, updated_at) VALUES (?, 'queued', 0, 'main', ?, ?, ?, ?, ?)",
   );
-  const insertEvent = database.prepare('INSERT INTO events (entry_id, type, at, data) VALUES (?, ?, ?, ?)');
+  // The store's event row: the same columns, the same data (its JSON) as the store writes.
+  const insertEvent = database.prepare(
+    'INSERT INTO events (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const enqueue = database.transaction((input) => {
     const at = new Date().toISOString();
     insertEntry.run(
@@ -123,7 +129,13 @@ function rawSide(directory, synchronous) {
       JSON.stringify(input.change_request),
       at,
     );
-    insertEvent.run(input.id, 'entry:enqueued', at, JSON.stringify({ paths: input.paths }));
+    const data = {
+      task_id: input.task_id,
+      request_id: input.request_id,
+      paths: input.paths,
+      patch_hash: input.patch_hash,
+    };
+    insertEvent.run(input.id, 'entry:enqueued', null, 'queued', null, at, JSON.stringify(data));
   });
   const next = database.prepare(
     "SELECT id FROM entries WHERE state = 'queued' AND target_branch = 'main' ORDER BY priority DESC, sequence LIMIT 1",
@@ -138,21 +150,24 @@ function rawSide(directory, synchronous) {
     const row = next.get();
     const at = new Date().toISOString();
     take.run(owner, at, row.id);
-    insertEvent.run(row.id, 'entry:leased', at, JSON.stringify({ attempt: 1 }));
+    const data = JSON.stringify({ attempt: 1, lease_ms: 60_000 });
+    insertEvent.run(row.id, 'entry:leased', 'queued', 'running', owner, at, data);
     return row.id;
   });
-  const landing = database.transaction((id) => {
+  const landing = database.transaction((id, owner) => {
     const at = new Date().toISOString();
     land.run(LANDED_COMMIT, at, id);
-    insertEvent.run(id, 'entry:landed', at, JSON.stringify({ commit: LANDED_COMMIT }));
+    const data = JSON.stringify({ commit: LANDED_COMMIT });
+    insertEvent.run(id, 'entry:landed', 'running', 'landed', owner, at, data);
   });
   return {
     enqueue: (index) => enqueue.immediate(submission(index)),
     cycle(index) {
       const started = performance.now();
-      const id = lease.immediate(`worker-${index % 3}`);
+      const owner = `worker-${index % 3}`;
+      const id = lease.immediate(owner);
       const leaseMs = performance.now() - started;
-      landing.immediate(id);
+      landing.immediate(id, owner);
       return leaseMs;
     },
     close: () => database.close(),

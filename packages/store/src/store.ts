@@ -4,13 +4,13 @@ import {
   parseWithSchema,
   QueueEntrySchema,
   redactSecrets,
-  redactSecretsDeep,
   secretValuesOf,
   type QueueEntry,
   type QueueEvent,
   type QueueEventType,
   type QueueState,
 } from '@hyperion/schema';
+import { eventDataJson } from './event-data.js';
 import { openStoreDatabase } from './open-store-database.js';
 import type { EntryFilter, QueueControls, QueueEntryUpdate, QueueTransition } from './store-interface.js';
 import type {
@@ -142,9 +142,8 @@ export class SqliteDatabaseStore {
     const timestamp = this.isoNow();
     try {
       this.prepared(
-          'INSERT INTO requests (id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?)',
-        )
-        .run(record.id, record.summary, record.status, JSON.stringify(record.body), timestamp, timestamp);
+        'INSERT INTO requests (id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?)',
+      ).run(record.id, record.summary, record.status, JSON.stringify(record.body), timestamp, timestamp);
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new HyperionError('duplicate', `request '${record.id}' was already submitted`, {
@@ -163,8 +162,9 @@ export class SqliteDatabaseStore {
     this.transaction(() => {
       const request = this.getRequest(id);
       if (request === undefined) return;
-      const entries = this.prepared('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?')
-        .get(id) as {
+      const entries = this.prepared('SELECT COUNT(*) AS count FROM queue_entries WHERE request_id = ?').get(
+        id,
+      ) as {
         count: number;
       };
       if (request.status !== 'failed' || entries.count > 0) {
@@ -183,8 +183,12 @@ export class SqliteDatabaseStore {
 
   /** Sets a request's status (and error). */
   updateRequest(id: string, status: RequestStatus, error: string | null = null): void {
-    this.prepared('UPDATE requests SET status = ?, error = ?, updated_at = ? WHERE id = ?')
-      .run(status, error, this.isoNow(), id);
+    this.prepared('UPDATE requests SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(
+      status,
+      error,
+      this.isoNow(),
+      id,
+    );
   }
 
   /** One request, or undefined. */
@@ -196,8 +200,9 @@ export class SqliteDatabaseStore {
 
   /** The newest requests first. */
   listRequests(limit = 100): RequestRecord[] {
-    const rows = this.prepared('SELECT * FROM requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
-      .all(limit) as Array<Omit<RequestRecord, 'body'> & { body: string }>;
+    const rows = this.prepared('SELECT * FROM requests ORDER BY created_at DESC, rowid DESC LIMIT ?').all(
+      limit,
+    ) as Array<Omit<RequestRecord, 'body'> & { body: string }>;
     return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
   }
 
@@ -211,29 +216,33 @@ export class SqliteDatabaseStore {
   }): void {
     const timestamp = this.isoNow();
     this.prepared(
-        'INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
-      )
-      .run(
-        record.task_id,
-        record.request_id,
-        record.summary,
-        record.status,
-        JSON.stringify(record.body),
-        timestamp,
-        timestamp,
-      );
+      'INSERT INTO assignments (task_id, request_id, summary, status, error, body, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)',
+    ).run(
+      record.task_id,
+      record.request_id,
+      record.summary,
+      record.status,
+      JSON.stringify(record.body),
+      timestamp,
+      timestamp,
+    );
   }
 
   /** Sets an assignment's status (and error). */
   updateAssignment(taskId: string, status: AssignmentStatus, error: string | null = null): void {
-    this.prepared('UPDATE assignments SET status = ?, error = ?, updated_at = ? WHERE task_id = ?')
-      .run(status, error, this.isoNow(), taskId);
+    this.prepared('UPDATE assignments SET status = ?, error = ?, updated_at = ? WHERE task_id = ?').run(
+      status,
+      error,
+      this.isoNow(),
+      taskId,
+    );
   }
 
   /** The assignments of a request, in creation order. */
   listAssignments(requestId: string): AssignmentRecord[] {
-    const rows = this.prepared('SELECT * FROM assignments WHERE request_id = ? ORDER BY rowid')
-      .all(requestId) as Array<Omit<AssignmentRecord, 'body'> & { body: string }>;
+    const rows = this.prepared('SELECT * FROM assignments WHERE request_id = ? ORDER BY rowid').all(
+      requestId,
+    ) as Array<Omit<AssignmentRecord, 'body'> & { body: string }>;
     return rows.map((row) => ({ ...row, body: JSON.parse(row.body) as unknown }));
   }
 
@@ -374,8 +383,11 @@ export class SqliteDatabaseStore {
    */
   hasSubmission(id: string, taskId: string, patchHash: string): boolean {
     return (
-      this.prepared('SELECT 1 FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)')
-        .get(id, taskId, patchHash) !== undefined
+      this.prepared('SELECT 1 FROM change_requests WHERE id = ? OR (task_id = ? AND patch_hash = ?)').get(
+        id,
+        taskId,
+        patchHash,
+      ) !== undefined
     );
   }
 
@@ -424,16 +436,16 @@ export class SqliteDatabaseStore {
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.prepared(
-        `SELECT * FROM queue_entries ${where} ORDER BY ${filter.order === 'submission' ? '' : 'priority DESC, '}sequence LIMIT ?`,
-      )
-      .all(...parameters, filter.limit ?? -1) as QueueEntryRow[];
+      `SELECT * FROM queue_entries ${where} ORDER BY ${filter.order === 'submission' ? '' : 'priority DESC, '}sequence LIMIT ?`,
+    ).all(...parameters, filter.limit ?? -1) as QueueEntryRow[];
     return rows.map(entryFromRow);
   }
 
   /** How many entries are in each state. */
   countByState(): Record<QueueState, number> {
-    const rows = this.prepared('SELECT state, COUNT(*) AS count FROM queue_entries GROUP BY state')
-      .all() as Array<{ state: QueueState; count: number }>;
+    const rows = this.prepared(
+      'SELECT state, COUNT(*) AS count FROM queue_entries GROUP BY state',
+    ).all() as Array<{ state: QueueState; count: number }>;
     const counts = {} as Record<QueueState, number>;
     for (const row of rows) counts[row.state] = row.count;
     return counts;
@@ -672,9 +684,8 @@ export class SqliteDatabaseStore {
     return this.transaction(() => {
       for (const [name, value] of Object.entries(controls)) {
         this.prepared(
-            'INSERT INTO queue_controls (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at',
-          )
-          .run(name, String(value), by, this.isoNow());
+          'INSERT INTO queue_controls (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at',
+        ).run(name, String(value), by, this.isoNow());
       }
       return this.queueControls();
     });
@@ -683,13 +694,12 @@ export class SqliteDatabaseStore {
   /** Events in order, optionally for one entry and after a given event id. */
   listEvents(filter: { entryId?: string; afterId?: number; limit?: number } = {}): QueueEvent[] {
     const rows = this.prepared(
-        `SELECT * FROM change_queue_logs WHERE id > ? ${filter.entryId === undefined ? '' : 'AND entry_id = ?'} ORDER BY id LIMIT ?`,
-      )
-      .all(
-        ...(filter.entryId === undefined
-          ? [filter.afterId ?? 0, filter.limit ?? -1]
-          : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),
-      ) as QueueEventRow[];
+      `SELECT * FROM change_queue_logs WHERE id > ? ${filter.entryId === undefined ? '' : 'AND entry_id = ?'} ORDER BY id LIMIT ?`,
+    ).all(
+      ...(filter.entryId === undefined
+        ? [filter.afterId ?? 0, filter.limit ?? -1]
+        : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),
+    ) as QueueEventRow[];
     return rows.map(eventFromRow);
   }
 
@@ -703,15 +713,7 @@ export class SqliteDatabaseStore {
   ): void {
     this.prepared(
       'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      entryId,
-      type,
-      from,
-      to,
-      worker,
-      this.isoNow(),
-      JSON.stringify(redactSecretsDeep(data, this.secretValues)),
-    );
+    ).run(entryId, type, from, to, worker, this.isoNow(), eventDataJson(data, this.secretValues));
   }
 
   /** The UPDATE of a transition that writes `columns` besides the state (prepared once per set). */
