@@ -117,7 +117,6 @@ interface PathRow {
 export class QueueBlockers {
   private readonly insertPath: Database.Statement;
   private readonly insertDependency: Database.Statement;
-  private readonly blockOwnPaths: Database.Statement;
   private readonly countOpenDependencies: Database.Statement;
   private readonly setBlockers: Database.Statement;
   private readonly addBlockers: Database.Statement;
@@ -133,18 +132,18 @@ export class QueueBlockers {
   private readonly setBlocked: Database.Statement;
 
   constructor(database: Database.Database) {
+    // A new entry is the last one submitted: only the other holders of its files can keep it
+    // off, so whether a file does is known as its row is written (nothing is read back).
     this.insertPath = database.prepare(
-      'INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked) VALUES (?, ?, ?, ?, ?, 0)',
+      `INSERT OR IGNORE INTO queue_entry_paths (entry_id, target_branch, path, sequence, holding, blocked)
+       SELECT @entry, @branch, @path, @sequence, @holding, @holding > 0 AND EXISTS (
+         SELECT 1 FROM queue_entry_paths AS other
+         WHERE other.target_branch = @branch AND other.path = @path AND other.holding > 0
+           AND other.entry_id <> @entry)
+       RETURNING blocked`,
     );
     this.insertDependency = database.prepare(
       'INSERT OR IGNORE INTO queue_entry_dependencies (entry_id, depends_on) VALUES (?, ?)',
-    );
-    // A new entry is the last one submitted: only the other holders of its files can keep it off.
-    this.blockOwnPaths = database.prepare(
-      `UPDATE queue_entry_paths AS own SET blocked = 1 WHERE own.entry_id = ? AND EXISTS (
-         SELECT 1 FROM queue_entry_paths AS other
-         WHERE other.target_branch = own.target_branch AND other.path = own.path AND other.holding > 0
-           AND other.entry_id <> own.entry_id)`,
     );
     this.countOpenDependencies = database.prepare(
       `SELECT COUNT(*) AS count FROM queue_entry_dependencies AS link
@@ -196,8 +195,16 @@ export class QueueBlockers {
     depends_on: readonly string[];
   }): void {
     const holding = holdingOf(entry.state);
+    let blockedPaths = 0;
     for (const path of entry.paths) {
-      this.insertPath.run(entry.id, entry.target_branch, path, entry.sequence, holding);
+      const row = this.insertPath.get({
+        entry: entry.id,
+        branch: entry.target_branch,
+        path,
+        sequence: entry.sequence,
+        holding,
+      }) as { blocked: number } | undefined; // undefined: the same file listed twice
+      if (row?.blocked === 1) blockedPaths += 1;
     }
     for (const dependency of entry.depends_on) this.insertDependency.run(entry.id, dependency);
     if (entry.state === 'running') this.startRunning.run(entry.id);
@@ -206,9 +213,8 @@ export class QueueBlockers {
       entry.depends_on.length === 0
         ? 0
         : (this.countOpenDependencies.get(entry.id, entry.target_branch) as { count: number }).count;
-    const paths = holding > 0 ? this.blockOwnPaths.run(entry.id).changes : 0;
     // The row was inserted with 0 blockers.
-    if (dependencies + paths > 0) this.setBlockers.run(dependencies + paths, entry.id);
+    if (dependencies + blockedPaths > 0) this.setBlockers.run(dependencies + blockedPaths, entry.id);
     // Entries that named this id before it existed wait for it from now on.
     this.addToDependents(1, entry.id, entry.target_branch);
   }

@@ -468,9 +468,15 @@ export class SqliteDatabaseStore {
   leaseNext(owner: string, leaseMs: number, targetBranch?: string): QueueEntry | undefined {
     return this.transaction(() => {
       const now = this.clock();
-      this.expireLeasesWithin(now);
-      const controls = this.queueControls();
-      if (controls.paused || controls.draining) return undefined;
+      // One read says whether a lease has expired and whether the queue is paused or draining.
+      const look = this.prepared(
+        `SELECT EXISTS (SELECT 1 FROM queue_entries INDEXED BY queue_entries_lease_expiry
+                        WHERE state = 'running' AND lease_expires_at < ?) AS expired,
+                EXISTS (SELECT 1 FROM queue_controls
+                        WHERE name IN ('paused', 'draining') AND value = 'true') AS stopped`,
+      ).get(now) as { expired: number; stopped: number };
+      if (look.expired === 1) this.expireLeasesWithin(now);
+      if (look.stopped === 1) return undefined;
       const chosen = this.bestRunnable(now, targetBranch);
       if (chosen === undefined) return undefined;
       return this.transitionWithin(
