@@ -67,6 +67,47 @@ export const CheckEnvironmentConfigSchema = z
 /** A check environment configuration. */
 export type CheckEnvironmentConfig = z.infer<typeof CheckEnvironmentConfigSchema>;
 
+/** The merge strategies a worker can follow. */
+export const MERGE_STRATEGY_NAMES = ['adaptive', 'batch', 'serial'] as const;
+/** The name of a merge strategy. */
+export type MergeStrategyName = (typeof MERGE_STRATEGY_NAMES)[number];
+
+/** How the queue groups entries into candidates, and whether it speculates. */
+export const QueueStrategyConfigSchema = z
+  .strictObject({
+    name: z
+      .enum(MERGE_STRATEGY_NAMES)
+      .default('adaptive')
+      .describe(
+        'serial: one entry per candidate, one candidate in flight per branch. batch: up to max_batch path-disjoint entries checked together, landed with one compare-and-swap, bisected on red. adaptive: batch size from the recent failure rate (down to 1 as failures rise), speculative next candidates while failures are rare.',
+      ),
+    max_batch: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(8)
+      .describe('Largest number of entries checked together in one candidate.'),
+    batch_wait_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('How long a worker waits for more entries to fill a batch before building it.'),
+    flake_reruns: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .default(1)
+      .describe(
+        'Re-runs of a failed batch check on the same tree before bisecting; a pass after a failure is recorded as a flake.',
+      ),
+  })
+  .describe('Merge strategy: how entries are grouped into candidates.');
+/** A merge strategy configuration with defaults filled in. */
+export type QueueStrategyConfig = z.infer<typeof QueueStrategyConfigSchema>;
+
 /** Settings of the merge queue. */
 export const QueueConfigSchema = z
   .strictObject({
@@ -108,6 +149,7 @@ export const QueueConfigSchema = z
       .boolean()
       .default(false)
       .describe('Accept binary patches (GIT binary patch, or text hunks with NUL bytes).'),
+    strategy: QueueStrategyConfigSchema.default(QueueStrategyConfigSchema.parse({})),
   })
   .describe('Merge queue settings.');
 

@@ -27,6 +27,9 @@ export const QUEUE_EVENT_TYPES = [
   'entry:bumped',
   'entry:rolled_back',
   'entry:dry_run_finished',
+  'batch:formed',
+  'batch:bisected',
+  'entry:batch_returned',
 ] as const;
 
 /** The type of a queue event. */

@@ -92,6 +92,7 @@ function applyEvent(entry: ReplayedEntry, event: QueueEvent): void {
       entry.lease_expiries += 1;
       break;
     case 'entry:lease_returned':
+    case 'entry:batch_returned':
       entry.attempts = Math.max(0, entry.attempts - 1);
       entry.last_error = text(data['reason']);
       break;
