@@ -39,3 +39,20 @@ export {
 } from './rollback.js';
 export { riskReasons } from './risk-policy.js';
 export { ProcessSpeculationBoard, type SpeculationBoard, type SpeculationCandidate } from './speculation.js';
+export {
+  createStrategy,
+  strategyOf,
+  batchSizeFor,
+  AdaptiveStrategy,
+  BatchStrategy,
+  SerialStrategy,
+  PRIOR_FAILURE_RATE,
+  VERDICT_WEIGHT,
+  SERIAL_ABOVE_FAILURE_RATE,
+  SPECULATE_BELOW_FAILURE_RATE,
+  type MergeStrategy,
+  type CandidatePlan,
+  type EntryVerdict,
+} from './strategy/index.js';
+export { findFirstRedPrefix, type BisectionResult } from './bisect.js';
+export type { EntryOutcome } from './entry-verdicts.js';

@@ -325,10 +325,10 @@ export class MergeQueue {
     const pool = new PQueue({ concurrency: workerCount });
     const loop = async (worker: QueueWorker): Promise<void> => {
       while (options.signal?.aborted !== true) {
-        const outcome = await worker.processNext();
-        count(outcome);
+        const outcomes = await worker.processNextCandidate();
+        outcomes.forEach(count);
         if (options.mode === 'once') return;
-        if (outcome !== 'idle') continue;
+        if (outcomes.some((outcome) => outcome !== 'idle')) continue;
         if ((await this.runtime.store.queueControls()).draining) return;
         if (options.mode === 'drain' && !(await this.hasPendingWork())) return;
         // Idle: wake when the queue changes (here or in another process), at the latest after poll_ms.

@@ -32,6 +32,16 @@ function redactResult(result: CheckRunResult, secretValues: readonly string[]): 
   };
 }
 
+/** The batch a check covered, recorded with the check events of each of its entries. */
+export interface CandidateBatch {
+  /** The batch's id (shared by every event of one batch attempt). */
+  id: string;
+  /** How many entries the checked commit carries. */
+  size: number;
+  /** The commit that was checked. */
+  head: string;
+}
+
 /**
  * Runs every configured check, in order, on the worktree holding the entry's commit. A failed
  * check is run again up to its `retries`; a pass after a failure is recorded as a flake, never as
@@ -39,16 +49,38 @@ function redactResult(result: CheckRunResult, secretValues: readonly string[]): 
  * (`redactSecrets`, with the values of the worker's secret variables) before it is emitted or
  * recorded.
  */
-export async function runEntryChecks(
+export function runEntryChecks(
   runtime: QueueRuntime,
   entry: QueueEntry,
   directory: string,
   worker: string,
   signal: AbortSignal,
 ): Promise<EntryChecksOutcome> {
+  return runCandidateChecks(runtime, [entry], directory, worker, signal);
+}
+
+/**
+ * {@link runEntryChecks} for a candidate carrying several entries: the checks run once on the
+ * worktree, and every check event is recorded on every entry the checked commit carries (with
+ * `batch` data when given), so each entry's audit trail is whole.
+ */
+export async function runCandidateChecks(
+  runtime: QueueRuntime,
+  entries: readonly QueueEntry[],
+  directory: string,
+  worker: string,
+  signal: AbortSignal,
+  batch?: CandidateBatch,
+): Promise<EntryChecksOutcome> {
   const secretValues = secretValuesOf(process.env, runtime.config.agent.secret_env);
   const run = async (check: (typeof runtime.config.checks)[number]): Promise<CheckRunResult> =>
     redactResult(await runtime.checkRunner.run(check, directory, signal), secretValues);
+  const extra = batch === undefined ? {} : { batch: { ...batch } };
+  const recordOnEach = async (type: 'check:flaked' | 'check:passed' | 'check:failed', data: object) => {
+    for (const entry of entries) {
+      await recordEntryEvent(runtime, entry.id, type, { ...data, ...extra }, worker);
+    }
+  };
   for (const check of runtime.config.checks) {
     let result = await run(check);
     const failures: CheckRunResult[] = [];
@@ -57,23 +89,11 @@ export async function runEntryChecks(
       result = await run(check);
     }
     if (!result.passed) failures.push(result);
-    runtime.events.emit('check:finished', { entry, worker, result });
+    for (const entry of entries) runtime.events.emit('check:finished', { entry, worker, result });
     if (result.passed && failures.length > 0) {
-      await recordEntryEvent(
-        runtime,
-        entry.id,
-        'check:flaked',
-        { ...summarize(result), failed_runs: failures.map(summarize) },
-        worker,
-      );
+      await recordOnEach('check:flaked', { ...summarize(result), failed_runs: failures.map(summarize) });
     }
-    await recordEntryEvent(
-      runtime,
-      entry.id,
-      result.passed ? 'check:passed' : 'check:failed',
-      summarize(result),
-      worker,
-    );
+    await recordOnEach(result.passed ? 'check:passed' : 'check:failed', summarize(result));
     if (!result.passed) {
       const how = result.timedOut
         ? `timed out after ${check.timeout_ms} ms`

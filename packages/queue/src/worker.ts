@@ -1,26 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
-import type { LandCommitResult, Worktree } from '@hyperion/git';
+import type { Worktree } from '@hyperion/git';
 import { applyEntry, dependencyConflictReport } from './apply-entry.js';
-import { commitEntry, landingProof } from './commit-message.js';
+import { buildCandidate, chainHead, type BuiltCandidate, type UnappliedEntry } from './batch-build.js';
+import { bisectAndLand, checkCandidate, landChain, type RoundContext } from './candidate-round.js';
+import { landingProof } from './commit-message.js';
+import { EntryVerdicts, type EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
-import { markRolledBack, rolledBackChangeId, ROLLBACK_TASK_PREFIX } from './rollback.js';
-import { recordEntryEvent, retryDelay, transitionEntry, type QueueRuntime } from './runtime.js';
+import { rolledBackChangeId, ROLLBACK_TASK_PREFIX } from './rollback.js';
+import type { QueueRuntime } from './runtime.js';
+import { strategyOf, type CandidatePlan } from './strategy/index.js';
 
-/** What one {@link QueueWorker.processNext} call did. */
-export type WorkOutcome =
-  | 'idle'
-  | 'landed'
-  | 'already_landed'
-  | 'retry_scheduled'
-  | 'quarantined'
-  | 'conflicted'
-  | 'held'
-  | 'dry-run-passed'
-  | 'dry-run-failed'
-  | 'lease_lost';
+/** What one {@link QueueWorker.processNext} call did to an entry. */
+export type WorkOutcome = EntryOutcome | 'idle';
 
 /** Errors that are the repository's or the store's problem: the entry is handed back uncharged. */
 const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
@@ -32,18 +28,16 @@ const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
   'store_unreachable',
 ]);
 
-/** A candidate built and published, or the entry finished while building (conflict, rejection, dry run). */
-type BuildResult =
-  | { kind: 'built'; base: string; tip: string; commit: string; worktree: Worktree }
-  | { kind: 'finished'; outcome: WorkOutcome };
-
-/** How many lost compare-and-swap races one attempt tolerates before it gives the lease back. */
+/** How many lost compare-and-swap races one attempt tolerates before it gives the leases back. */
 const MAX_RACES_PER_ATTEMPT = 20;
 
 /**
- * One merge-queue worker with its own git worktree. Each {@link processNext} leases one entry,
- * resets the worktree to the target tip, applies the patch, commits with trailers, runs the checks
- * on that exact commit and lands it by compare-and-swap; a lost race starts over on the new tip.
+ * One merge-queue worker with its own git worktree. Each {@link processNextCandidate} asks the
+ * strategy (`queue.strategy`) how many entries to take, leases them (each its own lease), builds
+ * one commit per entry on the target tip (or on other workers' candidates in flight, when the
+ * strategy speculates), runs the checks once on the head of that chain and lands it by one
+ * compare-and-swap; a red batch is re-run (`flake_reruns`) and then bisected, a lost race starts
+ * over on the new tip.
  */
 export class QueueWorker {
   /** The worker's id (lease owner, worktree name). */
@@ -61,81 +55,37 @@ export class QueueWorker {
     return join(this.runtime.worktreesDirectory, this.id);
   }
 
-  /** Leases and processes at most one entry. */
+  /** Processes the next candidate; the outcome of its first entry (`idle` when none was leased). */
   async processNext(): Promise<WorkOutcome> {
-    const { store, config, events, landing } = this.runtime;
+    return (await this.processNextCandidate())[0] ?? 'idle';
+  }
+
+  /**
+   * Leases the entries of the next candidate (one, or a batch) and processes them; the outcome of
+   * each, in lease order (`['idle']` when nothing was runnable).
+   */
+  async processNextCandidate(): Promise<WorkOutcome[]> {
+    const { config, events, landing } = this.runtime;
     // A missing target branch is the repository's problem, not any entry's: nothing is leased.
     await landing.requireKnownTip(config.target_branch);
-    const entry = await store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
-    if (entry === undefined) {
-      events.emit('worker:idle', { worker: this.id });
-      return 'idle';
-    }
-    events.emit('entry:leased', { entry, worker: this.id });
-    const leaseLost = new AbortController();
-    // The heartbeat renews the lease; a renewal that finds the lease gone (or cannot reach the
-    // store) aborts the attempt. One renewal at a time: a slow store does not pile them up. A
-    // renewal still pending when the lease it renews would have run out (a hung connection) also
-    // aborts: the lease is then as good as lost, and the attempt must not go on without one.
-    let renewing = false;
-    let heldSince = Date.now();
-    const heartbeat = setInterval(() => {
-      if (leaseLost.signal.aborted) return;
-      if (renewing) {
-        if (Date.now() - heldSince >= config.queue.lease_ms) {
-          this.runtime.logger.warn({ entry: entry.id, worker: this.id }, 'lease renewal hung; giving up');
-          leaseLost.abort();
-        }
-        return;
-      }
-      renewing = true;
-      const started = Date.now();
-      store
-        .renewLease(entry.id, this.id, config.queue.lease_ms)
-        .then(
-          (held) => {
-            if (held) heldSince = started;
-            else leaseLost.abort();
-          },
-          (error: unknown) => {
-            const message = error instanceof Error ? error.message : String(error);
-            this.runtime.logger.warn(
-              { entry: entry.id, worker: this.id, error: message },
-              'lease renewal failed',
-            );
-            leaseLost.abort();
-          },
-        )
-        .finally(() => {
-          renewing = false;
-        });
-    }, config.queue.heartbeat_ms);
+    const strategy = strategyOf(this.runtime);
+    const plan = strategy.plan();
+    const leases = new LeaseKeeper(this.runtime, this.id);
+    const verdicts = new EntryVerdicts(this.runtime, this.id, leases, strategy);
+    const outcomes = new Map<string, WorkOutcome>();
     try {
-      return await this.attempt(entry, leaseLost.signal);
+      await this.leaseCandidate(leases, verdicts, plan, outcomes);
+      if (leases.entries.length === 0 && outcomes.size === 0) {
+        events.emit('worker:idle', { worker: this.id });
+        return ['idle'];
+      }
+      await this.attempt(leases, verdicts, plan, outcomes);
     } catch (error) {
-      if (HyperionError.isInstance(error) && error.code === 'lease_lost') {
-        this.runtime.logger.warn({ entry: entry.id, worker: this.id }, error.message);
-        return 'lease_lost';
-      }
-      if (HyperionError.isInstance(error) && REPOSITORY_PROBLEMS.has(error.code)) {
-        // The branch went away, the remote does not answer, or the repository or store cannot be
-        // written: not the change's fault. Hand the entry back uncharged and stop this worker with
-        // the error; the next attempt first reads the tip, so a push that did land is found there.
-        await this.giveBack(entry, error.message);
-        throw error;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'attempt failed');
-      try {
-        return await this.fail(entry, `unexpected error: ${message}`, {});
-      } catch (failure) {
-        // The lease went to another worker meanwhile: the entry is that worker's now.
-        if (HyperionError.isInstance(failure) && failure.code === 'lease_lost') return 'lease_lost';
-        throw failure;
-      }
+      await this.afterError(error, leases, verdicts, outcomes);
     } finally {
-      clearInterval(heartbeat);
+      leases.stop();
     }
+    return [...outcomes.values()];
   }
 
   /** Removes this worker's worktree. */
@@ -145,240 +95,268 @@ export class QueueWorker {
     this.worktree = undefined;
   }
 
-  private async attempt(entry: QueueEntry, leaseLost: AbortSignal): Promise<WorkOutcome> {
-    const { landing } = this.runtime;
-    for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
-      const tip = await landing.tip(entry.target_branch);
-      const landedAs = await landing.findLandedChange(entry.target_branch, landingProof(entry));
-      if (landedAs !== undefined) {
-        const landed = await this.transition(entry, 'landed', 'entry:already_landed', {
-          data: {
-            commit: landedAs,
-            note: 'the target branch already carries this change; the store was brought in line',
-          },
-          set: { landed_commit: landedAs },
-        });
-        await this.linkRollback(landed);
-        this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit: landedAs });
-        return 'already_landed';
+  /**
+   * Leases up to the plan's batch size, waiting up to `batch_wait_ms` for more entries. An entry
+   * charged an attempt before (it failed once) goes alone: it is never leased into a batch again;
+   * leased as a later member, it is handed back uncharged and the batch closes.
+   */
+  private async leaseCandidate(
+    leases: LeaseKeeper,
+    verdicts: EntryVerdicts,
+    plan: CandidatePlan,
+    outcomes: Map<string, WorkOutcome>,
+  ): Promise<void> {
+    const { store, config, events, dryRun } = this.runtime;
+    const lease = () => store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
+    const first = await lease();
+    if (first === undefined) return;
+    leases.keep(first);
+    events.emit('entry:leased', { entry: first, worker: this.id });
+    const size = dryRun || first.attempts > 1 ? 1 : plan.batchSize;
+    const deadline = Date.now() + config.queue.strategy.batch_wait_ms;
+    while (leases.entries.length < size) {
+      const next = await lease();
+      if (next === undefined) {
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        await store.waitForChange(Math.min(left, config.queue.poll_ms), leases.signal);
+        continue;
       }
-      if (entry.lease_expiries >= this.runtime.config.queue.max_lease_expiries) {
-        return this.stopCrashingEntry(entry);
-      }
-      const unlanded = await this.unlandedDependencies(entry);
-      if (unlanded.length > 0) return this.conflictOnDependencies(entry, unlanded, tip);
-      const built = await this.buildInTurn(entry, leaseLost);
-      if (built.kind === 'finished') return built.outcome;
-      const { base, tip: builtOn, commit } = built;
-      try {
-        await faultPoint('before-checks', entry.id);
-        const checks = await runEntryChecks(this.runtime, entry, built.worktree.path, this.id, leaseLost);
-        if (leaseLost.aborted) throw this.leaseLostError(entry);
-        if (!checks.passed) {
-          // On a speculative base the failure may be the predecessor's: wait for its verdict.
-          if (base !== builtOn && (await this.settledTip(entry, base, leaseLost)) !== base) {
-            await recordEntryEvent(
-              this.runtime,
-              entry.id,
-              'entry:race_lost',
-              {
-                expected_tip: base,
-                note: 'the speculative base did not land; rebuilding on the tip',
-                race: race + 1,
-              },
-              this.id,
-            );
-            continue;
-          }
-          return await this.fail(entry, checks.reason, { check: checks.failed, commit });
-        }
-        const landing = await this.landWhenReady(entry, commit, base, leaseLost);
-        if (landing.status === 'landed') {
-          await faultPoint('after-ref-update', entry.id);
-          const landed = await this.transition(entry, 'landed', 'entry:landed', {
-            data: { commit, parent: base, attempt: entry.attempts },
-            set: { landed_commit: commit, last_error: null },
-          });
-          await this.linkRollback(landed);
-          this.runtime.events.emit('entry:landed', { entry: landed, worker: this.id, commit });
-          return 'landed';
-        }
-        if (landing.status === 'held') {
-          const delay = retryDelay(this.runtime.config, entry.attempts);
-          const held = await this.transition(entry, 'queued', 'entry:landing_held', {
-            data: { reason: landing.reason, worktree: landing.worktreePath, retry_in_ms: delay },
-            set: {
-              attempts: entry.attempts - 1,
-              not_before: this.runtime.store.now() + delay,
-              last_error: landing.reason,
-            },
-          });
-          this.runtime.events.emit('entry:retry_scheduled', {
-            entry: held,
-            worker: this.id,
-            reason: landing.reason,
-          });
-          return 'held';
-        }
-        await recordEntryEvent(
-          this.runtime,
-          entry.id,
-          'entry:race_lost',
-          { expected_tip: base, current_tip: landing.currentTip ?? null, race: race + 1 },
-          this.id,
-        );
-      } finally {
-        await this.runtime.speculation.withdraw(commit);
+      leases.keep(next);
+      events.emit('entry:leased', { entry: next, worker: this.id });
+      if (next.attempts > 1) {
+        const reason = `attempt ${next.attempts - 1} failed: it goes alone, not in a batch`;
+        outcomes.set(next.id, await verdicts.returnFromBatch(next, reason, {}));
+        return;
       }
     }
-    return this.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {});
+  }
+
+  private async afterError(
+    error: unknown,
+    leases: LeaseKeeper,
+    verdicts: EntryVerdicts,
+    outcomes: Map<string, WorkOutcome>,
+  ): Promise<void> {
+    const held = leases.entries;
+    if (HyperionError.isInstance(error) && error.code === 'lease_lost') {
+      this.runtime.logger.warn({ worker: this.id }, error.message);
+      // The candidate carried the lost entry's commit: the others go back uncharged.
+      for (const entry of held) {
+        await verdicts.giveBack(entry, `the batch lost a lease: ${error.message}`);
+        outcomes.set(entry.id, 'lease_lost');
+      }
+      return;
+    }
+    if (HyperionError.isInstance(error) && REPOSITORY_PROBLEMS.has(error.code)) {
+      // The branch went away, the remote does not answer, or the repository or store cannot be
+      // written: not the change's fault. Hand the entries back uncharged and stop this worker
+      // with the error; the next attempt first reads the tip, so a push that did land is found.
+      for (const entry of held) await verdicts.giveBack(entry, error.message);
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.runtime.logger.error({ worker: this.id, error: message }, 'attempt failed');
+    for (const entry of held) {
+      try {
+        outcomes.set(entry.id, await verdicts.fail(entry, `unexpected error: ${message}`, {}));
+      } catch (failure) {
+        // The lease went to another worker meanwhile: the entry is that worker's now.
+        if (HyperionError.isInstance(failure) && failure.code === 'lease_lost') {
+          outcomes.set(entry.id, 'lease_lost');
+          continue;
+        }
+        throw failure;
+      }
+    }
+  }
+
+  private async attempt(
+    leases: LeaseKeeper,
+    verdicts: EntryVerdicts,
+    plan: CandidatePlan,
+    outcomes: Map<string, WorkOutcome>,
+  ): Promise<void> {
+    const signal = leases.signal;
+    for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
+      const open = await this.settleFinishedEntries(leases, verdicts, outcomes);
+      if (open.length === 0) return;
+      if (this.runtime.dryRun) {
+        outcomes.set(open[0]!.id, await this.dryRunAttempt(open[0]!, verdicts, signal));
+        return;
+      }
+      const built = await this.buildInTurn(open, plan, verdicts, signal);
+      for (const unapplied of built.unapplied) {
+        outcomes.set(unapplied.entry.id, await this.settleUnapplied(unapplied, verdicts));
+      }
+      if (built.links.length === 0) return;
+      const context: RoundContext = {
+        runtime: this.runtime,
+        worker: this.id,
+        verdicts,
+        leases,
+        outcomes,
+        race,
+        settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
+      };
+      try {
+        await faultPoint('before-checks', built.links[0]!.entry.id);
+        const checks = await checkCandidate(context, built);
+        if (checks === 'rebuild') continue;
+        const round = checks.passed
+          ? await landChain(context, built, built.links)
+          : await bisectAndLand(context, built, checks);
+        if (round === 'done') return;
+      } finally {
+        await this.runtime.speculation.withdraw(chainHead(built));
+      }
+    }
+    for (const entry of leases.entries) {
+      outcomes.set(
+        entry.id,
+        await verdicts.fail(entry, `lost ${MAX_RACES_PER_ATTEMPT} landing races in a row`, {}),
+      );
+    }
   }
 
   /**
-   * Builds this entry's candidate in the speculation board's build turn: reads the tip, picks the
-   * head of the candidates in flight on it as the base (the tip itself when the patch does not
-   * apply there), applies, commits and publishes the candidate, then ends the turn. A conflict,
-   * a rejection or a dry run finishes the entry here (after the turn, so a conflict hook that
-   * re-dispatches a developer holds no other worker up).
+   * Ends, before anything is built, the held entries that need no build: already on the branch
+   * (found by their trailers), stopped for crashing their workers, or stacked on a change that
+   * will not stay on the branch. Returns the others, in lease order.
    */
-  private async buildInTurn(entry: QueueEntry, leaseLost: AbortSignal): Promise<BuildResult> {
-    const { landing, dryRun, speculation } = this.runtime;
-    const endTurn = dryRun
-      ? async () => undefined
-      : await speculation.takeBuildTurn(this.id, leaseLost).catch((error: unknown) => {
-          throw leaseLost.aborted ? this.leaseLostError(entry) : error;
-        });
-    let applied: Awaited<ReturnType<typeof applyEntry>>;
-    let tip: string;
-    let base: string;
-    let worktree: Worktree;
+  private async settleFinishedEntries(
+    leases: LeaseKeeper,
+    verdicts: EntryVerdicts,
+    outcomes: Map<string, WorkOutcome>,
+  ): Promise<QueueEntry[]> {
+    const { landing, config } = this.runtime;
+    const tip = await landing.tip(config.target_branch);
+    const open: QueueEntry[] = [];
+    for (const entry of leases.entries) {
+      const landedAs = await landing.findLandedChange(entry.target_branch, landingProof(entry));
+      if (landedAs !== undefined) outcomes.set(entry.id, await verdicts.alreadyLanded(entry, landedAs));
+      else if (entry.lease_expiries >= config.queue.max_lease_expiries) {
+        outcomes.set(entry.id, await this.stopCrashingEntry(entry, verdicts));
+      } else {
+        const unlanded = await this.unlandedDependencies(entry);
+        if (unlanded.length > 0) {
+          outcomes.set(entry.id, await this.conflictOnDependencies(entry, unlanded, tip, verdicts));
+        } else open.push(entry);
+      }
+    }
+    return open;
+  }
+
+  /**
+   * Builds the candidate in the speculation board's build turn: reads the tip, picks the base
+   * (the head of the candidates in flight when the plan speculates; otherwise waits until no
+   * candidate is in flight and takes the tip), builds and publishes the chain, then ends the turn.
+   */
+  private async buildInTurn(
+    entries: QueueEntry[],
+    plan: CandidatePlan,
+    verdicts: EntryVerdicts,
+    signal: AbortSignal,
+  ): Promise<BuiltCandidate> {
+    const { landing, speculation, config } = this.runtime;
+    const endTurn = await speculation.takeBuildTurn(this.id, signal).catch((error: unknown) => {
+      throw signal.aborted ? verdicts.leaseLostError(entries[0]!) : error;
+    });
     try {
-      if (leaseLost.aborted) throw this.leaseLostError(entry);
+      if (!plan.speculate) await this.waitForNoCandidate(entries[0]!, signal, verdicts);
+      if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
       // Read the tip inside the turn: waiting for it may have taken a while.
-      tip = await landing.tip(entry.target_branch);
-      base = dryRun ? tip : await speculation.baseFor(tip, [entry.id]);
-      worktree = await this.prepareWorktree(base);
-      applied = await applyEntry(this.runtime, entry, worktree, base, this.id);
-      if (applied.outcome !== 'applied' && base !== tip) {
-        base = tip;
-        worktree = await this.prepareWorktree(tip);
-        applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
-      }
-      if (applied.outcome === 'applied' && !dryRun) {
-        await faultPoint('after-apply', entry.id);
-        const commit = await commitEntry(worktree, entry);
-        await recordEntryEvent(
-          this.runtime,
-          entry.id,
-          'entry:committed',
-          { commit, parent: base, speculative: base !== tip },
-          this.id,
-        );
-        await speculation.publish({ commit, parent: base, entryIds: [entry.id], owner: this.id });
-        return { kind: 'built', base, tip, commit, worktree };
-      }
+      const tip = await landing.tip(config.target_branch);
+      const ids = entries.map((entry) => entry.id);
+      const base = plan.speculate ? await speculation.baseFor(tip, ids) : tip;
+      const context = {
+        runtime: this.runtime,
+        worker: this.id,
+        prepareWorktree: (commit: string) => this.prepareWorktree(commit),
+      };
+      return await buildCandidate(context, entries, tip, base, randomUUID());
     } finally {
       await endTurn();
     }
-    if (applied.outcome === 'conflicted') {
-      const revertOf = rolledBackChangeId(entry);
-      if (revertOf !== undefined) {
-        const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
-        await this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, { report: applied.report });
-        return { kind: 'finished', outcome: 'quarantined' };
-      }
-      await this.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, {
-        report: applied.report,
-      });
-      await this.afterConflict(entry);
-      return { kind: 'finished', outcome: 'conflicted' };
-    }
-    if (applied.outcome === 'rejected') {
-      await this.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
-      return { kind: 'finished', outcome: 'quarantined' };
-    }
-    await faultPoint('after-apply', entry.id);
-    return { kind: 'finished', outcome: await this.finishDryRun(entry, worktree, leaseLost, tip) };
   }
 
   /**
-   * Lands `commit` once the branch tip is the commit it was built on. While that base is another
-   * worker's candidate still in flight, waits for it; once the base is neither the tip nor in
-   * flight, the race is lost and the caller rebuilds on the new tip.
+   * Without speculation at most one candidate per branch is in flight: waits (woken by the
+   * board, never polling) until no candidate is built on the tip and the tip itself is no longer
+   * a candidate being settled.
    */
-  private async afterConflict(entry: QueueEntry): Promise<void> {
-    const hook = this.runtime.onConflicted;
-    if (hook === undefined) return;
-    try {
-      await hook(await this.runtime.store.requireEntry(entry.id));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.error({ entry: entry.id, worker: this.id, error: message }, 'conflict hook failed');
+  private async waitForNoCandidate(
+    entry: QueueEntry,
+    signal: AbortSignal,
+    verdicts: EntryVerdicts,
+  ): Promise<void> {
+    const { landing, speculation, config } = this.runtime;
+    for (;;) {
+      const tip = (await landing.knownTip(config.target_branch)) ?? (await landing.tip(config.target_branch));
+      if ((await speculation.baseFor(tip, [])) === tip && !(await speculation.isCandidate(tip))) return;
+      if (signal.aborted) throw verdicts.leaseLostError(entry);
+      await speculation.waitForChange(config.queue.poll_ms, signal);
     }
   }
 
-  /** After a revert landed, marks the original rolled back; a failure here must not undo the landing. */
-  private async linkRollback(landed: QueueEntry): Promise<void> {
-    try {
-      await markRolledBack(this.runtime.store, landed, this.id);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.error(
-        { entry: landed.id, worker: this.id, error: message },
-        'could not mark the original rolled back',
-      );
+  /** A patch that does not apply on the tip: conflicted (or quarantined, for a revert or a refusal). */
+  private async settleUnapplied(
+    { entry, applied }: UnappliedEntry,
+    verdicts: EntryVerdicts,
+  ): Promise<WorkOutcome> {
+    if (applied.outcome === 'rejected') {
+      await verdicts.finishWith(entry, 'quarantined', 'entry:quarantined', applied.reason, applied.data);
+      return 'quarantined';
     }
+    const revertOf = rolledBackChangeId(entry);
+    if (revertOf !== undefined) {
+      const reason = `the revert of ${revertOf} conflicts with changes that landed after it; it was not forced (${applied.reason})`;
+      await verdicts.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
+        report: applied.report,
+      });
+      return 'quarantined';
+    }
+    await verdicts.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, {
+      report: applied.report,
+    });
+    await verdicts.afterConflict(entry);
+    return 'conflicted';
+  }
+
+  /** A dry run: apply on the tip and check, nothing committed or landed. */
+  private async dryRunAttempt(
+    entry: QueueEntry,
+    verdicts: EntryVerdicts,
+    signal: AbortSignal,
+  ): Promise<WorkOutcome> {
+    const tip = await this.runtime.landing.tip(entry.target_branch);
+    const worktree = await this.prepareWorktree(tip);
+    const applied = await applyEntry(this.runtime, entry, worktree, tip, this.id);
+    if (applied.outcome !== 'applied') return this.settleUnapplied({ entry, applied }, verdicts);
+    await faultPoint('after-apply', entry.id);
+    const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, signal);
+    if (signal.aborted) throw verdicts.leaseLostError(entry);
+    const state = checks.passed ? 'dry-run-passed' : 'dry-run-failed';
+    await verdicts.finishWith(entry, state, 'entry:dry_run_finished', checks.passed ? null : checks.reason, {
+      tip,
+      check: checks.failed ?? null,
+    });
+    return state;
   }
 
   /** Waits until `base` is no longer another worker's candidate in flight; returns the tip then. */
   private async settledTip(
     entry: QueueEntry,
     base: string,
-    leaseLost: AbortSignal,
+    signal: AbortSignal,
+    verdicts: EntryVerdicts,
   ): Promise<string | undefined> {
     const { landing, speculation, config } = this.runtime;
     while (await speculation.isCandidate(base)) {
-      if (leaseLost.aborted) throw this.leaseLostError(entry);
-      await speculation.waitForChange(config.queue.poll_ms, leaseLost);
+      if (signal.aborted) throw verdicts.leaseLostError(entry);
+      await speculation.waitForChange(config.queue.poll_ms, signal);
     }
-    return landing.knownTip(entry.target_branch);
-  }
-
-  private async landWhenReady(
-    entry: QueueEntry,
-    commit: string,
-    base: string,
-    leaseLost: AbortSignal,
-  ): Promise<LandCommitResult> {
-    const { landing, speculation, store, config } = this.runtime;
-    for (;;) {
-      if (leaseLost.aborted || !(await store.renewLease(entry.id, this.id, config.queue.lease_ms))) {
-        throw this.leaseLostError(entry);
-      }
-      // Read whether the base is in flight before reading the tip: a predecessor that lands in
-      // between is then seen as the tip, not mistaken for a lost race.
-      const baseInFlight = await speculation.isCandidate(base);
-      const current = await landing.knownTip(entry.target_branch);
-      if (current === base) return landing.land(entry.target_branch, commit, base);
-      if (!baseInFlight) return { status: 'race_lost', currentTip: current };
-      await speculation.waitForChange(config.queue.poll_ms, leaseLost);
-    }
-  }
-
-  private async finishDryRun(
-    entry: QueueEntry,
-    worktree: Worktree,
-    leaseLost: AbortSignal,
-    tip: string,
-  ): Promise<WorkOutcome> {
-    const checks = await runEntryChecks(this.runtime, entry, worktree.path, this.id, leaseLost);
-    if (leaseLost.aborted) throw this.leaseLostError(entry);
-    const state = checks.passed ? 'dry-run-passed' : 'dry-run-failed';
-    await this.finishWith(entry, state, 'entry:dry_run_finished', checks.passed ? null : checks.reason, {
-      tip,
-      check: checks.failed ?? null,
-    });
-    return state;
+    return landing.knownTip(config.target_branch);
   }
 
   private async prepareWorktree(tip: string): Promise<Worktree> {
@@ -404,34 +382,14 @@ export class QueueWorker {
     }
   }
 
-  private async fail(entry: QueueEntry, reason: string, data: Record<string, unknown>): Promise<WorkOutcome> {
-    if (entry.attempts >= entry.max_attempts) {
-      await this.finishWith(
-        entry,
-        'quarantined',
-        'entry:quarantined',
-        `${reason} (attempt ${entry.attempts} of ${entry.max_attempts})`,
-        data,
-      );
-      return 'quarantined';
-    }
-    const delay = retryDelay(this.runtime.config, entry.attempts);
-    const retried = await this.transition(entry, 'queued', 'entry:retry_scheduled', {
-      data: { reason, attempt: entry.attempts, retry_in_ms: delay, ...data },
-      set: { not_before: this.runtime.store.now() + delay, last_error: reason },
-    });
-    this.runtime.events.emit('entry:retry_scheduled', { entry: retried, worker: this.id, reason });
-    return 'retry_scheduled';
-  }
-
   /**
    * An entry whose attempts ended with its worker dying `queue.max_lease_expiries` times (and that
    * is not on the branch): it may be what kills its workers, so it is stopped with that reason.
    */
-  private async stopCrashingEntry(entry: QueueEntry): Promise<WorkOutcome> {
+  private async stopCrashingEntry(entry: QueueEntry, verdicts: EntryVerdicts): Promise<WorkOutcome> {
     const limit = this.runtime.config.queue.max_lease_expiries;
     const reason = `stopped after ${entry.lease_expiries} attempts ended with the worker dying or hanging (lease expired; queue.max_lease_expiries is ${limit}): the change may crash its worker; last: ${entry.last_error ?? 'unknown'}`;
-    await this.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
+    await verdicts.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
       lease_expiries: entry.lease_expiries,
     });
     return 'quarantined';
@@ -468,6 +426,7 @@ export class QueueWorker {
     entry: QueueEntry,
     unlanded: QueueEntry[],
     tip: string,
+    verdicts: EntryVerdicts,
   ): Promise<WorkOutcome> {
     const named = unlanded
       .map(
@@ -476,60 +435,10 @@ export class QueueWorker {
       )
       .join(', ');
     const reason = `stacked on ${named}, which will not stay on the branch; this patch was made on top of it and is not applied without it`;
-    await this.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
+    await verdicts.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
       report: dependencyConflictReport(entry, unlanded, tip),
     });
-    await this.afterConflict(entry);
+    await verdicts.afterConflict(entry);
     return 'conflicted';
-  }
-
-  /** Returns the lease without charging an attempt (the cause was not the change). */
-  private async giveBack(entry: QueueEntry, reason: string): Promise<void> {
-    try {
-      await this.transition(entry, 'queued', 'entry:lease_returned', {
-        data: { reason, attempt: entry.attempts },
-        set: { attempts: Math.max(0, entry.attempts - 1), last_error: reason },
-      });
-    } catch (error) {
-      // Lost, or the store cannot take the write: the lease then expires, which gives it back too.
-      const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.warn({ entry: entry.id, worker: this.id, error: message }, 'could not hand back');
-    }
-  }
-
-  private async finishWith(
-    entry: QueueEntry,
-    state: 'quarantined' | 'conflicted' | 'dry-run-passed' | 'dry-run-failed',
-    type: 'entry:quarantined' | 'entry:conflicted' | 'entry:dry_run_finished',
-    reason: string | null,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    const finished = await this.transition(entry, state, type, {
-      data: { reason, ...data },
-      set: { last_error: reason },
-    });
-    this.runtime.events.emit('entry:finished', { entry: finished, worker: this.id });
-  }
-
-  private transition(
-    entry: QueueEntry,
-    to: QueueEntry['state'],
-    type: Parameters<typeof transitionEntry>[2]['type'],
-    extra: { data?: Record<string, unknown>; set?: Parameters<typeof transitionEntry>[2]['set'] },
-  ): Promise<QueueEntry> {
-    return transitionEntry(this.runtime, entry.id, {
-      from: 'running',
-      owner: this.id,
-      to,
-      type,
-      worker: this.id,
-      ...extra,
-    });
-  }
-
-  private leaseLostError(entry: QueueEntry): HyperionError {
-    return new HyperionError('lease_lost', `worker ${this.id} lost its lease on ${entry.id}`, {
-      details: { id: entry.id },
-    });
   }
 }

@@ -1,0 +1,131 @@
+import type { QueueEntry } from '@hyperion/schema';
+import type { Worktree } from '@hyperion/git';
+import { applyEntry, type ApplyOutcome } from './apply-entry.js';
+import { commitEntry } from './commit-message.js';
+import { faultPoint } from './fault-points.js';
+import { recordEntryEvent, type QueueRuntime } from './runtime.js';
+
+/** One entry's commit in a candidate's chain. */
+export interface ChainLink {
+  entry: QueueEntry;
+  /** The entry's own commit (with its own trailers). */
+  commit: string;
+  /** The commit it was made on: the candidate's base, or the previous link. */
+  parent: string;
+}
+
+/** An entry whose patch did not go on the chain (it conflicts, or it was refused). */
+export interface UnappliedEntry {
+  entry: QueueEntry;
+  applied: Exclude<ApplyOutcome, { outcome: 'applied' }>;
+}
+
+/** A candidate built in one build turn. */
+export interface BuiltCandidate {
+  /** The id shared by the events of this batch attempt. */
+  batchId: string;
+  /** The branch tip read in the turn. */
+  tip: string;
+  /** The commit the chain starts on: the tip, or the head of other workers' candidates. */
+  base: string;
+  /** One commit per entry, in landing order; empty when no patch applied. */
+  links: ChainLink[];
+  /** The entries not in the chain (they do not apply on the tip either). */
+  unapplied: UnappliedEntry[];
+  worktree: Worktree;
+}
+
+/** What building a candidate needs from its worker. */
+export interface BuildContext {
+  runtime: QueueRuntime;
+  worker: string;
+  /** Resets the worker's worktree to `commit` and returns it. */
+  prepareWorktree(commit: string): Promise<Worktree>;
+}
+
+/** The last commit of the chain: the candidate that is checked and landed. */
+export function chainHead(candidate: Pick<BuiltCandidate, 'base' | 'links'>): string {
+  return candidate.links.at(-1)?.commit ?? candidate.base;
+}
+
+/**
+ * Applies and commits each entry, in order, on `base`: one commit per entry with its own
+ * trailers, so each entry's landing stays provable on its own. An entry that does not apply is
+ * left out and the next one goes on the same head (`applyEntry` resets to it).
+ */
+async function buildChain(
+  context: BuildContext,
+  entries: readonly QueueEntry[],
+  base: string,
+): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree }> {
+  const worktree = await context.prepareWorktree(base);
+  const links: ChainLink[] = [];
+  const unapplied: UnappliedEntry[] = [];
+  let head = base;
+  for (const entry of entries) {
+    const applied = await applyEntry(context.runtime, entry, worktree, head, context.worker);
+    if (applied.outcome !== 'applied') {
+      unapplied.push({ entry, applied });
+      continue;
+    }
+    await faultPoint('after-apply', entry.id);
+    const commit = await commitEntry(worktree, entry);
+    links.push({ entry, commit, parent: head });
+    head = commit;
+  }
+  return { links, unapplied, worktree };
+}
+
+/**
+ * Builds the chain of `entries` on `base` (the head of the speculative candidates in flight, or
+ * the tip). When some entry does not apply on a speculative base, the whole chain is built again
+ * on the tip: an entry is only left out of the candidate when it does not apply on the tip, so
+ * a conflict reported is a real one, found before any check run. Records `entry:committed` (and
+ * `batch:formed` for several entries) on every entry of the chain and publishes its head.
+ * Called inside the build turn.
+ */
+export async function buildCandidate(
+  context: BuildContext,
+  entries: readonly QueueEntry[],
+  tip: string,
+  base: string,
+  batchId: string,
+): Promise<BuiltCandidate> {
+  const { runtime, worker } = context;
+  let built = await buildChain(context, entries, base);
+  if (built.unapplied.length > 0 && base !== tip) {
+    base = tip;
+    built = await buildChain(context, entries, tip);
+  }
+  const candidate: BuiltCandidate = { batchId, tip, base, ...built };
+  if (built.links.length === 0) return candidate;
+  const head = chainHead(candidate);
+  const batch = { id: batchId, size: built.links.length, head };
+  for (const link of built.links) {
+    await recordEntryEvent(
+      runtime,
+      link.entry.id,
+      'entry:committed',
+      {
+        commit: link.commit,
+        parent: link.parent,
+        speculative: base !== tip,
+        ...(batch.size > 1 ? { batch } : {}),
+      },
+      worker,
+    );
+  }
+  if (batch.size > 1) {
+    const ids = built.links.map((link) => link.entry.id);
+    for (const link of built.links) {
+      await recordEntryEvent(runtime, link.entry.id, 'batch:formed', { batch, base, entries: ids }, worker);
+    }
+  }
+  await runtime.speculation.publish({
+    commit: head,
+    parent: base,
+    entryIds: built.links.map((link) => link.entry.id),
+    owner: worker,
+  });
+  return candidate;
+}

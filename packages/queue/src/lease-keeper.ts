@@ -1,0 +1,92 @@
+import type { QueueEntry } from '@hyperion/schema';
+import type { QueueRuntime } from './runtime.js';
+
+/**
+ * Keeps the leases of the entries one worker holds for one candidate (one entry or a batch):
+ * a heartbeat renews each lease every `queue.heartbeat_ms`. A renewal that finds a lease gone,
+ * cannot reach the store, or is still pending when the lease it renews would have run out (a
+ * hung connection) aborts {@link signal}: the candidate carries every entry's commit, so it must
+ * not go on once one of its leases is lost. One renewal round at a time: a slow store does not
+ * pile them up.
+ */
+export class LeaseKeeper {
+  private readonly runtime: QueueRuntime;
+  private readonly owner: string;
+  private readonly held = new Map<string, QueueEntry>();
+  private readonly lost = new AbortController();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private renewing = false;
+  private heldSince = Date.now();
+
+  constructor(runtime: QueueRuntime, owner: string) {
+    this.runtime = runtime;
+    this.owner = owner;
+    this.timer = setInterval(() => this.beat(), runtime.config.queue.heartbeat_ms);
+  }
+
+  /** Aborts once any held lease is lost. */
+  get signal(): AbortSignal {
+    return this.lost.signal;
+  }
+
+  /** The entries whose leases are kept, in the order they were leased. */
+  get entries(): QueueEntry[] {
+    return [...this.held.values()];
+  }
+
+  /** Starts keeping the lease of `entry` (just leased by the owner). */
+  keep(entry: QueueEntry): void {
+    this.held.set(entry.id, entry);
+  }
+
+  /** Stops keeping the lease of the entry with `id` (it left `running`). */
+  release(id: string): void {
+    this.held.delete(id);
+  }
+
+  /** Renews every held lease now; false (and {@link signal} aborted) when one is lost. */
+  async renewAll(): Promise<boolean> {
+    if (this.lost.signal.aborted) return false;
+    const { store, config } = this.runtime;
+    for (const entry of this.entries) {
+      if (!(await store.renewLease(entry.id, this.owner, config.queue.lease_ms))) {
+        this.lost.abort();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Stops the heartbeat. */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    const { config, logger } = this.runtime;
+    if (this.lost.signal.aborted) return;
+    if (this.renewing) {
+      if (Date.now() - this.heldSince >= config.queue.lease_ms) {
+        logger.warn({ worker: this.owner }, 'lease renewal hung; giving up');
+        this.lost.abort();
+      }
+      return;
+    }
+    this.renewing = true;
+    const started = Date.now();
+    this.renewAll()
+      .then(
+        (held) => {
+          if (held) this.heldSince = started;
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          logger.warn({ worker: this.owner, error: message }, 'lease renewal failed');
+          this.lost.abort();
+        },
+      )
+      .finally(() => {
+        this.renewing = false;
+      });
+  }
+}
