@@ -14,6 +14,7 @@ export class LeaseKeeper {
   private readonly owner: string;
   private readonly held = new Map<string, QueueEntry>();
   private readonly lost = new AbortController();
+  private readonly lostIds = new Set<string>();
   private readonly timer: ReturnType<typeof setInterval>;
   private renewing = false;
   private heldSince = Date.now();
@@ -34,6 +35,14 @@ export class LeaseKeeper {
     return [...this.held.values()];
   }
 
+  /**
+   * True when the lease of the entry with `id` may be lost: its renewal found it gone, or a
+   * renewal hung or failed (then every held lease counts as lost).
+   */
+  mayHaveLost(id: string): boolean {
+    return this.lostIds.has(id);
+  }
+
   /** Starts keeping the lease of `entry` (just leased by the owner). */
   keep(entry: QueueEntry): void {
     this.held.set(entry.id, entry);
@@ -50,6 +59,7 @@ export class LeaseKeeper {
     const { store, config } = this.runtime;
     for (const entry of this.entries) {
       if (!(await store.renewLease(entry.id, this.owner, config.queue.lease_ms))) {
+        this.lostIds.add(entry.id);
         this.lost.abort();
         return false;
       }
@@ -62,13 +72,18 @@ export class LeaseKeeper {
     clearInterval(this.timer);
   }
 
+  private loseAll(): void {
+    for (const id of this.held.keys()) this.lostIds.add(id);
+    this.lost.abort();
+  }
+
   private beat(): void {
     const { config, logger } = this.runtime;
     if (this.lost.signal.aborted) return;
     if (this.renewing) {
       if (Date.now() - this.heldSince >= config.queue.lease_ms) {
         logger.warn({ worker: this.owner }, 'lease renewal hung; giving up');
-        this.lost.abort();
+        this.loseAll();
       }
       return;
     }
@@ -82,7 +97,7 @@ export class LeaseKeeper {
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
           logger.warn({ worker: this.owner, error: message }, 'lease renewal failed');
-          this.lost.abort();
+          this.loseAll();
         },
       )
       .finally(() => {

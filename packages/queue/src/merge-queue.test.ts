@@ -132,7 +132,11 @@ describe('MergeQueue landing', () => {
     const waitForBoth = `touch ${barrier}/$$; for i in $(seq 1 1500); do [ $(ls ${barrier} | wc -l) -ge 2 ] && exit 0; sleep 0.02; done; exit 1`;
     fixture = await createQueueFixture({
       files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
-      config: { checks: [{ name: 'barrier', command: waitForBoth }] },
+      // One entry per candidate: each process's worker builds its own on the same tip.
+      config: {
+        checks: [{ name: 'barrier', command: waitForBoth }],
+        queue: { strategy: { name: 'batch', max_batch: 1 } },
+      },
     });
     const first = await fixture.queue.submit(
       changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')),

@@ -33,7 +33,11 @@ async function stackTwo(verdict: 'pass' | 'fail') {
   const gate = join(temporaryDirectory('hyperion-gate'), 'verdict');
   fixture = await createQueueFixture({
     files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
-    config: { checks: [{ name: 'gated', command: gatedCheck(gate) }], queue: { max_attempts: 1 } },
+    // One entry per candidate, speculation on: each worker's candidate carries one change.
+    config: {
+      checks: [{ name: 'gated', command: gatedCheck(gate) }],
+      queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 1 } },
+    },
   });
   const tip = await fixture.temporary.repository.requireBranch('main');
   const first = await fixture.queue.submit(

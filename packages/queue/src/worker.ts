@@ -73,9 +73,10 @@ export class QueueWorker {
     const leases = new LeaseKeeper(this.runtime, this.id);
     const verdicts = new EntryVerdicts(this.runtime, this.id, leases, strategy);
     const outcomes = new Map<string, WorkOutcome>();
+    const leased: string[] = [];
     try {
-      await this.leaseCandidate(leases, verdicts, plan, outcomes);
-      if (leases.entries.length === 0 && outcomes.size === 0) {
+      await this.leaseCandidate(leases, verdicts, plan, outcomes, leased);
+      if (leased.length === 0) {
         events.emit('worker:idle', { worker: this.id });
         return ['idle'];
       }
@@ -85,7 +86,7 @@ export class QueueWorker {
     } finally {
       leases.stop();
     }
-    return [...outcomes.values()];
+    return leased.map((id) => outcomes.get(id) ?? 'lease_lost');
   }
 
   /** Removes this worker's worktree. */
@@ -105,12 +106,14 @@ export class QueueWorker {
     verdicts: EntryVerdicts,
     plan: CandidatePlan,
     outcomes: Map<string, WorkOutcome>,
+    leased: string[],
   ): Promise<void> {
     const { store, config, events, dryRun } = this.runtime;
     const lease = () => store.leaseNext(this.id, config.queue.lease_ms, config.target_branch);
     const first = await lease();
     if (first === undefined) return;
     leases.keep(first);
+    leased.push(first.id);
     events.emit('entry:leased', { entry: first, worker: this.id });
     const size = dryRun || first.attempts > 1 ? 1 : plan.batchSize;
     const deadline = Date.now() + config.queue.strategy.batch_wait_ms;
@@ -123,6 +126,7 @@ export class QueueWorker {
         continue;
       }
       leases.keep(next);
+      leased.push(next.id);
       events.emit('entry:leased', { entry: next, worker: this.id });
       if (next.attempts > 1) {
         const reason = `attempt ${next.attempts - 1} failed: it goes alone, not in a batch`;
@@ -141,9 +145,12 @@ export class QueueWorker {
     const held = leases.entries;
     if (HyperionError.isInstance(error) && error.code === 'lease_lost') {
       this.runtime.logger.warn({ worker: this.id }, error.message);
-      // The candidate carried the lost entry's commit: the others go back uncharged.
+      // The candidate carried the lost entry's commit: the others go back uncharged. A lease that
+      // may be lost is left alone: another worker may hold it now, or it expires.
       for (const entry of held) {
-        await verdicts.giveBack(entry, `the batch lost a lease: ${error.message}`);
+        if (!leases.mayHaveLost(entry.id)) {
+          await verdicts.giveBack(entry, `another lease of the batch was lost: ${error.message}`);
+        }
         outcomes.set(entry.id, 'lease_lost');
       }
       return;
