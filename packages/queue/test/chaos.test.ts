@@ -63,6 +63,8 @@ interface ChaosScenario {
   periodicKills?: { minMs: number; maxMs: number };
   /** Fewest kills the run must have delivered for its verdict to mean something. */
   minimumKills: number;
+  /** The workers must have formed batches of several entries (and kills must have hit them). */
+  batches?: boolean;
 }
 
 function describeChaos(scenario: ChaosScenario): void {
@@ -228,6 +230,33 @@ function describeChaos(scenario: ChaosScenario): void {
       expect(await lockFiles(repository.gitDirectory), withSeed('stale locks')).toEqual([]);
     });
 
+    if (scenario.batches === true) {
+      it('formed batches, landed some with one ref move, and was killed while holding one', async () => {
+        const events = await store!.listEvents();
+        const formed = new Set(
+          events
+            .filter((event) => event.type === 'batch:formed')
+            .map((event) => (event.data['batch'] as { id: string }).id),
+        );
+        expect(formed.size, withSeed('no batch formed')).toBeGreaterThan(0);
+        const landedInBatch = events.filter(
+          (event) => event.type === 'entry:landed' && 'batch' in event.data,
+        );
+        expect(landedInBatch.length, withSeed('no batch landed')).toBeGreaterThan(0);
+        const tips = new Set(await reflogTips(chaos!.temporary.root, 'main'));
+        const heads = new Set(landedInBatch.map((event) => (event.data['batch'] as { head: string }).head));
+        for (const head of heads)
+          expect(tips.has(head), withSeed(`batch head ${head} was never the tip`)).toBe(true);
+        const batchedEntries = new Set(
+          events.filter((event) => event.type === 'batch:formed').map((event) => event.entry_id),
+        );
+        const killedHolding = report!.kills.filter(
+          (kill) => kill.entry !== null && batchedEntries.has(kill.entry),
+        );
+        expect(killedHolding.length, withSeed('no kill while a batch was held')).toBeGreaterThan(0);
+      });
+    }
+
     it('rebuilds the live queue state from the event log alone', async () => {
       expect(await compareWithLive(store!), withSeed('replay differs from the live state')).toEqual([]);
     });
@@ -242,6 +271,26 @@ describeChaos({
   workersPerProcess: Number(process.env['HYPERION_CHAOS_WORKERS'] ?? 2),
   kills: Number(process.env['HYPERION_CHAOS_KILLS'] ?? 24),
   minimumKills: 12,
+});
+
+// Batches under SIGKILL: a worker killed between the compare-and-swap of a batch head and the
+// store transitions of its entries leaves them running; the next lease finds each one's trailer
+// on the branch (already_landed), so nothing is lost and nothing lands twice.
+describeChaos({
+  title: 'SIGKILLed worker processes holding batches (batch strategy, up to 6 entries)',
+  store: () => Promise.resolve(SQLITE_CHAOS_STORE),
+  mix: {
+    ownFile: 36,
+    sharedLine: 4,
+    sameLines: [4],
+    failing: 3,
+    queue: { strategy: { name: 'batch', max_batch: 6 } },
+  },
+  processes: 2,
+  workersPerProcess: 1,
+  kills: 12,
+  minimumKills: 8,
+  batches: true,
 });
 
 // The drill of promise 9: the demo's two attempts, three worker processes, and one of them
