@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
-import { applyEntry, dependencyConflictReport } from './apply-entry.js';
+import { applyEntry } from './apply-entry.js';
+import { conflictOnDependencies, stopCrashingEntry, unlandedDependencies } from './entry-prechecks.js';
 import { buildCandidate, chainHead, type BuiltCandidate, type UnappliedEntry } from './batch-build.js';
 import { bisectAndLand, checkCandidate, landChain, type RoundContext } from './candidate-round.js';
 import { landingProof } from './commit-message.js';
@@ -11,7 +12,7 @@ import { EntryVerdicts, type EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
-import { rolledBackChangeId, ROLLBACK_TASK_PREFIX } from './rollback.js';
+import { rolledBackChangeId } from './rollback.js';
 import type { QueueRuntime } from './runtime.js';
 import { strategyOf, type CandidatePlan } from './strategy/index.js';
 
@@ -243,11 +244,11 @@ export class QueueWorker {
       const landedAs = await landing.findLandedChange(entry.target_branch, landingProof(entry));
       if (landedAs !== undefined) outcomes.set(entry.id, await verdicts.alreadyLanded(entry, landedAs));
       else if (entry.lease_expiries >= config.queue.max_lease_expiries) {
-        outcomes.set(entry.id, await this.stopCrashingEntry(entry, verdicts));
+        outcomes.set(entry.id, await stopCrashingEntry(this.runtime, entry, verdicts));
       } else {
-        const unlanded = await this.unlandedDependencies(entry);
+        const unlanded = await unlandedDependencies(this.runtime, entry);
         if (unlanded.length > 0) {
-          outcomes.set(entry.id, await this.conflictOnDependencies(entry, unlanded, tip, verdicts));
+          outcomes.set(entry.id, await conflictOnDependencies(entry, unlanded, tip, verdicts));
         } else open.push(entry);
       }
     }
@@ -387,65 +388,5 @@ export class QueueWorker {
       await rm(this.worktreePath, { recursive: true, force: true });
       return repository.addWorktree(this.worktreePath, commit);
     }
-  }
-
-  /**
-   * An entry whose attempts ended with its worker dying `queue.max_lease_expiries` times (and that
-   * is not on the branch): it may be what kills its workers, so it is stopped with that reason.
-   */
-  private async stopCrashingEntry(entry: QueueEntry, verdicts: EntryVerdicts): Promise<WorkOutcome> {
-    const limit = this.runtime.config.queue.max_lease_expiries;
-    const reason = `stopped after ${entry.lease_expiries} attempts ended with the worker dying or hanging (lease expired; queue.max_lease_expiries is ${limit}): the change may crash its worker; last: ${entry.last_error ?? 'unknown'}`;
-    await verdicts.finishWith(entry, 'quarantined', 'entry:quarantined', reason, {
-      lease_expiries: entry.lease_expiries,
-    });
-    return 'quarantined';
-  }
-
-  /**
-   * The entries this one was stacked on that finished without landing, or that landed and are
-   * being rolled back (their revert is waiting or running): this entry must not land on them.
-   */
-  private async unlandedDependencies(entry: QueueEntry): Promise<QueueEntry[]> {
-    const { store } = this.runtime;
-    const beingRolledBack = async (dependency: QueueEntry): Promise<boolean> =>
-      (
-        await store.listEntries({
-          taskId: `${ROLLBACK_TASK_PREFIX}${dependency.id}`,
-          states: ['awaiting_approval', 'queued', 'running'],
-          limit: 1,
-        })
-      ).length > 0;
-    const unlanded: QueueEntry[] = [];
-    for (const id of entry.depends_on) {
-      const dependency = await store.getEntry(id);
-      if (dependency === undefined) continue;
-      if (dependency.state !== 'landed' || (await beingRolledBack(dependency))) unlanded.push(dependency);
-    }
-    return unlanded;
-  }
-
-  /**
-   * A stacked entry whose predecessor did not land: its patch was checked on top of that
-   * predecessor, so it is not applied blindly without it; it conflicts with a report naming why.
-   */
-  private async conflictOnDependencies(
-    entry: QueueEntry,
-    unlanded: QueueEntry[],
-    tip: string,
-    verdicts: EntryVerdicts,
-  ): Promise<WorkOutcome> {
-    const named = unlanded
-      .map(
-        (dependency) =>
-          `${dependency.id} (${dependency.state === 'landed' ? 'being rolled back' : dependency.state})`,
-      )
-      .join(', ');
-    const reason = `stacked on ${named}, which will not stay on the branch; this patch was made on top of it and is not applied without it`;
-    await verdicts.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
-      report: dependencyConflictReport(entry, unlanded, tip),
-    });
-    await verdicts.afterConflict(entry);
-    return 'conflicted';
   }
 }
