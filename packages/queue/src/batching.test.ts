@@ -327,3 +327,43 @@ describe('stacked changes under batching', () => {
     expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 });
+
+describe('adaptive at 40% failure', () => {
+  it('spends at most 1.1× the check runs of serial on the same 30 changes', async () => {
+    const runsFor = async (name: 'serial' | 'adaptive'): Promise<number> => {
+      const counter = join(temporaryDirectory('hyperion-check-runs'), 'runs');
+      fixture = await createQueueFixture({
+        files: files(30),
+        config: {
+          checks: [
+            { name: 'counted', command: countedCheck(counter, '! grep -rqs BAD --exclude-dir=.git .') },
+          ],
+          queue: { max_attempts: 1, strategy: { name } },
+        },
+      });
+      for (let index = 0; index < 30; index += 1) {
+        // Changes 0, 5, 10 … and 2, 7, 12 …: 12 of 30 break the check, spread over the queue.
+        const content = index % 5 === 0 || index % 5 === 2 ? `BAD ${index}\n` : `F${index}\n`;
+        await fixture.queue.submit(
+          changeRequest(
+            `T-${index}`,
+            `f${index}.txt`,
+            replaceFilePatch(`f${index}.txt`, `f${index}\n`, content),
+          ),
+        );
+      }
+      expect(await fixture.queue.runWorkers({ mode: 'drain', workers: 1 })).toMatchObject({
+        landed: 18,
+        quarantined: 12,
+      });
+      expect(await compareWithLive(fixture.store)).toEqual([]);
+      await fixture.cleanup();
+      fixture = undefined;
+      return runsOf(counter);
+    };
+    const serial = await runsFor('serial');
+    const adaptive = await runsFor('adaptive');
+    expect(serial).toBe(30);
+    expect(adaptive).toBeLessThanOrEqual(serial * 1.1);
+  });
+});
