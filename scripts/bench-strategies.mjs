@@ -1,0 +1,463 @@
+// The `strategies` section of `pnpm bench` (issue 10): every queue strategy on the same seeded
+// workload against a real project with a real test suite (scripts/strategy-fixture.mjs), driven
+// through the built packages' public APIs (MergeQueue, SqliteStore, createTemporaryRepository).
+// Every figure is read after the run from the event log, from git, and from a file the check
+// command appends one line to per invocation (the honest count of check runs: one batch check
+// covering several entries is one run).
+//
+// Environment (all optional): BENCH_STRATEGY_CHANGES (200; --quick 40), BENCH_STRATEGY_SEED (10),
+// BENCH_STRATEGY_FAILURE_RATES ("0.05,0.4": the headline run, then the high-failure run),
+// BENCH_STRATEGY_WORK (work units of the suite, 2,000,000; --quick 600,000),
+// BENCH_STRATEGY_WORKERS (3), BENCH_STRATEGY_NAMES ("serial,batch,adaptive"),
+// BENCH_STRATEGY_MAX_ATTEMPTS (1).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createTemporaryRepository, runGit } from '@hyperion/git';
+import { HyperionConfigSchema } from '@hyperion/schema';
+import { SqliteStore } from '@hyperion/store';
+import { MergeQueue } from '@hyperion/queue';
+import { generateWorkload } from './strategy-fixture.mjs';
+
+const STRATEGY_NAMES = ['serial', 'batch', 'adaptive'];
+const CHECK_EVENTS = new Set(['check:passed', 'check:failed', 'check:flaked']);
+const TEST_COMMAND = 'node test/run.mjs';
+
+/** The settings of one bench run, from the environment and `--quick`. */
+function settingsFor(quick) {
+  const number = (name, fallback) => Number(process.env[name] ?? fallback);
+  return {
+    quick,
+    seed: number('BENCH_STRATEGY_SEED', 10),
+    changes: number('BENCH_STRATEGY_CHANGES', quick ? 40 : 200),
+    failureRates: (process.env.BENCH_STRATEGY_FAILURE_RATES ?? '0.05,0.4').split(',').map(Number),
+    workUnits: number('BENCH_STRATEGY_WORK', quick ? 600_000 : 2_000_000),
+    workers: number('BENCH_STRATEGY_WORKERS', 3),
+    maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
+    names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(',')).split(',').map((name) => name.trim()),
+  };
+}
+
+/** The queue config of one strategy run (`strategy` null: the queue as configured by default). */
+function configInput(settings, checkCommand, strategy) {
+  return {
+    workers: settings.workers,
+    checks: [{ name: 'suite', command: checkCommand }],
+    queue: {
+      max_attempts: settings.maxAttempts,
+      backoff_base_ms: 10,
+      ...(strategy === null ? {} : { strategy: { name: strategy } }),
+    },
+  };
+}
+
+/** Whether this build's config accepts `queue.strategy.name: <name>`. */
+function strategySupported(name) {
+  return HyperionConfigSchema.safeParse({ queue: { strategy: { name } } }).success;
+}
+
+/** Runs `command` with `sh -c` in `cwd`; resolves to its exit code (output dropped). */
+function runShell(command, cwd) {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd, stdio: 'ignore' });
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+}
+
+/** Nearest-rank percentile of `values` (0..100); null when empty. */
+function percentile(values, rank) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.max(0, Math.ceil((rank / 100) * sorted.length) - 1)];
+}
+
+const round = (value, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
+
+/**
+ * The check command: appends the commit being checked (read from the worktree's HEAD with shell
+ * builtins only, so the count costs no extra process) to `counterFile`, then runs the suite.
+ */
+function countingCheckCommand(counterFile) {
+  return (
+    `{ read -r gitdir < .git && read -r head < "\${gitdir#gitdir: }/HEAD"; } 2>/dev/null; ` +
+    `printf '%s\\n' "\${head:-unknown}" >> '${counterFile}' && exec ${TEST_COMMAND}`
+  );
+}
+
+/**
+ * Re-runs the suite on every commit of the first-parent history from `start` to `tip` (every
+ * tip the branch had is one of them: landings are compare-and-swaps of a child of the old tip),
+ * two at a time in two detached worktrees; a tree already checked is not checked twice.
+ */
+async function verifyTips(repository, root, start, tip, treeVerdicts) {
+  const log = await runGit(['log', '--first-parent', '--format=%H %T', `${start}..${tip}`], { cwd: root });
+  const commits = log.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [commit, tree] = line.split(' ');
+      return { commit, tree };
+    });
+  const ancestor = await runGit(['merge-base', '--is-ancestor', start, tip], { cwd: root, allowFailure: true });
+  const scratch = await mkdtemp(join(tmpdir(), 'hyperion-strategy-verify-'));
+  const worktrees = [join(scratch, 'one'), join(scratch, 'two')];
+  const failures = [];
+  let checked = 0;
+  try {
+    for (const path of worktrees) await runGit(['worktree', 'add', '--detach', '--quiet', path, start], { cwd: root });
+    const pending = [...commits];
+    const verifier = async (path) => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        if (!treeVerdicts.has(next.tree)) {
+          await runGit(['checkout', '--quiet', '--detach', next.commit], { cwd: path });
+          checked += 1;
+          treeVerdicts.set(next.tree, (await runShell(TEST_COMMAND, path)) === 0);
+        }
+        if (!treeVerdicts.get(next.tree)) failures.push(next.commit);
+      }
+    };
+    await Promise.all(worktrees.map(verifier));
+  } finally {
+    for (const path of worktrees) await repository.removeWorktree(path).catch(() => undefined);
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return {
+    commits: commits.length,
+    trees_checked: checked,
+    failures,
+    descends_from_start: ancestor.exitCode === 0,
+  };
+}
+
+/** Figures of one strategy run, read from the events, the entries, the counter file and git. */
+function eventFigures(events, entries, kindOf, runStarted) {
+  const byEntry = new Map();
+  for (const event of events) {
+    const list = byEntry.get(event.entry_id) ?? [];
+    list.push(event);
+    byEntry.set(event.entry_id, list);
+  }
+  const time = (event) => Date.parse(event.at);
+  const latencies = [];
+  const spans = [];
+  const landings = [];
+  let checkRunsOnConflicts = 0;
+  for (const entry of entries) {
+    const trail = byEntry.get(entry.id) ?? [];
+    if (entry.state === 'conflicted') {
+      checkRunsOnConflicts += trail.filter((event) => CHECK_EVENTS.has(event.type)).length;
+    }
+    if (entry.state !== 'landed') continue;
+    const landed = trail.findLast((event) => event.type === 'entry:landed' || event.type === 'entry:already_landed');
+    const enqueued = trail.find((event) => event.type === 'entry:enqueued');
+    if (landed === undefined || enqueued === undefined) continue;
+    latencies.push((time(landed) - Math.max(time(enqueued), runStarted)) / 1000);
+    const leaseIndex = trail.findLastIndex((event) => event.type === 'entry:leased' && event.id < landed.id);
+    if (leaseIndex === -1) continue;
+    const span = trail.slice(leaseIndex).filter((event) => event.id <= landed.id);
+    let checkMs = 0;
+    let lastPass;
+    for (const event of span) {
+      if (event.type === 'check:passed' || event.type === 'check:failed') {
+        checkMs += Number(event.data.duration_ms ?? 0);
+        if (event.type === 'check:passed') lastPass = event;
+      }
+      if (event.type === 'check:flaked') {
+        for (const run of event.data.failed_runs ?? []) checkMs += Number(run.duration_ms ?? 0);
+      }
+    }
+    spans.push(time(landed) - time(trail[leaseIndex]) - checkMs);
+    landings.push({
+      at: time(landed),
+      id: landed.id,
+      checkEnd: lastPass === undefined ? undefined : time(lastPass),
+      checkMs: lastPass === undefined ? 0 : Number(lastPass.data.duration_ms ?? 0),
+    });
+  }
+  // The cost on the critical path: between two landings, the time not covered by the check of
+  // the entry that lands second. A check that ran while the previous entry was still being
+  // checked (speculation, a batch) costs nothing here; waiting for a predecessor is not counted.
+  landings.sort((left, right) => left.at - right.at || left.id - right.id);
+  const overheads = landings.map((landing, index) => {
+    const from = index === 0 ? runStarted : landings[index - 1].at;
+    const gap = Math.max(0, landing.at - from);
+    if (landing.checkEnd === undefined) return gap;
+    const overlap = Math.max(0, Math.min(landing.at, landing.checkEnd) - Math.max(from, landing.checkEnd - landing.checkMs));
+    return gap - overlap;
+  });
+  const states = {};
+  const outcomeMismatches = [];
+  for (const entry of entries) {
+    states[entry.state] = (states[entry.state] ?? 0) + 1;
+    const kind = kindOf.get(entry.task_id)?.kind;
+    const expected = { independent: 'landed', broken: 'quarantined', textual: 'conflicted' }[kind];
+    if (expected !== undefined && entry.state !== expected) {
+      outcomeMismatches.push({ task: entry.task_id, kind, state: entry.state, error: entry.last_error });
+    }
+  }
+  const checkEvents = events.filter((event) => event.type === 'check:passed' || event.type === 'check:failed');
+  return {
+    states,
+    latencies,
+    overheads,
+    spans,
+    checkRunsOnConflicts,
+    outcomeMismatches,
+    checkEvents: checkEvents.length,
+    medianCheckMs: percentile(
+      checkEvents.map((event) => Number(event.data.duration_ms ?? 0)),
+      50,
+    ),
+  };
+}
+
+/** Whether both halves of semantic pair `pair` are in `tip`'s tree. */
+async function bothHalvesIn(root, tip, pair) {
+  const show = async (path) => (await runGit(['show', `${tip}:${path}`], { cwd: root })).stdout;
+  const renamed = (await show(`src/pair${pair}/a.mjs`)).includes(`MAX_${pair}`);
+  const used = (await show(`src/pair${pair}/b.mjs`)).includes(`import { LIMIT_${pair} }`);
+  return renamed && used;
+}
+
+/** One strategy (or, `strategy` null, the queue's built-in behaviour) on one workload. */
+async function runStrategy(settings, workload, strategy, treeVerdicts) {
+  const temporary = await createTemporaryRepository({ files: workload.files });
+  const scratch = await mkdtemp(join(tmpdir(), 'hyperion-strategy-bench-'));
+  const counterFile = join(scratch, 'check-runs.log');
+  await writeFile(counterFile, '');
+  const store = SqliteStore.open(join(scratch, 'hyperion.db'), { create: true });
+  try {
+    const start = await temporary.repository.requireBranch('main');
+    const config = HyperionConfigSchema.parse(configInput(settings, countingCheckCommand(counterFile), strategy));
+    const queue = new MergeQueue({
+      store,
+      repository: temporary.repository,
+      config,
+      worktreesDirectory: join(scratch, 'worktrees'),
+    });
+    const submitStarted = performance.now();
+    const kindOf = new Map();
+    for (const change of workload.changes) {
+      kindOf.set(change.request.task_id, change);
+      await queue.submitChecked({ ...change.request, base_commit: start });
+    }
+    const submitSeconds = (performance.now() - submitStarted) / 1000;
+    const runStarted = Date.now();
+    const started = performance.now();
+    const summary = await queue.runWorkers({ mode: 'drain' });
+    const wallSeconds = (performance.now() - started) / 1000;
+    const tip = await temporary.repository.requireBranch('main');
+    const events = await store.listEvents();
+    const entries = await store.listEntries();
+    const figures = eventFigures(events, entries, kindOf, runStarted);
+    const runs = (await readFile(counterFile, 'utf8')).split('\n').filter((line) => line !== '');
+    // Commits checked by the counting command that belong to a conflicted entry: must be none.
+    const conflictedIds = new Set(entries.filter((entry) => entry.state === 'conflicted').map((entry) => entry.id));
+    const conflictedCommits = new Set(
+      events
+        .filter((event) => event.type === 'entry:committed' && conflictedIds.has(event.entry_id))
+        .map((event) => event.data.commit),
+    );
+    const verifyStarted = performance.now();
+    const verification = await verifyTips(temporary.repository, temporary.root, start, tip, treeVerdicts);
+    const verifySeconds = (performance.now() - verifyStarted) / 1000;
+    const pairs = workload.mix.semantic_pairs;
+    let pairsBothLanded = 0;
+    for (let pair = 0; pair < pairs; pair += 1) if (await bothHalvesIn(temporary.root, tip, pair)) pairsBothLanded += 1;
+    const landed = figures.states.landed ?? 0;
+    const textual = workload.changes.filter((change) => change.kind === 'textual');
+    const textualConflicted = textual.filter(
+      (change) => entries.find((entry) => entry.task_id === change.request.task_id)?.state === 'conflicted',
+    ).length;
+    return {
+      wall_s: round(wallSeconds),
+      check_runs: runs.length,
+      check_runs_per_landed: landed === 0 ? null : round(runs.length / landed, 3),
+      landed,
+      quarantined: figures.states.quarantined ?? 0,
+      conflicted: figures.states.conflicted ?? 0,
+      p50_latency_s: round(percentile(figures.latencies, 50)),
+      p95_latency_s: round(percentile(figures.latencies, 95)),
+      green_tips_verified: verification.failures.length === 0 && verification.descends_from_start,
+      overhead_ms_per_change: round(percentile(figures.overheads, 50), 1),
+      span_outside_checks_ms: round(percentile(figures.spans, 50), 1),
+      throughput_per_s: round(landed / wallSeconds, 3),
+      median_check_ms: figures.medianCheckMs,
+      check_events: figures.checkEvents,
+      check_runs_on_textual_conflicts:
+        figures.checkRunsOnConflicts + runs.filter((commit) => conflictedCommits.has(commit)).length,
+      textual_conflicts_conflicted: `${textualConflicted}/${textual.length}`,
+      semantic_pairs_caught: `${pairs - pairsBothLanded}/${pairs}`,
+      tips: {
+        commits: verification.commits,
+        trees_checked: verification.trees_checked,
+        failing: verification.failures.slice(0, 5),
+        descends_from_start: verification.descends_from_start,
+      },
+      landed_matches_git: verification.commits === landed,
+      outcome_mismatches: figures.outcomeMismatches.length,
+      outcome_mismatch_examples: figures.outcomeMismatches.slice(0, 3),
+      other_states: Object.fromEntries(
+        Object.entries(figures.states).filter(([state]) => !['landed', 'quarantined', 'conflicted'].includes(state)),
+      ),
+      run_summary: summary,
+      phase_s: { submit: round(submitSeconds), run: round(wallSeconds), verify: round(verifySeconds) },
+    };
+  } finally {
+    await store.close();
+    await temporary.cleanup();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Median seconds of three runs of the suite on the start commit (and that it passes). */
+async function measureCheck(files) {
+  const temporary = await createTemporaryRepository({ files });
+  try {
+    const seconds = [];
+    for (let run = 0; run < 3; run += 1) {
+      const started = performance.now();
+      const code = await runShell(TEST_COMMAND, temporary.root);
+      seconds.push((performance.now() - started) / 1000);
+      if (code !== 0) throw new Error(`the fixture's suite fails on its start commit (exit ${code})`);
+    }
+    return round(percentile(seconds, 50), 3);
+  } finally {
+    await temporary.cleanup();
+  }
+}
+
+function printTable(log, title, strategies) {
+  const columns = [
+    ['strategy', (name) => name],
+    ['wall_s', (_, row) => row.wall_s],
+    ['landed/s', (_, row) => row.throughput_per_s],
+    ['checks', (_, row) => row.check_runs],
+    ['checks/landed', (_, row) => row.check_runs_per_landed],
+    ['landed', (_, row) => row.landed],
+    ['quar', (_, row) => row.quarantined],
+    ['confl', (_, row) => row.conflicted],
+    ['p50_s', (_, row) => row.p50_latency_s],
+    ['p95_s', (_, row) => row.p95_latency_s],
+    ['green', (_, row) => row.green_tips_verified],
+    ['ovh_ms', (_, row) => row.overhead_ms_per_change],
+    ['span_ms', (_, row) => row.span_outside_checks_ms],
+    ['sem', (_, row) => row.semantic_pairs_caught],
+    ['chk_on_confl', (_, row) => row.check_runs_on_textual_conflicts],
+  ];
+  const rows = Object.entries(strategies).map(([name, row]) =>
+    row.skipped === undefined
+      ? columns.map(([, cell]) => String(cell(name, row)))
+      : [name, `skipped: ${row.skipped}`],
+  );
+  const widths = columns.map(([header], index) =>
+    Math.max(header.length, ...rows.filter((row) => row.length > 2).map((row) => row[index].length)),
+  );
+  log(title);
+  log(`  ${columns.map(([header], index) => header.padEnd(widths[index])).join('  ')}`);
+  for (const row of rows) log(`  ${row.map((cell, index) => (row.length > 2 ? cell.padEnd(widths[index]) : cell)).join('  ')}`);
+}
+
+/** The issue's targets, read as ratios from this run; `met` null when a side was not measured. */
+function targetsOf(defaultName, headline, highFailure) {
+  const ratio = (left, right) => (left == null || right == null || right === 0 ? null : left / right);
+  const chosen = headline[defaultName];
+  const serial = headline.serial;
+  const ran = (row) => row !== undefined && row.skipped === undefined;
+  const targets = {};
+  const add = (name, value, limit, comparison) => {
+    targets[name] = {
+      value: value === null ? null : round(value, 3),
+      target: `${comparison} ${limit}`,
+      met: value === null ? null : comparison === '>=' ? value >= limit : value <= limit,
+    };
+  };
+  const both = ran(chosen) && ran(serial) && defaultName !== 'serial';
+  add('throughput_vs_serial', both ? ratio(chosen.throughput_per_s, serial.throughput_per_s) : null, 4, '>=');
+  add('check_runs_per_landed', ran(chosen) ? chosen.check_runs_per_landed : null, 0.5, '<=');
+  add('p95_latency_vs_serial', both ? ratio(chosen.p95_latency_s, serial.p95_latency_s) : null, 1 / 3, '<=');
+  const highChosen = highFailure?.[defaultName];
+  const highSerial = highFailure?.serial;
+  add(
+    'high_failure_check_runs_vs_serial',
+    ran(highChosen) && ran(highSerial) && defaultName !== 'serial'
+      ? ratio(highChosen.check_runs, highSerial.check_runs)
+      : null,
+    1.1,
+    '<=',
+  );
+  const all = [headline, highFailure ?? {}].flatMap((table) => Object.values(table)).filter(ran);
+  targets.zero_checks_on_textual_conflicts = {
+    met: all.length === 0 ? null : all.every((row) => row.check_runs_on_textual_conflicts === 0),
+  };
+  targets.semantic_conflicts_caught = {
+    met: all.length === 0 ? null : all.every((row) => row.semantic_pairs_caught.split('/')[0] === row.semantic_pairs_caught.split('/')[1]),
+  };
+  targets.green_tips_verified = { met: all.length === 0 ? null : all.every((row) => row.green_tips_verified) };
+  add('overhead_ms_per_change', ran(chosen) ? chosen.overhead_ms_per_change : null, 25, '<=');
+  return targets;
+}
+
+/**
+ * Runs the section: for each failure rate, every supported strategy on the same workload.
+ * Returns `{ default, workload, strategies, high_failure, strategy_targets }`: `strategies` is the
+ * first (headline, about 5%) failure rate, `high_failure` the second (about 40%).
+ */
+export async function strategyBench({ quick = false, log = console.log } = {}) {
+  const settings = settingsFor(quick);
+  const defaults = HyperionConfigSchema.parse({});
+  const builtInDefault = defaults.queue.strategy?.name;
+  const supported = settings.names.filter(strategySupported);
+  // Before the strategy config exists, the queue as it is runs under the name `current`.
+  const plan = supported.length > 0 ? supported : [null];
+  const defaultName = builtInDefault ?? 'current';
+  const results = [];
+  for (const failureRate of settings.failureRates) {
+    const workload = generateWorkload({
+      seed: settings.seed,
+      changes: settings.changes,
+      failureRate,
+      workUnits: settings.workUnits,
+    });
+    const checkSeconds = await measureCheck(workload.files);
+    const description = {
+      seed: settings.seed,
+      quick,
+      failure_rate: failureRate,
+      ...workload.mix,
+      expected_landed: workload.mix.independent + workload.mix.semantic_pairs,
+      check: TEST_COMMAND,
+      check_s: checkSeconds,
+      workers: settings.workers,
+      max_attempts: settings.maxAttempts,
+      submitted: 'all before the workers start (submitChecked, base_commit = the start commit)',
+    };
+    const strategies = {};
+    for (const name of settings.names) {
+      if (!supported.includes(name)) strategies[name] = { skipped: 'this build has no queue.strategy.name ' + name };
+    }
+    const treeVerdicts = new Map();
+    for (const strategy of plan) {
+      const name = strategy ?? 'current';
+      log(`strategies: ${name} on ${settings.changes} changes at ${failureRate} failure…`);
+      strategies[name] = await runStrategy(settings, workload, strategy, treeVerdicts);
+    }
+    results.push({ workload: description, strategies });
+    printTable(
+      log,
+      `strategies, ${settings.changes} changes (${workload.mix.broken} broken, ${workload.mix.textual} textual conflicts, ${workload.mix.semantic_pairs} semantic pairs), check ${checkSeconds} s, ${settings.workers} workers:`,
+      strategies,
+    );
+  }
+  const [headline, high] = results;
+  return {
+    default: defaultName,
+    workload: headline.workload,
+    strategies: headline.strategies,
+    ...(high === undefined ? {} : { high_failure: high }),
+    strategy_targets: targetsOf(defaultName, headline.strategies, high?.strategies),
+  };
+}
