@@ -36,7 +36,9 @@ function settingsFor(quick) {
     workUnits: number('BENCH_STRATEGY_WORK', quick ? 600_000 : 2_000_000),
     workers: number('BENCH_STRATEGY_WORKERS', 3),
     maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
-    names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(',')).split(',').map((name) => name.trim()),
+    names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
+      .split(',')
+      .map((name) => name.trim()),
   };
 }
 
@@ -101,13 +103,17 @@ async function verifyTips(repository, root, start, tip, treeVerdicts) {
       const [commit, tree] = line.split(' ');
       return { commit, tree };
     });
-  const ancestor = await runGit(['merge-base', '--is-ancestor', start, tip], { cwd: root, allowFailure: true });
+  const ancestor = await runGit(['merge-base', '--is-ancestor', start, tip], {
+    cwd: root,
+    allowFailure: true,
+  });
   const scratch = await mkdtemp(join(tmpdir(), 'hyperion-strategy-verify-'));
   const worktrees = [join(scratch, 'one'), join(scratch, 'two')];
   const failures = [];
   let checked = 0;
   try {
-    for (const path of worktrees) await runGit(['worktree', 'add', '--detach', '--quiet', path, start], { cwd: root });
+    for (const path of worktrees)
+      await runGit(['worktree', 'add', '--detach', '--quiet', path, start], { cwd: root });
     const pending = [...commits];
     const verifier = async (path) => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
@@ -151,7 +157,9 @@ function eventFigures(events, entries, kindOf, runStarted) {
       checkRunsOnConflicts += trail.filter((event) => CHECK_EVENTS.has(event.type)).length;
     }
     if (entry.state !== 'landed') continue;
-    const landed = trail.findLast((event) => event.type === 'entry:landed' || event.type === 'entry:already_landed');
+    const landed = trail.findLast(
+      (event) => event.type === 'entry:landed' || event.type === 'entry:already_landed',
+    );
     const enqueued = trail.find((event) => event.type === 'entry:enqueued');
     if (landed === undefined || enqueued === undefined) continue;
     latencies.push((time(landed) - Math.max(time(enqueued), runStarted)) / 1000);
@@ -185,7 +193,10 @@ function eventFigures(events, entries, kindOf, runStarted) {
     const from = index === 0 ? runStarted : landings[index - 1].at;
     const gap = Math.max(0, landing.at - from);
     if (landing.checkEnd === undefined) return gap;
-    const overlap = Math.max(0, Math.min(landing.at, landing.checkEnd) - Math.max(from, landing.checkEnd - landing.checkMs));
+    const overlap = Math.max(
+      0,
+      Math.min(landing.at, landing.checkEnd) - Math.max(from, landing.checkEnd - landing.checkMs),
+    );
     return gap - overlap;
   });
   const states = {};
@@ -198,7 +209,9 @@ function eventFigures(events, entries, kindOf, runStarted) {
       outcomeMismatches.push({ task: entry.task_id, kind, state: entry.state, error: entry.last_error });
     }
   }
-  const checkEvents = events.filter((event) => event.type === 'check:passed' || event.type === 'check:failed');
+  const checkEvents = events.filter(
+    (event) => event.type === 'check:passed' || event.type === 'check:failed',
+  );
   return {
     states,
     latencies,
@@ -231,7 +244,9 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
   const store = SqliteStore.open(join(scratch, 'hyperion.db'), { create: true });
   try {
     const start = await temporary.repository.requireBranch('main');
-    const config = HyperionConfigSchema.parse(configInput(settings, countingCheckCommand(counterFile), strategy));
+    const config = HyperionConfigSchema.parse(
+      configInput(settings, countingCheckCommand(counterFile), strategy),
+    );
     const queue = new MergeQueue({
       store,
       repository: temporary.repository,
@@ -255,7 +270,9 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
     const figures = eventFigures(events, entries, kindOf, runStarted);
     const runs = (await readFile(counterFile, 'utf8')).split('\n').filter((line) => line !== '');
     // Commits checked by the counting command that belong to a conflicted entry: must be none.
-    const conflictedIds = new Set(entries.filter((entry) => entry.state === 'conflicted').map((entry) => entry.id));
+    const conflictedIds = new Set(
+      entries.filter((entry) => entry.state === 'conflicted').map((entry) => entry.id),
+    );
     const conflictedCommits = new Set(
       events
         .filter((event) => event.type === 'entry:committed' && conflictedIds.has(event.entry_id))
@@ -266,7 +283,8 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
     const verifySeconds = (performance.now() - verifyStarted) / 1000;
     const pairs = workload.mix.semantic_pairs;
     let pairsBothLanded = 0;
-    for (let pair = 0; pair < pairs; pair += 1) if (await bothHalvesIn(temporary.root, tip, pair)) pairsBothLanded += 1;
+    for (let pair = 0; pair < pairs; pair += 1)
+      if (await bothHalvesIn(temporary.root, tip, pair)) pairsBothLanded += 1;
     const landed = figures.states.landed ?? 0;
     const textual = workload.changes.filter((change) => change.kind === 'textual');
     const textualConflicted = textual.filter(
@@ -301,7 +319,9 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
       outcome_mismatches: figures.outcomeMismatches.length,
       outcome_mismatch_examples: figures.outcomeMismatches.slice(0, 3),
       other_states: Object.fromEntries(
-        Object.entries(figures.states).filter(([state]) => !['landed', 'quarantined', 'conflicted'].includes(state)),
+        Object.entries(figures.states).filter(
+          ([state]) => !['landed', 'quarantined', 'conflicted'].includes(state),
+        ),
       ),
       run_summary: summary,
       phase_s: { submit: round(submitSeconds), run: round(wallSeconds), verify: round(verifySeconds) },
@@ -358,7 +378,8 @@ function printTable(log, title, strategies) {
   );
   log(title);
   log(`  ${columns.map(([header], index) => header.padEnd(widths[index])).join('  ')}`);
-  for (const row of rows) log(`  ${row.map((cell, index) => (row.length > 2 ? cell.padEnd(widths[index]) : cell)).join('  ')}`);
+  for (const row of rows)
+    log(`  ${row.map((cell, index) => (row.length > 2 ? cell.padEnd(widths[index]) : cell)).join('  ')}`);
 }
 
 /** The issue's targets, read as ratios from this run; `met` null when a side was not measured. */
@@ -394,9 +415,16 @@ function targetsOf(defaultName, headline, highFailure) {
     met: all.length === 0 ? null : all.every((row) => row.check_runs_on_textual_conflicts === 0),
   };
   targets.semantic_conflicts_caught = {
-    met: all.length === 0 ? null : all.every((row) => row.semantic_pairs_caught.split('/')[0] === row.semantic_pairs_caught.split('/')[1]),
+    met:
+      all.length === 0
+        ? null
+        : all.every(
+            (row) => row.semantic_pairs_caught.split('/')[0] === row.semantic_pairs_caught.split('/')[1],
+          ),
   };
-  targets.green_tips_verified = { met: all.length === 0 ? null : all.every((row) => row.green_tips_verified) };
+  targets.green_tips_verified = {
+    met: all.length === 0 ? null : all.every((row) => row.green_tips_verified),
+  };
   add('overhead_ms_per_change', ran(chosen) ? chosen.overhead_ms_per_change : null, 25, '<=');
   return targets;
 }
@@ -437,7 +465,8 @@ export async function strategyBench({ quick = false, log = console.log } = {}) {
     };
     const strategies = {};
     for (const name of settings.names) {
-      if (!supported.includes(name)) strategies[name] = { skipped: 'this build has no queue.strategy.name ' + name };
+      if (!supported.includes(name))
+        strategies[name] = { skipped: 'this build has no queue.strategy.name ' + name };
     }
     const treeVerdicts = new Map();
     for (const strategy of plan) {

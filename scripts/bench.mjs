@@ -5,6 +5,10 @@
 // BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
 // queue_core_postgres runs scripts/bench-postgres.mjs (a real PostgreSQL server of its own, 1, 2 and
 // 4 worker processes; BENCH_PG_BACKLOG and BENCH_PG_CYCLES shape it).
+// strategies runs scripts/bench-strategies.mjs (every queue strategy on one seeded workload; its
+// BENCH_STRATEGY_* variables are listed there).
+// Flags: --quick (smaller defaults for every section, same JSON shape: a run of a few minutes);
+// --json (the figures go to stderr, and stdout holds the one JSON object only).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,13 +23,21 @@ import { HyperionConfigSchema } from '@hyperion/schema';
 import { SqliteStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
 import { queueCore } from './bench-queue-core.mjs';
+import { strategyBench } from './bench-strategies.mjs';
 
-const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 24);
+const QUICK = process.argv.includes('--quick');
+const JSON_ONLY = process.argv.includes('--json');
+if (JSON_ONLY) {
+  // Every figure printed for people goes to stderr; stdout carries the JSON object alone.
+  console.log = (...values) => console.error(...values);
+}
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? (QUICK ? 12 : 24));
 const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 0.3);
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
-const CYCLES = Number(process.env.BENCH_CYCLES ?? 2_000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? (QUICK ? 1_000 : 10_000));
+const CYCLES = Number(process.env.BENCH_CYCLES ?? (QUICK ? 200 : 2_000));
+const HISTORY_COMMITS = QUICK ? 60 : 200;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'queue_core,queue_core_postgres,queue_drain,landing_proof_lookup')
+  (process.env.BENCH_SECTIONS ?? 'strategies,queue_core,queue_core_postgres,queue_drain,landing_proof_lookup')
     .split(',')
     .map((name) => name.trim()),
 );
@@ -90,7 +102,7 @@ async function trailerLookup() {
   try {
     const root = temporary.root;
     mkdirSync(join(root, 'log'), { recursive: true });
-    const commits = 200;
+    const commits = HISTORY_COMMITS;
     for (let index = 0; index < commits; index += 1) {
       writeFileSync(join(root, 'log', 'n.txt'), `${index}\n`);
       await runGit(['add', '-A'], { cwd: root });
@@ -107,7 +119,7 @@ async function trailerLookup() {
         { cwd: root },
       );
     }
-    const lookups = 50;
+    const lookups = Math.min(50, HISTORY_COMMITS);
     const tip = await temporary.repository.requireBranch('main');
     let started = performance.now();
     for (let index = 0; index < lookups; index += 1) {
@@ -133,6 +145,11 @@ async function trailerLookup() {
 }
 
 const results = {};
+
+if (SECTIONS.has('strategies')) {
+  // Its keys (default, workload, strategies, high_failure, strategy_targets) sit at the top level.
+  Object.assign(results, await strategyBench({ quick: QUICK }));
+}
 
 if (SECTIONS.has('queue_core')) {
   const core = await queueCore({
@@ -176,6 +193,7 @@ if (SECTIONS.has('queue_core_postgres')) {
   const output = execFileSync(process.execPath, [new URL('./bench-postgres.mjs', import.meta.url).pathname], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: QUICK ? { BENCH_PG_BACKLOG: '300', BENCH_PG_CYCLES: '60', ...process.env } : process.env,
   });
   const runs = JSON.parse(output.trim().split('\n').at(-1)).postgres;
   results.queue_core_postgres = runs;
@@ -213,7 +231,9 @@ if (SECTIONS.has('landing_proof_lookup')) {
     git_grep_ms: lookup.spawned,
     ratio: lookup.inProcess / lookup.spawned,
   };
-  console.log('landing-proof lookup on a 200-commit branch (mean of 50):');
+  console.log(
+    `landing-proof lookup on a ${HISTORY_COMMITS}-commit branch (mean of ${Math.min(50, HISTORY_COMMITS)}):`,
+  );
   console.log(`  in-process walk (isomorphic-git)        ${lookup.inProcess.toFixed(2)} ms`);
   console.log(`  findLandedChange (git log --grep)       ${lookup.spawned.toFixed(2)} ms`);
   console.log(`  in-process / git --grep                 ${(lookup.inProcess / lookup.spawned).toFixed(2)}x`);
@@ -221,4 +241,4 @@ if (SECTIONS.has('landing_proof_lookup')) {
 
 const json = JSON.stringify(results);
 if (process.env.BENCH_JSON !== undefined) writeFileSync(process.env.BENCH_JSON, `${json}\n`);
-console.log(json);
+process.stdout.write(`${json}\n`);
