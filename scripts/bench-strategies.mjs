@@ -5,9 +5,9 @@
 // command appends one line to per invocation (the honest count of check runs: one batch check
 // covering several entries is one run).
 //
-// Environment (all optional): BENCH_STRATEGY_CHANGES (200; --quick 40), BENCH_STRATEGY_SEED (10),
+// Environment (all optional): BENCH_STRATEGY_CHANGES (200; --quick 24), BENCH_STRATEGY_SEED (10),
 // BENCH_STRATEGY_FAILURE_RATES ("0.05,0.4": the headline run, then the high-failure run),
-// BENCH_STRATEGY_WORK (work units of the suite, 2,000,000; --quick 600,000),
+// BENCH_STRATEGY_WORK (work units of the suite, 2,000,000; --quick 300,000),
 // BENCH_STRATEGY_WORKERS (3), BENCH_STRATEGY_NAMES ("serial,batch,adaptive"),
 // BENCH_STRATEGY_MAX_ATTEMPTS (1).
 import { spawn } from 'node:child_process';
@@ -31,9 +31,9 @@ function settingsFor(quick) {
   return {
     quick,
     seed: number('BENCH_STRATEGY_SEED', 10),
-    changes: number('BENCH_STRATEGY_CHANGES', quick ? 40 : 200),
+    changes: number('BENCH_STRATEGY_CHANGES', quick ? 24 : 200),
     failureRates: (process.env.BENCH_STRATEGY_FAILURE_RATES ?? '0.05,0.4').split(',').map(Number),
-    workUnits: number('BENCH_STRATEGY_WORK', quick ? 600_000 : 2_000_000),
+    workUnits: number('BENCH_STRATEGY_WORK', quick ? 300_000 : 2_000_000),
     workers: number('BENCH_STRATEGY_WORKERS', 3),
     maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
@@ -212,6 +212,24 @@ function eventFigures(events, entries, kindOf, runStarted) {
   const checkEvents = events.filter(
     (event) => event.type === 'check:passed' || event.type === 'check:failed',
   );
+
+  // Batches, as the batching strategies record them (none before those exist).
+  const batchSizes = new Map();
+  for (const event of events) {
+    if (event.type === 'batch:formed')
+      batchSizes.set(event.data.batch?.id, Number(event.data.batch?.size ?? 0));
+  }
+  const bisected = new Set(
+    events.filter((event) => event.type === 'batch:bisected').map((event) => event.data.batch?.id),
+  );
+  const sizes = [...batchSizes.values()];
+  const batches = {
+    formed: sizes.length,
+    mean_size: sizes.length === 0 ? null : round(sizes.reduce((sum, size) => sum + size, 0) / sizes.length),
+    max_size: sizes.length === 0 ? null : Math.max(...sizes),
+    bisected: bisected.size,
+    returned: events.filter((event) => event.type === 'entry:batch_returned').length,
+  };
   return {
     states,
     latencies,
@@ -220,6 +238,7 @@ function eventFigures(events, entries, kindOf, runStarted) {
     checkRunsOnConflicts,
     outcomeMismatches,
     checkEvents: checkEvents.length,
+    batches,
     medianCheckMs: percentile(
       checkEvents.map((event) => Number(event.data.duration_ms ?? 0)),
       50,
@@ -305,6 +324,8 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
       throughput_per_s: round(landed / wallSeconds, 3),
       median_check_ms: figures.medianCheckMs,
       check_events: figures.checkEvents,
+      batches: figures.batches,
+      race_lost: events.filter((event) => event.type === 'entry:race_lost').length,
       check_runs_on_textual_conflicts:
         figures.checkRunsOnConflicts + runs.filter((commit) => conflictedCommits.has(commit)).length,
       textual_conflicts_conflicted: `${textualConflicted}/${textual.length}`,
