@@ -502,12 +502,13 @@ export async function strategyBench({ quick = false, log = console.log } = {}) {
       strategies,
     );
   }
-  const [headline, high] = results;
+  const [headline, high, ...more] = results;
   return {
     default: defaultName,
     workload: headline.workload,
     strategies: headline.strategies,
     ...(high === undefined ? {} : { high_failure: high }),
+    ...(more.length === 0 ? {} : { more_failure_rates: more }),
     strategy_targets: targetsOf(defaultName, headline.strategies, high?.strategies),
   };
 }
