@@ -9,9 +9,10 @@
 // BENCH_STRATEGY_FAILURE_RATES ("0.05,0.4": the headline run, then the high-failure run),
 // BENCH_STRATEGY_WORK (work units of the suite, 2,000,000; --quick 300,000),
 // BENCH_STRATEGY_WORKERS (3), BENCH_STRATEGY_NAMES ("serial,batch,adaptive"),
-// BENCH_STRATEGY_MAX_ATTEMPTS (1).
+// BENCH_STRATEGY_MAX_ATTEMPTS (1), BENCH_STRATEGY_EVENTS_DIR (when set, each run's entries and
+// events are written there as <failure rate>-<strategy>.json, to be read again later).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +37,7 @@ function settingsFor(quick) {
     workUnits: number('BENCH_STRATEGY_WORK', quick ? 300_000 : 2_000_000),
     workers: number('BENCH_STRATEGY_WORKERS', 3),
     maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
+    eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
       .split(',')
       .map((name) => name.trim()),
@@ -138,6 +140,17 @@ async function verifyTips(repository, root, start, tip, treeVerdicts) {
   };
 }
 
+/** `intervals` ([start, end] pairs) merged where they overlap, in order. */
+function mergedIntervals(intervals) {
+  const merged = [];
+  for (const [start, end] of [...intervals].sort((left, right) => left[0] - right[0])) {
+    const last = merged.at(-1);
+    if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
 /** Figures of one strategy run, read from the events, the entries, the counter file and git. */
 function eventFigures(events, entries, kindOf, runStarted) {
   const byEntry = new Map();
@@ -167,37 +180,36 @@ function eventFigures(events, entries, kindOf, runStarted) {
     if (leaseIndex === -1) continue;
     const span = trail.slice(leaseIndex).filter((event) => event.id <= landed.id);
     let checkMs = 0;
-    let lastPass;
     for (const event of span) {
       if (event.type === 'check:passed' || event.type === 'check:failed') {
         checkMs += Number(event.data.duration_ms ?? 0);
-        if (event.type === 'check:passed') lastPass = event;
       }
       if (event.type === 'check:flaked') {
         for (const run of event.data.failed_runs ?? []) checkMs += Number(run.duration_ms ?? 0);
       }
     }
     spans.push(time(landed) - time(trail[leaseIndex]) - checkMs);
-    landings.push({
-      at: time(landed),
-      id: landed.id,
-      checkEnd: lastPass === undefined ? undefined : time(lastPass),
-      checkMs: lastPass === undefined ? 0 : Number(lastPass.data.duration_ms ?? 0),
-    });
+    landings.push({ at: time(landed), id: landed.id });
   }
-  // The cost on the critical path: between two landings, the time not covered by the check of
-  // the entry that lands second. A check that ran while the previous entry was still being
-  // checked (speculation, a batch) costs nothing here; waiting for a predecessor is not counted.
+  // The cost on the critical path: between two landings, the time during which no check ran at
+  // all (of any entry: a failing or bisecting run is check time too). A check that ran while the
+  // previous entry was still being checked (speculation, a batch) hides its own build and landing;
+  // what is left is the time the branch waited on the queue's own work.
+  const checking = mergedIntervals(
+    events.flatMap((event) => {
+      if (event.type === 'check:passed' || event.type === 'check:failed') {
+        return [[time(event) - Number(event.data.duration_ms ?? 0), time(event)]];
+      }
+      return [];
+    }),
+  );
   landings.sort((left, right) => left.at - right.at || left.id - right.id);
   const overheads = landings.map((landing, index) => {
     const from = index === 0 ? runStarted : landings[index - 1].at;
-    const gap = Math.max(0, landing.at - from);
-    if (landing.checkEnd === undefined) return gap;
-    const overlap = Math.max(
-      0,
-      Math.min(landing.at, landing.checkEnd) - Math.max(from, landing.checkEnd - landing.checkMs),
-    );
-    return gap - overlap;
+    const to = Math.max(from, landing.at);
+    let covered = 0;
+    for (const [start, end] of checking) covered += Math.max(0, Math.min(end, to) - Math.max(start, from));
+    return to - from - covered;
   });
   const states = {};
   const outcomeMismatches = [];
@@ -287,6 +299,13 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
     const events = await store.listEvents();
     const entries = await store.listEntries();
     const figures = eventFigures(events, entries, kindOf, runStarted);
+    if (settings.eventsDirectory !== undefined) {
+      await mkdir(settings.eventsDirectory, { recursive: true });
+      await writeFile(
+        join(settings.eventsDirectory, `${workload.mix.failure_rate}-${strategy ?? 'current'}.json`),
+        JSON.stringify({ run_started: runStarted, entries, events }),
+      );
+    }
     const runs = (await readFile(counterFile, 'utf8')).split('\n').filter((line) => line !== '');
     // Commits checked by the counting command that belong to a conflicted entry: must be none.
     const conflictedIds = new Set(

@@ -345,5 +345,9 @@ export function generateWorkload({ seed, changes, failureRate, workUnits, textua
     });
   }
   if (deferred > 0) throw new Error('a textual conflict found no independent edit to collide with');
-  return { files, changes: workload, mix: { ...mix, modules: moduleCount, rounds } };
+  return {
+    files,
+    changes: workload,
+    mix: { ...mix, failure_rate: failureRate, modules: moduleCount, rounds },
+  };
 }
