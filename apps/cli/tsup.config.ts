@@ -1,4 +1,30 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild(['src/index.ts', 'src/bin.ts']));
+/*
+ * The CLI is bundled, unlike the libraries: a command loads only the chunks its code reaches, and
+ * a few chunks load much faster than the hundreds of small files zod and the workspace packages
+ * are made of. The workspace packages are bundled from their TypeScript sources (the
+ * `@hyperion/source` condition), so each of their modules lands in the chunk of the commands that
+ * use it; code reached only through `import()` (a command's implementation, the PostgreSQL store,
+ * the terminal UI) is a chunk of its own, loaded when that command runs. Kept out of the bundle:
+ * native modules (better-sqlite3), pg, pino (it finds its own files at run time), commander, and
+ * the terminal UI (ink and react stay in their package).
+ */
+export default defineConfig(
+  packageBuild(['src/index.ts', 'src/bin.ts'], {
+    splitting: true,
+    metafile: true,
+    noExternal: [/^@hyperion\/(?!tui$)/, 'zod'],
+    external: ['better-sqlite3', 'pg', 'pino', 'commander', '@hyperion/tui'],
+    // CommonJS code in the bundle (isomorphic-git and its helpers) calls `require` for Node's
+    // own modules: an ES module has none, so each chunk gets one.
+    banner: {
+      js: "import { createRequire as __hyperionCreateRequire } from 'node:module';\nconst require = __hyperionCreateRequire(import.meta.url);",
+    },
+    esbuildOptions(options) {
+      options.conditions = ['@hyperion/source'];
+      options.chunkNames = 'chunks/[name]-[hash]';
+    },
+  }),
+);

@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { createDefaultHarnessRegistry } from '@hyperion/harness';
 import { ChangeRequestSchema, HyperionConfigSchema, QUEUE_STATES, type QueueState } from '@hyperion/schema';
 
 /**
@@ -36,15 +35,6 @@ export function parseQueueState(value: string, previous: QueueState[] | undefine
     throw new InvalidArgumentError(`expected one of ${QUEUE_STATES.join(', ')}`);
   }
   return [...(previous ?? []), value as QueueState];
-}
-
-/** `--agent <name>`: one of the registered harnesses. */
-export function parseAgentName(value: string): string {
-  const registry = createDefaultHarnessRegistry();
-  const name = value.trim();
-  const known = registry.list();
-  if (!registry.has(name)) throw new InvalidArgumentError(`expected one of ${known.join(', ')}`);
-  return name;
 }
 
 /** A `--check NAME=COMMAND` value. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { expandOid, readCommit, readObject, readTree, resolveRef } from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
 import { provesLanding, type LandingProof } from './hyperion-trailers.js';
+import { isomorphicGit } from './isomorphic-git-loader.js';
 
 /*
  * In-process reads of refs and objects through isomorphic-git: no process is spawned per call.
@@ -12,7 +12,7 @@ const HEX = /^[0-9a-f]{4,40}$/i;
 
 async function objectExists(gitDirectory: string, oid: string): Promise<boolean> {
   try {
-    await readObject({ fs, gitdir: gitDirectory, oid, format: 'deflated' });
+    await (await isomorphicGit()).readObject({ fs, gitdir: gitDirectory, oid, format: 'deflated' });
     return true;
   } catch {
     return false;
@@ -24,14 +24,14 @@ export async function resolveToCommit(gitDirectory: string, ref: string): Promis
   if (ref.length === 0) return undefined;
   if (!HEX.test(ref) || ref.length === 40) {
     try {
-      const oid = await resolveRef({ fs, gitdir: gitDirectory, ref });
+      const oid = await (await isomorphicGit()).resolveRef({ fs, gitdir: gitDirectory, ref });
       if (!HEX.test(ref) || (await objectExists(gitDirectory, oid))) return oid;
     } catch {
       if (!HEX.test(ref)) return undefined;
     }
   }
   try {
-    return await expandOid({ fs, gitdir: gitDirectory, oid: ref.toLowerCase() });
+    return await (await isomorphicGit()).expandOid({ fs, gitdir: gitDirectory, oid: ref.toLowerCase() });
   } catch {
     return undefined;
   }
@@ -39,7 +39,7 @@ export async function resolveToCommit(gitDirectory: string, ref: string): Promis
 
 /** The message of `commit` (a full sha), exactly as stored. */
 export async function commitMessage(gitDirectory: string, commit: string, cache?: object): Promise<string> {
-  const result = await readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
+  const result = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
   return result.commit.message;
 }
 
@@ -59,7 +59,7 @@ export async function findLandedChangeInHistory(
   const cache = {};
   let oid: string | undefined = tip;
   for (let visited = 0; oid !== undefined && visited < limit; visited += 1) {
-    const result = await readCommit({ fs, gitdir: gitDirectory, oid, cache });
+    const result = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid, cache });
     if (provesLanding(result.commit.message, proof)) return result.oid;
     oid = result.commit.parent[0];
   }
@@ -72,7 +72,7 @@ async function treeEntries(
   cache: object,
 ): Promise<TreeEntry[]> {
   if (tree === undefined) return [];
-  return (await readTree({ fs, gitdir: gitDirectory, oid: tree, cache })).tree;
+  return (await (await isomorphicGit()).readTree({ fs, gitdir: gitDirectory, oid: tree, cache })).tree;
 }
 
 async function diffTrees(
@@ -124,8 +124,8 @@ export async function changedPathsBetween(
   toCommit: string,
 ): Promise<string[]> {
   const cache = {};
-  const from = await readCommit({ fs, gitdir: gitDirectory, oid: fromCommit, cache });
-  const to = await readCommit({ fs, gitdir: gitDirectory, oid: toCommit, cache });
+  const from = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: fromCommit, cache });
+  const to = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: toCommit, cache });
   const changed: string[] = [];
   await diffTrees(gitDirectory, from.commit.tree, to.commit.tree, '', cache, changed);
   return changed.sort();

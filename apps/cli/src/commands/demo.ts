@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { HyperionError, printable } from '@hyperion/schema';
-import { runDemo } from '../demo/run-demo.js';
 import { shortCommit, type CommandOutput } from '../output.js';
 
 /** `hyperion demo`: the self-contained end-to-end run. */
@@ -14,6 +13,7 @@ export function registerDemo(program: Command, output: CommandOutput): void {
     .option('--json', 'print JSON')
     .action(async (options: { dir?: string; json?: boolean }) => {
       const json = options.json === true;
+      const { runDemo } = await import('../demo/run-demo.js');
       const result = await runDemo({
         directory: options.dir,
         onProgress: json ? undefined : (line) => output.line(printable(line)),

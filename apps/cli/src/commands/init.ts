@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GitRepository } from '@hyperion/git';
-import { hyperionPaths, initializeWorkspace } from '@hyperion/queue';
+import type { GitRepository } from '@hyperion/git';
 import { HyperionError, printable, type HyperionConfigInput } from '@hyperion/schema';
 import { parseBranchName, parseCheckOption, parseWorkerCount, type CheckOption } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
-import { createStore, inspectStore, type StoreAction } from '../store-initialization.js';
-import { selectStore } from '../store-selection.js';
+import type { StoreAction } from '../store-initialization.js';
 
 interface InitOptions {
   repo?: string;
@@ -63,6 +61,18 @@ export function registerInit(program: Command, output: CommandOutput): void {
     )
     .option('--json', 'print JSON')
     .action(async (options: InitOptions) => {
+      // Git, the workspace and the store are loaded when init runs, never at start.
+      const [
+        { GitRepository },
+        { hyperionPaths, initializeWorkspace },
+        { createStore, inspectStore },
+        { selectStore },
+      ] = await Promise.all([
+        import('@hyperion/git'),
+        import('@hyperion/queue'),
+        import('../store-initialization.js'),
+        import('../store-selection.js'),
+      ]);
       const repository = await GitRepository.open(resolve(options.repo ?? '.'));
       const paths = hyperionPaths(repository.root);
       const config: HyperionConfigInput = {};

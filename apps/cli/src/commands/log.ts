@@ -2,19 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HyperionError, printable, printableJson } from '@hyperion/schema';
-import { hyperionPaths } from '@hyperion/queue';
-import {
-  compareWithLive,
-  exportEventLog,
-  importEventLog,
-  parseEventLog,
-  queueStateChecksum,
-  type HyperionStore,
-} from '@hyperion/store';
+import type { HyperionStore } from '@hyperion/store';
 import { registerLogShipping } from './log-shipping.js';
 import { registerLogTrail } from './log-trail.js';
-import { openExistingStore, openSelectedStore } from '../store-access.js';
-import { selectStore } from '../store-selection.js';
 import { jsonText, type CommandOutput } from '../output.js';
 import { createEventLogRedactor } from '../redact-output.js';
 
@@ -30,6 +20,10 @@ async function withStore<T>(
   repo: string | undefined,
   work: (store: HyperionStore) => Promise<T>,
 ): Promise<T> {
+  const [{ hyperionPaths }, { openExistingStore }] = await Promise.all([
+    import('@hyperion/queue'),
+    import('../store-access.js'),
+  ]);
   const store = await openExistingStore(hyperionPaths(resolve(repo ?? '.')));
   try {
     return await work(store);
@@ -53,6 +47,7 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (options: LogOptions) => {
+      const { exportEventLog } = await import('@hyperion/store');
       await withStore(options.repo, async (store) => {
         // Events stored before redaction existed (or by a process with other secrets) are redacted here.
         const redactEventLogLine = createEventLogRedactor();
@@ -78,6 +73,7 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--json', 'print the differences as JSON')
     .action(async (options: LogOptions) => {
+      const { compareWithLive, queueStateChecksum } = await import('@hyperion/store');
       const { differences, checksum } = await withStore(options.repo, async (store) => ({
         differences: await compareWithLive(store),
         checksum: queueStateChecksum(await store.listEntries()),
@@ -109,6 +105,13 @@ export function registerLog(program: Command, output: CommandOutput): void {
     )
     .option('--json', 'print counts as JSON')
     .action(async (file: string, options: LogOptions) => {
+      const [{ hyperionPaths }, { importEventLog, parseEventLog }, { openSelectedStore }, { selectStore }] =
+        await Promise.all([
+          import('@hyperion/queue'),
+          import('@hyperion/store'),
+          import('../store-access.js'),
+          import('../store-selection.js'),
+        ]);
       const targetPaths = hyperionPaths(resolve(options.into ?? '.'));
       const selection = selectStore(targetPaths);
       const target = selection.location;

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkPlanFile, formatPlanProblems } from '@hyperion/orchestrator';
 import { HyperionError, printable } from '@hyperion/schema';
 import type { CommandOutput } from '../output.js';
 
@@ -11,7 +10,8 @@ export function registerPlan(program: Command, output: CommandOutput): void {
     .command('check <file>')
     .description('check the plan metadata: approval, required sections, validation policy')
     .option('--json', 'print one JSON object')
-    .action((file: string, options: { json?: boolean }) => {
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { checkPlanFile, formatPlanProblems } = await import('@hyperion/orchestrator');
       const check = checkPlanFile(resolve(file));
       const shown = { ...check, file };
       if (options.json === true) {

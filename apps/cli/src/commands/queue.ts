@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { printable, printableBlock, type QueueEntry, type QueueState } from '@hyperion/schema';
-import { withRepository } from '../context.js';
+import { withStore } from '../context.js';
 import { parseQueueState } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
 
@@ -40,7 +40,7 @@ export function registerQueue(program: Command, output: CommandOutput): void {
     .option('--json', 'print JSON')
     .action(async (options: ListOptions) => {
       const states = wantedStates(options.state, options.awaiting);
-      await withRepository(options, async (context) => {
+      await withStore(options, async (context) => {
         const entries = await context.store.listEntries({ states });
         if (options.json === true) {
           output.json(entries.map(({ patch: _patch, ...entry }) => entry));
@@ -62,7 +62,7 @@ export function registerQueue(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { repo?: string; json?: boolean }) => {
-      await withRepository(options, async (context) => {
+      await withStore(options, async (context) => {
         const entry = await context.store.requireEntry(id);
         const events = await context.store.listEvents({ entryId: id });
         if (options.json === true) {

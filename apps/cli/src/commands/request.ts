@@ -1,15 +1,10 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import {
-  loadTaskRequest,
-  runRequestPipeline,
-  type OpenQuestion,
-  type RequestOutcome,
-} from '@hyperion/orchestrator';
+import type { OpenQuestion, RequestOutcome } from '@hyperion/orchestrator';
 import { HyperionError, printable, type QueueEntry } from '@hyperion/schema';
 import { withRepository } from '../context.js';
-import { selectHarness } from '../harness-selection.js';
-import { parseAgentName, parseWorkerCount } from '../option-parsers.js';
+import { agentOption, checkAgentOption } from '../agent-option.js';
+import { parseWorkerCount } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
 
 interface RequestOptions {
@@ -55,14 +50,16 @@ export function registerRequest(program: Command, output: CommandOutput): void {
     .option('--repo <dir>', 'repository directory', '.')
     .option('--wait', 'also run the queue until these entries are terminal, and print the outcome')
     .option('--workers <count>', 'workers for --wait, 1 to 32 (default: config)', parseWorkerCount)
-    .option(
-      '--agent <name>',
-      'agent harness (default: HYPERION_AGENT, then config, then stub)',
-      parseAgentName,
-    )
+    .addOption(agentOption())
     .option('--interactive', 'ask open questions at the terminal instead of failing')
     .option('--json', 'print one JSON object')
+    .hook('preAction', (_command, actionCommand) => checkAgentOption(actionCommand))
     .action(async (file: string, options: RequestOptions) => {
+      // The orchestrator and the harnesses are loaded when a request runs, never at start.
+      const [{ loadTaskRequest, runRequestPipeline }, { selectHarness }] = await Promise.all([
+        import('@hyperion/orchestrator'),
+        import('../harness-selection.js'),
+      ]);
       const request = loadTaskRequest(file);
       const questioner = options.interactive === true ? terminalQuestioner() : undefined;
       await withRepository(options, async (context) => {

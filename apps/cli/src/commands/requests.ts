@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { printable } from '@hyperion/schema';
-import { requestHistory, type UsageTotals } from '@hyperion/store';
-import { withRepository } from '../context.js';
+import type { UsageTotals } from '@hyperion/store';
+import { withStore } from '../context.js';
 import { parseLimit } from '../option-parsers.js';
 import { pad, type CommandOutput } from '../output.js';
 
@@ -24,7 +24,8 @@ export function registerRequests(program: Command, output: CommandOutput): void 
     .option('--limit <n>', 'how many (1 or more)', parseLimit, 100)
     .option('--json', 'print JSON')
     .action(async (options: { repo?: string; limit: number; json?: boolean }) => {
-      await withRepository(options, async (context) => {
+      const { requestHistory } = await import('@hyperion/store');
+      await withStore(options, async (context) => {
         const history = await requestHistory(context.store, options.limit);
         if (options.json === true) {
           output.json(history);

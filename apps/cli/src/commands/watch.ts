@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InboxWatcher, loadTaskRequest, runRequestPipeline, type InboxResult } from '@hyperion/orchestrator';
-import { sha256Hex } from '@hyperion/git';
+import type { InboxResult } from '@hyperion/orchestrator';
 import { HyperionError, printable } from '@hyperion/schema';
 import { withRepository, type RepositoryContext } from '../context.js';
-import { selectHarness } from '../harness-selection.js';
-import { parseAgentName } from '../option-parsers.js';
+import { agentOption, checkAgentOption } from '../agent-option.js';
 import { jsonText, type CommandOutput } from '../output.js';
 
 interface WatchOptions {
@@ -20,6 +18,11 @@ interface WatchOptions {
  * crash left half-processed is recognised when it is read again, and not enqueued twice.
  */
 async function ingest(context: RepositoryContext, agent: string | undefined, file: string, text: string) {
+  const [{ loadTaskRequest, runRequestPipeline }, { sha256Hex }, { selectHarness }] = await Promise.all([
+    import('@hyperion/orchestrator'),
+    import('@hyperion/git'),
+    import('../harness-selection.js'),
+  ]);
   const request = loadTaskRequest(file);
   const requestId = request.request_id ?? `REQ-${sha256Hex(text).slice(0, 12)}`;
   const existing = await context.store.getRequest(requestId);
@@ -54,13 +57,11 @@ export function registerWatch(program: Command, output: CommandOutput): void {
     .description('watch the inbox directory (inbox.directory) and ingest each request file dropped there')
     .option('--repo <dir>', 'repository directory', '.')
     .option('--once', 'process the files already there, then exit')
-    .option(
-      '--agent <name>',
-      'agent harness (default: HYPERION_AGENT, then config, then stub)',
-      parseAgentName,
-    )
+    .addOption(agentOption())
     .option('--json', 'print one JSON line per file')
+    .hook('preAction', (_command, actionCommand) => checkAgentOption(actionCommand))
     .action(async (options: WatchOptions) => {
+      const { InboxWatcher } = await import('@hyperion/orchestrator');
       await withRepository(options, async (context) => {
         const directory = resolve(context.repository.root, context.config.inbox.directory);
         const report = (result: InboxResult) => {
