@@ -3,6 +3,8 @@
 // the last line (also written to the file named by BENCH_JSON); never fails on them.
 // BENCH_SECTIONS=queue_core,queue_drain,landing_proof_lookup picks sections (default: all);
 // BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
+// startup times CLI commands against `node -e 0` (BENCH_STARTUP_BASELINE_CLI: another build's
+// apps/cli/dist/bin.js, timed in the same rounds).
 // queue_core_postgres runs scripts/bench-postgres.mjs (a real PostgreSQL server of its own, 1, 2 and
 // 4 worker processes; BENCH_PG_BACKLOG and BENCH_PG_CYCLES shape it).
 // strategies runs scripts/bench-strategies.mjs (every queue strategy on one seeded workload; its
@@ -24,6 +26,7 @@ import { SqliteStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
 import { queueCore } from './bench-queue-core.mjs';
 import { strategyBench } from './bench-strategies.mjs';
+import { startup } from './bench-startup.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const JSON_ONLY = process.argv.includes('--json');
@@ -37,7 +40,10 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? (QUICK ? 1_000 : 10_000));
 const CYCLES = Number(process.env.BENCH_CYCLES ?? (QUICK ? 200 : 2_000));
 const HISTORY_COMMITS = QUICK ? 60 : 200;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'strategies,queue_core,queue_core_postgres,queue_drain,landing_proof_lookup')
+  (
+    process.env.BENCH_SECTIONS ??
+    'startup,strategies,queue_core,queue_core_postgres,queue_drain,landing_proof_lookup'
+  )
     .split(',')
     .map((name) => name.trim()),
 );
@@ -145,6 +151,17 @@ async function trailerLookup() {
 }
 
 const results = {};
+
+if (SECTIONS.has('startup')) {
+  const start = await startup({ baselineCli: process.env.BENCH_STARTUP_BASELINE_CLI });
+  results.startup = start;
+  console.log(`startup, median of ${start.runs}: node -e 0 ${start.node_ms} ms`);
+  console.log(
+    `  queue list --json ${start.queue_list_ms} ms (${start.ratio}x node), --help ${start.help_ms} ms`,
+  );
+  if (start.baseline)
+    console.log(`  baseline queue list --json ${start.baseline.queue_list_ms} ms (${start.baseline.ratio}x)`);
+}
 
 if (SECTIONS.has('strategies')) {
   // Its keys (default, workload, strategies, high_failure, strategy_targets) sit at the top level.

@@ -8,15 +8,16 @@ import { packageBuild } from '../../tsup.base.js';
  * `@hyperion/source` condition), so each of their modules lands in the chunk of the commands that
  * use it; code reached only through `import()` (a command's implementation, the PostgreSQL store,
  * the terminal UI) is a chunk of its own, loaded when that command runs. Kept out of the bundle:
- * native modules (better-sqlite3), pg, pino (it finds its own files at run time), commander, and
- * the terminal UI (ink and react stay in their package).
+ * native modules (better-sqlite3), pg, isomorphic-git (CommonJS that the git package imports on
+ * demand: Node's own loader gives its named exports, a bundled chunk would not), pino (it finds
+ * its own files at run time), commander, and the terminal UI (ink and react stay in its package).
  */
 export default defineConfig(
   packageBuild(['src/index.ts', 'src/bin.ts'], {
     splitting: true,
     metafile: true,
     noExternal: [/^@hyperion\/(?!tui$)/, 'zod'],
-    external: ['better-sqlite3', 'pg', 'pino', 'commander', '@hyperion/tui'],
+    external: ['better-sqlite3', 'pg', 'isomorphic-git', 'pino', 'commander', '@hyperion/tui'],
     // CommonJS code in the bundle (isomorphic-git and its helpers) calls `require` for Node's
     // own modules: an ES module has none, so each chunk gets one.
     banner: {
