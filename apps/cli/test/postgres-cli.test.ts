@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
+import { hyperionLoading } from './loaded-packages.js';
 import { BIN, hyperion, type CliRun } from './run-cli.js';
 import { startPostgresServer, type PostgresTestServer } from '../../../test-support/postgres-server.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
@@ -275,19 +275,18 @@ describe('the CLI on PostgreSQL (HYPERION_DATABASE_URL)', () => {
   });
 
   it('loads the PostgreSQL client only for a PostgreSQL store', async () => {
-    const reporter = fileURLToPath(new URL('./fixtures/report-postgres-loads.mjs', import.meta.url));
-    const env = { NODE_OPTIONS: `--import=${reporter}` };
     const root = await repository();
-    expect((await run(['init', '--repo', root], env)).code).toBe(0);
-    const sqlite = await run(['queue', 'list', '--repo', root], env);
+    expect((await run(['init', '--repo', root], {})).code).toBe(0);
+    const sqlite = await hyperionLoading(['queue', 'list', '--repo', root]);
     expect(sqlite.code, sqlite.stderr).toBe(0);
-    expect(sqlite.stderr).toBe('');
-    const postgres = await run(['queue', 'list', '--repo', root], {
-      ...env,
-      HYPERION_DATABASE_URL: await freshDatabase(),
+    expect(sqlite.packages).toContain('better-sqlite3');
+    expect(sqlite.packages).not.toContain('@hyperion/store-postgres');
+    expect(sqlite.packages).not.toContain('pg');
+    const postgres = await hyperionLoading(['queue', 'list', '--repo', root], {
+      env: { HYPERION_DATABASE_URL: await freshDatabase() },
     });
-    expect(postgres.stderr).toContain('loaded @hyperion/store-postgres');
-    expect(postgres.stderr).toContain('loaded pg');
+    expect(postgres.packages).toContain('@hyperion/store-postgres');
+    expect(postgres.packages).toContain('pg');
   });
 
   it('run --no-tui works the queue on PostgreSQL and stops cleanly on SIGINT', async () => {
