@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { GitRepository } from '@hyperion/git';
-import { hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue';
+import { hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue/workspace';
 import type { HyperionConfig } from '@hyperion/schema';
 import { translateOpenError, type HyperionStore } from '@hyperion/store';
 import { openExistingStore, withStoreWayOut } from './store-access.js';

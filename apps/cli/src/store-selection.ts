@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig, STORE_FILE_VARIABLE, type HyperionPaths } from '@hyperion/queue';
+import { loadConfig, STORE_FILE_VARIABLE, type HyperionPaths } from '@hyperion/queue/workspace';
 import { HyperionError, storeUrlLocation, storeUrlProblem, type HyperionConfig } from '@hyperion/schema';
 
 /** The environment variable that names a PostgreSQL store (`postgres://…`); it wins over `store.url`. */

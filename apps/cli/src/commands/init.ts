@@ -69,7 +69,7 @@ export function registerInit(program: Command, output: CommandOutput): void {
         { selectStore },
       ] = await Promise.all([
         import('@hyperion/git'),
-        import('@hyperion/queue'),
+        import('@hyperion/queue/workspace'),
         import('../store-initialization.js'),
         import('../store-selection.js'),
       ]);

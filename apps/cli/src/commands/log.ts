@@ -21,7 +21,7 @@ async function withStore<T>(
   work: (store: HyperionStore) => Promise<T>,
 ): Promise<T> {
   const [{ hyperionPaths }, { openExistingStore }] = await Promise.all([
-    import('@hyperion/queue'),
+    import('@hyperion/queue/workspace'),
     import('../store-access.js'),
   ]);
   const store = await openExistingStore(hyperionPaths(resolve(repo ?? '.')));
@@ -107,7 +107,7 @@ export function registerLog(program: Command, output: CommandOutput): void {
     .action(async (file: string, options: LogOptions) => {
       const [{ hyperionPaths }, { importEventLog, parseEventLog }, { openSelectedStore }, { selectStore }] =
         await Promise.all([
-          import('@hyperion/queue'),
+          import('@hyperion/queue/workspace'),
           import('@hyperion/store'),
           import('../store-access.js'),
           import('../store-selection.js'),
