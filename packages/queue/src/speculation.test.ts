@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -152,5 +153,18 @@ describe('ProcessSpeculationBoard candidates', () => {
     await first();
     const release = await third;
     await release();
+  });
+});
+
+describe('ProcessSpeculationBoard and the lease signal', () => {
+  it('leaves no abort listener behind on the signal of a worker that takes many turns', async () => {
+    const board = new ProcessSpeculationBoard();
+    const lease = new AbortController();
+    for (let turn = 0; turn < 20; turn += 1) {
+      const release = await board.takeBuildTurn('w1', lease.signal);
+      await board.waitForChange(1, lease.signal);
+      await release();
+    }
+    expect(getEventListeners(lease.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -69,8 +69,16 @@ export class ProcessSpeculationBoard implements SpeculationBoard {
     if (signal === undefined) await previous;
     else {
       // An aborted wait still takes its place in the line: it releases at once when it comes.
-      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-      await Promise.race([previous, aborted]);
+      let onAbort!: () => void;
+      const aborted = new Promise<void>((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        await Promise.race([previous, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
       if (signal.aborted) {
         void previous.then(release);
         signal.throwIfAborted();
