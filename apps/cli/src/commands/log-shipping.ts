@@ -1,118 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { HyperionError, printable } from '@hyperion/schema';
-import { hyperionPaths } from '@hyperion/queue';
-import {
-  followLog,
-  queueStateChecksum,
-  readSegmentDirectory,
-  restoreShippedLog,
-  shipLog,
-  SqliteStore,
-  type HyperionStore,
-} from '@hyperion/store';
-import { openExistingStore } from '../store-access.js';
 import type { CommandOutput } from '../output.js';
-import { createEventLogRedactor } from '../redact-output.js';
-
-interface ShipOptions {
-  repo?: string;
-  to: string;
-  follow?: boolean;
-  json?: boolean;
-}
-
-interface RestoreOptions {
-  from: string;
-  db: string;
-  json?: boolean;
-}
-
-/** Stops `--follow` on SIGINT or SIGTERM; the segment being written is finished first. */
-function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
-}
-
-async function ship(options: ShipOptions, output: CommandOutput): Promise<void> {
-  const directory = resolve(options.to);
-  if (existsSync(directory) && !statSync(directory).isDirectory()) {
-    throw new HyperionError('invalid_input', `--to: ${directory} is not a directory`, {
-      details: { field: '--to' },
-    });
-  }
-  const store: HyperionStore = await openExistingStore(hyperionPaths(resolve(options.repo ?? '.')));
-  // Events stored before redaction existed (or by a process with other secrets) are redacted here.
-  const redactLine = createEventLogRedactor();
-  const onSegment = (file: string, counts: { entries: number; events: number; lastEventId: number }) => {
-    if (options.json === true) output.json({ segment: file, ...counts });
-    else
-      output.line(
-        `shipped ${counts.events} events and ${counts.entries} submissions to ${printable(file)} (up to event ${counts.lastEventId})`,
-      );
-  };
-  try {
-    if (options.follow === true) {
-      const stop = stopOnSignals();
-      try {
-        await followLog(store, directory, { signal: stop.signal, redactLine, onSegment });
-      } finally {
-        stop.dispose();
-      }
-      return;
-    }
-    const result = await shipLog(store, directory, { redactLine, onSegment });
-    if (result.events === 0 && options.json !== true) {
-      output.line(
-        `nothing new to ship: ${printable(directory)} holds every event up to ${result.lastEventId}`,
-      );
-    }
-  } finally {
-    await store.close();
-  }
-}
-
-async function restore(options: RestoreOptions, output: CommandOutput): Promise<void> {
-  const from = resolve(options.from);
-  const file = resolve(options.db);
-  // Every segment is read and verified before any store file is created.
-  readSegmentDirectory(from);
-  if (existsSync(file)) {
-    throw new HyperionError(
-      'invalid_state',
-      `--db: ${file} exists; a restore writes a new store file, it never overwrites one (move it aside)`,
-      { details: { field: '--db', file } },
-    );
-  }
-  const store = SqliteStore.open(file, { create: true });
-  let counts: Awaited<ReturnType<typeof restoreShippedLog>>;
-  let checksum: string;
-  try {
-    counts = await restoreShippedLog(from, store);
-    checksum = queueStateChecksum(await store.listEntries());
-  } catch (error) {
-    await store.close();
-    const { rmSync } = await import('node:fs');
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-    throw error;
-  }
-  await store.close();
-  if (options.json === true) output.json({ ...counts, store: file, state_checksum: checksum });
-  else
-    output.line(
-      `restored ${counts.entries} entries and ${counts.events} events from ${counts.segments} segments into ${printable(file)} (state ${checksum})`,
-    );
-}
+import type { RestoreOptions, ShipOptions } from './log-shipping-actions.js';
 
 /** `hyperion log ship` and `hyperion log restore`: the event log as shipped segments, and back. */
 export function registerLogShipping(log: Command, output: CommandOutput): void {
@@ -123,7 +11,9 @@ export function registerLogShipping(log: Command, output: CommandOutput): void {
     .requiredOption('--to <dir>', 'directory receiving the segments (created if missing)')
     .option('--follow', 'keep shipping new events as they are written (within about a second)')
     .option('--json', 'print one JSON line per segment written')
-    .action((options: ShipOptions) => ship(options, output));
+    .action(async (options: ShipOptions) =>
+      (await import('./log-shipping-actions.js')).ship(options, output),
+    );
   log
     .command('restore')
     .description(
@@ -132,5 +22,7 @@ export function registerLogShipping(log: Command, output: CommandOutput): void {
     .requiredOption('--from <dir>', 'directory written by `hyperion log ship`')
     .requiredOption('--db <file>', 'the new SQLite store file to create (it must not exist)')
     .option('--json', 'print counts and the state checksum as JSON')
-    .action((options: RestoreOptions) => restore(options, output));
+    .action(async (options: RestoreOptions) =>
+      (await import('./log-shipping-actions.js')).restore(options, output),
+    );
 }

@@ -1,68 +1,7 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printable, type QueueEvent } from '@hyperion/schema';
-import { hyperionPaths } from '@hyperion/queue';
-import type { HyperionStore } from '@hyperion/store';
-import { openExistingStore } from '../store-access.js';
-import { jsonText, type CommandOutput } from '../output.js';
+import type { CommandOutput } from '../output.js';
 import { integerInRange } from '../option-parsers.js';
-
-interface TrailOptions {
-  repo?: string;
-  follow?: boolean;
-  json?: boolean;
-  entry?: string;
-  last?: number;
-}
-
-/** Events read per store call while catching up. */
-const PAGE = 1_000;
-
-/** One event as a line for people: id, time, entry, type, the move, the worker and its reason. */
-export function formatEventLine(event: QueueEvent): string {
-  const move = event.to_state === null ? '' : ` ${event.from_state ?? '∅'} → ${event.to_state}`;
-  const by = event.worker === null ? '' : ` by ${printable(event.worker)}`;
-  const reason = typeof event.data['reason'] === 'string' ? `: ${printable(event.data['reason'])}` : '';
-  return `#${event.id} ${event.at} ${printable(event.entry_id)} ${printable(event.type)}${move}${by}${reason}`;
-}
-
-function print(event: QueueEvent, options: TrailOptions, output: CommandOutput): void {
-  // One compact JSON object per line (JSON Lines), every control character escaped.
-  if (options.json === true) output.line(jsonText(event));
-  else output.line(formatEventLine(event));
-}
-
-/** The id after which printing starts: 0, or enough before the end for `--last`. */
-async function startAfter(store: HyperionStore, options: TrailOptions): Promise<number> {
-  if (options.last === undefined) return 0;
-  const filter = options.entry === undefined ? {} : { entryId: options.entry };
-  // The newest id, then step back: the store lists oldest first, so read the tail by id.
-  const all = await store.listEvents(filter);
-  const tail = all.slice(-options.last);
-  return tail.length === 0 ? (all.at(-1)?.id ?? 0) : tail[0]!.id - 1;
-}
-
-async function trail(options: TrailOptions, output: CommandOutput, signal: AbortSignal): Promise<void> {
-  const store = await openExistingStore(hyperionPaths(resolve(options.repo ?? '.')));
-  try {
-    let afterId = await startAfter(store, options);
-    for (;;) {
-      const events = await store.listEvents({
-        afterId,
-        limit: PAGE,
-        ...(options.entry === undefined ? {} : { entryId: options.entry }),
-      });
-      for (const event of events) print(event, options, output);
-      afterId = events.at(-1)?.id ?? afterId;
-      if (events.length === PAGE) continue;
-      if (options.follow !== true || signal.aborted) return;
-      await store.waitForChange(1_000, signal);
-      if (signal.aborted) return;
-    }
-  } finally {
-    await store.close();
-  }
-}
+import type { TrailOptions } from './log-trail-actions.js';
 
 /**
  * `hyperion log [--follow] [--json] [--entry <id>] [--last <n>]`: the audit trail from
@@ -85,7 +24,7 @@ export function registerLogTrail(log: Command, output: CommandOutput): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        await trail(options, output, controller.signal);
+        await (await import('./log-trail-actions.js')).trail(options, output, controller.signal);
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
