@@ -1,7 +1,8 @@
 // Benchmarks reported as ratios measured in one run, so a busy machine skews both sides alike.
 // Run with `pnpm bench` (it builds first). Prints figures, then all of them as one JSON object on
 // the last line (also written to the file named by BENCH_JSON); never fails on them.
-// BENCH_SECTIONS=queue_core,queue_drain,landing_proof_lookup picks sections (default: all);
+// BENCH_SECTIONS=queue_core,queue_drain,overhead,landing_proof_lookup picks sections (default: all);
+// overhead (scripts/bench-overhead.mjs) takes BENCH_OVERHEAD_ENTRIES (default 60);
 // BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
 // startup times CLI commands against `node -e 0` (BENCH_STARTUP_BASELINE_CLI: another build's
 // apps/cli/dist/bin.js, timed in the same rounds).
@@ -27,6 +28,7 @@ import { MergeQueue } from '@hyperion/queue';
 import { queueCore } from './bench-queue-core.mjs';
 import { strategyBench } from './bench-strategies.mjs';
 import { startup } from './bench-startup.mjs';
+import { overhead } from './bench-overhead.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const JSON_ONLY = process.argv.includes('--json');
@@ -42,7 +44,7 @@ const HISTORY_COMMITS = QUICK ? 60 : 200;
 const SECTIONS = new Set(
   (
     process.env.BENCH_SECTIONS ??
-    'startup,strategies,queue_core,queue_core_postgres,queue_drain,landing_proof_lookup'
+    'startup,strategies,overhead,queue_core,queue_core_postgres,queue_drain,landing_proof_lookup'
   )
     .split(',')
     .map((name) => name.trim()),
@@ -239,6 +241,10 @@ if (SECTIONS.has('queue_drain')) {
   console.log(`  1 worker  ${one.toFixed(2)} s (${(ENTRIES / one).toFixed(2)} entries/s)`);
   console.log(`  3 workers ${three.toFixed(2)} s (${(ENTRIES / three).toFixed(2)} entries/s)`);
   console.log(`  speed-up  ${(one / three).toFixed(2)}x`);
+}
+
+if (SECTIONS.has('overhead')) {
+  results.overhead = await overhead({ entries: Number(process.env.BENCH_OVERHEAD_ENTRIES ?? 60) });
 }
 
 if (SECTIONS.has('landing_proof_lookup')) {

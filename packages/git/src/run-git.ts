@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { HyperionError } from '@hyperion/schema';
 import { recordLockHolderChild } from './repository-lock.js';
 
@@ -52,6 +53,28 @@ function stopProcessGroup(child: ChildProcess): void {
   }
 }
 
+/** One finished git CLI invocation, as reported to a {@link GitCommandObserver}. */
+export interface GitCommandRecord {
+  /** The arguments git was started with. */
+  args: readonly string[];
+  /** Wall-clock time from spawn to exit, in milliseconds. */
+  durationMs: number;
+}
+
+/** Called after every git process {@link runGit} started has ended (benchmarks count spawns with it). */
+export type GitCommandObserver = (record: GitCommandRecord) => void;
+
+let commandObserver: GitCommandObserver | undefined;
+
+/**
+ * Installs `observer` (or removes it, with undefined) for every later {@link runGit} call of this
+ * process. For measurements (`pnpm bench` counts git spawns per landed change); it sees arguments
+ * only, never the input given to git.
+ */
+export function observeGitCommands(observer: GitCommandObserver | undefined): void {
+  commandObserver = observer;
+}
+
 function firstLine(text: string): string {
   return (
     text
@@ -68,6 +91,8 @@ function firstLine(text: string): string {
  */
 export function runGit(args: string[], options: RunGitOptions): Promise<GitCommandResult> {
   const command = `git ${args.join(' ')}`;
+  const observer = commandObserver;
+  const spawned = observer === undefined ? 0 : performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
@@ -112,6 +137,7 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
     });
     child.on('close', (code) => {
       exited();
+      observer?.({ args, durationMs: performance.now() - spawned });
       if (timer !== undefined) clearTimeout(timer);
       if (timedOut) return;
       const result: GitCommandResult = {

@@ -46,7 +46,7 @@ export type ApplyOutcome =
 
 /**
  * Puts the entry's patch on `worktree` (already reset to `tip`) before any check runs: first as
- * is (`git apply --check`, then `git apply --index`); when that fails and the submission named its
+ * is (one `git apply --index`, which applies all of it or nothing); when that fails and the submission named its
  * base commit, as a 3-way merge against that base ("auto-rebase"). A patch that still does not
  * apply yields a conflict report. Symlink escapes are refused before anything is applied.
  */
@@ -65,9 +65,9 @@ export async function applyEntry(
       data: { paths: escaping },
     };
   }
-  const direct = await worktree.checkPatch(entry.patch);
-  if (direct.applies) {
-    await worktree.applyPatch(entry.patch);
+  // One `git apply --index`: it applies the whole patch or nothing, so no `--check` run is needed first.
+  const direct = await worktree.tryApplyPatch(entry.patch);
+  if (direct.applied) {
     const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
     if (escapingNow !== undefined) return escapingNow;
     await recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
@@ -130,10 +130,9 @@ async function threeWayMerge(
     }
   }
   await worktree.resetTo(base);
-  const onBase = await worktree.checkPatch(entry.patch);
-  if (!onBase.applies) return { clean: false, conflictedFiles: [] };
-  await worktree.applyPatch(entry.patch);
-  const rebased = await worktree.commit({ message: `hyperion: ${entry.id} on its base` });
+  const onBase = await worktree.tryApplyPatch(entry.patch);
+  if (!onBase.applied) return { clean: false, conflictedFiles: [] };
+  const rebased = await worktree.commitIndex({ message: `hyperion: ${entry.id} on its base` });
   const merge = await runGit(['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, rebased], {
     cwd: worktree.path,
     allowFailure: true,

@@ -56,13 +56,15 @@ export function entryCommitMessage(entry: QueueEntry): string {
 }
 
 /**
- * Commits everything in `worktree` with {@link entryCommitMessage} and returns the sha. Throws
- * `git_failed` when the stored message does not end with the entry's own trailer block (a
- * `prepare-commit-msg` hook or git configuration rewrote it): such a commit could not prove its
- * landing later, so it is never landed.
+ * Commits the index of `worktree` (the patch applied by `git apply --index`, or the merged tree)
+ * with {@link entryCommitMessage} and returns the sha: `Worktree.commitIndex`, so the tree is
+ * the one the worktree holds and the checks run on, the commit object is written in-process and
+ * no hook can rewrite it. Throws `git_failed` when the stored message does not end with the
+ * entry's own trailer block: such a commit could not prove its landing later, so it is never
+ * landed.
  */
 export async function commitEntry(worktree: Worktree, entry: QueueEntry): Promise<string> {
-  const commit = await worktree.commit({ message: entryCommitMessage(entry) });
+  const commit = await worktree.commitIndex({ message: entryCommitMessage(entry) });
   const stored = await worktree.repository.readCommitMessage(commit);
   if (!provesLanding(stored, landingProof(entry))) {
     throw new HyperionError(

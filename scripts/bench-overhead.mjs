@@ -1,0 +1,174 @@
+// The per-change cost outside the checks (issue 10): N changes on distinct files, a no-op check
+// (`true`), drained by 1 worker and then by 3 workers of one process. Reports landed changes per
+// second for each and their ratio, the median overhead per landed change read from the event log
+// (from its last `entry:leased` to its `entry:landed`, minus the `duration_ms` of the check events
+// in between), and where the time goes: git processes spawned and store calls per landed change.
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createTemporaryRepository, observeGitCommands } from '@hyperion/git';
+import { HyperionConfigSchema } from '@hyperion/schema';
+import { SqliteStore } from '@hyperion/store';
+import { MergeQueue } from '@hyperion/queue';
+
+const CHECK_EVENTS = new Set(['check:passed', 'check:failed', 'check:flaked']);
+
+function changeFor(index) {
+  const path = `files/file-${index}.txt`;
+  return {
+    task_id: `overhead-${index}`,
+    agent: 'bench',
+    changes: [
+      {
+        path,
+        operation: 'update',
+        patch: `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-before ${index}\n+after ${index}\n`,
+      },
+    ],
+  };
+}
+
+function median(values) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function round(value, digits = 2) {
+  return value === null ? null : Number(value.toFixed(digits));
+}
+
+/** Per landed entry: time from its last `entry:leased` to `entry:landed`, minus its checks' durations. */
+function overheadsFromEvents(events) {
+  const byEntry = new Map();
+  for (const event of events) {
+    const list = byEntry.get(event.entry_id) ?? [];
+    list.push(event);
+    byEntry.set(event.entry_id, list);
+  }
+  const overheads = [];
+  for (const list of byEntry.values()) {
+    const landed = list.findLast((event) => event.type === 'entry:landed');
+    if (landed === undefined) continue;
+    const landedAt = list.indexOf(landed);
+    let leasedAt = -1;
+    for (let index = landedAt; index >= 0; index -= 1) {
+      if (list[index].type === 'entry:leased') {
+        leasedAt = index;
+        break;
+      }
+    }
+    if (leasedAt === -1) continue;
+    const checks = list
+      .slice(leasedAt, landedAt)
+      .filter((event) => CHECK_EVENTS.has(event.type))
+      .reduce((sum, event) => sum + Number(event.data.duration_ms ?? 0), 0);
+    overheads.push(Date.parse(landed.at) - Date.parse(list[leasedAt].at) - checks);
+  }
+  return overheads;
+}
+
+/** Counts the calls made on `store`'s methods (each one a round trip to the store). */
+function countStoreCalls(store) {
+  const counts = {};
+  let prototype = Object.getPrototypeOf(store);
+  const names = new Set();
+  while (prototype !== null && prototype !== Object.prototype) {
+    for (const name of Object.getOwnPropertyNames(prototype)) names.add(name);
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  for (const name of names) {
+    if (name === 'constructor' || typeof store[name] !== 'function') continue;
+    if (['now', 'waitForChange', 'close', 'isOpen'].includes(name)) continue;
+    const original = store[name].bind(store);
+    store[name] = (...parameters) => {
+      counts[name] = (counts[name] ?? 0) + 1;
+      return original(...parameters);
+    };
+  }
+  return counts;
+}
+
+async function drain(entries, workers) {
+  const files = {};
+  for (let index = 0; index < entries; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
+  const temporary = await createTemporaryRepository({ files });
+  const store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
+  const gitCommands = {};
+  let gitSpawns = 0;
+  let gitMilliseconds = 0;
+  try {
+    const config = HyperionConfigSchema.parse({
+      workers,
+      checks: [{ name: 'ci', command: 'true' }],
+      queue: { backoff_base_ms: 10 },
+    });
+    const queue = new MergeQueue({
+      store,
+      repository: temporary.repository,
+      config,
+      worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
+    });
+    for (let index = 0; index < entries; index += 1) await queue.submit(changeFor(index));
+    const firstEvent = (await store.listEvents()).at(-1)?.id ?? 0;
+    const storeCalls = countStoreCalls(store);
+    observeGitCommands(({ args, durationMs }) => {
+      const name = args.find((argument) => !argument.startsWith('-') && !argument.includes('=')) ?? '?';
+      gitCommands[name] = (gitCommands[name] ?? 0) + 1;
+      gitSpawns += 1;
+      gitMilliseconds += durationMs;
+    });
+    const started = performance.now();
+    const summary = await queue.runWorkers({ mode: 'drain' });
+    const seconds = (performance.now() - started) / 1000;
+    observeGitCommands(undefined);
+    const landed = summary.landed ?? 0;
+    if (landed !== entries) throw new Error(`expected ${entries} landed, got ${JSON.stringify(summary)}`);
+    const events = await store.listEvents({ afterId: firstEvent });
+    const totalStoreCalls = Object.values(storeCalls).reduce((sum, count) => sum + count, 0);
+    return {
+      workers,
+      seconds: round(seconds, 3),
+      landed_per_s: round(landed / seconds),
+      overhead_ms_median: round(median(overheadsFromEvents(events)), 1),
+      git_spawns_per_change: round(gitSpawns / landed),
+      git_ms_per_change: round(gitMilliseconds / landed, 1),
+      git_commands: Object.fromEntries(Object.entries(gitCommands).sort((left, right) => right[1] - left[1])),
+      store_calls_per_change: round(totalStoreCalls / landed),
+      store_calls: Object.fromEntries(Object.entries(storeCalls).sort((left, right) => right[1] - left[1])),
+      events_per_change: round(events.length / landed),
+    };
+  } finally {
+    observeGitCommands(undefined);
+    await store.close();
+    await temporary.cleanup();
+  }
+}
+
+/**
+ * Runs the `overhead` section: `entries` changes drained by one worker, then by three. Returns the
+ * figures and prints them.
+ */
+export async function overhead({ entries = 60 } = {}) {
+  const one = await drain(entries, 1);
+  const three = await drain(entries, 3);
+  const result = {
+    entries,
+    check: 'true',
+    one_worker: one,
+    three_workers: three,
+    three_over_one: round(three.landed_per_s / one.landed_per_s),
+    overhead_ms_per_change: one.overhead_ms_median,
+  };
+  console.log(`per-change overhead, ${entries} changes on distinct files, check \`true\`:`);
+  for (const run of [one, three]) {
+    console.log(
+      `  ${run.workers} worker(s)  ${run.landed_per_s} landed/s, median overhead ${run.overhead_ms_median} ms, ` +
+        `${run.git_spawns_per_change} git spawns (${run.git_ms_per_change} ms) and ${run.store_calls_per_change} store calls per change`,
+    );
+  }
+  console.log(`  3 workers / 1  ${result.three_over_one}x`);
+  console.log(`  git commands (1 worker): ${JSON.stringify(one.git_commands)}`);
+  console.log(`  store calls (1 worker):  ${JSON.stringify(one.store_calls)}`);
+  return result;
+}
