@@ -68,25 +68,26 @@ function overheadsFromEvents(events) {
   return overheads;
 }
 
-/** Counts the calls made on `store`'s methods (each one a round trip to the store). */
-function countStoreCalls(store) {
+/**
+ * `store` seen through a proxy that counts the calls made on its methods from outside (each one a
+ * round trip to the store; the calls it makes on itself are not counted).
+ */
+function countingStore(store) {
   const counts = {};
-  let prototype = Object.getPrototypeOf(store);
-  const names = new Set();
-  while (prototype !== null && prototype !== Object.prototype) {
-    for (const name of Object.getOwnPropertyNames(prototype)) names.add(name);
-    prototype = Object.getPrototypeOf(prototype);
-  }
-  for (const name of names) {
-    if (name === 'constructor' || typeof store[name] !== 'function') continue;
-    if (['now', 'waitForChange', 'close', 'isOpen'].includes(name)) continue;
-    const original = store[name].bind(store);
-    store[name] = (...parameters) => {
-      counts[name] = (counts[name] ?? 0) + 1;
-      return original(...parameters);
-    };
-  }
-  return counts;
+  const uncounted = new Set(['now', 'waitForChange', 'close', 'isOpen']);
+  const proxy = new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (typeof value !== 'function' || typeof name !== 'string' || uncounted.has(name)) {
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (...parameters) => {
+        counts[name] = (counts[name] ?? 0) + 1;
+        return value.apply(target, parameters);
+      };
+    },
+  });
+  return { proxy, counts };
 }
 
 async function drain(entries, workers) {
@@ -103,15 +104,16 @@ async function drain(entries, workers) {
       checks: [{ name: 'ci', command: 'true' }],
       queue: { backoff_base_ms: 10 },
     });
+    const { proxy, counts: storeCalls } = countingStore(store);
     const queue = new MergeQueue({
-      store,
+      store: proxy,
       repository: temporary.repository,
       config,
       worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
     });
     for (let index = 0; index < entries; index += 1) await queue.submit(changeFor(index));
     const firstEvent = (await store.listEvents()).at(-1)?.id ?? 0;
-    const storeCalls = countStoreCalls(store);
+    for (const name of Object.keys(storeCalls)) delete storeCalls[name];
     observeGitCommands(({ args, durationMs }) => {
       const name = args.find((argument) => !argument.startsWith('-') && !argument.includes('=')) ?? '?';
       gitCommands[name] = (gitCommands[name] ?? 0) + 1;
