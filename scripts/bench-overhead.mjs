@@ -5,7 +5,7 @@
 // in between), and where the time goes: git processes spawned and store calls per landed change.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTemporaryRepository, observeGitCommands } from '@hyperion/git';
+import { createTemporaryRepository, observeGitCommands, runGit } from '@hyperion/git';
 import { HyperionConfigSchema } from '@hyperion/schema';
 import { SqliteStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
@@ -90,10 +90,13 @@ function countingStore(store) {
   return { proxy, counts };
 }
 
-async function drain(entries, workers) {
+async function drain(entries, workers, { checkedOut }) {
   const files = {};
   for (let index = 0; index < entries; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
   const temporary = await createTemporaryRepository({ files });
+  // Checked out (as in a person's clone), each landing also moves that working tree (git's
+  // `updateInstead` rule: a cleanliness check and `read-tree -u -m`); detached, it is one `update-ref`.
+  if (!checkedOut) await runGit(['checkout', '--quiet', '--detach'], { cwd: temporary.root });
   const store = SqliteStore.open(join(temporary.root, '.hyperion', 'hyperion.db'), { create: true });
   const gitCommands = {};
   let gitSpawns = 0;
@@ -130,6 +133,7 @@ async function drain(entries, workers) {
     const totalStoreCalls = Object.values(storeCalls).reduce((sum, count) => sum + count, 0);
     return {
       workers,
+      target_checked_out: checkedOut,
       seconds: round(seconds, 3),
       landed_per_s: round(landed / seconds),
       overhead_ms_median: round(median(overheadsFromEvents(events)), 1),
@@ -152,8 +156,10 @@ async function drain(entries, workers) {
  * figures and prints them.
  */
 export async function overhead({ entries = 60 } = {}) {
-  const one = await drain(entries, 1);
-  const three = await drain(entries, 3);
+  const one = await drain(entries, 1, { checkedOut: true });
+  const three = await drain(entries, 3, { checkedOut: true });
+  const oneDetached = await drain(entries, 1, { checkedOut: false });
+  const threeDetached = await drain(entries, 3, { checkedOut: false });
   const result = {
     entries,
     check: 'true',
@@ -161,16 +167,25 @@ export async function overhead({ entries = 60 } = {}) {
     three_workers: three,
     three_over_one: round(three.landed_per_s / one.landed_per_s),
     overhead_ms_per_change: one.overhead_ms_median,
+    not_checked_out: {
+      one_worker: oneDetached,
+      three_workers: threeDetached,
+      three_over_one: round(threeDetached.landed_per_s / oneDetached.landed_per_s),
+      overhead_ms_per_change: oneDetached.overhead_ms_median,
+    },
   };
   console.log(`per-change overhead, ${entries} changes on distinct files, check \`true\`:`);
-  for (const run of [one, three]) {
+  for (const run of [one, three, oneDetached, threeDetached]) {
     console.log(
-      `  ${run.workers} worker(s)  ${run.landed_per_s} landed/s, median overhead ${run.overhead_ms_median} ms, ` +
+      `  ${run.workers} worker(s), target ${run.target_checked_out ? 'checked out' : 'not checked out'}: ` +
+        `${run.landed_per_s} landed/s, median overhead ${run.overhead_ms_median} ms, ` +
         `${run.git_spawns_per_change} git spawns (${run.git_ms_per_change} ms) and ${run.store_calls_per_change} store calls per change`,
     );
   }
-  console.log(`  3 workers / 1  ${result.three_over_one}x`);
-  console.log(`  git commands (1 worker): ${JSON.stringify(one.git_commands)}`);
-  console.log(`  store calls (1 worker):  ${JSON.stringify(one.store_calls)}`);
+  console.log(
+    `  3 workers / 1: ${result.three_over_one}x checked out, ${result.not_checked_out.three_over_one}x not`,
+  );
+  console.log(`  git commands (1 worker, checked out): ${JSON.stringify(one.git_commands)}`);
+  console.log(`  store calls (1 worker, checked out):  ${JSON.stringify(one.store_calls)}`);
   return result;
 }

@@ -22,8 +22,10 @@ const SHA = /^[0-9a-f]{40}$/;
  * Characters some git version trims from the ends of a name or e-mail address (`crud` in git's
  * `ident.c`; `.` was dropped from that list in later versions).
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CRUD_AT_AN_END = /^[\x00-\x20.,:;<>"\\']|[\x00-\x20.,:;<>"\\']$/;
 /** Characters git removes anywhere, and control characters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const REMOVED_OR_CONTROL = /[<>\x00-\x1f\x7f]/;
 
 /**
