@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runGit } from './run-git.js';
+import { createTemporaryRepository } from './testing/temporary-repository.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function revParse(cwd: string, ref: string): Promise<string | undefined> {
+  const result = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    cwd,
+    allowFailure: true,
+  });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+describe('resolveRef (loose and packed refs read in-process)', () => {
+  it('answers as git rev-parse does for loose, packed, symbolic, missing and abbreviated refs', async () => {
+    const created = await createTemporaryRepository();
+    cleanups.push(created.cleanup);
+    const { root, repository } = created;
+    const first = await repository.requireBranch('main');
+    await runGit(['commit', '-q', '--allow-empty', '-m', 'second'], {
+      cwd: root,
+      env: {
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@x',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@x',
+      },
+    });
+    await runGit(['branch', 'packed-only', first], { cwd: root });
+    await runGit(['branch', 'both', first], { cwd: root });
+    await runGit(['pack-refs', '--all'], { cwd: root });
+    // A loose ref written after packing wins over its packed value.
+    await runGit(['update-ref', 'refs/heads/both', 'HEAD'], { cwd: root });
+    await runGit(['symbolic-ref', 'refs/heads/alias', 'refs/heads/packed-only'], { cwd: root });
+    const refs = [
+      'HEAD',
+      'refs/heads/main',
+      'refs/heads/packed-only',
+      'refs/heads/both',
+      'refs/heads/alias',
+      'refs/heads/missing',
+      'refs/heads',
+      'main',
+      first.slice(0, 10),
+      first,
+    ];
+    for (const ref of refs) {
+      expect([ref, await repository.resolveRef(ref)]).toEqual([ref, await revParse(root, ref)]);
+    }
+    expect(await repository.resolveRef('refs/heads/packed-only')).toBe(first);
+    expect(await repository.resolveRef('refs/heads/both')).not.toBe(first);
+  });
+});
