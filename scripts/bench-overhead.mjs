@@ -90,7 +90,8 @@ function countingStore(store) {
   return { proxy, counts };
 }
 
-async function drain(entries, workers, { checkedOut }) {
+/** One drain of `entries` changes by `workers` workers; see {@link overhead}. */
+export async function drain(entries, workers, { checkedOut }) {
   const files = {};
   for (let index = 0; index < entries; index += 1) files[`files/file-${index}.txt`] = `before ${index}\n`;
   const temporary = await createTemporaryRepository({ files });

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
-import { readCommit, type ReadCommitResult } from 'isomorphic-git';
 import {
   HYPERION_TRAILER_KEYS,
   parseHyperionTrailers,
   provesLanding,
   type LandingProof,
 } from './hyperion-trailers.js';
+import { readCommitFields, type CommitFields } from './object-reads.js';
 import { runGit } from './run-git.js';
 
 /** How many new first-parent commits an index follows in-process before it is rebuilt by `git log`. */
@@ -52,8 +51,8 @@ export class LandingProofIndex {
     const history = await this.inTurn(ref, () => this.historyAt(ref, tip));
     const commit = history.proofs.get(keyOf(proof.changeId, proof.patchHash));
     if (commit === undefined) return undefined;
-    const read = await readCommit({ fs, gitdir: this.gitDirectory, oid: commit });
-    return provesLanding(read.commit.message, proof) ? commit : undefined;
+    const read = await readCommitFields(this.gitDirectory, commit);
+    return provesLanding(read.message, proof) ? commit : undefined;
   }
 
   /** Runs `work` after the previous work on `ref` has ended. */
@@ -86,15 +85,12 @@ export class LandingProofIndex {
       if (oid === undefined || newest.length >= MAXIMUM_INCREMENTAL_WALK) return undefined;
       // A commit that cannot be read here (a shallow history, a pack isomorphic-git cannot read)
       // leaves the walk to git.
-      const read: ReadCommitResult | undefined = await readCommit({
-        fs,
-        gitdir: this.gitDirectory,
-        oid,
-        cache,
-      }).catch(() => undefined);
+      const read: CommitFields | undefined = await readCommitFields(this.gitDirectory, oid, cache).catch(
+        () => undefined,
+      );
       if (read === undefined) return undefined;
-      newest.push({ commit: read.oid, message: read.commit.message });
-      oid = read.commit.parent[0];
+      newest.push({ commit: oid, message: read.message });
+      oid = read.parents[0];
     }
     // Oldest first, so a newer commit carrying the same block wins.
     for (const { commit, message } of newest.reverse()) {

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import { readCommit } from 'isomorphic-git';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readCommitFields } from './object-reads.js';
 import { runGit } from './run-git.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
 
@@ -53,5 +56,42 @@ describe('resolveRef (loose and packed refs read in-process)', () => {
     }
     expect(await repository.resolveRef('refs/heads/packed-only')).toBe(first);
     expect(await repository.resolveRef('refs/heads/both')).not.toBe(first);
+  });
+});
+
+describe('readCommitFields (loose commits read directly)', () => {
+  it('gives what isomorphic-git gives, for a loose commit and once it is packed', async () => {
+    const created = await createTemporaryRepository();
+    cleanups.push(created.cleanup);
+    const { root, repository } = created;
+    const parent = await repository.requireBranch('main');
+    const tree = (await runGit(['rev-parse', `${parent}^{tree}`], { cwd: root })).stdout.trim();
+    const environment = {
+      GIT_AUTHOR_NAME: 'a',
+      GIT_AUTHOR_EMAIL: 'a@x',
+      GIT_COMMITTER_NAME: 'a',
+      GIT_COMMITTER_EMAIL: 'a@x',
+    };
+    // commit-tree stores the message as given: leading blank lines, carriage returns, trailing blank lines.
+    const commit = (
+      await runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
+        cwd: root,
+        input: '\n\nSubject\r\n\nbody\n\n\n',
+        env: environment,
+      })
+    ).stdout.trim();
+    const expected = async () => {
+      const read = await readCommit({ fs, gitdir: repository.gitDirectory, oid: commit });
+      return { tree: read.commit.tree, parents: read.commit.parent, message: read.commit.message };
+    };
+    const loose = await readCommitFields(repository.gitDirectory, commit);
+    expect(loose).toEqual(await expected());
+    expect(loose).toEqual({ tree, parents: [parent], message: 'Subject\n\nbody\n' });
+    await runGit(['update-ref', 'refs/heads/kept', commit], { cwd: root });
+    await runGit(['gc', '--quiet', '--prune=now'], { cwd: root });
+    expect(fs.existsSync(`${repository.gitDirectory}/objects/${commit.slice(0, 2)}/${commit.slice(2)}`)).toBe(
+      false,
+    );
+    expect(await readCommitFields(repository.gitDirectory, commit)).toEqual(loose);
   });
 });

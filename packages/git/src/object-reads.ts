@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import fs, { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { provesLanding, type LandingProof } from './hyperion-trailers.js';
@@ -32,7 +32,7 @@ function missing(error: unknown): boolean {
 
 /**
  * `ref` (`HEAD` or a full `refs/…` name) read straight from its loose file, or from `packed-refs`
- * when there is none, following symbolic refs: one or two file reads. Undefined when the ref does
+ * when there is none, following symbolic refs: one or two small synchronous file reads. Undefined when the ref does
  * not exist; null when this cannot tell (an unusual name or file), so the caller asks isomorphic-git.
  */
 async function readPlainRef(
@@ -45,7 +45,7 @@ async function readPlainRef(
   }
   let loose: string | undefined;
   try {
-    loose = (await readFile(join(gitDirectory, ref), 'utf8')).trim();
+    loose = readFileSync(join(gitDirectory, ref), 'utf8').trim();
   } catch (error) {
     if (!missing(error)) return null;
   }
@@ -56,7 +56,7 @@ async function readPlainRef(
   }
   let packed = '';
   try {
-    packed = await readFile(join(gitDirectory, 'packed-refs'), 'utf8');
+    packed = readFileSync(join(gitDirectory, 'packed-refs'), 'utf8');
   } catch (error) {
     if (!missing(error)) return null;
   }
@@ -91,10 +91,68 @@ export async function resolveToCommit(gitDirectory: string, ref: string): Promis
   }
 }
 
-/** The message of `commit` (a full sha), exactly as stored. */
-export async function commitMessage(gitDirectory: string, commit: string, cache?: object): Promise<string> {
+/** A commit's tree, parents and message (its message as isomorphic-git gives it, see {@link readCommitFields}). */
+export interface CommitFields {
+  /** The sha of its tree. */
+  tree: string;
+  /** Its parents, in order. */
+  parents: string[];
+  /** Its message: carriage returns removed, no leading line breaks, one final line break. */
+  message: string;
+}
+
+/** The message as isomorphic-git's `readCommit` returns it (its `normalizeNewlines`). */
+function normalizedMessage(message: string): string {
+  return `${message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+}
+
+/**
+ * The loose commit object `commit` parsed in-process with one synchronous read and inflate, or
+ * undefined when it is not a loose commit object (packed, say).
+ */
+function readLooseCommit(gitDirectory: string, commit: string): CommitFields | undefined {
+  if (!FULL_SHA.test(commit)) return undefined;
+  let object: Buffer;
+  try {
+    object = inflateSync(readFileSync(join(gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2))));
+  } catch {
+    return undefined;
+  }
+  const text = object.toString('utf8');
+  const headerEnd = text.indexOf('\0');
+  if (!text.startsWith('commit ') || headerEnd === -1) return undefined;
+  const body = text.slice(headerEnd + 1);
+  const split = body.indexOf('\n\n');
+  const headers = (split === -1 ? body : body.slice(0, split)).split('\n');
+  const tree = /^tree ([0-9a-f]{40})$/.exec(headers[0] ?? '')?.[1];
+  if (tree === undefined) return undefined;
+  const parents: string[] = [];
+  for (const header of headers.slice(1)) {
+    const parent = /^parent ([0-9a-f]{40})$/.exec(header)?.[1];
+    if (parent === undefined) break;
+    parents.push(parent);
+  }
+  return { tree, parents, message: normalizedMessage(split === -1 ? '' : body.slice(split + 2)) };
+}
+
+/**
+ * The tree, parents and message of `commit` (a full sha): a loose object is read directly, any
+ * other through isomorphic-git, which gives the same fields.
+ */
+export async function readCommitFields(
+  gitDirectory: string,
+  commit: string,
+  cache?: object,
+): Promise<CommitFields> {
+  const loose = readLooseCommit(gitDirectory, commit);
+  if (loose !== undefined) return loose;
   const result = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
-  return result.commit.message;
+  return { tree: result.commit.tree, parents: result.commit.parent, message: result.commit.message };
+}
+
+/** The message of `commit` (a full sha), as isomorphic-git gives it (see {@link CommitFields}). */
+export async function commitMessage(gitDirectory: string, commit: string, cache?: object): Promise<string> {
+  return (await readCommitFields(gitDirectory, commit, cache)).message;
 }
 
 /**

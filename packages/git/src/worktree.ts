@@ -9,8 +9,7 @@ import type { Trailer } from './trailers.js';
 import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { readWorktreeHead, writeDetachedHead } from './worktree-head.js';
-import { readCommit } from 'isomorphic-git';
-import fs from 'node:fs';
+import { readCommitFields } from './object-reads.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
 export interface ApplyPatchOptions {
@@ -172,9 +171,8 @@ export class Worktree {
     const tree = (await this.git(['write-tree'])).stdout.trim();
     const gitDirectory = this.repository.gitDirectory;
     if (head.commit !== undefined) {
-      const parent = await readCommit({ fs, gitdir: gitDirectory, oid: head.commit });
-      if (parent.commit.tree === tree)
-        throw new HyperionError('invalid_input', `nothing to commit in ${this.path}`);
+      const parent = await readCommitFields(gitDirectory, head.commit);
+      if (parent.tree === tree) throw new HyperionError('invalid_input', `nothing to commit in ${this.path}`);
     }
     const commit = await writeCommitObject(gitDirectory, {
       tree,
