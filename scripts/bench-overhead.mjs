@@ -133,17 +133,15 @@ export async function drain(entries, workers, { checkedOut }) {
     const events = await store.listEvents({ afterId: firstEvent });
     const totalStoreCalls = Object.values(storeCalls).reduce((sum, count) => sum + count, 0);
     return {
-      workers,
-      target_checked_out: checkedOut,
-      seconds: round(seconds, 3),
-      landed_per_s: round(landed / seconds),
-      overhead_ms_median: round(median(overheadsFromEvents(events)), 1),
-      git_spawns_per_change: round(gitSpawns / landed),
-      git_ms_per_change: round(gitMilliseconds / landed, 1),
-      git_commands: Object.fromEntries(Object.entries(gitCommands).sort((left, right) => right[1] - left[1])),
-      store_calls_per_change: round(totalStoreCalls / landed),
-      store_calls: Object.fromEntries(Object.entries(storeCalls).sort((left, right) => right[1] - left[1])),
-      events_per_change: round(events.length / landed),
+      seconds,
+      landed,
+      overheads: overheadsFromEvents(events),
+      gitSpawns,
+      gitMilliseconds,
+      gitCommands,
+      storeCalls: { ...storeCalls },
+      totalStoreCalls,
+      events: events.length,
     };
   } finally {
     observeGitCommands(undefined);
@@ -152,17 +150,70 @@ export async function drain(entries, workers, { checkedOut }) {
   }
 }
 
+function addCounts(total, counts) {
+  for (const [name, count] of Object.entries(counts)) total[name] = (total[name] ?? 0) + count;
+}
+
+function sortedCounts(counts) {
+  return Object.fromEntries(Object.entries(counts).sort((left, right) => right[1] - left[1]));
+}
+
+/** The figures of one configuration over all its rounds. */
+function summarize(workers, checkedOut, runs) {
+  const landed = runs.reduce((sum, run) => sum + run.landed, 0);
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  const gitCommands = {};
+  const storeCalls = {};
+  for (const run of runs) {
+    addCounts(gitCommands, run.gitCommands);
+    addCounts(storeCalls, run.storeCalls);
+  }
+  const total = (field) => runs.reduce((sum, run) => sum + run[field], 0);
+  return {
+    workers,
+    target_checked_out: checkedOut,
+    landed,
+    seconds: round(seconds, 3),
+    landed_per_s: round(landed / seconds),
+    overhead_ms_median: round(median(runs.flatMap((run) => run.overheads)), 1),
+    git_spawns_per_change: round(total('gitSpawns') / landed),
+    git_ms_per_change: round(total('gitMilliseconds') / landed, 1),
+    git_commands: sortedCounts(gitCommands),
+    store_calls_per_change: round(total('totalStoreCalls') / landed),
+    store_calls: sortedCounts(storeCalls),
+    events_per_change: round(total('events') / landed),
+  };
+}
+
 /**
- * Runs the `overhead` section: `entries` changes drained by one worker, then by three. Returns the
- * figures and prints them.
+ * Runs the `overhead` section: 1 worker and 3 workers, with the target branch checked out in the
+ * main worktree and checked out nowhere, `rounds` times each, taking turns (the order alternates
+ * every round) so that a change in the machine's load during the run hits every configuration
+ * alike. Each drain has `entries / rounds` changes. Returns the figures and prints them.
  */
-export async function overhead({ entries = 60 } = {}) {
-  const one = await drain(entries, 1, { checkedOut: true });
-  const three = await drain(entries, 3, { checkedOut: true });
-  const oneDetached = await drain(entries, 1, { checkedOut: false });
-  const threeDetached = await drain(entries, 3, { checkedOut: false });
+export async function overhead({ entries = 60, rounds = 3 } = {}) {
+  const configurations = [
+    { workers: 1, checkedOut: true },
+    { workers: 3, checkedOut: true },
+    { workers: 1, checkedOut: false },
+    { workers: 3, checkedOut: false },
+  ];
+  const runs = configurations.map(() => []);
+  const perRound = Math.max(1, Math.round(entries / rounds));
+  for (let turn = 0; turn < rounds; turn += 1) {
+    const order = configurations.map((_, index) => index);
+    if (turn % 2 === 1) order.reverse();
+    for (const index of order) {
+      const { workers, checkedOut } = configurations[index];
+      runs[index].push(await drain(perRound, workers, { checkedOut }));
+    }
+  }
+  const [one, three, oneDetached, threeDetached] = configurations.map(({ workers, checkedOut }, index) =>
+    summarize(workers, checkedOut, runs[index]),
+  );
   const result = {
-    entries,
+    entries: perRound * rounds,
+    rounds,
     check: 'true',
     one_worker: one,
     three_workers: three,
@@ -175,7 +226,9 @@ export async function overhead({ entries = 60 } = {}) {
       overhead_ms_per_change: oneDetached.overhead_ms_median,
     },
   };
-  console.log(`per-change overhead, ${entries} changes on distinct files, check \`true\`:`);
+  console.log(
+    `per-change overhead, ${result.entries} changes on distinct files per configuration (${rounds} rounds, taking turns), check \`true\`:`,
+  );
   for (const run of [one, three, oneDetached, threeDetached]) {
     console.log(
       `  ${run.workers} worker(s), target ${run.target_checked_out ? 'checked out' : 'not checked out'}: ` +
