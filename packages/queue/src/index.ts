@@ -29,6 +29,7 @@ export {
 } from './workspace.js';
 export { patchAppliesTo } from './precheck-patch.js';
 export { approveEntry, rejectEntry, cancelEntry, bumpEntry, type Actor } from './human-actions.js';
+export { retryEntry, RETRYABLE_STATES } from './retry-entry.js';
 export {
   planRollback,
   markRolledBack,

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HyperionError } from '@hyperion/schema';
+import { retryEntry } from './retry-entry.js';
+import {
+  changeRequest,
+  createQueueFixture,
+  replaceFilePatch,
+  type QueueFixture,
+} from './testing/queue-fixture.js';
+
+let fixture: QueueFixture | undefined;
+let flagDirectory: string | undefined;
+
+afterEach(async () => {
+  await fixture?.cleanup();
+  fixture = undefined;
+  if (flagDirectory !== undefined) rmSync(flagDirectory, { recursive: true, force: true });
+  flagDirectory = undefined;
+});
+
+describe('retryEntry', () => {
+  it('sends a quarantined entry back with fresh attempts, records who, and it lands once the cause is fixed', async () => {
+    flagDirectory = mkdtempSync(join(tmpdir(), 'hyperion-retry-'));
+    const flag = join(flagDirectory, 'fixed');
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'one\n' },
+      config: {
+        checks: [{ name: 'flag', command: `test -f ${JSON.stringify(flag)}` }],
+        queue: { max_attempts: 1 },
+      },
+    });
+    const entry = await fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ quarantined: 1 });
+    const quarantined = await fixture.store.requireEntry(entry.id);
+    expect(quarantined.attempts).toBe(1);
+
+    writeFileSync(flag, 'ok\n');
+    const retried = await retryEntry(fixture.store, entry.id, { by: 'carol', note: 'flag restored' });
+    expect(retried).toMatchObject({ state: 'queued', attempts: 0, last_error: null, lease_owner: null });
+    const events = await fixture.store.listEvents({ entryId: entry.id });
+    const retry = events.at(-1);
+    expect(retry).toMatchObject({
+      type: 'entry:retry_scheduled',
+      from_state: 'quarantined',
+      to_state: 'queued',
+    });
+    expect(retry?.data).toMatchObject({
+      by: 'carol',
+      note: 'flag restored',
+      manual: true,
+      from: 'quarantined',
+      previous_attempts: 1,
+      previous_error: quarantined.last_error,
+    });
+
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('landed');
+  });
+
+  it('refuses entries that are not quarantined or conflicted, naming the state, and changes nothing', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
+    const entry = await fixture.queue.submit(
+      changeRequest('T-2', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    const before = await fixture.store.listEvents({ entryId: entry.id });
+    const refused = await retryEntry(fixture.store, entry.id, { by: 'carol' }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(HyperionError);
+    expect(refused).toMatchObject({ code: 'invalid_state' });
+    expect((refused as Error).message).toContain('it is queued');
+    expect(await fixture.store.listEvents({ entryId: entry.id })).toEqual(before);
+    const missing = await retryEntry(fixture.store, 'no-such-entry', { by: 'carol' }).catch(
+      (error: unknown) => error,
+    );
+    expect(missing).toMatchObject({ code: 'not_found' });
+  });
+});

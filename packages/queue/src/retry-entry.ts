@@ -1,0 +1,47 @@
+import { HyperionError, type QueueEntry, type QueueState } from '@hyperion/schema';
+import type { HyperionStore } from '@hyperion/store';
+import type { Actor } from './human-actions.js';
+
+/** The states a person may send back to the queue. */
+export const RETRYABLE_STATES: readonly QueueState[] = ['quarantined', 'conflicted'];
+
+/**
+ * Sends a quarantined or conflicted entry back to the queue for a fresh set of attempts:
+ * `quarantined` | `conflicted` → `queued`, recorded as `entry:retry_scheduled` with who asked
+ * (`by`), why (`note`), the state it left and the attempts it had used. The attempt counters
+ * start again (the person takes responsibility for the new tries); the lease and backoff are
+ * cleared so a worker can take it at once. Throws `not_found` or `invalid_state`.
+ */
+export async function retryEntry(store: HyperionStore, id: string, actor: Actor): Promise<QueueEntry> {
+  return store.transaction(async (transaction) => {
+    const entry = await transaction.requireEntry(id);
+    if (!RETRYABLE_STATES.includes(entry.state)) {
+      throw new HyperionError(
+        'invalid_state',
+        `cannot retry ${entry.id}: it is ${entry.state}; only quarantined or conflicted entries can be retried`,
+        { details: { id: entry.id, state: entry.state } },
+      );
+    }
+    return transaction.transition(id, {
+      from: RETRYABLE_STATES,
+      to: 'queued',
+      type: 'entry:retry_scheduled',
+      data: {
+        by: actor.by,
+        note: actor.note ?? null,
+        manual: true,
+        from: entry.state,
+        previous_attempts: entry.attempts,
+        previous_error: entry.last_error,
+      },
+      set: {
+        attempts: 0,
+        lease_expiries: 0,
+        lease_owner: null,
+        lease_expires_at: null,
+        not_before: null,
+        last_error: null,
+      },
+    });
+  });
+}
