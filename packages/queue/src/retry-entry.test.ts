@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
+import { compareWithLive } from '@hyperion/store';
 import { retryEntry } from './retry-entry.js';
 import {
   changeRequest,
@@ -58,8 +59,12 @@ describe('retryEntry', () => {
       previous_error: quarantined.last_error,
     });
 
+    // The event log alone rebuilds the retried entry (attempts and error reset).
+    expect(await compareWithLive(fixture.store)).toEqual([]);
+
     expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
     expect((await fixture.store.requireEntry(entry.id)).state).toBe('landed');
+    expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 
   it('refuses entries that are not quarantined or conflicted, naming the state, and changes nothing', async () => {

@@ -108,7 +108,12 @@ function applyEvent(entry: ReplayedEntry, event: QueueEvent): void {
       entry.last_error = text(data['reason']);
       break;
     case 'entry:retry_scheduled':
-      entry.last_error = text(data['reason']);
+      if (data['manual'] === true) {
+        // A person sent a quarantined or conflicted entry back (`retryEntry`): fresh attempts.
+        entry.attempts = 0;
+        entry.lease_expiries = 0;
+        entry.last_error = null;
+      } else entry.last_error = text(data['reason']);
       break;
     case 'entry:quarantined':
     case 'entry:conflicted':
