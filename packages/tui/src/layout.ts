@@ -1,63 +1,103 @@
-/** A pane's outer size. */
+/** A pane's outer size: its title line plus `rows` lines of content. */
 export interface PaneSize {
   /** Columns. */
   width: number;
-  /** Rows. */
-  height: number;
+  /** Content rows (the title line is extra). */
+  rows: number;
 }
 
-/** Where each pane goes: `wide` puts two panes side by side, `narrow` stacks all five. */
+/**
+ * Where each pane goes, top to bottom: the header; the queue; workers beside agents; the task
+ * history; metrics beside alerts; guidance; the footer (help line, prompts). Every pane is a
+ * title line and its rows — no borders, so an 80×24 terminal still shows rows in every pane.
+ */
 export interface DashboardLayout {
-  /** The arrangement chosen for the terminal's width. */
-  mode: 'wide' | 'narrow';
-  /** Queue pane size. */
+  /** Total columns used. */
+  width: number;
+  /** Queue pane. */
   queue: PaneSize;
-  /** Workers pane size. */
+  /** Workers pane (left of agents). */
   workers: PaneSize;
-  /** Requests pane size. */
-  requests: PaneSize;
-  /** Metrics pane size. */
+  /** Agents pane (right of workers). */
+  agents: PaneSize;
+  /** Task history pane. */
+  history: PaneSize;
+  /** Metrics pane (left of alerts). */
   metrics: PaneSize;
-  /** Alerts and guidance pane size. */
+  /** Alerts pane (right of metrics). */
   alerts: PaneSize;
+  /** Guidance pane. */
+  guidance: PaneSize;
 }
 
-/** Below this width the panes are stacked instead of paired. */
-export const WIDE_LAYOUT_MIN_COLUMNS = 100;
-/** The metrics pane shows five lines, plus title and border. */
-const METRICS_ROWS = 8;
 /** Header and footer lines. */
-const CHROME_ROWS = 2;
-/** The smallest useful pane: border, title and one line. */
-const MINIMUM_PANE_ROWS = 4;
+export const CHROME_ROWS = 2;
+/** One title line for each of the five bands (queue, workers+agents, history, metrics+alerts, guidance). */
+const TITLE_ROWS = 5;
+/** The metrics pane's lines. */
+export const METRICS_ROWS = 4;
 
-/** Sizes every pane so the whole dashboard fits `width` × `height` of the terminal. */
+interface Band {
+  /** Rows it gets before any extra. */
+  minimum: number;
+  /** Share of the rows left over. */
+  weight: number;
+}
+
+/** Bands in the order they give rows up when the terminal is too short for the minimums. */
+const BANDS = {
+  queue: { minimum: 3, weight: 5 },
+  pair: { minimum: 2, weight: 2 },
+  history: { minimum: 2, weight: 2 },
+  lower: { minimum: METRICS_ROWS, weight: 1 },
+  guidance: { minimum: 2, weight: 0 },
+} satisfies Record<string, Band>;
+type BandName = keyof typeof BANDS;
+const SHRINK_ORDER: readonly BandName[] = ['guidance', 'history', 'pair', 'lower', 'queue'];
+
+function bandRows(content: number): Record<BandName, number> {
+  const names = Object.keys(BANDS) as BandName[];
+  const rows = Object.fromEntries(names.map((name) => [name, BANDS[name].minimum])) as Record<
+    BandName,
+    number
+  >;
+  let left = content - names.reduce((total, name) => total + rows[name], 0);
+  for (const name of SHRINK_ORDER) {
+    while (left < 0 && rows[name] > 0) {
+      rows[name] -= 1;
+      left += 1;
+    }
+  }
+  if (left <= 0) return rows;
+  const weights = names.reduce((total, name) => total + BANDS[name].weight, 0);
+  let given = 0;
+  for (const name of names) {
+    const share = Math.floor((left * BANDS[name].weight) / weights);
+    rows[name] += share;
+    given += share;
+  }
+  rows.queue += left - given;
+  return rows;
+}
+
+/**
+ * Sizes every pane so the whole dashboard fits `width` × `height` exactly: at 80×24 (height 23,
+ * one row kept free so ink never scrolls) the queue shows 6 rows and every other pane at least 2.
+ */
 export function computeLayout(width: number, height: number): DashboardLayout {
   const columns = Math.max(20, width);
-  const body = Math.max(MINIMUM_PANE_ROWS * 3, height - CHROME_ROWS);
-  if (columns >= WIDE_LAYOUT_MIN_COLUMNS) {
-    const left = Math.floor(columns * 0.6);
-    const right = columns - left;
-    const top = Math.max(MINIMUM_PANE_ROWS, Math.floor(body * 0.4));
-    const middle = Math.max(METRICS_ROWS, Math.floor(body * 0.32));
-    const bottom = Math.max(MINIMUM_PANE_ROWS, body - top - middle);
-    return {
-      mode: 'wide',
-      queue: { width: left, height: top },
-      workers: { width: right, height: top },
-      requests: { width: left, height: middle },
-      metrics: { width: right, height: middle },
-      alerts: { width: columns, height: bottom },
-    };
-  }
-  const share = Math.max(MINIMUM_PANE_ROWS, Math.floor((body - METRICS_ROWS) / 4));
-  const full = (rows: number): PaneSize => ({ width: columns, height: rows });
+  const content = Math.max(0, height - CHROME_ROWS - TITLE_ROWS);
+  const rows = bandRows(content);
+  const left = Math.floor(columns / 2);
+  const right = columns - left;
   return {
-    mode: 'narrow',
-    queue: full(Math.max(MINIMUM_PANE_ROWS, body - METRICS_ROWS - share * 3)),
-    workers: full(share),
-    requests: full(share),
-    metrics: full(METRICS_ROWS),
-    alerts: full(share),
+    width: columns,
+    queue: { width: columns, rows: rows.queue },
+    workers: { width: left, rows: rows.pair },
+    agents: { width: right, rows: rows.pair },
+    history: { width: columns, rows: rows.history },
+    metrics: { width: left, rows: rows.lower },
+    alerts: { width: right, rows: rows.lower },
+    guidance: { width: columns, rows: rows.guidance },
   };
 }

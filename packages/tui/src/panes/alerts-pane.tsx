@@ -1,45 +1,46 @@
 import type { DashboardAlert } from '../read-model/model.js';
-import { contentRows, Line, Pane } from './pane.js';
-import { visibleRows } from './visible-rows.js';
+import { listWindow, windowPosition } from './list-window.js';
+import { positionProp } from './queue-pane.js';
+import { Row, Section } from './section.js';
 
 /** Props of {@link AlertsPane}. */
 export interface AlertsPaneProps {
   /** Alerts, newest first. */
   alerts: readonly DashboardAlert[];
-  /** What to do next. */
-  guidance: readonly string[];
   /** Outer width in columns. */
   width: number;
-  /** Outer height in rows. */
-  height: number;
+  /** Content rows. */
+  rows: number;
+  /** Whether Tab has moved here. */
+  focused?: boolean;
+  /** Index of the selected alert. */
+  selected?: number;
 }
 
-/** Alerts (red errors, yellow warnings) followed by the guidance lines, guidance kept visible first. */
-export function AlertsPane({ alerts, guidance, width, height }: AlertsPaneProps) {
-  const rows = contentRows(height);
-  const guidanceShown = guidance.slice(0, Math.max(1, Math.ceil(rows / 2)));
-  const alertRows = visibleRows(alerts, Math.max(0, rows - guidanceShown.length));
+/** Quarantined and conflicted entries with their reason (red), expired leases (yellow). */
+export function AlertsPane({ alerts, width, rows, focused = false, selected = 0 }: AlertsPaneProps) {
+  const window = listWindow(alerts.length, selected, rows);
   const failing = alerts.some((alert) => alert.severity === 'error');
   return (
-    <Pane
-      title={`Alerts (${alerts.length}) & guidance`}
+    <Section
+      title={`Alerts (${alerts.length})`}
+      {...positionProp(windowPosition(window, alerts.length))}
       width={width}
-      height={height}
+      rows={rows}
+      focused={focused}
       color={failing ? 'red' : 'yellow'}
     >
-      {alertRows.shown.map((alert, index) => (
-        <Line
-          key={`${alert.entryId}-${alert.at}-${index}`}
+      {alerts.length === 0 && rows > 0 ? <Row dim>all clear</Row> : null}
+      {alerts.slice(window.start, window.end).map((alert, offset) => (
+        <Row
+          key={`${alert.entryId}-${alert.at}`}
+          selected={window.start + offset === selected}
+          focused={focused}
           color={alert.severity === 'error' ? 'red' : 'yellow'}
         >
-          {`! ${alert.entryId} ${alert.message}`}
-        </Line>
+          {`${alert.entryId} ${alert.message}`}
+        </Row>
       ))}
-      {alertRows.hidden > 0 ? <Line dim>{`… ${alertRows.hidden} more alerts`}</Line> : null}
-      {guidanceShown.map((line) => (
-        <Line key={line} color="cyan">{`→ ${line}`}</Line>
-      ))}
-      {alerts.length === 0 && guidance.length === 0 ? <Line dim>all clear</Line> : null}
-    </Pane>
+    </Section>
   );
 }

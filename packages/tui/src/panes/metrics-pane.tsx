@@ -1,6 +1,7 @@
-import type { DashboardMetrics } from '../read-model/model.js';
+import { usePaint } from '../colors.js';
 import { formatDuration, formatPercent, formatRate } from '../format.js';
-import { Line, Pane } from './pane.js';
+import type { DashboardMetrics } from '../read-model/model.js';
+import { Row, Section } from './section.js';
 
 /** Props of {@link MetricsPane}. */
 export interface MetricsPaneProps {
@@ -8,12 +9,16 @@ export interface MetricsPaneProps {
   metrics: DashboardMetrics;
   /** Outer width in columns. */
   width: number;
-  /** Outer height in rows. */
-  height: number;
+  /** Content rows (four lines are drawn; fewer are cut). */
+  rows: number;
 }
 
-/** Throughput, outcomes, success rate, latency and recent check results. */
-export function MetricsPane({ metrics, width, height }: MetricsPaneProps) {
+/**
+ * Throughput, outcomes, success rate, submit-to-land latency (p50, p90) and recent check results,
+ * in four lines of at most 38 columns (half of an 80-column terminal).
+ */
+export function MetricsPane({ metrics, width, rows }: MetricsPaneProps) {
+  const paint = usePaint();
   const successColor =
     metrics.successRate === null
       ? 'gray'
@@ -22,17 +27,19 @@ export function MetricsPane({ metrics, width, height }: MetricsPaneProps) {
         : metrics.successRate >= 0.6
           ? 'yellow'
           : 'red';
+  const lines = [
+    <Row key="throughput">{`landed ${metrics.landedTotal} · ${formatRate(metrics.landedPerMinuteLast10)} 10m · ${formatRate(metrics.landedPerMinuteLast60)} 1h`}</Row>,
+    <Row key="success" color={paint(successColor)}>
+      {`success ${formatPercent(metrics.successRate)} · quarantined ${metrics.quarantinedTotal}`}
+    </Row>,
+    <Row key="latency">{`conflicts ${metrics.conflictsTotal} · p50 ${formatDuration(metrics.latencyMedianMs)} · p90 ${formatDuration(metrics.latencyP90Ms)}`}</Row>,
+    <Row key="checks" color={paint(metrics.recentCheckFailures > 0 ? 'yellow' : 'gray')}>
+      {`checks failed ${metrics.recentCheckFailures} · flaked ${metrics.recentCheckFlakes} (30m)`}
+    </Row>,
+  ];
   return (
-    <Pane title="Metrics" width={width} height={height} color="green">
-      <Line>{`landed ${formatRate(metrics.landedPerMinuteLast10)} 10m · ${formatRate(metrics.landedPerMinuteLast60)} 60m`}</Line>
-      <Line>{`landed ${metrics.landedTotal} · conflicts ${metrics.conflictsTotal}`}</Line>
-      <Line
-        color={successColor}
-      >{`success ${formatPercent(metrics.successRate)} · quarantined ${metrics.quarantinedTotal}`}</Line>
-      <Line>{`latency p50 ${formatDuration(metrics.latencyMedianMs)} · p90 ${formatDuration(metrics.latencyP90Ms)}`}</Line>
-      <Line color={metrics.recentCheckFailures > 0 ? 'yellow' : 'gray'}>
-        {`checks failed ${metrics.recentCheckFailures} · flaked ${metrics.recentCheckFlakes} (30m)`}
-      </Line>
-    </Pane>
+    <Section title="Metrics" width={width} rows={rows} color="green">
+      {lines.slice(0, rows)}
+    </Section>
   );
 }

@@ -1,39 +1,12 @@
-import type { QueueEntry, QueueEvent } from '@hyperion/schema';
+import type { QueueEntry, QueueEvent, QueueState } from '@hyperion/schema';
+import type { StoreReadModel } from '@hyperion/store';
 import { eventText } from './event-fields.js';
 import type { DashboardAlert } from './model.js';
 
-/** Why an event deserves an alert, or undefined when it does not. */
-function alertFor(event: QueueEvent): Omit<DashboardAlert, 'entryId' | 'at'> | undefined {
-  const reason = eventText(event, 'reason');
-  const because = reason === undefined ? '' : `: ${reason}`;
-  switch (event.type) {
-    case 'entry:quarantined':
-      return { severity: 'error', message: `quarantined${because}` };
-    case 'entry:conflicted':
-      return { severity: 'error', message: `conflicted${because}` };
-    case 'entry:landing_held':
-      return { severity: 'warning', message: `landing held${because}` };
-    case 'check:failed': {
-      const name = eventText(event, 'name') ?? 'a check';
-      const exitCode = eventText(event, 'exit_code');
-      const timedOut = event.data['timed_out'] === true;
-      const how = timedOut ? 'timed out' : exitCode === undefined ? 'failed' : `exited with ${exitCode}`;
-      return { severity: 'warning', message: `check ${name} ${how}` };
-    }
-    default:
-      return undefined;
-  }
-}
+/** The states that make an entry an alert for as long as it stays in them. */
+const ALERT_STATES: ReadonlySet<QueueState> = new Set(['quarantined', 'conflicted']);
 
-/**
- * Alerts, newest first: running entries whose lease expired, then quarantines, conflicts, held
- * landings and failed checks among `recentEvents` (the alert window, in log order).
- */
-export function deriveAlerts(
-  activeEntries: readonly QueueEntry[],
-  recentEvents: readonly QueueEvent[],
-  now: number,
-): DashboardAlert[] {
+function leaseAlerts(activeEntries: readonly QueueEntry[], now: number): DashboardAlert[] {
   const alerts: DashboardAlert[] = [];
   for (const entry of activeEntries) {
     if (entry.state !== 'running' || entry.lease_expires_at === null || entry.lease_expires_at >= now)
@@ -41,15 +14,43 @@ export function deriveAlerts(
     alerts.push({
       severity: 'warning',
       entryId: entry.id,
+      state: entry.state,
       message: `lease of ${entry.lease_owner ?? 'unknown worker'} expired ${Math.round((now - entry.lease_expires_at) / 1000)}s ago`,
       at: new Date(entry.lease_expires_at).toISOString(),
     });
   }
-  for (let index = recentEvents.length - 1; index >= 0; index -= 1) {
-    const event = recentEvents[index];
-    const alert = event === undefined ? undefined : alertFor(event);
-    if (event !== undefined && alert !== undefined)
-      alerts.push({ ...alert, entryId: event.entry_id, at: event.at });
+  return alerts;
+}
+
+/**
+ * Alerts, newest first: running entries whose lease expired, then every entry that is quarantined
+ * or conflicted now, with its reason (at most `limit`, found from the newest end of the log). An
+ * entry that failed a check and then landed — a speculative run on a failing predecessor, a flake
+ * that passed on a re-run — is not an alert: only the state an entry is in counts.
+ */
+export async function deriveAlerts(
+  store: Pick<StoreReadModel, 'getEntry'>,
+  activeEntries: readonly QueueEntry[],
+  events: readonly QueueEvent[],
+  now: number,
+  limit = 50,
+): Promise<DashboardAlert[]> {
+  const alerts = leaseAlerts(activeEntries, now);
+  const seen = new Set<string>();
+  for (let index = events.length - 1; index >= 0 && alerts.length < limit; index -= 1) {
+    const event = events[index];
+    if (event?.to_state == null || !ALERT_STATES.has(event.to_state) || seen.has(event.entry_id)) continue;
+    seen.add(event.entry_id);
+    const entry = await store.getEntry(event.entry_id);
+    if (entry === undefined || entry.state !== event.to_state) continue;
+    const reason = eventText(event, 'reason') ?? entry.last_error;
+    alerts.push({
+      severity: 'error',
+      entryId: entry.id,
+      state: entry.state,
+      message: `${entry.state}${reason === null ? '' : `: ${reason}`}`,
+      at: event.at,
+    });
   }
   return alerts;
 }

@@ -1,12 +1,20 @@
 import type { StoreReadModel } from '@hyperion/store';
-import { isTerminalQueueState, QUEUE_STATES, type QueueEntry, type QueueEvent } from '@hyperion/schema';
+import { isTerminalQueueState, type QueueEntry, type QueueEvent, type QueueState } from '@hyperion/schema';
 import type { DashboardEntry } from './model.js';
 
-const ACTIVE_STATES = QUEUE_STATES.filter((state) => !isTerminalQueueState(state));
+/** The order the queue pane lists active entries in: what needs a person first. */
+export const ACTIVE_STATE_ORDER: readonly QueueState[] = ['awaiting_approval', 'running', 'queued'];
 
-/** The non-terminal entries in queue order (priority, then submission). */
-export function readActiveEntries(store: StoreReadModel): Promise<QueueEntry[]> {
-  return store.listEntries({ states: ACTIVE_STATES });
+/**
+ * A page of the non-terminal entries: awaiting approval first, then running, then queued, each in
+ * queue order (priority, then submission) and each limited to `pageSize`, so a queue of 10,000
+ * entries costs three short indexed reads, not a read of every row and patch.
+ */
+export async function readActiveEntries(store: StoreReadModel, pageSize: number): Promise<QueueEntry[]> {
+  const pages = await Promise.all(
+    ACTIVE_STATE_ORDER.map((state) => store.listEntries({ states: [state], limit: pageSize })),
+  );
+  return pages.flat();
 }
 
 /**

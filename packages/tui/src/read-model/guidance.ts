@@ -1,64 +1,71 @@
 import type { QueueState } from '@hyperion/schema';
-import type { DashboardAlert, DashboardEntry, DashboardRequest, DashboardWorker } from './model.js';
+import type { DashboardAgent, DashboardAlert, DashboardRequest, DashboardWorker } from './model.js';
 
 /** What {@link deriveGuidance} looks at. */
 export interface GuidanceInput {
   /** Entry counts by state. */
   counts: Record<QueueState, number>;
-  /** The entries shown (non-terminal first). */
-  entries: readonly DashboardEntry[];
   /** Known workers. */
   workers: readonly DashboardWorker[];
+  /** Assignments agents work on or wait for. */
+  agents: readonly DashboardAgent[];
   /** The newest requests. */
   requests: readonly DashboardRequest[];
   /** Current alerts, newest first. */
   alerts: readonly DashboardAlert[];
+  /** The queue's switches. */
+  controls: { paused: boolean; draining: boolean };
 }
-
-const MAXIMUM_ENTRY_HINTS = 3;
 
 function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
-/** Actionable next steps, most urgent first, each naming the command to run. */
+function verb(count: number, singular: string, pluralForm: string): string {
+  return count === 1 ? singular : pluralForm;
+}
+
+/**
+ * Actionable next steps, most urgent first, each naming the dashboard key that does it (or, for
+ * what the dashboard cannot do, the command): "2 changes await approval — a to approve".
+ */
 export function deriveGuidance(input: GuidanceInput): string[] {
   const lines: string[] = [];
-  const { counts } = input;
-  const awaiting = input.entries.find((entry) => entry.state === 'awaiting_approval');
-  if (counts.awaiting_approval > 0 && awaiting !== undefined) {
-    const verb = counts.awaiting_approval === 1 ? 'awaits' : 'await';
+  const { counts, controls } = input;
+  if (controls.draining) lines.push('queue is draining: workers stop when idle — p to resume');
+  else if (controls.paused) lines.push('queue is paused: no new leases — p to resume');
+  const awaiting = counts.awaiting_approval;
+  if (awaiting > 0) {
     lines.push(
-      `${plural(counts.awaiting_approval, 'entry', 'entries')} ${verb} approval: hyperion approve ${awaiting.id}`,
+      `${plural(awaiting, 'change')} ${verb(awaiting, 'awaits', 'await')} approval — a to approve, x to reject, Enter to read`,
     );
   }
-  const hinted = new Set<string>();
-  for (const alert of input.alerts) {
-    if (alert.severity !== 'error' || hinted.has(alert.entryId)) continue;
-    if (hinted.size >= MAXIMUM_ENTRY_HINTS) break;
-    hinted.add(alert.entryId);
-    const what = alert.message.split(':')[0] ?? alert.message;
-    lines.push(`entry ${alert.entryId} ${what}: hyperion queue show ${alert.entryId}`);
+  const failed = input.alerts.filter((alert) => alert.severity === 'error').length;
+  if (failed > 0) {
+    lines.push(
+      `${plural(failed, 'change')} quarantined or conflicted — Enter on an alert shows why, r to retry`,
+    );
   }
   const stalled = input.workers.filter((worker) => worker.status === 'stalled');
   if (stalled.length > 0) {
     lines.push(
-      `${plural(stalled.length, 'lease')} expired (${stalled.map((worker) => worker.name).join(', ')}): a live worker retakes them; hyperion run`,
+      `${plural(stalled.length, 'lease')} expired (${stalled.map((worker) => worker.name).join(', ')}): a live worker retakes ${verb(stalled.length, 'it', 'them')} — hyperion run`,
     );
   }
   const busy = input.workers.some((worker) => worker.status === 'busy');
-  if (counts.queued > 0 && !busy) {
-    lines.push(
-      `${plural(counts.queued, 'entry', 'entries')} queued and no worker holds a lease: hyperion run`,
-    );
+  if (counts.queued > 0 && !busy && !controls.paused && !controls.draining) {
+    lines.push(`${plural(counts.queued, 'change')} queued and no worker holds a lease — start hyperion run`);
   }
-  const failed = input.requests.find((request) => request.status === 'failed');
-  if (failed !== undefined) {
+  const blocked = input.agents.filter((agent) => agent.status === 'blocked').length;
+  if (blocked > 0) lines.push(`${plural(blocked, 'assignment')} blocked — Tab to Agents to see why`);
+  const request = input.requests.find((candidate) => candidate.status === 'failed');
+  if (request !== undefined) {
     lines.push(
-      `request ${failed.id} failed${failed.error === null ? '' : ` (${failed.error})`}: fix it, then hyperion request <file>`,
+      `request ${request.id} failed${request.error === null ? '' : ` (${request.error})`} — fix it, then hyperion request <file>`,
     );
   }
   const active = counts.queued + counts.awaiting_approval + counts.running;
-  if (active === 0) lines.push('queue is empty: hyperion request <file>');
+  if (active === 0 && lines.length === 0)
+    lines.push('queue is empty — submit work with hyperion request <file>');
   return lines;
 }

@@ -25,6 +25,26 @@ export interface DashboardEntry {
   ageMs: number;
 }
 
+/** An agent's assignment that is running, waiting or blocked. */
+export interface DashboardAgent {
+  /** The assignment's task id. */
+  taskId: string;
+  /** The request it belongs to. */
+  requestId: string;
+  /** What the developer does. */
+  summary: string;
+  /** The harness of its latest run (or of the request's latest run), when known. */
+  harness: string | null;
+  /** `running` while an agent works on it; `waiting` for a dispatch or a person; `blocked` when stopped. */
+  status: 'running' | 'waiting' | 'blocked';
+  /** Why it waits or is blocked (awaiting approval, conflicted, the request's error…). */
+  detail: string | null;
+  /** Milliseconds since the assignment last changed. */
+  elapsedMs: number;
+  /** Input plus output tokens of its runs so far, when any harness reported them. */
+  tokens: number | null;
+}
+
 /** A worker derived from leases and the event log. */
 export interface DashboardWorker {
   /** The worker's name (the lease owner / event `worker`). */
@@ -39,6 +59,12 @@ export interface DashboardWorker {
   lastEventType: string | null;
   /** Milliseconds since its most recent event (or lease), when known. */
   idleMs: number | null;
+  /** What it is doing on its entry: the type of its latest event for that entry. */
+  step: string | null;
+  /** Milliseconds until its lease expires (negative once expired), when it holds one. */
+  leaseExpiresInMs: number | null;
+  /** Milliseconds since it last renewed its lease (needs the lease length), when known. */
+  heartbeatAgeMs: number | null;
 }
 
 /** Outcome counts of one request's queue entries. */
@@ -101,6 +127,8 @@ export interface DashboardAlert {
   severity: 'error' | 'warning';
   /** The entry concerned. */
   entryId: string;
+  /** The entry's state when the alert was read (`r` retries quarantined and conflicted ones). */
+  state: QueueState;
   /** One line describing it. */
   message: string;
   /** ISO 8601 time of the event behind the alert. */
@@ -113,8 +141,15 @@ export interface DashboardModel {
   now: number;
   /** How many entries are in each state (every state present, zero when empty). */
   counts: Record<QueueState, number>;
-  /** Non-terminal entries in queue order, then the most recent terminal ones. */
+  /**
+   * A page of entries: awaiting approval first, then running, queued, and the most recent terminal
+   * ones; each state's page is limited (see `counts` for the totals).
+   */
   entries: DashboardEntry[];
+  /** Assignments agents work on, wait for or are blocked on. */
+  agents: DashboardAgent[];
+  /** The queue's switches (paused, draining). */
+  controls: { paused: boolean; draining: boolean };
   /** Workers seen holding leases or writing events recently. */
   workers: DashboardWorker[];
   /** The newest task requests first. */
@@ -123,6 +158,6 @@ export interface DashboardModel {
   metrics: DashboardMetrics;
   /** Newest first. */
   alerts: DashboardAlert[];
-  /** What to do next, one command per line. */
+  /** What to do next, each line naming the key (or command) that does it. */
   guidance: string[];
 }

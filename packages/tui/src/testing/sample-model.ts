@@ -66,6 +66,9 @@ export function sampleModel(overrides: Partial<DashboardModel> = {}): DashboardM
         currentSummary: 'add the parser',
         lastEventType: 'check:passed',
         idleMs: 1_000,
+        step: 'check:passed',
+        leaseExpiresInMs: 25_000,
+        heartbeatAgeMs: 5_000,
       },
       {
         name: 'worker-2',
@@ -74,6 +77,9 @@ export function sampleModel(overrides: Partial<DashboardModel> = {}): DashboardM
         currentSummary: null,
         lastEventType: 'entry:landed',
         idleMs: 30_000,
+        step: null,
+        leaseExpiresInMs: null,
+        heartbeatAgeMs: null,
       },
     ],
     requests: [
@@ -112,13 +118,27 @@ export function sampleModel(overrides: Partial<DashboardModel> = {}): DashboardM
       {
         severity: 'error',
         entryId: 'change-broken',
+        state: 'quarantined',
         message: 'quarantined: check test failed',
         at: '2025-01-01T11:59:00.000Z',
       },
     ],
+    agents: [
+      {
+        taskId: 'task-9',
+        requestId: 'request-1',
+        summary: 'write the parser tests',
+        harness: 'stub',
+        status: 'running',
+        detail: null,
+        elapsedMs: 12_000,
+        tokens: 1_500,
+      },
+    ],
+    controls: { paused: false, draining: false },
     guidance: [
-      '1 entry awaits approval: hyperion approve change-risky',
-      'entry change-broken quarantined: hyperion queue show change-broken',
+      '1 change awaits approval — a to approve, x to reject, Enter to read',
+      '1 change quarantined or conflicted — Enter on an alert shows why, r to retry',
     ],
     ...overrides,
   };
