@@ -14,6 +14,7 @@ import { registerRequests } from './commands/requests.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSubmit } from './commands/submit.js';
+import { registerTui } from './commands/tui.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWorker } from './commands/worker.js';
 import { isCommanderSuccess, oneLine, toHyperionError } from './error-translation.js';
@@ -54,6 +55,7 @@ export function createProgram(given: CommandOutput = processOutput): Command {
     registerWatch,
     registerLog,
     registerMaintenance,
+    registerTui,
   ]) {
     register(program, output);
   }

@@ -1,4 +1,4 @@
-import { useApp, useInput, useStdin } from 'ink';
+import { useApp, useInput, useStdin, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { DashboardActions } from './actions.js';
 import { ColorsContext, colorsWanted } from './colors.js';
@@ -9,13 +9,15 @@ import { keyCommand, type KeyCommand } from './key-commands.js';
 import { computeLayout } from './layout.js';
 import {
   firstAwaitingIndex,
-  firstRows,
-  followSelection,
   FOCUSABLE_PANES,
   nextPane,
+  noSelectedRows,
   paneLength,
   selectedEntryId,
+  selectedIndex,
+  selectRow,
   type FocusablePane,
+  type SelectedRows,
   type Selections,
 } from './navigation.js';
 import { perform, question, refusal, type PendingAction } from './pending-action.js';
@@ -66,29 +68,18 @@ export function DashboardApp({
   const { isRawModeSupported } = useStdin();
   const { columns, rows } = useTerminalSize();
   const [focus, setFocus] = useState<FocusablePane>('queue');
-  const [selections, setSelections] = useState<Selections>(() => ({
-    ...firstRows(),
-    queue: firstAwaitingIndex(initial),
-  }));
+  const [selectedRows, setSelectedRows] = useState<SelectedRows>(noSelectedRows);
   const [view, setView] = useState<View>({ kind: 'dashboard' });
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [detail, setDetail] = useState<EntryDetail | null | undefined>(undefined);
-  const previous = useRef(initial);
-  const moved = useRef(false);
-
-  useEffect(() => {
-    const before = previous.current;
-    previous.current = model;
-    if (before === model) return;
-    setSelections((current) => {
-      const next = { ...current };
-      for (const pane of FOCUSABLE_PANES) next[pane] = followSelection(before, model, pane, current[pane]);
-      // Until a person moves, the selection waits on the first entry awaiting approval.
-      if (!moved.current) next.queue = firstAwaitingIndex(model);
-      return next;
-    });
-  }, [model]);
+  // Until a person moves in the queue, its selection waits on the first entry awaiting approval.
+  const [queueMoved, setQueueMoved] = useState(false);
+  const indexIn = (rows: SelectedRows, pane: FocusablePane): number =>
+    pane === 'queue' && !queueMoved ? firstAwaitingIndex(model) : selectedIndex(model, pane, rows[pane]);
+  const selections = Object.fromEntries(
+    FOCUSABLE_PANES.map((pane) => [pane, indexIn(selectedRows, pane)]),
+  ) as Selections;
 
   const openId = view.kind === 'entry' ? view.id : undefined;
   useEffect(() => {
@@ -128,92 +119,94 @@ export function DashboardApp({
   };
 
   const move = (command: KeyCommand): void => {
-    if (view.kind === 'entry') {
-      const total = detail === undefined || detail === null ? 0 : detailLines(detail).length;
-      const page = detailRows(rows - 1);
-      const last = Math.max(0, total - page);
-      const steps: Partial<Record<KeyCommand, number>> = {
-        up: -1,
-        down: 1,
-        'page-up': -page,
-        'page-down': page,
-      };
-      const scroll =
-        command === 'first' ? 0 : command === 'last' ? last : view.scroll + (steps[command] ?? 0);
-      setView({ ...view, scroll: Math.max(0, Math.min(last, scroll)) });
-      return;
-    }
-    const length = paneLength(model, focus);
-    const page = paneRows(focus, columns, rows);
-    const steps: Partial<Record<KeyCommand, number>> = {
+    const steps = (page: number): Partial<Record<KeyCommand, number>> => ({
       up: -1,
       down: 1,
       'page-up': -page,
       'page-down': page,
-    };
-    const current = selections[focus];
-    const next = command === 'first' ? 0 : command === 'last' ? length - 1 : current + (steps[command] ?? 0);
-    moved.current = true;
-    setSelections({ ...selections, [focus]: Math.max(0, Math.min(Math.max(0, length - 1), next)) });
+    });
+    if (view.kind === 'entry') {
+      const total = detail === undefined || detail === null ? 0 : detailLines(detail).length;
+      const page = detailRows(rows - 1);
+      const last = Math.max(0, total - page);
+      setView((current) => {
+        if (current.kind !== 'entry') return current;
+        const scroll =
+          command === 'first' ? 0 : command === 'last' ? last : current.scroll + (steps(page)[command] ?? 0);
+        return { ...current, scroll: Math.max(0, Math.min(last, scroll)) };
+      });
+      return;
+    }
+    const length = paneLength(model, focus);
+    const page = paneRows(focus, columns, rows);
+    if (focus === 'queue') setQueueMoved(true);
+    setSelectedRows((current) => {
+      const from = indexIn(current, focus);
+      const next =
+        command === 'first' ? 0 : command === 'last' ? length - 1 : from + (steps(page)[command] ?? 0);
+      const index = Math.max(0, Math.min(Math.max(0, length - 1), next));
+      return { ...current, [focus]: selectRow(model, focus, index) };
+    });
   };
 
-  useInput(
-    (input, key) => {
-      const command = keyCommand(input, key);
-      if (key.ctrl && input === 'c') return exit();
-      if (pending !== null) {
-        if (command === 'confirm') confirm(pending);
-        else {
-          setPending(null);
-          setMessage(`${pending.kind} cancelled`);
-        }
+  const onKey = (input: string, key: Key): void => {
+    const command = keyCommand(input, key);
+    if (key.ctrl && input === 'c') return exit();
+    if (pending !== null) {
+      if (command === 'confirm') confirm(pending);
+      else {
+        setPending(null);
+        setMessage(`${pending.kind} cancelled`);
+      }
+      return;
+    }
+    if (command === undefined) return;
+    if (command === 'quit') return exit();
+    setMessage(null);
+    switch (command) {
+      case 'help':
+        setView(view.kind === 'help' ? { kind: 'dashboard' } : { kind: 'help' });
+        return;
+      case 'back':
+        setView({ kind: 'dashboard' });
+        setDetail(undefined);
+        return;
+      case 'next-pane':
+      case 'previous-pane':
+        if (view.kind === 'dashboard') setFocus(nextPane(focus, command === 'next-pane' ? 1 : -1));
+        return;
+      case 'open': {
+        if (view.kind !== 'dashboard') return;
+        const id = selectedEntryId(model, focus, selections[focus]);
+        if (id === undefined) return setMessage('no entry on this row to open');
+        setDetail(undefined);
+        setView({ kind: 'entry', id, scroll: 0 });
         return;
       }
-      if (command === undefined) return;
-      if (command === 'quit') return exit();
-      setMessage(null);
-      switch (command) {
-        case 'help':
-          setView(view.kind === 'help' ? { kind: 'dashboard' } : { kind: 'help' });
-          return;
-        case 'back':
-          setView({ kind: 'dashboard' });
-          setDetail(undefined);
-          return;
-        case 'next-pane':
-        case 'previous-pane':
-          if (view.kind === 'dashboard') setFocus(nextPane(focus, command === 'next-pane' ? 1 : -1));
-          return;
-        case 'open': {
-          if (view.kind !== 'dashboard') return;
-          const id = selectedEntryId(model, focus, selections[focus]);
-          if (id === undefined) return setMessage('no entry on this row to open');
-          setDetail(undefined);
-          setView({ kind: 'entry', id, scroll: 0 });
-          return;
-        }
-        case 'approve':
-        case 'reject':
-        case 'retry':
-          ask(command);
-          return;
-        case 'pause': {
-          if (actions === undefined) return setMessage('read-only dashboard');
-          const action: PendingAction = {
-            kind: model.controls.paused || model.controls.draining ? 'resume' : 'pause',
-          };
-          setPending(action);
-          setMessage(question(action));
-          return;
-        }
-        case 'confirm':
-          return;
-        default:
-          move(command);
+      case 'approve':
+      case 'reject':
+      case 'retry':
+        ask(command);
+        return;
+      case 'pause': {
+        if (actions === undefined) return setMessage('read-only dashboard');
+        const action: PendingAction = {
+          kind: model.controls.paused || model.controls.draining ? 'resume' : 'pause',
+        };
+        setPending(action);
+        setMessage(question(action));
+        return;
       }
-    },
-    { isActive: isRawModeSupported === true },
-  );
+      case 'confirm':
+        return;
+      default:
+        move(command);
+    }
+  };
+  // ink may call a handler registered by an earlier render; the ref always holds this render's.
+  const latestKeyHandler = useRef(onKey);
+  latestKeyHandler.current = onKey;
+  useInput((input, key) => latestKeyHandler.current(input, key), { isActive: isRawModeSupported === true });
 
   const height = rows - 1;
   return (

@@ -62,28 +62,45 @@ export function firstAwaitingIndex(model: DashboardModel): number {
   return index < 0 ? 0 : index;
 }
 
-/**
- * Keeps a selection on the same row id across refreshes (entries move as states change); falls
- * back to the same position, clamped to the new list.
- */
-export function followSelection(
-  previous: DashboardModel,
-  next: DashboardModel,
-  pane: FocusablePane,
-  index: number,
-): number {
-  const length = paneLength(next, pane);
-  if (length === 0) return 0;
-  const key = rowKey(previous, pane, index);
-  if (key !== undefined) {
-    for (let candidate = 0; candidate < length; candidate += 1) {
-      if (rowKey(next, pane, candidate) === key) return candidate;
-    }
-  }
-  return Math.min(index, length - 1);
+/** A pane's selection: the row's id (so it follows its row across refreshes) and its last index. */
+export interface SelectedRow {
+  /** The row's id (entry, worker, task, request), when a row was selected. */
+  key: string | undefined;
+  /** Where it was; used when the row is gone. */
+  index: number;
 }
 
-function rowKey(model: DashboardModel, pane: FocusablePane, index: number): string | undefined {
+/** The selection of every pane. */
+export type SelectedRows = Record<FocusablePane, SelectedRow>;
+
+/** No row chosen yet in any pane. */
+export function noSelectedRows(): SelectedRows {
+  const none = (): SelectedRow => ({ key: undefined, index: 0 });
+  return { queue: none(), workers: none(), agents: none(), history: none(), alerts: none() };
+}
+
+/**
+ * The index of `selected` in `model`: the row with its id wherever it moved, else the same
+ * position clamped to the list (its row is gone).
+ */
+export function selectedIndex(model: DashboardModel, pane: FocusablePane, selected: SelectedRow): number {
+  const length = paneLength(model, pane);
+  if (length === 0) return 0;
+  if (selected.key !== undefined) {
+    for (let index = 0; index < length; index += 1) {
+      if (rowKey(model, pane, index) === selected.key) return index;
+    }
+  }
+  return Math.min(Math.max(0, selected.index), length - 1);
+}
+
+/** The selection on row `index` of `pane`. */
+export function selectRow(model: DashboardModel, pane: FocusablePane, index: number): SelectedRow {
+  return { key: rowKey(model, pane, index), index };
+}
+
+/** The id of row `index` of `pane`, when there is such a row. */
+export function rowKey(model: DashboardModel, pane: FocusablePane, index: number): string | undefined {
   switch (pane) {
     case 'queue':
       return model.entries[index]?.id;

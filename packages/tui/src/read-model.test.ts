@@ -46,10 +46,12 @@ describe('readDashboard', () => {
     expect(model.workers).toEqual([]);
     expect(model.metrics.successRate).toBeNull();
     expect(model.metrics.latencyMedianMs).toBeNull();
-    expect(model.guidance).toEqual(['queue is empty: hyperion request <file>']);
+    expect(model.guidance).toEqual(['queue is empty — submit work with hyperion request <file>']);
+    expect(model.agents).toEqual([]);
+    expect(model.controls).toEqual({ paused: false, draining: false });
   });
 
-  it('lists active entries first, then the latest terminal ones', async () => {
+  it('lists entries awaiting approval first, then running, queued, and the latest terminal ones', async () => {
     await store.enqueue(sampleEntry('done'));
     await store.leaseNext('worker-1', 60_000);
     await land('done', 'worker-1');
@@ -57,13 +59,18 @@ describe('readDashboard', () => {
     await store.enqueue(sampleEntry('risky', { state: 'awaiting_approval' }));
     const model = await readDashboard(store);
     expect(model.entries.map((entry) => [entry.id, entry.state])).toEqual([
-      ['waiting', 'queued'],
       ['risky', 'awaiting_approval'],
+      ['waiting', 'queued'],
       ['done', 'landed'],
     ]);
     expect(model.counts).toMatchObject({ queued: 1, awaiting_approval: 1, landed: 1, running: 0 });
-    expect(model.guidance).toContain('1 entry awaits approval: hyperion approve risky');
-    expect(model.guidance).toContain('1 entry queued and no worker holds a lease: hyperion run');
+    expect(model.guidance).toContain('1 change awaits approval — a to approve, x to reject, Enter to read');
+    expect(model.guidance).toContain('1 change queued and no worker holds a lease — start hyperion run');
+    await store.setQueueControls({ paused: true }, 'alice');
+    const paused = await readDashboard(store);
+    expect(paused.controls.paused).toBe(true);
+    expect(paused.guidance[0]).toBe('queue is paused: no new leases — p to resume');
+    expect(paused.guidance.some((line) => line.includes('no worker holds a lease'))).toBe(false);
   });
 
   it('caps the terminal entries, newest first', async () => {
@@ -108,7 +115,9 @@ describe('readDashboard', () => {
       entryId: 'second',
       message: 'lease of worker-b expired 4s ago',
     });
-    expect(model.guidance.some((line) => line.startsWith('1 lease expired (worker-b)'))).toBe(true);
+    expect(
+      model.guidance.some((line) => line.startsWith('1 lease expired (worker-b): a live worker retakes it')),
+    ).toBe(true);
   });
 
   it('computes throughput, success rate and latency percentiles from events', async () => {
@@ -142,36 +151,86 @@ describe('readDashboard', () => {
     expect((await readDashboard(store)).metrics.landedPerMinuteLast10).toBe(0.5);
   });
 
-  it('raises alerts and guidance for quarantines, conflicts, held landings and failed checks', async () => {
-    await store.enqueue(sampleEntry('flaky'));
+  it('alerts on entries quarantined or conflicted now, with their reason — not on a check that failed before landing', async () => {
+    await store.enqueue(sampleEntry('speculative'));
     await store.enqueue(sampleEntry('broken'));
+    await store.enqueue(sampleEntry('clash'));
+    await store.enqueue(sampleEntry('retried'));
     await store.leaseNext('worker-1', 60_000);
     await store.leaseNext('worker-2', 60_000);
-    await store.recordEvent('flaky', 'check:failed', { name: 'test', exit_code: 1 }, 'worker-1');
-    await store.transition('flaky', {
-      from: 'running',
-      to: 'queued',
-      type: 'entry:landing_held',
-      worker: 'worker-1',
-      data: { reason: 'target moved' },
-    });
+    await store.leaseNext('worker-3', 60_000);
+    await store.leaseNext('worker-4', 60_000);
+    // A speculative run on top of a failing predecessor fails, then the entry lands.
+    await store.recordEvent('speculative', 'check:failed', { name: 'test', exit_code: 1 }, 'worker-1');
+    await land('speculative', 'worker-1');
     await store.transition('broken', {
       from: 'running',
       to: 'quarantined',
       type: 'entry:quarantined',
       worker: 'worker-2',
       data: { reason: 'checks failed 3 times' },
+      set: { last_error: 'checks failed 3 times' },
+    });
+    clock += 1_000;
+    await store.transition('clash', {
+      from: 'running',
+      to: 'conflicted',
+      type: 'entry:conflicted',
+      worker: 'worker-3',
+      data: { reason: 'patch does not apply' },
+      set: { last_error: 'patch does not apply' },
+    });
+    // Quarantined, then sent back by a person: no longer an alert.
+    await store.transition('retried', {
+      from: 'running',
+      to: 'quarantined',
+      type: 'entry:quarantined',
+      worker: 'worker-4',
+      data: { reason: 'flaky' },
+    });
+    await store.transition('retried', {
+      from: 'quarantined',
+      to: 'queued',
+      type: 'entry:retry_scheduled',
+      data: { by: 'carol', manual: true },
     });
     const model = await readDashboard(store);
-    expect(model.alerts.map((alert) => [alert.severity, alert.entryId, alert.message])).toEqual([
-      ['error', 'broken', 'quarantined: checks failed 3 times'],
-      ['warning', 'flaky', 'landing held: target moved'],
-      ['warning', 'flaky', 'check test exited with 1'],
+    expect(model.alerts.map((alert) => [alert.severity, alert.entryId, alert.state, alert.message])).toEqual([
+      ['error', 'clash', 'conflicted', 'conflicted: patch does not apply'],
+      ['error', 'broken', 'quarantined', 'quarantined: checks failed 3 times'],
     ]);
     expect(model.metrics.recentCheckFailures).toBe(1);
-    expect(model.guidance).toContain('entry broken quarantined: hyperion queue show broken');
+    expect(model.guidance).toContain(
+      '2 changes quarantined or conflicted — Enter on an alert shows why, r to retry',
+    );
+    // They stay alerts however old they get: they wait for a person.
     const later = await readDashboard(store, { now: clock + 31 * 60_000 });
-    expect(later.alerts).toEqual([]);
+    expect(later.alerts.map((alert) => alert.entryId)).toEqual(['clash', 'broken']);
+  });
+
+  it('reads a page of a long queue, never every entry, and counts the rest', async () => {
+    await store.transaction(async (transaction) => {
+      for (let index = 0; index < 10_000; index += 1) {
+        await transaction.enqueue(sampleEntry(`bulk-${String(index).padStart(5, '0')}`));
+      }
+    });
+    let rowsRead = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'listEntries' || typeof value !== 'function') return value;
+        return async (...parameters: unknown[]) => {
+          const rows = await (value as (...given: unknown[]) => Promise<unknown[]>).apply(target, parameters);
+          rowsRead += rows.length;
+          return rows;
+        };
+      },
+    });
+    const model = await readDashboard(counting, { pageSize: 50 });
+    expect(model.counts.queued).toBe(10_000);
+    expect(model.entries).toHaveLength(50);
+    expect(model.entries[0]?.id).toBe('bulk-00000');
+    expect(rowsRead).toBeLessThanOrEqual(150);
   });
 
   it('summarizes the newest requests with their outcomes', async () => {
@@ -208,7 +267,7 @@ describe('readDashboard', () => {
       }),
     ]);
     expect(model.guidance).toContain(
-      'request request-old failed (missing acceptance criteria): fix it, then hyperion request <file>',
+      'request request-old failed (missing acceptance criteria) — fix it, then hyperion request <file>',
     );
   });
 
