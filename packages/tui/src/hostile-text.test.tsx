@@ -54,7 +54,7 @@ describe('the dashboard and hostile stored text', () => {
     await store.insertRequest({ id: 'REQ-1', summary: `r${HOSTILE}`, status: 'received', body: {} });
     const model = await readDashboard(store);
     const { lastFrame, unmount } = render(
-      <Dashboard model={model} width={100} height={40} title={`repo${HOSTILE}`} error={`locked${HOSTILE}`} />,
+      <Dashboard model={model} width={240} height={40} title={`repo${HOSTILE}`} error={`locked${HOSTILE}`} />,
     );
     const frame = lastFrame() ?? '';
     unmount();
@@ -62,9 +62,9 @@ describe('the dashboard and hostile stored text', () => {
     for (const text of [
       'Tidy\\x1b[2K',
       '[other\\x1b[2K',
-      '● worker\\x1b[',
+      'worker\\x1b[2K\\x',
       'check failed\\x1b[2K\\x1b[1Gok\\x1b]0;pwned\\x07\\x9b2J\\u202e',
-      '✗0 r\\x1b[2K',
+      ' r\\x1b[2K\\x1b[1Gok',
       'repo\\x1b[2K',
       'refresh failed: locked\\x1b[2K',
     ]) {

@@ -69,12 +69,12 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
     const frame = screen();
     for (const text of [
       'Hyperion ▸ tmux test',
-      'Queue (2)',
+      'Queue: 1 approval · 1 running · 0 queued',
       'Workers (1 busy / 1)',
       'worker-tmux',
       'request-tmux',
       'Metrics',
-      'hyperion approve change-beta',
+      '1 change awaits approval — a to approve',
     ]) {
       expect(frame).toContain(text);
     }
@@ -85,7 +85,7 @@ describe.skipIf(!tmuxFound)('the dashboard in a real terminal (tmux)', () => {
     await store.enqueue(sampleEntry('change-gamma', { request_id: 'request-tmux' }));
     await store.close();
     await waitFor(() => screen().includes('change-gamma'), 'the new entry on screen');
-    expect(screen()).toContain('Queue (3)');
+    expect(screen()).toContain('Queue: 1 approval · 1 running · 1 queued');
   });
 
   it('quits on q', async () => {
