@@ -37,7 +37,8 @@ function queueTitle(entries: readonly DashboardEntry[], counts: QueuePaneProps['
 export function QueuePane({ entries, counts, width, rows, focused = false, selected = 0 }: QueuePaneProps) {
   const paint = usePaint();
   const columns = Math.max(1, width - 2);
-  const idWidth = Math.min(24, Math.max(8, Math.floor(columns / 5)));
+  // Change ids (`chg-` and 12 hex digits) fit whole at 80 columns.
+  const idWidth = Math.min(24, Math.max(16, Math.floor(columns / 5)));
   const window = listWindow(entries.length, selected, rows);
   return (
     <Section
