@@ -63,7 +63,7 @@ export function DashboardHeader({
       <Text color={paint('yellow')} bold>
         {switches}
       </Text>
-      <Text dimColor>{` · ${formatClock(model.now)}`}</Text>
+      {width >= 90 ? <Text dimColor>{` · ${formatClock(model.now)}`}</Text> : null}
     </Text>
   );
 }

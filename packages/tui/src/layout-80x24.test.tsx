@@ -35,7 +35,7 @@ describe('the dashboard layout', () => {
     it(`fits ${columns}×${rows}: header, every pane title and a row of every non-empty pane are visible`, async () => {
       const model = await readDashboard(seeded.store, { leaseMs: seeded.leaseMs });
       const lines = frameAt(model, columns, rows);
-      if (columns === 80) console.log(lines.join('\n'));
+      if (process.env['HYPERION_PRINT_FRAME'] === String(columns)) console.log(lines.join('\n'));
       expect(lines.length).toBeLessThanOrEqual(rows - 1);
       expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(columns);
       expect(lines[0]).toMatch(/^Hyperion ▸ demo {2}queued 1 · approval 2 · running 1 · landed 1 · failed 2/);
