@@ -126,6 +126,7 @@ describe('every pane, from a seeded SQLite store', () => {
 
   it('draws no color under NO_COLOR, and colors otherwise', () => {
     // Foreground colors are SGR 30–37, 90–97 and 38;…: none may appear with colors off.
+    // eslint-disable-next-line no-control-regex -- finding color sequences is the point
     const colored = /\u001b\[(3[0-8]|9[0-7])[;m]/;
     const withColors = rawFrame(<Dashboard model={model} width={100} height={30} />);
     const withoutColors = rawFrame(
