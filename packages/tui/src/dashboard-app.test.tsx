@@ -6,6 +6,7 @@ import { colorsWanted } from './colors.js';
 import { DashboardApp } from './dashboard-app.js';
 import { readDashboard } from './read-model.js';
 import { loadEntryDetail } from './read-model/entry-detail.js';
+import { sampleModel } from './testing/sample-model.js';
 import { seedStore, type SeededStore } from './testing/seed-store.js';
 import { stripAnsi } from './testing/strip-ansi.js';
 import { waitFor } from './testing/wait-for.js';
@@ -201,6 +202,23 @@ describe('DashboardApp keys and actions, on a seeded SQLite store', () => {
       (frame) => frame.includes('── Conflict report') && frame.includes('✗ c.txt: patch failed: c.txt:1'),
       'its conflict report',
     );
+  });
+});
+
+describe('DashboardApp without actions (hyperion run)', () => {
+  it('says it is read-only instead of asking', async () => {
+    const app = render(<DashboardApp model={sampleModel()} colors={false} />);
+    const screen = () => stripAnsi(app.lastFrame() ?? '');
+    await waitFor(() => screen().includes('change-risky'), 'the first frame');
+    app.stdin.write('a');
+    await waitFor(
+      () => screen().includes('this dashboard is read-only: act from hyperion tui'),
+      'the refusal',
+    );
+    app.stdin.write('p');
+    await waitFor(() => !screen().includes('pause the queue'), 'no question');
+    expect(screen()).toContain('this dashboard is read-only');
+    app.unmount();
   });
 });
 

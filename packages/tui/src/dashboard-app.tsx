@@ -99,7 +99,7 @@ export function DashboardApp({
   const ask = (kind: 'approve' | 'reject' | 'retry'): void => {
     const id = view.kind === 'entry' ? view.id : selectedEntryId(model, focus, selections[focus]);
     if (actions === undefined)
-      return setMessage('read-only dashboard: actions need hyperion tui or hyperion run');
+      return setMessage('this dashboard is read-only: act from hyperion tui in another terminal');
     if (id === undefined) return setMessage(`select an entry to ${kind} (Tab to the queue or the alerts)`);
     const refused = refusal(model, kind, id);
     if (refused !== undefined) return setMessage(refused);
@@ -189,7 +189,8 @@ export function DashboardApp({
         ask(command);
         return;
       case 'pause': {
-        if (actions === undefined) return setMessage('read-only dashboard');
+        if (actions === undefined)
+          return setMessage('this dashboard is read-only: act from hyperion tui in another terminal');
         const action: PendingAction = {
           kind: model.controls.paused || model.controls.draining ? 'resume' : 'pause',
         };
