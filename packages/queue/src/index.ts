@@ -58,3 +58,5 @@ export {
 } from './strategy/index.js';
 export { findFirstRedPrefix, type BisectionResult } from './bisect.js';
 export type { EntryOutcome } from './entry-verdicts.js';
+export { StoreSpeculationBoard, type StoreSpeculationBoardOptions } from './speculation-store.js';
+export { objectStoreId } from './speculation-location.js';

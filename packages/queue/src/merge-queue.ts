@@ -19,7 +19,8 @@ import { checkStacking } from './stacking.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
-import { ProcessSpeculationBoard, type SpeculationBoard } from './speculation.js';
+import type { SpeculationBoard } from './speculation.js';
+import { storeSpeculationBoardFor } from './speculation-default.js';
 import { silentLogger, type QueueLogger, type QueueRuntime } from './runtime.js';
 import { QueueWorker, type WorkOutcome } from './worker.js';
 
@@ -47,8 +48,9 @@ export interface MergeQueueOptions {
    */
   onConflicted?: (entry: QueueEntry) => Promise<void>;
   /**
-   * Where workers publish the candidates they build, for speculative stacking; by default a board
-   * shared by this process's workers only.
+   * Where workers publish the candidates they build, for speculative stacking; by default a
+   * `StoreSpeculationBoard` in the store, shared by every worker process of the queue (pass a
+   * `ProcessSpeculationBoard` to share among this process's workers only).
    */
   speculation?: SpeculationBoard;
 }
@@ -103,6 +105,7 @@ export class MergeQueue {
   private readonly runtime: QueueRuntime;
 
   constructor(options: MergeQueueOptions) {
+    const logger = options.logger ?? silentLogger;
     this.runtime = {
       store: options.store,
       repository: options.repository,
@@ -115,10 +118,12 @@ export class MergeQueue {
           secretNames: options.config.agent.secret_env,
         }),
       events: this.events,
-      logger: options.logger ?? silentLogger,
+      logger,
       worktreesDirectory: resolve(options.worktreesDirectory),
       dryRun: options.dryRun ?? options.config.apply.mode === 'dry-run',
-      speculation: options.speculation ?? new ProcessSpeculationBoard(),
+      speculation:
+        options.speculation ??
+        storeSpeculationBoardFor(options.store, options.repository, options.config, logger),
       onConflicted: options.onConflicted,
     };
   }

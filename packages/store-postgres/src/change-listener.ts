@@ -5,7 +5,7 @@ import { QUEUE_CHANNEL } from './session.js';
 const MOST_UNSEEN_READS = 1024;
 
 /**
- * One `LISTEN hyperion_queue` connection per store, opened at the first wait. Every notification
+ * One `LISTEN` connection per store and channel (`hyperion_queue` unless told), opened at the first wait. Every notification
  * wakes every waiter. A wait that had to open the connection returns at once (a change may have
  * happened before it listened), and so does every wait when the connection breaks.
  *
@@ -26,7 +26,15 @@ export class ChangeListener {
   private notifications = 0;
   private closed = false;
 
-  constructor(private readonly config: pg.ClientConfig) {}
+  /**
+   * @param config How to connect.
+   * @param channel The channel to listen on (default `hyperion_queue`; the speculation board has
+   *   its own, so candidates and build turns do not wake idle workers).
+   */
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string = QUEUE_CHANNEL,
+  ) {}
 
   /** Notifications heard so far (and broken connections): note it before reading the queue. */
   get count(): number {
@@ -76,7 +84,7 @@ export class ChangeListener {
       client.on('notification', () => this.changed());
       try {
         await client.connect();
-        await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+        await client.query(`LISTEN ${this.channel}`);
       } catch (error) {
         void client.end().catch(() => undefined);
         throw error;

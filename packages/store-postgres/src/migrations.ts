@@ -1,3 +1,5 @@
+import { SPECULATION_TABLES_SQL } from './speculation-operations.js';
+
 /** One numbered schema migration of the PostgreSQL store. Migrations only ever get appended. */
 export interface PostgresMigration {
   /** Sequence number, starting at 1, without gaps. */
@@ -141,6 +143,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         updated_at TEXT NOT NULL
       );
     `,
+  },
+  {
+    version: 2,
+    description:
+      'speculation shared by worker processes: the candidates in flight and the build-turn tickets, each expiring unless renewed',
+    sql: SPECULATION_TABLES_SQL,
   },
 ];
 

@@ -1,9 +1,14 @@
 import pg from 'pg';
 import { HyperionError, MINIMUM_SECRET_LENGTH, secretValuesOf, type QueueEvent } from '@hyperion/schema';
 import type {
+  BuildTurnLine,
+  BuildTurnState,
+  BuildTurnTicket,
   HyperionStore,
+  NewCandidate,
   PruneOptions,
   PruneResult,
+  StoredCandidate,
   StoredSubmission,
   StoreTransaction,
 } from '@hyperion/store';
@@ -13,6 +18,7 @@ import { pruneFinishedEntries } from './prune-finished.js';
 import { rebuildStructure } from './queue-structure.js';
 import { entryFromRow, type QueueEntryRow } from './rows.js';
 import { inTransaction, PoolSession, type Session } from './session.js';
+import { SPECULATION_CHANNEL, SpeculationOperations } from './speculation-operations.js';
 import { StoreOperations } from './store-operations.js';
 import { parseStoreUrl, type StoreEndpoint } from './store-url.js';
 
@@ -66,6 +72,8 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
   private readonly pool: pg.Pool;
   private readonly endpoint: StoreEndpoint;
   private readonly listener: ChangeListener;
+  private readonly speculationListener: ChangeListener;
+  private readonly speculation: SpeculationOperations;
   private closed = false;
 
   private constructor(pool: pg.Pool, endpoint: StoreEndpoint, config: pg.ClientConfig, clock: () => number) {
@@ -81,6 +89,12 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     this.endpoint = endpoint;
     this.listener = listener;
     this.location = endpoint.location;
+    this.speculationListener = new ChangeListener(config, SPECULATION_CHANNEL);
+    this.speculation = new SpeculationOperations(
+      new PoolSession(pool, endpoint),
+      clock,
+      this.speculationListener,
+    );
   }
 
   /**
@@ -196,11 +210,52 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
     return inTransaction(this.pool, this.endpoint, true, (session) => pruneFinishedEntries(session, options));
   }
 
-  /** Ends the pool and the listening connection. */
+  /** Publishes a candidate (see `SpeculationStore`). */
+  publishCandidate(candidate: NewCandidate, ttlMs: number): Promise<void> {
+    return this.speculation.publishCandidate(candidate, ttlMs);
+  }
+
+  /** Removes a candidate (see `SpeculationStore`). */
+  withdrawCandidate(targetBranch: string, commit: string): Promise<boolean> {
+    return this.speculation.withdrawCandidate(targetBranch, commit);
+  }
+
+  /** Renews live candidates (see `SpeculationStore`). */
+  renewCandidates(targetBranch: string, commits: readonly string[], ttlMs: number): Promise<number> {
+    return this.speculation.renewCandidates(targetBranch, commits, ttlMs);
+  }
+
+  /** The live candidates of a branch (see `SpeculationStore`). */
+  listCandidates(targetBranch: string): Promise<StoredCandidate[]> {
+    return this.speculation.listCandidates(targetBranch);
+  }
+
+  /** Draws a build-turn ticket (see `SpeculationStore`). */
+  enterBuildTurn(line: BuildTurnLine, owner: string, ttlMs: number): Promise<BuildTurnTicket> {
+    return this.speculation.enterBuildTurn(line, owner, ttlMs);
+  }
+
+  /** Renews a ticket and says whether it is its turn (see `SpeculationStore`). */
+  checkBuildTurn(line: BuildTurnLine, ticket: number, ttlMs: number): Promise<BuildTurnState> {
+    return this.speculation.checkBuildTurn(line, ticket, ttlMs);
+  }
+
+  /** Gives a ticket up (see `SpeculationStore`). */
+  leaveBuildTurn(line: BuildTurnLine, ticket: number): Promise<void> {
+    return this.speculation.leaveBuildTurn(line, ticket);
+  }
+
+  /** Waits on `LISTEN hyperion_speculation` (see `SpeculationStore`). */
+  waitForSpeculationChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.speculation.waitForSpeculationChange(timeoutMs, signal);
+  }
+
+  /** Ends the pool and the listening connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.listener.close();
+    await this.speculationListener.close();
     await this.pool.end();
   }
 }

@@ -17,6 +17,14 @@ export type {
 } from './store-interface.js';
 export { PRUNABLE_STATES } from './store-interface.js';
 export type {
+  SpeculationStore,
+  StoredCandidate,
+  NewCandidate,
+  BuildTurnLine,
+  BuildTurnTicket,
+  BuildTurnState,
+} from './speculation-interface.js';
+export type {
   RequestRecord,
   RequestStatus,
   AssignmentRecord,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { REBUILD_QUEUE_BLOCKERS_SQL_V5 } from './queue-blockers.js';
+import { SPECULATION_TABLES_SQL } from './sqlite-speculation.js';
 
 /** One numbered schema migration. Migrations only ever get appended. */
 export interface Migration {
@@ -180,6 +181,12 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE queue_entry_paths SET holding = 1 WHERE holding = 2;
       DROP INDEX queue_entry_paths_running;
     `,
+  },
+  {
+    version: 7,
+    description:
+      'speculation shared by worker processes: the candidates in flight and the build-turn tickets, each expiring unless renewed',
+    sql: SPECULATION_TABLES_SQL,
   },
 ];
 

@@ -6,6 +6,7 @@ import { FifoMutex } from './fifo-mutex.js';
 import { importLogIntoDatabase, listSubmissionsOf } from './sqlite-import-log.js';
 import { pruneFinishedInDatabase } from './sqlite-prune.js';
 import { SqliteDatabaseStore, type StoreOptions } from './store.js';
+import { SqliteSpeculation } from './sqlite-speculation.js';
 import { WalCheckpointer } from './wal-checkpoints.js';
 import type {
   HyperionStore,
@@ -14,6 +15,7 @@ import type {
   StoreTransaction,
   StoredSubmission,
 } from './store-interface.js';
+import type { SpeculationStore } from './speculation-interface.js';
 
 /** Options of {@link SqliteStore.open}. */
 export type SqliteStoreOptions = StoreOptions;
@@ -144,6 +146,7 @@ export class SqliteStore implements HyperionStore {
   private readonly changes: ChangeNotifier;
   private readonly sync: SyncOperations;
   private readonly checkpoints: WalCheckpointer;
+  private readonly speculation: SqliteSpeculation;
   private lastDataVersion: unknown;
   /** Rows this connection has changed so far (SQLite's `total_changes()`). */
   private readonly changeCount: () => number;
@@ -157,6 +160,7 @@ export class SqliteStore implements HyperionStore {
     const totalChanges = storeDatabase(database).prepare('SELECT total_changes()').pluck();
     this.changeCount = () => totalChanges.get() as number;
     this.sync = syncOperationsOn(database);
+    this.speculation = new SqliteSpeculation(storeDatabase(database), () => database.now());
     this.checkpoints = new WalCheckpointer(() => {
       if (!this.lock.free || !database.isOpen()) return !database.isOpen();
       database.pragma('wal_checkpoint(PASSIVE)');
@@ -312,6 +316,34 @@ export class SqliteStore implements HyperionStore {
   recordAssignmentRun: StoreTransaction['recordAssignmentRun'] = this.served('recordAssignmentRun');
   /** @inheritdoc */
   listAssignmentRuns: StoreTransaction['listAssignmentRuns'] = this.served('listAssignmentRuns');
+
+  // ── SpeculationStore: the same turn of the store as every other call ──────────────────────
+
+  /** @inheritdoc */
+  publishCandidate: SpeculationStore['publishCandidate'] = (candidate, ttlMs) =>
+    this.serve(() => this.speculation.publishCandidate(candidate, ttlMs), true);
+  /** @inheritdoc */
+  withdrawCandidate: SpeculationStore['withdrawCandidate'] = (targetBranch, commit) =>
+    this.serve(() => this.speculation.withdrawCandidate(targetBranch, commit), true);
+  /** @inheritdoc */
+  renewCandidates: SpeculationStore['renewCandidates'] = (targetBranch, commits, ttlMs) =>
+    this.serve(() => this.speculation.renewCandidates(targetBranch, commits, ttlMs), true);
+  /** @inheritdoc */
+  listCandidates: SpeculationStore['listCandidates'] = (targetBranch) =>
+    this.serve(() => this.speculation.listCandidates(targetBranch), false);
+  /** @inheritdoc */
+  enterBuildTurn: SpeculationStore['enterBuildTurn'] = (line, owner, ttlMs) =>
+    this.serve(() => this.speculation.enterBuildTurn(line, owner, ttlMs), true);
+  /** @inheritdoc */
+  checkBuildTurn: SpeculationStore['checkBuildTurn'] = (line, ticket, ttlMs) =>
+    this.serve(() => this.speculation.checkBuildTurn(line, ticket, ttlMs), true);
+  /** @inheritdoc */
+  leaveBuildTurn: SpeculationStore['leaveBuildTurn'] = (line, ticket) =>
+    this.serve(() => this.speculation.leaveBuildTurn(line, ticket), true);
+  /** @inheritdoc */
+  waitForSpeculationChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.changes.wait(timeoutMs, signal);
+  }
 
   /** The store's method for operation `name`: {@link SqliteStore.serve} of its synchronous call. */
   private served<Name extends SyncOperationName>(name: Name): StoreTransaction[Name] {

@@ -7,6 +7,7 @@ import type {
   RequestRecord,
   RequestStatus,
 } from './records.js';
+import type { SpeculationStore } from './speculation-interface.js';
 
 /** The fields of a queue entry a transition may change besides its state. */
 export type QueueEntryUpdate = Partial<
@@ -221,9 +222,10 @@ export type StoreTransaction = QueueStore & RequestStore;
  * A Hyperion store: the queue, the request pipeline's records and the event log, durable and safe
  * to share between processes. `@hyperion/store` implements it on SQLite ({@link SqliteStore});
  * `@hyperion/store-postgres` on PostgreSQL. Both pass the conformance suite exported from
- * `@hyperion/store/testing`.
+ * `@hyperion/store/testing`. Besides the queue and the request pipeline it holds the speculation
+ * that worker processes share ({@link SpeculationStore}): candidates in flight and build turns.
  */
-export interface HyperionStore extends QueueStore, RequestStore {
+export interface HyperionStore extends QueueStore, RequestStore, SpeculationStore {
   /** Which engine this is, for messages and `hyperion doctor`: `sqlite` or `postgres`. */
   readonly kind: string;
   /** Where the store lives, for messages: a file path, or a database URL without its password. */
