@@ -95,7 +95,8 @@ export class StoreSpeculationBoard implements SpeculationBoard {
         (state) => {
           if (state === 'lost') this.logger.warn({ worker: owner, ticket }, 'build turn expired while held');
         },
-        (error: unknown) => this.logger.warn({ worker: owner, error: messageOf(error) }, 'build turn renewal failed'),
+        (error: unknown) =>
+          this.logger.warn({ worker: owner, error: messageOf(error) }, 'build turn renewal failed'),
       );
     }, ttl / 3);
     held.unref();
@@ -128,7 +129,9 @@ export class StoreSpeculationBoard implements SpeculationBoard {
 
   /** @inheritdoc */
   async isCandidate(commit: string): Promise<boolean> {
-    return (await this.store.listCandidates(this.targetBranch)).some((candidate) => candidate.commit === commit);
+    return (await this.store.listCandidates(this.targetBranch)).some(
+      (candidate) => candidate.commit === commit,
+    );
   }
 
   /** @inheritdoc */

@@ -43,7 +43,7 @@ const NOTIFY = `pg_notify('${SPECULATION_CHANNEL}', '')`;
  * checked: ticket numbers are then handed out in commit order, so no check misses an earlier
  * ticket still being written.
  */
-const LOCK_LINE = "SELECT pg_advisory_xact_lock(hashtextextended($1 || E'\\n' || $2, 0x48595052))";
+const LOCK_LINE = "SELECT pg_advisory_xact_lock(hashtextextended($1 || E'\\n' || $2, 1213812818))";
 
 interface CandidateRow {
   target_branch: string;

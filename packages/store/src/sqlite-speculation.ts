@@ -95,7 +95,10 @@ export class SqliteSpeculation {
     );
     return this.database
       .transaction(() =>
-        commits.reduce((renewed, commit) => renewed + renew.run(now + ttlMs, targetBranch, commit, now).changes, 0),
+        commits.reduce(
+          (renewed, commit) => renewed + renew.run(now + ttlMs, targetBranch, commit, now).changes,
+          0,
+        ),
       )
       .immediate();
   }
@@ -150,11 +153,9 @@ export class SqliteSpeculation {
 
   /** `SpeculationStore.leaveBuildTurn`. */
   leaveBuildTurn(line: BuildTurnLine, ticket: number): void {
-    this.statement('DELETE FROM speculation_turns WHERE ticket = ? AND target_branch = ? AND location = ?').run(
-      ticket,
-      line.targetBranch,
-      line.location,
-    );
+    this.statement(
+      'DELETE FROM speculation_turns WHERE ticket = ? AND target_branch = ? AND location = ?',
+    ).run(ticket, line.targetBranch, line.location);
   }
 
   private firstLiveTicket(line: BuildTurnLine, now: number): number | undefined {

@@ -7,6 +7,7 @@ import { describeOrderCases } from './cases-order.js';
 import { describeOwnTransactionCases } from './cases-own-transaction.js';
 import { describePruneCases } from './cases-prune.js';
 import { describeRecordCases } from './cases-records.js';
+import { describeSpeculationCases } from './cases-speculation.js';
 
 /** What each group of cases gets: the current test's store, its clock, and more handles. */
 export interface ConformanceContext {
@@ -79,5 +80,6 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     describeConcurrencyCases(context);
     describeOwnTransactionCases(context);
     describePruneCases(context);
+    describeSpeculationCases(context);
   });
 }
