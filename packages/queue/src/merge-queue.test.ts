@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
 import { entryCommitMessage } from './commit-message.js';
+import { ProcessSpeculationBoard } from './speculation.js';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
 import {
   changeRequest,
@@ -144,10 +145,12 @@ describe('MergeQueue landing', () => {
     const second = await fixture.queue.submit(
       changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')),
     );
-    // Two queues are two processes' views: no shared speculation, so they race at the swap.
-    const other = fixture.openAnotherQueue();
+    // Two queues are two processes' views; with boards of their own (no shared speculation)
+    // they race at the swap.
+    const one = fixture.openAnotherQueue({ speculation: new ProcessSpeculationBoard() });
+    const other = fixture.openAnotherQueue({ speculation: new ProcessSpeculationBoard() });
     const summaries = await Promise.all([
-      fixture.queue.runWorkers({ mode: 'drain', workers: 1 }),
+      one.runWorkers({ mode: 'drain', workers: 1 }),
       other.runWorkers({ mode: 'drain', workers: 1 }),
     ]);
     expect(summaries.map((summary) => summary.landed ?? 0).reduce((total, count) => total + count, 0)).toBe(
