@@ -3,7 +3,7 @@ import type * as Tui from '@hyperion/tui';
 /**
  * Loads the dashboard so that it renders live in a terminal even when CI is set: ink decides once,
  * when it is loaded, to draw only the last frame under CI. The environment is restored at once,
- * so checks still see the real CI variables. (The same as `hyperion run`'s loader.)
+ * so checks still see the real CI variables.
  */
 export async function loadDashboard(): Promise<typeof Tui> {
   if (process.stdout.isTTY !== true) return import('@hyperion/tui');

@@ -1,30 +1,9 @@
 import type { Command } from 'commander';
 import { printable } from '@hyperion/schema';
-import type * as Tui from '@hyperion/tui';
 import { withRepository } from '../context.js';
 import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
-
-/**
- * Loads the dashboard so that it renders live in a terminal even when CI is set: ink decides once,
- * when it is loaded, to draw only the last frame under CI. The environment is restored at once,
- * so checks still see the real CI variables.
- */
-async function loadDashboard(): Promise<typeof Tui> {
-  if (process.stdout.isTTY !== true) return import('@hyperion/tui');
-  const saved = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
-  process.env['CI'] = 'false';
-  process.env['CONTINUOUS_INTEGRATION'] = 'false';
-  try {
-    return await import('@hyperion/tui');
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 interface RunOptions {
   repo?: string;
@@ -58,10 +37,18 @@ export function registerRun(program: Command, output: CommandOutput): void {
         const controller = new AbortController();
         stop.signal.addEventListener('abort', () => controller.abort(), { once: true });
         const running = context.queue.runWorkers({ mode: 'forever', workers, signal: controller.signal });
+        const [{ loadDashboard }, { dashboardActions }, { actorName }] = await Promise.all([
+          import('../dashboard-loading.js'),
+          import('../dashboard-actions.js'),
+          import('../actor.js'),
+        ]);
         const { startDashboard } = await loadDashboard();
+        // The same keys act here as in `hyperion tui`: approve, reject, retry, pause, each confirmed.
         const dashboard = await startDashboard({
           store: context.store,
           title: `hyperion · ${context.repository.root}`,
+          actions: await dashboardActions(context.queue, context.store, actorName(undefined)),
+          leaseMs: context.config.queue.lease_ms,
         });
         await dashboard.waitUntilExit();
         controller.abort();
