@@ -204,11 +204,16 @@ export function unifiedDiff(path, before, after) {
   ].join('\n');
 }
 
-/** How many changes of each kind a workload of `changes` changes at `failureRate` holds. */
-export function workloadMix({ changes, failureRate, textualRate = 0.1, semanticRate = 0.1 }) {
-  const broken = Math.round(changes * failureRate);
+/**
+ * How many changes of each kind a workload of `changes` changes at `failureRate` holds. The failure
+ * rate is the share of changes that fail their check: broken changes and the losing half of each
+ * semantic pair (the second of a pair to be checked fails, whichever it is) together.
+ */
+export function workloadMix({ changes, failureRate, textualRate = 0.1, semanticRate = 0.04 }) {
+  const failing = Math.round(changes * failureRate);
+  const pairs = Math.min(Math.round((changes * semanticRate) / 2), Math.floor(failing / 2));
+  const broken = failing - pairs;
   const textual = Math.round(changes * textualRate);
-  const pairs = Math.round((changes * semanticRate) / 2);
   const independent = changes - broken - textual - 2 * pairs;
   if (independent < textual) {
     throw new Error(`a workload of ${changes} changes at ${failureRate} has too few independent edits`);
