@@ -223,7 +223,7 @@ async function landWhenReady(
 ): Promise<LandCommitResult> {
   const { landing, speculation, config } = context.runtime;
   for (;;) {
-    if (!(await context.leases.renewAll())) throw context.verdicts.leaseLostError(links[0]!.entry);
+    if (!(await context.leases.renewAllIfDue())) throw context.verdicts.leaseLostError(links[0]!.entry);
     // Read whether the base is in flight before reading the tip: a predecessor that lands in
     // between is then seen as the tip, not mistaken for a lost race.
     const baseInFlight = await speculation.isCandidate(base);
