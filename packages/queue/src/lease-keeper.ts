@@ -62,8 +62,13 @@ export class LeaseKeeper {
     if (this.lost.signal.aborted) return false;
     const { store, config } = this.runtime;
     for (const entry of this.entries) {
+      // An entry the worker finished while this round ran (landed, failed, handed back) is no
+      // longer held: its lease is gone on purpose, which is no loss.
+      if (!this.held.has(entry.id)) continue;
       const started = Date.now();
-      if (!(await store.renewLease(entry.id, this.owner, config.queue.lease_ms))) {
+      const renewed = await store.renewLease(entry.id, this.owner, config.queue.lease_ms);
+      if (!this.held.has(entry.id)) continue;
+      if (!renewed) {
         this.lostIds.add(entry.id);
         this.lost.abort();
         return false;

@@ -194,20 +194,22 @@ export class QueueWorker {
         return;
       }
       const built = await this.buildInTurn(open, plan, verdicts, signal);
-      for (const unapplied of built.unapplied) {
-        outcomes.set(unapplied.entry.id, await this.settleUnapplied(unapplied, verdicts));
-      }
-      if (built.links.length === 0) return;
-      const context: RoundContext = {
-        runtime: this.runtime,
-        worker: this.id,
-        verdicts,
-        leases,
-        outcomes,
-        race,
-        settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
-      };
+      // From here on the candidate is published: whatever happens, it is withdrawn again (a
+      // candidate left on a shared board would hold up every worker stacking on it or waiting).
       try {
+        for (const unapplied of built.unapplied) {
+          outcomes.set(unapplied.entry.id, await this.settleUnapplied(unapplied, verdicts));
+        }
+        if (built.links.length === 0) return;
+        const context: RoundContext = {
+          runtime: this.runtime,
+          worker: this.id,
+          verdicts,
+          leases,
+          outcomes,
+          race,
+          settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
+        };
         await faultPoint('before-checks', built.links[0]!.entry.id);
         const checks = await checkCandidate(context, built);
         if (checks === 'rebuild') continue;
@@ -216,7 +218,7 @@ export class QueueWorker {
           : await bisectAndLand(context, built, checks);
         if (round === 'done') return;
       } finally {
-        await this.runtime.speculation.withdraw(chainHead(built));
+        if (built.links.length > 0) await this.runtime.speculation.withdraw(chainHead(built));
       }
     }
     for (const entry of leases.entries) {
@@ -270,6 +272,7 @@ export class QueueWorker {
     const endTurn = await speculation.takeBuildTurn(this.id, signal).catch((error: unknown) => {
       throw signal.aborted ? verdicts.leaseLostError(entries[0]!) : error;
     });
+    let built: BuiltCandidate;
     try {
       if (!plan.speculate) await this.waitForNoCandidate(entries[0]!, signal, verdicts);
       if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
@@ -282,10 +285,20 @@ export class QueueWorker {
         worker: this.id,
         prepareWorktree: (commit: string) => this.prepareWorktree(commit),
       };
-      return await buildCandidate(context, entries, tip, base, randomUUID());
-    } finally {
-      await endTurn();
+      built = await buildCandidate(context, entries, tip, base, randomUUID());
+    } catch (error) {
+      await endTurn().catch(() => undefined);
+      throw error;
     }
+    try {
+      await endTurn();
+    } catch (error) {
+      // The turn could not be given back (the store failed): the published candidate must not
+      // stay on the board with nobody to withdraw it.
+      if (built.links.length > 0) await speculation.withdraw(chainHead(built)).catch(() => undefined);
+      throw error;
+    }
+    return built;
   }
 
   /**
