@@ -114,7 +114,7 @@ export async function doctor(options: DoctorOptions, output: CommandOutput): Pro
       await store.close();
     }
   }
-  findings.push(await checkWorktrees(repository, paths, fix), ...checkLocks(repository, fix));
+  findings.push(await checkWorktrees(repository, paths, fix), ...(await checkLocks(repository, fix)));
   const problems = findings.filter((finding) => finding.status === 'problem');
   const warnings = findings.filter((finding) => finding.status === 'warning');
   if (options.json === true) output.json({ findings, problems: problems.length, warnings: warnings.length });

@@ -6,6 +6,7 @@ import {
   isProcessAlive,
   LANDING_LOCK_FILE,
   parseLockOwner,
+  withRepositoryLock,
   WORKTREE_LOCK_FILE,
   type GitRepository,
 } from '@hyperion/git';
@@ -140,30 +141,44 @@ export async function checkWorktrees(
   };
 }
 
-/** The landing and worktree locks: held by a live process, free, or left behind by a dead one. */
-export function checkLocks(repository: GitRepository, fix: boolean): DoctorFinding[] {
-  return [LANDING_LOCK_FILE, WORKTREE_LOCK_FILE].map((name) => {
-    const file = join(repository.gitDirectory, name);
-    if (!existsSync(file)) return { check: 'locks', status: 'ok', message: `${name} is free` };
-    const owner = parseLockOwner(readFileSync(file, 'utf8'));
-    if (owner !== undefined && isLockOwnerAlive(owner)) {
-      return {
-        check: 'locks',
-        status: 'ok',
-        message: `${name} is held by process ${owner.pid} on ${owner.host}`,
-      };
-    }
-    const who = owner === undefined ? 'an unreadable owner' : `process ${owner.pid}, which is gone`;
-    if (fix) {
-      rmSync(file, { force: true });
-      return { check: 'locks', status: 'fixed', message: `removed ${name}, left by ${who}` };
-    }
+/**
+ * The landing and worktree locks: held by a live process, free, or left behind by a dead one. A
+ * dead one's lock is removed (with `fix`) by taking the lock the way every waiter does and giving
+ * it back: the lock's own takeover runs only while the file still holds the dead owner's record,
+ * so a live process that took the lock meanwhile keeps it.
+ */
+export async function checkLocks(repository: GitRepository, fix: boolean): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  for (const name of [LANDING_LOCK_FILE, WORKTREE_LOCK_FILE])
+    findings.push(await checkLock(repository, name, fix));
+  return findings;
+}
+
+/** One lock file: free, held by a live process, or a dead one's (removed with `fix`). */
+async function checkLock(repository: GitRepository, name: string, fix: boolean): Promise<DoctorFinding> {
+  const file = join(repository.gitDirectory, name);
+  if (!existsSync(file)) return { check: 'locks', status: 'ok', message: `${name} is free` };
+  const owner = parseLockOwner(readFileSync(file, 'utf8'));
+  if (owner !== undefined && isLockOwnerAlive(owner)) {
     return {
       check: 'locks',
-      status: 'warning',
-      message: `${name} was left by ${who}: the next waiter takes it over; 'hyperion doctor --fix' removes it now`,
+      status: 'ok',
+      message: `${name} is held by process ${owner.pid} on ${owner.host}`,
     };
-  });
+  }
+  const who = owner === undefined ? 'an unreadable owner' : `process ${owner.pid}, which is gone`;
+  if (fix) {
+    await withRepositoryLock(repository.gitDirectory, name, async () => undefined, {
+      timeoutMs: 10_000,
+      purpose: 'doctor',
+    });
+    return { check: 'locks', status: 'fixed', message: `removed ${name}, left by ${who}` };
+  }
+  return {
+    check: 'locks',
+    status: 'warning',
+    message: `${name} was left by ${who}: the next waiter takes it over; 'hyperion doctor --fix' removes it now`,
+  };
 }
 
 /** The store: it opens (a missing, empty or corrupt one is the problem, with its way out). */

@@ -3,8 +3,17 @@ import type { CandidatePlan, EntryVerdict, MergeStrategy } from './strategy.js';
 
 /** The failure rate assumed before any verdict is known. */
 export const PRIOR_FAILURE_RATE = 0.1;
-/** Weight of the newest verdict in the moving average (about the last 1/weight verdicts count). */
+/**
+ * Weight of the newest verdict in the fast moving average (about the last 1/weight verdicts
+ * count), which turns the strategy serial when failures rise: it must react within a few.
+ */
 export const VERDICT_WEIGHT = 0.15;
+/**
+ * Weight of the newest verdict in the slow moving average (about the last 33 verdicts), which
+ * sizes batches and decides speculation: one failure among many passes must not stop speculating
+ * and shrink every batch for the next several candidates, as the fast average would.
+ */
+export const SLOW_VERDICT_WEIGHT = 0.03;
 /**
  * Above this failure rate batches stop paying (Dorfman group testing: the expected runs per entry
  * of a batch of k, 1/k + 1 - (1-p)^k, are no lower than serial's 1 near p = 0.3).
@@ -33,42 +42,54 @@ export function batchSizeFor(failureRate: number, maxBatch: number): number {
 }
 
 /**
- * `adaptive` (the default): estimates the failure rate of entries' own checks by an
- * exponentially weighted moving average that starts at {@link PRIOR_FAILURE_RATE}, sizes batches
- * by {@link batchSizeFor} and speculates only while failures are rare. As failures rise it
- * becomes the serial strategy (one entry, one candidate in flight) from
- * {@link SERIAL_ABOVE_FAILURE_RATE} and stays so until the rate is below
- * {@link BATCH_AGAIN_BELOW_FAILURE_RATE}.
+ * `adaptive` (the default): estimates the failure rate of entries' own checks by two
+ * exponentially weighted moving averages that start at {@link PRIOR_FAILURE_RATE}. The slow one
+ * ({@link SLOW_VERDICT_WEIGHT}) sizes batches by {@link batchSizeFor} and allows speculation while
+ * failures are rare; the fast one ({@link VERDICT_WEIGHT}) makes it the serial strategy (one
+ * entry, one candidate in flight) as soon as the recent rate reaches
+ * {@link SERIAL_ABOVE_FAILURE_RATE}, until it is below {@link BATCH_AGAIN_BELOW_FAILURE_RATE}.
  */
 export class AdaptiveStrategy implements MergeStrategy {
   readonly name = 'adaptive' as const;
   private readonly maxBatch: number;
   private failureRate = PRIOR_FAILURE_RATE;
+  private recentFailureRate = PRIOR_FAILURE_RATE;
   private serial = false;
 
   constructor(config: QueueStrategyConfig) {
     this.maxBatch = config.max_batch;
   }
 
-  /** The current estimate of the failure rate. */
+  /** The current estimate of the failure rate (the slow average: it sizes batches). */
   get estimatedFailureRate(): number {
     return this.failureRate;
+  }
+
+  /** The failure rate of the last few verdicts (the fast average: it turns the strategy serial). */
+  get recentRate(): number {
+    return this.recentFailureRate;
   }
 
   plan(): CandidatePlan {
     if (this.serial) return { batchSize: 1, speculate: false };
     return {
-      batchSize: batchSizeFor(this.failureRate, this.maxBatch),
-      speculate: this.failureRate < SPECULATE_BELOW_FAILURE_RATE,
+      // Sized by the worse of the two: failures that cluster shrink batches at once.
+      batchSize: batchSizeFor(Math.max(this.failureRate, this.recentFailureRate), this.maxBatch),
+      // Speculation also stops as soon as failures cluster (two in a row reach the threshold),
+      // before the strategy goes serial: a speculative run is lost with its predecessor.
+      speculate:
+        this.failureRate < SPECULATE_BELOW_FAILURE_RATE &&
+        this.recentFailureRate < BATCH_AGAIN_BELOW_FAILURE_RATE,
     };
   }
 
   record(verdicts: readonly EntryVerdict[]): void {
     for (const verdict of verdicts) {
       const failed = verdict === 'failed' ? 1 : 0;
-      this.failureRate += VERDICT_WEIGHT * (failed - this.failureRate);
-      if (this.failureRate >= SERIAL_ABOVE_FAILURE_RATE) this.serial = true;
-      else if (this.failureRate < BATCH_AGAIN_BELOW_FAILURE_RATE) this.serial = false;
+      this.recentFailureRate += VERDICT_WEIGHT * (failed - this.recentFailureRate);
+      this.failureRate += SLOW_VERDICT_WEIGHT * (failed - this.failureRate);
+      if (this.recentFailureRate >= SERIAL_ABOVE_FAILURE_RATE) this.serial = true;
+      else if (this.recentFailureRate < BATCH_AGAIN_BELOW_FAILURE_RATE) this.serial = false;
     }
   }
 }

@@ -52,7 +52,22 @@ describe('merge strategies', () => {
       strategy.record(['failed', 'passed', 'failed', 'passed', 'passed']);
     expect(strategy.estimatedFailureRate).toBeGreaterThan(0.3);
     expect(strategy.plan()).toEqual({ batchSize: 1, speculate: false });
-    for (let round = 0; round < 100; round += 1) strategy.record(['passed']);
+    expect(strategy.recentRate).toBeGreaterThan(0.3);
+    for (let round = 0; round < 150; round += 1) strategy.record(['passed']);
     expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
+  });
+
+  it('adaptive keeps speculating through a single failure among passes, and its batches grow back within thirty passes', () => {
+    const strategy = new AdaptiveStrategy(config({ max_batch: 8 }));
+    for (let round = 0; round < 100; round += 1) strategy.record(['passed']);
+    const steady = strategy.plan();
+    expect(steady.speculate).toBe(true);
+    expect(steady.batchSize).toBe(8);
+    strategy.record(['failed']);
+    const after = strategy.plan();
+    expect(after.speculate).toBe(true);
+    expect(after.batchSize).toBeGreaterThan(1);
+    for (let round = 0; round < 30; round += 1) strategy.record(['passed']);
+    expect(strategy.plan()).toEqual(steady);
   });
 });

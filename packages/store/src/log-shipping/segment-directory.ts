@@ -16,6 +16,23 @@ import { parseSegment, segmentFileName, segmentSequenceOf, type Segment } from '
 /** Prefix of the files a shipper writes before it links them under their final name. */
 const PARTIAL_PREFIX = '.partial-';
 
+/**
+ * Whether the shipper that is writing the partial file `name` (which ends in its pid) still runs:
+ * its file is left alone (another shipper beside this one, a cron run beside `--follow`). A pid of
+ * this very process counts as gone: its own leftovers are never in use.
+ */
+function writerIsAlive(name: string): boolean {
+  const pid = Number(/\.(\d+)$/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Where the last segment of a directory left the log: what the next segment continues from. */
 export interface SegmentPosition {
   /** The next segment's sequence number. */
@@ -89,11 +106,13 @@ export function readSegmentDirectory(directory: string): Segment[] {
 
 /**
  * Where the next segment of `directory` starts, from its last segment (verified). Files a shipper
- * left half-written when it was killed never got their final name; they are deleted here.
+ * left half-written when it was killed never got their final name; they are deleted here (those
+ * of a shipper still running are not).
  */
 export function segmentPosition(directory: string): SegmentPosition {
   for (const name of existsSync(directory) ? readdirSync(directory) : []) {
-    if (name.startsWith(PARTIAL_PREFIX)) rmSync(join(directory, name), { force: true });
+    if (name.startsWith(PARTIAL_PREFIX) && !writerIsAlive(name))
+      rmSync(join(directory, name), { force: true });
   }
   const files = listSegmentFiles(directory);
   const last = files.at(-1);

@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +120,18 @@ describe('shipLog and restoreShippedLog', () => {
     const ids = readSegmentDirectory(shipped).flatMap((segment) => segment.events.map((event) => event.id));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual((await live.listEvents()).map((event) => event.id));
+  });
+
+  it("deletes a dead shipper's partial file but never a running shipper's", async () => {
+    await workOn(live, ['a']);
+    mkdirSync(shipped, { recursive: true });
+    const dead = join(shipped, '.partial-segment-00000001.jsonl.4194304');
+    const running = join(shipped, `.partial-segment-00000001.jsonl.${process.ppid}`);
+    writeFileSync(dead, 'half a segment');
+    writeFileSync(running, 'half a segment');
+    await shipLog(live, shipped);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(running)).toBe(true);
   });
 
   it('changes the state checksum when any replayed field differs', async () => {
