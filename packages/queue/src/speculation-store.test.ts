@@ -49,7 +49,8 @@ describe('StoreSpeculationBoard across queues of one store (two processes)', () 
             command: `grep -q A a.txt || exit 0; while [ ! -f ${gate} ]; do sleep 0.02; done; grep -q pass ${gate}`,
           },
         ],
-        queue: { max_attempts: 1 },
+        // One entry per candidate: the default would batch both changes into one candidate.
+        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 1 } },
       },
     });
     const tip = await fixture.temporary.repository.requireBranch('main');
