@@ -15,6 +15,7 @@ import type {
 import { ChangeListener } from './change-listener.js';
 import { prepareSchema } from './open-schema.js';
 import { pruneFinishedEntries } from './prune-finished.js';
+import { EVENT_HORIZON_LOCK } from './queue-operations.js';
 import { rebuildStructure } from './queue-structure.js';
 import { entryFromRow, type QueueEntryRow } from './rows.js';
 import { inTransaction, PoolSession, type Session } from './session.js';
@@ -203,6 +204,21 @@ export class PostgresStore extends StoreOperations implements HyperionStore {
       await rebuildStructure(session);
       await session.notifyChange();
     });
+  }
+
+  /**
+   * Events after `afterId` up to the event horizon: the highest id once every transaction that
+   * holds the event-horizon lock (every one that wrote an event) has ended. Ids are drawn before a
+   * transaction commits, so without it a follower could pass an id that commits later.
+   */
+  async listCommittedEvents(filter: { afterId?: number; limit?: number } = {}): Promise<QueueEvent[]> {
+    const horizon = await inTransaction(this.pool, this.endpoint, false, async (session) => {
+      await session.query(`SELECT pg_advisory_xact_lock(${EVENT_HORIZON_LOCK})`);
+      const [row] = await session.query<{ id: number | null }>('SELECT max(id) AS id FROM change_queue_logs');
+      return row?.id ?? 0;
+    });
+    const events = await this.listEvents(filter);
+    return events.filter((event) => event.id <= horizon);
   }
 
   /** Empties (or deletes) finished entries changed before the cut-off, in one transaction. */

@@ -20,6 +20,12 @@ import { applyStructureChange, changesStructure } from './queue-structure.js';
 import { entryFromRow, eventFromRow, type QueueEntryRow, type QueueEventRow } from './rows.js';
 import type { Session, TransactionSession } from './session.js';
 
+/**
+ * The advisory lock that orders event commits for followers: every event insert holds it shared
+ * until its transaction ends; `listCommittedEvents` takes it exclusively for a moment.
+ */
+export const EVENT_HORIZON_LOCK = 0x48595052_0003n;
+
 /** What every operation needs besides its session. */
 export interface OperationsContext {
   /** The store's clock, epoch milliseconds. */
@@ -77,10 +83,16 @@ export class QueueOperations {
     return new Date(this.context.clock()).toISOString();
   }
 
-  /** Writes one event (its data redacted). */
+  /**
+   * Writes one event (its data redacted). The statement first takes the event-horizon lock in
+   * shared mode, held until its transaction ends: `listCommittedEvents` takes it exclusively, so
+   * it reads only once every transaction that drew an event id has committed or rolled back.
+   */
   protected async insertEvent(session: Session, event: NewEvent): Promise<void> {
     await session.query(
-      'INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      `WITH horizon AS (SELECT pg_advisory_xact_lock_shared(${EVENT_HORIZON_LOCK}))
+       INSERT INTO change_queue_logs (entry_id, type, from_state, to_state, worker, at, data)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text FROM horizon`,
       [
         event.entryId,
         event.type,

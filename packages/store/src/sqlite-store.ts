@@ -235,6 +235,12 @@ export class SqliteStore implements HyperionStore {
   }
 
   /** @inheritdoc */
+  listCommittedEvents(filter: { afterId?: number; limit?: number } = {}): Promise<QueueEvent[]> {
+    // One writer at a time: every event id visible here was committed in id order.
+    return this.listEvents(filter);
+  }
+
+  /** @inheritdoc */
   async pruneFinished(options: PruneOptions): Promise<PruneResult> {
     return this.serve(() => pruneFinishedInDatabase(this.database, options), true);
   }

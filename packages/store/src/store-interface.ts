@@ -251,6 +251,14 @@ export interface HyperionStore extends QueueStore, RequestStore, SpeculationStor
    * as the archive). Entries an unfinished entry is stacked on are kept whole. One transaction.
    */
   pruneFinished(options: PruneOptions): Promise<PruneResult>;
+  /**
+   * Events in id order after `filter.afterId`, like {@link QueueStore.listEvents}, but never past
+   * an event id that a transaction still open may yet commit: a follower (a log shipper) that
+   * continues after the last id it saw then misses nothing. On SQLite, where one transaction
+   * writes at a time, that is every committed event; on PostgreSQL, ids are drawn before commit,
+   * so the read waits for the transactions writing events to end first.
+   */
+  listCommittedEvents(filter?: { afterId?: number; limit?: number }): Promise<QueueEvent[]>;
   /** Closes the store's connections. */
   close(): Promise<void>;
 }
