@@ -61,6 +61,38 @@ describe('a published candidate is always withdrawn', () => {
   });
 });
 
+describe('an unexpected error after a batch landed', () => {
+  it('marks the entries already on the branch landed instead of charging them for the error', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
+      config: {
+        checks: [{ name: 'ok', command: 'true' }],
+        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 2 } },
+      },
+    });
+    const { queue, store } = fixture;
+    const a = await queue.submit(changeRequest('T-a', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'A\n')));
+    const b = await queue.submit(changeRequest('T-b', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'B\n')));
+    const transition = store.transition.bind(store);
+    let landings = 0;
+    store.transition = (async (id, change) => {
+      // The second landing transition of the batch fails with an error Hyperion did not foresee.
+      if (change.type === 'entry:landed' && (landings += 1) === 2) throw new Error('disk hiccup (injected)');
+      return transition(id, change);
+    }) as typeof store.transition;
+    const worker = queue.createWorker('w1');
+    await worker.processNextCandidate().catch(() => undefined);
+    store.transition = transition;
+    expect(landings).toBe(2);
+    const states = [(await store.requireEntry(a.id)).state, (await store.requireEntry(b.id)).state];
+    expect(states).toEqual(['landed', 'landed']);
+    const types = (await store.listEvents()).map((event) => event.type);
+    expect(types).toContain('entry:already_landed');
+    expect(types).not.toContain('entry:quarantined');
+    await worker.dispose();
+  });
+});
+
 describe('LeaseKeeper', () => {
   it('does not count the lease of an entry the worker finished during a renewal round as lost', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'a\n', 'b.txt': 'b\n' } });

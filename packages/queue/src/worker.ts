@@ -167,6 +167,15 @@ export class QueueWorker {
     this.runtime.logger.error({ worker: this.id, error: message }, 'attempt failed');
     for (const entry of held) {
       try {
+        // The error may have come after the branch moved (a batch's entries are marked landed
+        // one by one): an entry already on the branch is landed, never charged for the error.
+        const landedAs = await this.runtime.landing
+          .findLandedChange(entry.target_branch, landingProof(entry))
+          .catch(() => undefined);
+        if (landedAs !== undefined) {
+          outcomes.set(entry.id, await verdicts.alreadyLanded(entry, landedAs));
+          continue;
+        }
         outcomes.set(entry.id, await verdicts.fail(entry, `unexpected error: ${message}`, {}));
       } catch (failure) {
         // The lease went to another worker meanwhile: the entry is that worker's now.
