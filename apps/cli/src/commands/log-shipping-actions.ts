@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HyperionError, printable } from '@hyperion/schema';
 import { hyperionPaths } from '@hyperion/queue/workspace';
@@ -13,6 +13,7 @@ import {
 } from '@hyperion/store';
 import { openExistingStore } from '../store-access.js';
 import type { CommandOutput } from '../output.js';
+import { stopOnSignals } from '../worker-loop.js';
 import { createEventLogRedactor } from '../redact-output.js';
 
 /** Options of `hyperion log ship`. */
@@ -28,21 +29,6 @@ export interface RestoreOptions {
   from: string;
   db: string;
   json?: boolean;
-}
-
-/** Stops `--follow` on SIGINT or SIGTERM; the segment being written is finished first. */
-function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
 }
 
 /** `hyperion log ship`: ships once, or follows until SIGINT/SIGTERM. */
@@ -105,7 +91,6 @@ export async function restore(options: RestoreOptions, output: CommandOutput): P
     checksum = queueStateChecksum(await store.listEntries());
   } catch (error) {
     await store.close();
-    const { rmSync } = await import('node:fs');
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
     throw error;
   }

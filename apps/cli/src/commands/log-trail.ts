@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandOutput } from '../output.js';
 import { integerInRange } from '../option-parsers.js';
+import { stopOnSignals } from '../worker-loop.js';
 import type { TrailOptions } from './log-trail-actions.js';
 
 /**
@@ -19,15 +20,11 @@ export function registerLogTrail(log: Command, output: CommandOutput): void {
     .option('--entry <id>', 'only the events of this entry')
     .option('--last <n>', 'start with the last n events', integerInRange(1, 1_000_000))
     .action(async (options: TrailOptions) => {
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const stop = stopOnSignals();
       try {
-        await (await import('./log-trail-actions.js')).trail(options, output, controller.signal);
+        await (await import('./log-trail-actions.js')).trail(options, output, stop.signal);
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        stop.dispose();
       }
     });
 }
