@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewQueueEntry } from '../records.js';
+import { conformanceEntry } from '../testing/conformance-entries.js';
 import { compareWithLive } from '../replay.js';
 import { SqliteStore } from '../sqlite-store.js';
 import { readSegmentDirectory } from './segment-directory.js';
@@ -22,28 +22,9 @@ let directory: string;
 let live: SqliteStore;
 let shipped: string;
 
-function newEntry(id: string): NewQueueEntry {
-  return {
-    id,
-    task_id: `task-${id}`,
-    request_id: null,
-    agent: 'test',
-    summary: `change ${id}`,
-    priority: 0,
-    max_attempts: 2,
-    target_branch: 'main',
-    paths: [`${id}.txt`],
-    patch: `patch ${id}`,
-    patch_hash: id.padEnd(64, '0'),
-    base_commit: null,
-    checks: [],
-    change_request: { id, note: 'as submitted' },
-  };
-}
-
 /** Enqueues `ids`, lands the first, fails the second back to the queue, leaves one running. */
 async function workOn(store: SqliteStore, ids: string[]): Promise<void> {
-  for (const id of ids) await store.enqueue(newEntry(id));
+  for (const id of ids) await store.enqueue(conformanceEntry(id, [`${id}.txt`]));
   for (const [index, id] of ids.entries()) {
     const leased = await store.leaseNext(`w-${id}`, 60_000);
     expect(leased?.id).toBe(id);
