@@ -9,6 +9,7 @@ import { registerLog } from './commands/log.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
+import { registerReport } from './commands/report.js';
 import { registerRequest } from './commands/request.js';
 import { registerRequests } from './commands/requests.js';
 import { registerRun } from './commands/run.js';
@@ -56,6 +57,7 @@ export function createProgram(given: CommandOutput = processOutput): Command {
     registerLog,
     registerMaintenance,
     registerTui,
+    registerReport,
   ]) {
     register(program, output);
   }

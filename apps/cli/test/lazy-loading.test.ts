@@ -65,6 +65,17 @@ describe('lazy loading', () => {
     for (const name of NOT_FOR_READING) expect(show.packages, name).not.toContain(name);
   });
 
+  it('report reads the store without the terminal UI, harnesses, tokenizer or git libraries', async () => {
+    const root = await initializedRepository();
+    for (const args of [['report', '--json'], ['report']]) {
+      const run = await hyperionLoading([...args, '--repo', root]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.packages).toContain('better-sqlite3');
+      for (const name of NOT_FOR_READING)
+        expect(run.packages, `${args.join(' ')}: ${name}`).not.toContain(name);
+    }
+  });
+
   it('--help and a usage error open no store and load no git layer', async () => {
     for (const args of [['--help'], ['queue', 'list', '--state', 'nope']]) {
       const run = await hyperionLoading(args);
