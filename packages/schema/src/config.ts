@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertTargetSchema } from './alerts-config.js';
 import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
 import { isSecretName } from './environment/secret-names.js';
 import { remoteNameProblem } from './remote-name.js';
@@ -324,6 +325,12 @@ export const HyperionConfigSchema = z
           .describe('Watched directory of request files.'),
       })
       .default({ directory: '.hyperion/inbox' }),
+    alerts: z
+      .array(AlertTargetSchema)
+      .default([])
+      .describe(
+        'Where to send an alert when an entry is quarantined or conflicted (optionally on every failed check): commands and webhooks, run by the worker process that saw the event.',
+      ),
   })
   .describe('Hyperion configuration (.hyperion/config.json).');
 /** Parsed configuration with defaults filled in. */

@@ -10,6 +10,7 @@ export * from './change-request.js';
 export * from './queue-entry.js';
 export * from './queue-event.js';
 export * from './config.js';
+export * from './alerts-config.js';
 export * from './remote-name.js';
 export * from './store-url.js';
 export * from './json-schema.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printable } from '@hyperion/schema';
+import { watchQueueAlerts } from '../alerts/index.js';
 import { withRepository } from '../context.js';
 import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
@@ -24,13 +25,17 @@ export function registerRun(program: Command, output: CommandOutput): void {
     .action(async (options: RunOptions) => {
       await withRepository(options, async (context) => {
         const stop = stopOnSignals();
+        // Alerts for what this process's workers record; closing waits for deliveries in flight.
+        const alerts = await watchQueueAlerts(context);
         const workers = options.workers;
         if (!options.tui) {
           printQueueEvents(context.queue, output);
           output.line(
             `Running ${workers ?? context.config.workers} workers on ${printable(context.config.target_branch)}; Ctrl-C stops after in-flight entries.`,
           );
-          await context.queue.runWorkers({ mode: 'forever', workers, signal: stop.signal });
+          await context.queue
+            .runWorkers({ mode: 'forever', workers, signal: stop.signal })
+            .finally(() => alerts.close());
           stop.dispose();
           return;
         }
@@ -52,7 +57,7 @@ export function registerRun(program: Command, output: CommandOutput): void {
         });
         await dashboard.waitUntilExit();
         controller.abort();
-        await running;
+        await running.finally(() => alerts.close());
         stop.dispose();
       });
     });

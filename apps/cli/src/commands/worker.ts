@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HyperionError } from '@hyperion/schema';
 import type { RunMode } from '@hyperion/queue';
+import { watchQueueAlerts } from '../alerts/index.js';
 import { withRepository } from '../context.js';
 import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
@@ -34,11 +35,10 @@ export function registerWorker(program: Command, output: CommandOutput): void {
       await withRepository(options, async (context) => {
         if (options.json !== true) printQueueEvents(context.queue, output);
         const stop = stopOnSignals();
-        const summary = await context.queue.runWorkers({
-          mode,
-          workers: options.workers,
-          signal: stop.signal,
-        });
+        const alerts = await watchQueueAlerts(context);
+        const summary = await context.queue
+          .runWorkers({ mode, workers: options.workers, signal: stop.signal })
+          .finally(() => alerts.close());
         stop.dispose();
         if (options.json === true) output.json({ mode, summary });
         else output.line(`Done: ${JSON.stringify(summary)}`);
