@@ -19,8 +19,9 @@ export async function dashboardActions(
     approve: async (id) => {
       await queue.approve(id, { by: actor, note: 'approved from the dashboard' });
     },
-    reject: async (id) => {
-      await queue.reject(id, { by: actor, note: 'rejected from the dashboard' });
+    // The reason the person typed, recorded as `hyperion reject --reason` records its own.
+    reject: async (id, reason) => {
+      await queue.reject(id, { by: actor, note: reason });
     },
     retry: async (id) => {
       await retryEntry(store, id, { by: actor, note: 'retried from the dashboard' });

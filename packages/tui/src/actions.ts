@@ -8,8 +8,8 @@ export interface DashboardActions {
   actor: string;
   /** Lets an entry awaiting approval go on. */
   approve(id: string): Promise<void>;
-  /** Refuses an entry awaiting approval (or queued) for good. */
-  reject(id: string): Promise<void>;
+  /** Refuses an entry awaiting approval (or queued) for good, with the reason the person typed. */
+  reject(id: string, reason: string): Promise<void>;
   /** Sends a quarantined or conflicted entry back to the queue. */
   retry(id: string): Promise<void>;
   /** Pauses the queue (no new leases) or resumes it. */

@@ -27,12 +27,12 @@ function storeActions(store: SqliteStore, actor: string): DashboardActions {
         data: { by: actor },
       });
     },
-    reject: async (id) => {
+    reject: async (id, reason) => {
       await store.transition(id, {
         from: ['awaiting_approval', 'queued'],
         to: 'rejected',
         type: 'entry:rejected',
-        data: { by: actor, reason: 'no' },
+        data: { by: actor, reason },
       });
     },
     retry: async (id) => {
@@ -154,9 +154,53 @@ describe('DashboardApp keys and actions, on a seeded SQLite store', () => {
     // The retried entry is queued again, in submission order: before change-wait.
     await press(['j', 'j', 'j'], (frame) => /›queued +change-clash/.test(frame), 'to the retried entry');
     await press('j', (frame) => /›queued +change-wait/.test(frame), 'to the queued entry');
-    await press('x', (frame) => frame.includes('reject change-wait?'), 'x asks');
-    await press('y', (frame) => frame.includes('rejected change-wait as tester'), 'y rejects');
+    await press('x', (frame) => frame.includes('reject change-wait: why?'), 'x asks why');
+    await press('dup', (frame) => frame.includes('Esc cancels) dup▏'), 'typed');
+    await press(ENTER, (frame) => frame.includes('rejected change-wait as tester: dup'), 'Enter rejects');
     expect((await seeded.store.requireEntry('change-wait')).state).toBe('rejected');
+  });
+
+  it('x asks for a reason — typed on the footer, Backspace edits, Esc cancels, Enter records it with the rejection', async () => {
+    expect(line('change-lock')).toMatch(/^›approval +change-lock/);
+    await press(
+      'x',
+      (frame) => frame.includes('reject change-lock: why? (Enter rejects, Esc cancels) ▏'),
+      'x asks why',
+    );
+    // Keys that act elsewhere are text here: q does not quit, y does not confirm, a does not approve.
+    await press(
+      ['q', 'y', 'a'],
+      (frame) => frame.includes('why? (Enter rejects, Esc cancels) qya▏'),
+      'typed as text',
+    );
+    await press(ESCAPE, (frame) => frame.includes('reject cancelled'), 'Esc cancels');
+    expect((await seeded.store.requireEntry('change-lock')).state).toBe('awaiting_approval');
+    expect(
+      (await seeded.store.listEvents({ entryId: 'change-lock' })).map((event) => event.type),
+    ).not.toContain('entry:rejected');
+    await press('x', (frame) => frame.includes('reject change-lock: why?'), 'x asks again');
+    // A blank reason is not one: Enter leaves the question open.
+    await press(
+      [' ', ENTER],
+      (frame) => frame.includes('reject change-lock: a reason is needed (Enter rejects, Esc cancels)  ▏'),
+      'blank stays open',
+    );
+    expect((await seeded.store.requireEntry('change-lock')).state).toBe('awaiting_approval');
+    await press(
+      ['\u007f', 'lockfile bump nobody asked for', '\u007f', 'r'],
+      (frame) => frame.includes('why? (Enter rejects, Esc cancels) lockfile bump nobody asked for▏'),
+      'Backspace edits',
+    );
+    await press(
+      ENTER,
+      (frame) => frame.includes('rejected change-lock as tester: lockfile bump nobody asked for'),
+      'Enter rejects',
+    );
+    expect((await seeded.store.requireEntry('change-lock')).state).toBe('rejected');
+    expect((await seeded.store.listEvents({ entryId: 'change-lock' })).at(-1)).toMatchObject({
+      type: 'entry:rejected',
+      data: { by: 'tester', reason: 'lockfile bump nobody asked for' },
+    });
   });
 
   it('pauses and resumes the queue', async () => {

@@ -21,6 +21,7 @@ import {
   type Selections,
 } from './navigation.js';
 import { perform, question, refusal, type PendingAction } from './pending-action.js';
+import { editReason, reasonQuestion, type ReasonPrompt } from './reason-prompt.js';
 import type { EntryDetail } from './read-model/entry-detail.js';
 import type { DashboardModel } from './read-model/model.js';
 import { describeError, useLiveModel, type DashboardSource } from './use-live-model.js';
@@ -51,7 +52,8 @@ function paneRows(pane: FocusablePane, columns: number, rows: number): number {
 
 /**
  * The interactive dashboard sized to the terminal: Tab between panes, ↑/↓ (j/k) within one,
- * Enter opens the selected entry, `a`/`x`/`r`/`p` act after `y`, `?` shows the keys, `q` quits.
+ * Enter opens the selected entry, `a`/`r`/`p` act after `y`, `x` rejects after a typed reason and
+ * Enter, `?` shows the keys, `q` quits.
  * The selection starts on the first entry awaiting approval and follows its row across refreshes.
  */
 export function DashboardApp({
@@ -71,6 +73,8 @@ export function DashboardApp({
   const [selectedRows, setSelectedRows] = useState<SelectedRows>(noSelectedRows);
   const [view, setView] = useState<View>({ kind: 'dashboard' });
   const [pending, setPending] = useState<PendingAction | null>(null);
+  // `x` first asks why: the reason is typed on the footer line, Enter rejects, Esc cancels.
+  const [reasonPrompt, setReasonPrompt] = useState<ReasonPrompt | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [detail, setDetail] = useState<EntryDetail | null | undefined>(undefined);
   // Until a person moves in the queue, its selection waits on the first entry awaiting approval.
@@ -103,6 +107,10 @@ export function DashboardApp({
     if (id === undefined) return setMessage(`select an entry to ${kind} (Tab to the queue or the alerts)`);
     const refused = refusal(model, kind, id);
     if (refused !== undefined) return setMessage(refused);
+    if (kind === 'reject') {
+      setMessage(null);
+      return setReasonPrompt({ entryId: id, text: '' });
+    }
     const action: PendingAction = { kind, entryId: id };
     setPending(action);
     setMessage(question(action));
@@ -152,6 +160,17 @@ export function DashboardApp({
   const onKey = (input: string, key: Key): void => {
     const command = keyCommand(input, key);
     if (key.ctrl && input === 'c') return exit();
+    if (reasonPrompt !== null) {
+      const edit = editReason(reasonPrompt, input, key);
+      if (edit.kind === 'cancel') {
+        setReasonPrompt(null);
+        setMessage('reject cancelled');
+      } else if (edit.kind === 'submit') {
+        setReasonPrompt(null);
+        confirm({ kind: 'reject', entryId: reasonPrompt.entryId, reason: edit.reason });
+      } else setReasonPrompt({ entryId: reasonPrompt.entryId, text: edit.text, blank: edit.blank === true });
+      return;
+    }
     if (pending !== null) {
       if (command === 'confirm') confirm(pending);
       else {
@@ -210,6 +229,7 @@ export function DashboardApp({
   useInput((input, key) => latestKeyHandler.current(input, key), { isActive: isRawModeSupported === true });
 
   const height = rows - 1;
+  const footer = reasonPrompt === null ? message : reasonQuestion(reasonPrompt, columns);
   return (
     <ColorsContext.Provider value={colors}>
       {view.kind === 'help' ? (
@@ -225,7 +245,7 @@ export function DashboardApp({
           width={columns}
           height={height}
           scroll={view.scroll}
-          footer={message}
+          footer={footer}
         />
       ) : (
         <Dashboard
@@ -235,7 +255,7 @@ export function DashboardApp({
           error={error}
           focus={focus}
           selections={selections}
-          footer={message}
+          footer={footer}
           {...(title === undefined ? {} : { title })}
         />
       )}

@@ -10,7 +10,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['Enter', 'open the selected entry: events, check output, conflict report, patch'],
   ['Esc', 'back (closes the entry, this help, or a question)'],
   ['a', 'approve the selected entry (asks y to confirm)'],
-  ['x', 'reject the selected entry (asks y to confirm)'],
+  ['x', 'reject the selected entry: type why, then Enter (Esc cancels)'],
   ['r', 'retry the selected quarantined or conflicted entry (asks y)'],
   ['p', 'pause or resume the queue (asks y)'],
   ['?', 'this help'],

@@ -8,6 +8,8 @@ export interface PendingAction {
   kind: 'approve' | 'reject' | 'retry' | 'pause' | 'resume';
   /** The entry it acts on (none for pause and resume). */
   entryId?: string;
+  /** Why (a rejection's reason, as the person typed it). */
+  reason?: string;
 }
 
 /** The states each entry action accepts (the queue checks again; this only spares a useless `y`). */
@@ -49,8 +51,8 @@ export async function perform(actions: DashboardActions, action: PendingAction):
         await actions.approve(id);
         return `approved ${id} as ${actions.actor}`;
       case 'reject':
-        await actions.reject(id);
-        return `rejected ${id} as ${actions.actor}`;
+        await actions.reject(id, action.reason ?? '');
+        return `rejected ${id} as ${actions.actor}: ${action.reason ?? ''}`;
       case 'retry':
         await actions.retry(id);
         return `sent ${id} back to the queue as ${actions.actor}`;
