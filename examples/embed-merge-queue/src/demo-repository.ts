@@ -6,6 +6,8 @@ import { join } from 'node:path';
 /** A patch another tool produced, with the task it belongs to. */
 export interface ProducedPatch {
   taskId: string;
+  /** Where it came from, for messages. */
+  source: string;
   summary: string;
   patch: string;
 }
@@ -40,7 +42,7 @@ export function createDemoRepository(): { root: string; patches: ProducedPatch[]
     const patch = git(scratch, 'diff', '--cached');
     git(scratch, 'reset', '--quiet', '--hard');
     git(scratch, 'clean', '--quiet', '-fd');
-    return { taskId, summary, patch };
+    return { taskId, source: `the demo's ${taskId} patch`, summary, patch };
   };
   const patches = [
     edit('T-1', 'Greet the world', { 'greeting.txt': 'hello, world\n' }),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { GitRepository } from '@hyperion/git';
 import { MergeQueue, hyperionPaths, initializeWorkspace, loadConfig } from '@hyperion/queue';
-import { HyperionError, type HyperionConfigInput } from '@hyperion/schema';
+import { HyperionError, printable, type HyperionConfigInput } from '@hyperion/schema';
 import { SqliteStore } from '@hyperion/store';
 import { changeFromPatch } from './change-from-patch.js';
 import { createDemoRepository, type ProducedPatch } from './demo-repository.js';
@@ -35,6 +35,7 @@ function readArguments(): { root: string; patches: ProducedPatch[]; demo: boolea
   }
   const patches = patchFiles.map((file) => ({
     taskId: taskIdOf(file),
+    source: file,
     summary: `Apply ${basename(file)}`,
     patch: readFileSync(file, 'utf8'),
   }));
@@ -54,8 +55,14 @@ async function main(): Promise<void> {
   try {
     const queue = new MergeQueue({ store, repository, config, worktreesDirectory: paths.worktreesDirectory });
     printQueueEvents(queue);
-    for (const { taskId, summary, patch } of patches) {
-      await queue.submit(changeFromPatch(taskId, patch, summary));
+    for (const { taskId, summary, patch, source } of patches) {
+      try {
+        await queue.submit(changeFromPatch(taskId, patch, summary));
+      } catch (error) {
+        // Nothing was stored for a refused patch; say which one it was.
+        if (!HyperionError.isInstance(error)) throw error;
+        throw new HyperionError(error.code, `${source}: ${error.message}`, { cause: error, details: error.details });
+      }
     }
     const summary = await queue.runWorkers({ mode: 'drain' });
     console.log(`summary   ${JSON.stringify(summary)}`);
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   // A HyperionError carries a stable code and a message naming the field at fault.
   const message = HyperionError.isInstance(error) ? `${error.code}: ${error.message}` : String(error);
-  console.error(`error: ${message}`);
+  // The message may quote a patch: control characters are neutralized before the terminal.
+  console.error(`error: ${printable(message)}`);
   process.exitCode = 1;
 });
