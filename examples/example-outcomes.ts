@@ -77,10 +77,12 @@ export function expectMergeQueueDemo(result: ProcessResult): string {
   for (const task of ['T-1', 'T-2', 'T-3']) {
     expect(lines.some((line) => line.startsWith(`enqueued  ${task}  chg-`))).toBe(true);
   }
-  expect(lines.filter((line) => line.startsWith('landed ')).map((line) => line.split(/\s+/)[1]).sort()).toEqual([
-    'T-1',
-    'T-2',
-  ]);
+  expect(
+    lines
+      .filter((line) => line.startsWith('landed '))
+      .map((line) => line.split(/\s+/)[1])
+      .sort(),
+  ).toEqual(['T-1', 'T-2']);
   expect(lines).toContain(
     "finished  T-3  quarantined: check 'no-todo' failed: exited with 1 (attempt 2 of 2)",
   );
@@ -149,7 +151,9 @@ export function expectRequestPipelineDemo(result: ProcessResult): void {
   ]);
   expect(landedTasks(root)).toEqual(['REQ-license-1', 'REQ-license-2']);
   for (const path of ['src/add.js', 'src/multiply.js', 'lib/format.js']) {
-    expect(readFileSync(join(root, path), 'utf8')).toMatch(/^\/\/ SPDX-License-Identifier: MIT\nexport const /);
+    expect(readFileSync(join(root, path), 'utf8')).toMatch(
+      /^\/\/ SPDX-License-Identifier: MIT\nexport const /,
+    );
   }
   expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('# demo\n');
 }

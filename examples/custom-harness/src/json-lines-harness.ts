@@ -104,7 +104,11 @@ export class JsonLinesHarness implements AgentHarnessV1 {
       const text = redactSecrets(answer, secretValues);
       const stopped = deadline.stopReason();
       if (stopped !== undefined) {
-        return finish({ status: stopped, text, error: describeStopReason(stopped, request.budget?.timeoutMs) });
+        return finish({
+          status: stopped,
+          text,
+          error: describeStopReason(stopped, request.budget?.timeoutMs),
+        });
       }
       if (outcome.spawnError !== undefined) {
         return finish({

@@ -35,7 +35,9 @@ export class CountingStore implements HyperionStore {
     args: Parameters<HyperionStore[Name]>,
   ): ReturnType<HyperionStore[Name]> {
     this.calls.set(name, this.count(name) + 1);
-    const method = this.inner[name] as (...args: Parameters<HyperionStore[Name]>) => ReturnType<HyperionStore[Name]>;
+    const method = this.inner[name] as (
+      ...args: Parameters<HyperionStore[Name]>
+    ) => ReturnType<HyperionStore[Name]>;
     return method.apply(this.inner, args);
   }
 

@@ -5,7 +5,10 @@ import { CountingStore } from './counting-store.js';
  * Opens the SQLite store file at `path` behind a {@link CountingStore}. The conformance suite's
  * child processes import this module and call it as `openStore(path)`.
  */
-export function openCountingStore(path: string, options: { create?: boolean; clock?: () => number } = {}): CountingStore {
+export function openCountingStore(
+  path: string,
+  options: { create?: boolean; clock?: () => number } = {},
+): CountingStore {
   return new CountingStore(SqliteStore.open(path, options));
 }
 

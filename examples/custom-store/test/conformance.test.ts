@@ -30,7 +30,9 @@ describe('CountingStore', () => {
       const leased = await store.leaseNext('worker-1', 60_000);
       expect(leased?.id).toBe('chg-1');
       expect(await store.countByState()).toEqual({ queued: 1, running: 1 });
-      expect([store.count('enqueue'), store.count('leaseNext'), store.count('countByState')]).toEqual([2, 1, 1]);
+      expect([store.count('enqueue'), store.count('leaseNext'), store.count('countByState')]).toEqual([
+        2, 1, 1,
+      ]);
       expect(store.count('transition')).toBe(0);
     } finally {
       await store.close();

@@ -61,13 +61,18 @@ async function main(): Promise<void> {
       } catch (error) {
         // Nothing was stored for a refused patch; say which one it was.
         if (!HyperionError.isInstance(error)) throw error;
-        throw new HyperionError(error.code, `${source}: ${error.message}`, { cause: error, details: error.details });
+        throw new HyperionError(error.code, `${source}: ${error.message}`, {
+          cause: error,
+          details: error.details,
+        });
       }
     }
     const summary = await queue.runWorkers({ mode: 'drain' });
     console.log(`summary   ${JSON.stringify(summary)}`);
     for (const entry of await store.listEntries()) {
-      console.log(`outcome   ${entry.task_id}  ${entry.state}${entry.landed_commit ? `  ${entry.landed_commit}` : ''}`);
+      console.log(
+        `outcome   ${entry.task_id}  ${entry.state}${entry.landed_commit ? `  ${entry.landed_commit}` : ''}`,
+      );
     }
     console.log(`tip       ${config.target_branch} ${await repository.requireBranch(config.target_branch)}`);
   } finally {

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   initializeWorkspace(paths, repository.gitDirectory, {
     config: {
       // Runs on each developer's worktree before submitting, and again on the tree the queue lands.
-      checks: [{ name: 'syntax', command: 'for f in src/*.js lib/*.js; do node --check "$f" || exit 1; done' }],
+      checks: [
+        { name: 'syntax', command: 'for f in src/*.js lib/*.js; do node --check "$f" || exit 1; done' },
+      ],
       queue: { poll_ms: 50, backoff_base_ms: 50 },
     },
   });
@@ -69,7 +71,9 @@ async function main(): Promise<void> {
     const history = (await requestHistory(store)).find((item) => item.id === outcome.request_id);
     for (const assignment of history?.assignments ?? []) {
       const states = assignment.entries.map((entry) => entry.state).join(', ');
-      console.log(`outcome    ${assignment.task_id} ${states} after ${assignment.runs.length} developer run(s)`);
+      console.log(
+        `outcome    ${assignment.task_id} ${states} after ${assignment.runs.length} developer run(s)`,
+      );
     }
     console.log(`request    ${outcome.request_id} ${JSON.stringify(history?.outcome ?? {})}`);
     const firstLine = readFileSync(join(repository.root, 'lib/format.js'), 'utf8').split('\n')[0];
