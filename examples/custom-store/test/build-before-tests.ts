@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   if (process.env['HYPERION_TEST_BUILT'] === '1') return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: 'inherit',
   });
