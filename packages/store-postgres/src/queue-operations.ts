@@ -254,6 +254,28 @@ export class QueueOperations {
     return rows.map(entryFromRow);
   }
 
+  /**
+   * The unfinished entries of `targetBranch` on any of `paths`, in submission order: those holding
+   * their files through the file index (`queue_entry_paths`: queued or running), and those awaiting
+   * approval (few, read through the state index) whose files meet `paths`.
+   */
+  async listUnfinishedEntriesOnPaths(targetBranch: string, paths: readonly string[]): Promise<QueueEntry[]> {
+    if (paths.length === 0) return [];
+    const rows = await this.session.query<QueueEntryRow>(
+      `SELECT * FROM queue_entries WHERE sequence IN (
+         SELECT held.sequence FROM queue_entry_paths held
+          WHERE held.target_branch = $1 AND held.path = ANY($2::text[])
+         UNION
+         SELECT waiting.sequence FROM queue_entries waiting
+          WHERE waiting.state = 'awaiting_approval' AND waiting.target_branch = $1
+            AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(waiting.paths::jsonb) AS path
+                         WHERE path = ANY($2::text[])))
+       ORDER BY sequence`,
+      [targetBranch, [...paths]],
+    );
+    return rows.map(entryFromRow);
+  }
+
   /** How many entries are in each state. */
   async countByState(): Promise<Partial<Record<QueueState, number>>> {
     const rows = await this.session.query<{ state: QueueState; count: number }>(

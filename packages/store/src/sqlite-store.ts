@@ -51,6 +51,8 @@ function syncOperationsOn(database: SqliteDatabaseStore): SyncOperations {
     requireEntry: (id) => database.requireEntry(id),
     getChangeRequest: (id) => database.getChangeRequest(id),
     listEntries: (filter) => database.listEntries(filter),
+    listUnfinishedEntriesOnPaths: (targetBranch, paths) =>
+      database.listUnfinishedEntriesOnPaths(targetBranch, paths),
     countByState: () => database.countByState(),
     leaseNext: (owner, leaseMs, targetBranch) => database.leaseNext(owner, leaseMs, targetBranch),
     hasPendingWork: (targetBranch) => database.hasPendingWork(targetBranch),
@@ -81,6 +83,7 @@ const READ_ONLY: ReadonlySet<SyncOperationName> = new Set<SyncOperationName>([
   'requireEntry',
   'getChangeRequest',
   'listEntries',
+  'listUnfinishedEntriesOnPaths',
   'countByState',
   'hasPendingWork',
   'listEvents',
@@ -282,6 +285,9 @@ export class SqliteStore implements HyperionStore {
   getChangeRequest: StoreTransaction['getChangeRequest'] = this.served('getChangeRequest');
   /** @inheritdoc */
   listEntries: StoreTransaction['listEntries'] = this.served('listEntries');
+  /** @inheritdoc */
+  listUnfinishedEntriesOnPaths: StoreTransaction['listUnfinishedEntriesOnPaths'] =
+    this.served('listUnfinishedEntriesOnPaths');
   /** @inheritdoc */
   countByState: StoreTransaction['countByState'] = this.served('countByState');
   /** @inheritdoc */

@@ -107,6 +107,13 @@ export interface QueueStore {
   listEntries(filter?: EntryFilter): Promise<QueueEntry[]>;
   /** How many entries are in each state (states with none are absent). */
   countByState(): Promise<Partial<Record<QueueState, number>>>;
+  /**
+   * The unfinished entries (`queued`, `running`, `awaiting_approval`) of `targetBranch` that touch
+   * at least one of `paths`, in submission order: what a new piece of work on those files would
+   * land after. Index-backed (the file index of the entries holding their files, plus the few
+   * entries awaiting approval), so its cost follows the entries on those files, not the backlog.
+   */
+  listUnfinishedEntriesOnPaths(targetBranch: string, paths: readonly string[]): Promise<QueueEntry[]>;
 
   /**
    * Leases the next runnable entry for `owner` for `leaseMs`, after returning expired leases to

@@ -441,6 +441,28 @@ export class SqliteDatabaseStore {
     return rows.map(entryFromRow);
   }
 
+  /**
+   * The unfinished entries of `targetBranch` on any of `paths`, in submission order: those holding
+   * their files through the file index (`queue_entry_paths`, `holding > 0`: queued or running), and
+   * those awaiting approval (few, read through the state index) whose files meet `paths`.
+   */
+  listUnfinishedEntriesOnPaths(targetBranch: string, paths: readonly string[]): QueueEntry[] {
+    if (paths.length === 0) return [];
+    const rows = this.prepared(
+      `SELECT * FROM queue_entries WHERE id IN (
+         SELECT held.entry_id FROM queue_entry_paths AS held
+          WHERE held.target_branch = ? AND held.holding > 0
+            AND held.path IN (SELECT value FROM json_each(?))
+         UNION
+         SELECT waiting.id FROM queue_entries AS waiting
+          WHERE waiting.state = 'awaiting_approval' AND waiting.target_branch = ?
+            AND EXISTS (SELECT 1 FROM json_each(waiting.paths) AS path
+                         WHERE path.value IN (SELECT value FROM json_each(?))))
+       ORDER BY sequence`,
+    ).all(targetBranch, JSON.stringify(paths), targetBranch, JSON.stringify(paths)) as QueueEntryRow[];
+    return rows.map(entryFromRow);
+  }
+
   /** How many entries are in each state. */
   countByState(): Record<QueueState, number> {
     const rows = this.prepared(

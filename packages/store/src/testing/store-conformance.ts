@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { HyperionStore } from '../store-interface.js';
 import type { ConformanceStoreFactory, ConformanceStoreHandle } from './conformance-target.js';
 import { describeConcurrencyCases } from './cases-concurrency.js';
+import { describeEntriesOnPathsCases } from './cases-entries-on-paths.js';
 import { describeLeaseCases } from './cases-leases.js';
 import { describeOrderCases } from './cases-order.js';
 import { describeOwnTransactionCases } from './cases-own-transaction.js';
@@ -77,6 +78,7 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     describeRecordCases(context);
     describeLeaseCases(context);
     describeOrderCases(context);
+    describeEntriesOnPathsCases(context);
     describeConcurrencyCases(context);
     describeOwnTransactionCases(context);
     describePruneCases(context);
