@@ -36,6 +36,10 @@ export interface DecomposeOptions {
   policy: DecompositionPolicy;
   /** Contents of the existing target files at the base commit (new files are absent). */
   contents: ReadonlyMap<string, string>;
+  /** The phase the assignments belong to, when the request has several (see `phase-plan.ts`). */
+  phase?: number;
+  /** Assignments planned before these (earlier phases): generated task ids are numbered after them. */
+  taskNumberOffset?: number;
 }
 
 /** The text a developer is given, before file contents: counted towards the context. */
@@ -175,13 +179,14 @@ export function finishAssignments(
   const byPath = changesByPath(request.requested_changes);
   const planned = drafts.map((draft, index) => {
     const assignment: TaskAssignment = {
-      task_id: draft.taskId ?? `${requestId}-${index + 1}`,
+      task_id: draft.taskId ?? `${requestId}-${(options.taskNumberOffset ?? 0) + index + 1}`,
       parent_request_id: requestId,
       summary: draft.summary,
       file_targets: draft.files,
       instructions: draft.instructions,
       checks: options.policy.checks,
       base_commit: options.baseCommit,
+      ...(options.phase === undefined ? {} : { phase: options.phase }),
     };
     const contextTokens =
       tokenCount(assignmentInstructionsText(assignment)) +

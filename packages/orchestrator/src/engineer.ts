@@ -151,7 +151,9 @@ export function essentialQuestions(request: TaskRequest, baseFiles: BaseFiles): 
       question: 'Which files should change? The request lists no requested_changes and no assignments.',
     });
   }
-  const changes = new Map(request.requested_changes.map((change) => [change.path, change]));
+  // The first change on a path says whether it creates the file (later phases build on it).
+  const changes = new Map<string, RequestedChange>();
+  for (const change of request.requested_changes) if (!changes.has(change.path)) changes.set(change.path, change);
   for (const path of paths) {
     if (baseFiles.has(path)) continue;
     const problem = pathProblem(path, baseFiles);
@@ -174,8 +176,13 @@ export function essentialQuestions(request: TaskRequest, baseFiles: BaseFiles): 
 function markNewFiles(request: TaskRequest, baseFiles: BaseFiles, questions: OpenQuestion[]): TaskRequest {
   const asked = new Set(questions.map((question) => question.path));
   let marked = false;
+  const seen = new Set<string>();
   const changes = request.requested_changes.map((change) => {
-    if (change.operation !== undefined || baseFiles.has(change.path) || asked.has(change.path)) return change;
+    const first = !seen.has(change.path);
+    seen.add(change.path);
+    // Only the first change on a new file creates it; a later one (a later phase) edits the result.
+    if (!first || change.operation !== undefined || baseFiles.has(change.path) || asked.has(change.path))
+      return change;
     marked = true;
     return { ...change, operation: 'create' as const };
   });

@@ -32,6 +32,9 @@ import { requireApprovedPlan } from './plan-gate.js';
 import { readFilesAtCommit } from './read-files-at-commit.js';
 import { runAll } from './run-all.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
+import type { CollisionPolicy, CollisionReport } from './collision-policy.js';
+import { decomposeInPhases, type PhaseSummary } from './phase-plan.js';
+import { dependenciesOf, developInPhases } from './phase-runner.js';
 
 /** Options of {@link runRequestPipeline}. */
 export interface RequestPipelineOptions {
@@ -86,8 +89,16 @@ export interface RequestOutcome {
     files: string[];
     checks: string[];
     context_tokens: number;
+    /** The phase it belongs to (1 when the request has one). */
+    phase: number;
+    /** The commit its developer started from (the request's base, or a projected tip). */
+    base_commit: string;
   }>;
-  enqueued: Array<{ change_id: string; task_id: string; paths: string[] }>;
+  /** The request's phases in order: a later phase's developers start from the earlier ones' result. */
+  phases: PhaseSummary[];
+  /** Entries of other requests found on the assignments' files, and what was done (`orchestrator.collisions`). */
+  collisions: { policy: CollisionPolicy; reports: CollisionReport[] };
+  enqueued: Array<{ change_id: string; task_id: string; paths: string[]; depends_on: string[] }>;
 }
 
 /** A new, random request id. */
@@ -147,7 +158,14 @@ export async function runRequestPipeline(
     options,
   );
   const { scoped, planned } = planning;
-  const developed = await runDevelopers(planned, requestId, baseCommit, config, observed, options);
+  const tip = () => landingTargetFor(repository, config).tip(targetBranch);
+  const phased = await developInPhases(
+    planned,
+    { repository, store, config, requestId, baseCommit, tip, signal: options.signal },
+    (items, baseOf) => runDevelopers(items, requestId, baseOf, config, observed, options),
+  );
+  const developed: { results: DeveloperResult[] } | { failures: DeveloperFailure[] } =
+    phased.failures.length > 0 ? { failures: phased.failures } : { results: phased.results };
   if ('failures' in developed) {
     await recordFailure(store, requestId, scoped, planned, developed.failures, observed);
     const first = developed.failures[0]!.error;
@@ -178,20 +196,23 @@ export async function runRequestPipeline(
       });
     }
     const entries: QueueEntry[] = [];
+    const changeOf = new Map<string, string>();
     for (const result of developed.results) {
-      entries.push(
-        await queue.submitInTransaction(transaction, result.changeRequest, {
-          requestId,
-          priority: scoped.request.priority,
-          eventData: {
-            source: 'request',
-            agent: result.run.status,
-            duration_ms: Math.round(result.run.durationMs),
-          },
-        }),
-      );
+      const dependsOn = dependenciesOf(result, planned, phased, changeOf);
+      const entry = await queue.submitInTransaction(transaction, result.changeRequest, {
+        requestId,
+        priority: scoped.request.priority,
+        dependsOn,
+        eventData: {
+          source: 'request',
+          agent: result.run.status,
+          duration_ms: Math.round(result.run.durationMs),
+          ...collisionEventData(result.changeRequest.task_id, planned, phased),
+        },
+      });
+      entries.push(entry);
+      changeOf.set(entry.task_id, entry.id);
     }
-    const changeOf = new Map(entries.map((entry) => [entry.task_id, entry.id]));
     for (const run of observed) {
       const changeId = run.role === 'developer' && run.taskId !== null ? changeOf.get(run.taskId) : undefined;
       await transaction.recordAssignmentRun(
@@ -212,8 +233,17 @@ export async function runRequestPipeline(
       files: item.assignment.file_targets,
       checks: item.assignment.checks ?? [],
       context_tokens: item.contextTokens,
+      phase: item.assignment.phase ?? 1,
+      base_commit: phased.bases.get(item.assignment.task_id)?.commit ?? baseCommit,
     })),
-    enqueued: enqueued.map((entry) => ({ change_id: entry.id, task_id: entry.task_id, paths: entry.paths })),
+    phases: planning.phases,
+    collisions: { policy: config.orchestrator.collisions, reports: phased.collisions },
+    enqueued: enqueued.map((entry) => ({
+      change_id: entry.id,
+      task_id: entry.task_id,
+      paths: entry.paths,
+      depends_on: entry.depends_on,
+    })),
   };
 }
 
@@ -224,6 +254,7 @@ interface Planning {
   orchestratorFallbackReason?: string;
   repairs: string[];
   checksSource: string;
+  phases: PhaseSummary[];
 }
 
 function planningSummary(scoped: ScopedRequest, planning: Planning): RequestOutcome['planning'] {
@@ -319,22 +350,29 @@ async function planRequest(
     const policy = decompositionPolicy(config, planPolicy, scoped.request.checks);
     const decomposeOptions = { baseCommit, policy, contents: present };
     if (scratch === undefined) {
+      const phased = await decomposeInPhases(scoped, decomposeOptions, (phase, phaseOptions) => ({
+        planned: decompose(phase, phaseOptions),
+      }));
       return {
         scoped,
-        planned: decompose(scoped, decomposeOptions),
+        planned: phased.planned,
         orchestrator: 'deterministic',
         repairs: [],
         checksSource: policy.checksSource,
+        phases: phased.phases,
       };
     }
-    const decomposition = await decomposeWithModel(scoped, {
-      ...decomposeOptions,
-      harness,
-      workingDirectory: scratch.path,
-      budget: { timeoutMs: config.agent.timeout_ms },
-      signal: options.signal,
-    });
-    if ('run' in decomposition) {
+    const phased = await decomposeInPhases(scoped, decomposeOptions, (phase, phaseOptions) =>
+      decomposeWithModel(phase, {
+        ...phaseOptions,
+        harness,
+        workingDirectory: scratch.path,
+        budget: { timeoutMs: config.agent.timeout_ms },
+        signal: options.signal,
+      }),
+    );
+    for (const decomposition of phased.results) {
+      if (!('run' in decomposition)) continue;
       observed.push({
         role: 'orchestrator',
         taskId: null,
@@ -346,15 +384,21 @@ async function planRequest(
         },
       });
     }
+    // One source for the plan: a fallback in any phase is the plan's, then the model's, then the requester's.
+    const decomposition =
+      phased.results.find((result) => result.source === 'fallback') ??
+      phased.results.find((result) => result.source === 'model') ??
+      phased.results[0]!;
     return {
       scoped,
-      planned: decomposition.planned,
+      planned: phased.planned,
       orchestrator: decomposition.source,
       ...('fallbackReason' in decomposition && decomposition.fallbackReason !== undefined
         ? { orchestratorFallbackReason: decomposition.fallbackReason }
         : {}),
-      repairs: decomposition.repairs,
+      repairs: phased.results.flatMap((result) => result.repairs),
       checksSource: policy.checksSource,
+      phases: phased.phases,
     };
   } finally {
     if (scratch !== undefined) await repository.removeWorktree(scratch.path);
@@ -369,7 +413,7 @@ interface DeveloperFailure {
 async function runDevelopers(
   planned: PlannedAssignment[],
   requestId: string,
-  baseCommit: string,
+  baseOf: (item: PlannedAssignment) => Promise<string>,
   config: HyperionConfig,
   observed: ObservedRun[],
   options: RequestPipelineOptions,
@@ -388,7 +432,7 @@ async function runDevelopers(
           repository: options.repository,
           harness: options.harness,
           worktreesDirectory: options.worktreesDirectory,
-          baseCommit,
+          baseCommit: await baseOf(item),
           requestId,
           budget: {
             timeoutMs: options.developerTimeoutMs ?? config.agent.timeout_ms,
@@ -471,4 +515,26 @@ async function recordFailure(
       [...reasons.values()].map((reason) => String(reason['message'])).join('; '),
     );
   });
+}
+
+/** What the `entry:enqueued` event says about the entry's phase and the collisions of its assignment. */
+function collisionEventData(
+  taskId: string,
+  planned: readonly PlannedAssignment[],
+  phased: Awaited<ReturnType<typeof developInPhases>>,
+): Record<string, unknown> {
+  const phase = planned.find((item) => item.assignment.task_id === taskId)?.assignment.phase;
+  const report = phased.collisions.find((item) => item.task_id === taskId);
+  return {
+    ...(phase === undefined ? {} : { phase }),
+    ...(report === undefined
+      ? {}
+      : {
+          collision: {
+            action: report.action,
+            base_commit: report.base_commit,
+            overlaps: report.overlaps.map((overlap) => ({ change_id: overlap.change_id, files: overlap.files })),
+          },
+        }),
+  };
 }

@@ -23,6 +23,11 @@ export interface SubmissionContext {
    * `rollback:<revertOf>`, the one task id that is not an identifier; no submitter can write it.
    */
   revertOf?: string;
+  /**
+   * Entries this submission was made on top of (the orchestrator's projected tip): it is stored
+   * stacked on them (`depends_on`), lands after them, and conflicts if one of them does not land.
+   */
+  dependsOn?: readonly string[];
 }
 
 /** A new, random change id. */
@@ -164,5 +169,8 @@ export function prepareSubmission(change: ChangeRequest, context: SubmissionCont
     change_request: change,
     state: risk.length > 0 ? 'awaiting_approval' : 'queued',
     event_data: { ...context.eventData, ...(risk.length > 0 ? { risk } : {}) },
+    ...(context.dependsOn === undefined || context.dependsOn.length === 0
+      ? {}
+      : { depends_on: [...new Set(context.dependsOn)] }),
   };
 }

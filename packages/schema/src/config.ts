@@ -247,6 +247,18 @@ export const OrchestratorConfigSchema = z
       .max(10)
       .default(2)
       .describe('Re-dispatches of a conflicted change to its developer.'),
+    collisions: z
+      .enum(['stack', 'wait', 'ignore'])
+      .default('stack')
+      .describe(
+        'What an assignment does when entries queued or in flight touch its files: stack (start from the branch plus those entries, and land after them), wait (for them to land or fail, up to collision_wait_ms), or ignore (start from the branch).',
+      ),
+    collision_wait_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(600_000)
+      .describe('Longest wait of an assignment for the entries on its files, with collisions "wait".'),
   })
   .describe('Orchestrator policy.');
 

@@ -17,6 +17,15 @@ export const RequestedChangeSchema = z
     ),
     diff: z.string().min(1).optional().describe('An explicit unified diff for this file.'),
     content: z.string().optional().describe('The full new content of the file.'),
+    phase: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(
+        'Order of this change: changes of a later phase start from the result of the earlier phases (none: phase 0).',
+      ),
   })
   .refine((change) => !(change.diff !== undefined && change.content !== undefined), {
     message: 'give either diff or content, not both',
