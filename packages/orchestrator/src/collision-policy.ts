@@ -83,7 +83,13 @@ export async function baseForAssignment(
     return {
       commit,
       dependsOn: [],
-      report: { task_id: taskId, overlaps: scan.overlaps, action: 'ignored', base_commit: commit, stacked_on: [] },
+      report: {
+        task_id: taskId,
+        overlaps: scan.overlaps,
+        action: 'ignored',
+        base_commit: commit,
+        stacked_on: [],
+      },
     };
   }
   const overlaps = scan.overlaps;
@@ -174,13 +180,18 @@ async function waitForEntries(
     if (unfinished.length === 0) return current.map((entry) => `${entry.id} ${entry.state}`).join(', ');
     const remaining = deadline - Date.now();
     if (context.signal?.aborted === true) {
-      throw new HyperionError('invalid_state', `${taskId}: stopped while waiting for the entries on its files`);
+      throw new HyperionError(
+        'invalid_state',
+        `${taskId}: stopped while waiting for the entries on its files`,
+      );
     }
     if (remaining <= 0) {
       throw new HyperionError(
         'not_landed',
         `${taskId}: waited ${limit} ms (orchestrator.collision_wait_ms) for the entries on its files, still unfinished: ${unfinished.map((entry) => `${entry.id} ${entry.state}`).join(', ')}`,
-        { details: { taskId, unfinished: unfinished.map((entry) => ({ id: entry.id, state: entry.state })) } },
+        {
+          details: { taskId, unfinished: unfinished.map((entry) => ({ id: entry.id, state: entry.state })) },
+        },
       );
     }
     await store.waitForChange(Math.min(remaining, 1_000), context.signal);

@@ -153,7 +153,8 @@ export function essentialQuestions(request: TaskRequest, baseFiles: BaseFiles): 
   }
   // The first change on a path says whether it creates the file (later phases build on it).
   const changes = new Map<string, RequestedChange>();
-  for (const change of request.requested_changes) if (!changes.has(change.path)) changes.set(change.path, change);
+  for (const change of request.requested_changes)
+    if (!changes.has(change.path)) changes.set(change.path, change);
   for (const path of paths) {
     if (baseFiles.has(path)) continue;
     const problem = pathProblem(path, baseFiles);

@@ -24,7 +24,12 @@ export interface PhaseSummary {
 
 /** What a requested change asks for, apart from where and when: two equal intents are one change. */
 function intentOf(change: RequestedChange): string {
-  return JSON.stringify([change.summary ?? null, change.operation ?? null, change.diff ?? null, change.content ?? null]);
+  return JSON.stringify([
+    change.summary ?? null,
+    change.operation ?? null,
+    change.diff ?? null,
+    change.content ?? null,
+  ]);
 }
 
 /** Orders keys `[explicit phase, repetition]` as the phases run. */
@@ -104,8 +109,7 @@ export function phasesOfRequest(scoped: ScopedRequest): RequestPhase[] {
         targetFiles,
       },
     };
-    if (previous !== undefined)
-      phase.reason = previous[0] !== key[0] ? 'explicit order' : 'same file again';
+    if (previous !== undefined) phase.reason = previous[0] !== key[0] ? 'explicit order' : 'same file again';
     return phase;
   });
 }

@@ -91,7 +91,10 @@ export async function developInPhases(
   return { results, failures: [], bases, collisions: reports(bases, planned) };
 }
 
-function reports(bases: Map<string, AssignmentBase>, planned: readonly PlannedAssignment[]): CollisionReport[] {
+function reports(
+  bases: Map<string, AssignmentBase>,
+  planned: readonly PlannedAssignment[],
+): CollisionReport[] {
   return planned.flatMap((item) => {
     const report = bases.get(item.assignment.task_id)?.report;
     return report === undefined ? [] : [report];

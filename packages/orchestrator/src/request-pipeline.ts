@@ -533,7 +533,10 @@ function collisionEventData(
           collision: {
             action: report.action,
             base_commit: report.base_commit,
-            overlaps: report.overlaps.map((overlap) => ({ change_id: overlap.change_id, files: overlap.files })),
+            overlaps: report.overlaps.map((overlap) => ({
+              change_id: overlap.change_id,
+              files: overlap.files,
+            })),
           },
         }),
   };

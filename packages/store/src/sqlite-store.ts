@@ -286,8 +286,9 @@ export class SqliteStore implements HyperionStore {
   /** @inheritdoc */
   listEntries: StoreTransaction['listEntries'] = this.served('listEntries');
   /** @inheritdoc */
-  listUnfinishedEntriesOnPaths: StoreTransaction['listUnfinishedEntriesOnPaths'] =
-    this.served('listUnfinishedEntriesOnPaths');
+  listUnfinishedEntriesOnPaths: StoreTransaction['listUnfinishedEntriesOnPaths'] = this.served(
+    'listUnfinishedEntriesOnPaths',
+  );
   /** @inheritdoc */
   countByState: StoreTransaction['countByState'] = this.served('countByState');
   /** @inheritdoc */

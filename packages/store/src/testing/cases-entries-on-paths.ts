@@ -29,9 +29,9 @@ export function describeEntriesOnPathsCases(context: ConformanceContext): void {
       expect(await ids(['b.txt', 'c.txt'])).toEqual(['running', 'waiting', 'queued']);
       expect(await ids(['d.txt', 'missing.txt'])).toEqual(['other-file']);
       expect(await ids([])).toEqual([]);
-      expect((await store.listUnfinishedEntriesOnPaths('release', ['a.txt'])).map((found) => found.id)).toEqual(
-        ['other-branch'],
-      );
+      expect(
+        (await store.listUnfinishedEntriesOnPaths('release', ['a.txt'])).map((found) => found.id),
+      ).toEqual(['other-branch']);
       const [running] = await store.listUnfinishedEntriesOnPaths('main', ['b.txt']);
       expect(running?.state).toBe('running');
       expect(running?.paths).toEqual(['a.txt', 'b.txt']);
