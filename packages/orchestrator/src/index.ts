@@ -59,3 +59,28 @@ export {
   type InboxResult,
   type InboxWatcherOptions,
 } from './inbox-watcher.js';
+export {
+  baseForAssignment,
+  type AssignmentBase,
+  type AssignmentBaseContext,
+  type CollisionPolicy,
+  type CollisionReport,
+} from './collision-policy.js';
+export { scanCollisions, type CollisionOverlap, type CollisionScan } from './collision-scan.js';
+export { projectCommit, type ProjectedPatch, type Projection } from './collision-projection.js';
+export {
+  phasesOfRequest,
+  decomposeInPhases,
+  phaseOf,
+  type RequestPhase,
+  type PhaseReason,
+  type PhaseSummary,
+} from './phase-plan.js';
+export {
+  developInPhases,
+  dependenciesOf,
+  type DevelopAssignments,
+  type PhaseFailure,
+  type PhasedDevelopment,
+} from './phase-runner.js';
+export { previewRequestPlan, type RequestPlanPreview } from './phase-preview.js';

@@ -2,10 +2,14 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HyperionError, printable } from '@hyperion/schema';
 import type { CommandOutput } from '../output.js';
+import { registerPlanRequest } from './plan-request.js';
 
 /** `hyperion plan check <file>`: checks a plan (WORKPLAN.md format) and reports each problem. */
 export function registerPlan(program: Command, output: CommandOutput): void {
-  const plan = program.command('plan').description('plan files (WORKPLAN.md format) that gate dispatch');
+  const plan = program
+    .command('plan')
+    .description('plan files (WORKPLAN.md format) that gate dispatch, and the plan of a task request');
+  registerPlanRequest(plan, output);
   plan
     .command('check <file>')
     .description('check the plan metadata: approval, required sections, validation policy')

@@ -6,6 +6,7 @@ import { withRepository } from '../context.js';
 import { agentOption, checkAgentOption } from '../agent-option.js';
 import { parseWorkerCount } from '../option-parsers.js';
 import { pad, shortCommit, type CommandOutput } from '../output.js';
+import { printCollisions, printPhases } from './request-collisions-output.js';
 
 interface RequestOptions {
   repo?: string;
@@ -129,6 +130,8 @@ function printOutcome(
     );
   }
   for (const repair of outcome.planning.repairs) output.line(`  repaired: ${printable(repair)}`);
+  printPhases(output, outcome.phases);
+  printCollisions(output, outcome.collisions);
   output.line(`Enqueued ${outcome.enqueued.length} change request(s):`);
   for (const item of outcome.enqueued) {
     output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${printable(item.paths.join(', '))}`);
