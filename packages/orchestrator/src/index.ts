@@ -70,6 +70,7 @@ export { scanCollisions, type CollisionOverlap, type CollisionScan } from './col
 export { projectCommit, type ProjectedPatch, type Projection } from './collision-projection.js';
 export {
   phasesOfRequest,
+  changesOfPhase,
   decomposeInPhases,
   phaseOf,
   type RequestPhase,

@@ -1,4 +1,4 @@
-import { HyperionError, type RequestedChange, type TaskAssignment } from '@hyperion/schema';
+import { HyperionError, type RequestedChange, type TaskAssignment, type TaskRequest } from '@hyperion/schema';
 import type { DecomposeOptions, PlannedAssignment } from './decompose.js';
 import type { ScopedRequest } from './engineer.js';
 
@@ -46,6 +46,29 @@ function compareKeys(left: readonly number[], right: readonly number[]): number 
  */
 export function phasesOfRequest(scoped: ScopedRequest): RequestPhase[] {
   const { request } = scoped;
+  const { changeKeys, assignmentKeys, keys } = phaseKeys(request);
+  if (keys.length <= 1) return [{ number: 1, scoped }];
+  return phasesByKey(scoped, changeKeys, assignmentKeys, keys);
+}
+
+/**
+ * The requested changes of phase `number` (as {@link phasesOfRequest} numbers them; every change
+ * when the request has one phase): what a re-dispatched assignment of that phase was asked to do.
+ */
+export function changesOfPhase(request: TaskRequest, number: number): RequestedChange[] {
+  const { changeKeys, keys } = phaseKeys(request);
+  if (keys.length <= 1) return request.requested_changes;
+  const key = keys[number - 1];
+  if (key === undefined) return [];
+  return request.requested_changes.filter((_, position) => compareKeys(changeKeys[position]!, key) === 0);
+}
+
+/** The phase key `[explicit phase, repetition]` of every change and assignment, and the keys in order. */
+function phaseKeys(request: TaskRequest): {
+  changeKeys: Array<[number, number]>;
+  assignmentKeys: Array<[number, number]>;
+  keys: number[][];
+} {
   const changeKeys: Array<[number, number]> = [];
   const intentsByFile = new Map<string, string[]>();
   for (const change of request.requested_changes) {
@@ -70,7 +93,16 @@ export function phasesOfRequest(scoped: ScopedRequest): RequestPhase[] {
     .filter((key, index, all) => all.indexOf(key) === index)
     .map((key) => key.split(',').map(Number))
     .sort(compareKeys);
-  if (keys.length <= 1) return [{ number: 1, scoped }];
+  return { changeKeys, assignmentKeys, keys };
+}
+
+function phasesByKey(
+  scoped: ScopedRequest,
+  changeKeys: ReadonlyArray<[number, number]>,
+  assignmentKeys: ReadonlyArray<[number, number]>,
+  keys: readonly number[][],
+): RequestPhase[] {
+  const { request } = scoped;
   const created = new Set<string>();
   const deleted = new Set<string>();
   return keys.map((key, index) => {

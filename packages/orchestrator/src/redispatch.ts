@@ -11,6 +11,7 @@ import type { AgentHarnessV1 } from '@hyperion/harness';
 import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 import { runDeveloper } from './developer.js';
+import { changesOfPhase } from './phase-plan.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 
 /** Options of {@link redispatchConflictedEntry}. */
@@ -117,7 +118,9 @@ export async function redispatchConflictedEntry(
     const result = await runDeveloper(
       {
         assignment: { ...assignment, base_commit: tip },
-        changes: request.requested_changes.filter((change) => assignment.file_targets.includes(change.path)),
+        changes: changesOfPhase(request, assignment.phase ?? 1).filter((change) =>
+          assignment.file_targets.includes(change.path),
+        ),
         contextTokens: 0,
       },
       {
