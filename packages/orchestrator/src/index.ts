@@ -80,6 +80,7 @@ export {
 export {
   developInPhases,
   dependenciesOf,
+  enqueuedEventData,
   type DevelopAssignments,
   type PhaseFailure,
   type PhasedDevelopment,

@@ -123,3 +123,28 @@ export function dependenciesOf(
     });
   return [...(development.bases.get(taskId)?.dependsOn ?? []), ...earlierEntries];
 }
+
+/** What the `entry:enqueued` event says about the entry's phase and the collisions of its assignment. */
+export function enqueuedEventData(
+  taskId: string,
+  planned: readonly PlannedAssignment[],
+  phased: PhasedDevelopment,
+): Record<string, unknown> {
+  const phase = planned.find((item) => item.assignment.task_id === taskId)?.assignment.phase;
+  const report = phased.collisions.find((item) => item.task_id === taskId);
+  return {
+    ...(phase === undefined ? {} : { phase }),
+    ...(report === undefined
+      ? {}
+      : {
+          collision: {
+            action: report.action,
+            base_commit: report.base_commit,
+            overlaps: report.overlaps.map((overlap) => ({
+              change_id: overlap.change_id,
+              files: overlap.files,
+            })),
+          },
+        }),
+  };
+}

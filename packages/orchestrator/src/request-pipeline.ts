@@ -34,7 +34,7 @@ import { runAll } from './run-all.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 import type { CollisionPolicy, CollisionReport } from './collision-policy.js';
 import { decomposeInPhases, type PhaseSummary } from './phase-plan.js';
-import { dependenciesOf, developInPhases } from './phase-runner.js';
+import { dependenciesOf, developInPhases, enqueuedEventData } from './phase-runner.js';
 
 /** Options of {@link runRequestPipeline}. */
 export interface RequestPipelineOptions {
@@ -207,7 +207,7 @@ export async function runRequestPipeline(
           source: 'request',
           agent: result.run.status,
           duration_ms: Math.round(result.run.durationMs),
-          ...collisionEventData(result.changeRequest.task_id, planned, phased),
+          ...enqueuedEventData(result.changeRequest.task_id, planned, phased),
         },
       });
       entries.push(entry);
@@ -515,29 +515,4 @@ async function recordFailure(
       [...reasons.values()].map((reason) => String(reason['message'])).join('; '),
     );
   });
-}
-
-/** What the `entry:enqueued` event says about the entry's phase and the collisions of its assignment. */
-function collisionEventData(
-  taskId: string,
-  planned: readonly PlannedAssignment[],
-  phased: Awaited<ReturnType<typeof developInPhases>>,
-): Record<string, unknown> {
-  const phase = planned.find((item) => item.assignment.task_id === taskId)?.assignment.phase;
-  const report = phased.collisions.find((item) => item.task_id === taskId);
-  return {
-    ...(phase === undefined ? {} : { phase }),
-    ...(report === undefined
-      ? {}
-      : {
-          collision: {
-            action: report.action,
-            base_commit: report.base_commit,
-            overlaps: report.overlaps.map((overlap) => ({
-              change_id: overlap.change_id,
-              files: overlap.files,
-            })),
-          },
-        }),
-  };
 }
