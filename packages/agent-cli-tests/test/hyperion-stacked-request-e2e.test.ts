@@ -116,7 +116,8 @@ for (const agent of agents) {
         expect(
           git('log', '--format=%(trailers:key=Hyperion-Task,valueonly)', '-2', 'main').trim().split(/\s+/),
         ).toEqual(['R-2-1', 'R-1-1']);
-      });
+        // Six runs of a real CLI process: engineer, orchestrator and developer of each request.
+      }, 600_000);
     },
   );
 }
