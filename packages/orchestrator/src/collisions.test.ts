@@ -275,6 +275,39 @@ describe('phases of a request', () => {
     expect(stored.map((record) => (record.body as { phase?: number }).phase)).toEqual([1, 2, 3]);
   });
 
+  it('stacks every phase of a request on another request queued on the same file', async () => {
+    const { temporary, store, queue, options } = await createSetup();
+    const first = await runRequestPipeline(
+      tagRequest('R-1', [{ path: 'owners.txt', summary: 'Add the owner tag=R1' }]),
+      options,
+    );
+    const firstEntry = first.enqueued[0]!.change_id;
+    const phased = await runRequestPipeline(
+      tagRequest('R-2', [
+        { path: 'owners.txt', summary: 'Add the owner tag=A' },
+        { path: 'owners.txt', summary: 'Add the owner tag=B' },
+      ]),
+      options,
+    );
+    expect(
+      phased.collisions.reports.map((report) => [report.task_id, report.action, report.stacked_on]),
+    ).toEqual([
+      ['R-2-1', 'stacked', [firstEntry]],
+      ['R-2-2', 'stacked', [firstEntry]],
+    ]);
+    const [one, two] = phased.assignments;
+    expect(await fileAt(temporary, one!.base_commit, 'owners.txt')).toContain('owners: alice, R1\n');
+    expect(await fileAt(temporary, two!.base_commit, 'owners.txt')).toContain('owners: alice, R1, A\n');
+    expect(phased.enqueued.map((item) => item.depends_on)).toEqual([
+      [firstEntry],
+      [firstEntry, phased.enqueued[0]!.change_id],
+    ]);
+    await queue.runWorkers({ mode: 'drain', workers: 3 });
+    const entries = await store.listEntries({ order: 'submission' });
+    expect(entries.map((entry) => entry.state)).toEqual(['landed', 'landed', 'landed']);
+    expect(await branchFile(temporary, 'owners.txt')).toContain('owners: alice, R1, A, B\n');
+  });
+
   it('does not start a later phase when an earlier one fails, and says so', async () => {
     const { store, options } = await createSetup();
     let failure: unknown;
