@@ -147,6 +147,45 @@ describe('collisions predicted across requests', () => {
     expect(parent.stdout.trim()).toBe(firstLanded.landed_commit);
   });
 
+  it('starts from the branch, saying why, when the entries ahead cannot be laid on it (one needs a 3-way merge)', async () => {
+    const { temporary, store, queue, options } = await createSetup();
+    const base = (await runGit(['rev-parse', 'main'], { cwd: temporary.root })).stdout.trim();
+    // A person's commit changes the line; an entry made on the older base changes it too.
+    writeFileSync(join(temporary.root, 'owners.txt'), '# who owns this\nowners: carol\n# end\n');
+    await runGit(['-c', 'user.name=P', '-c', 'user.email=p@example.invalid', 'commit', '-qam', 'carol'], {
+      cwd: temporary.root,
+    });
+    const tip = (await runGit(['rev-parse', 'main'], { cwd: temporary.root })).stdout.trim();
+    const patch =
+      'diff --git a/owners.txt b/owners.txt\n--- a/owners.txt\n+++ b/owners.txt\n@@ -1,3 +1,3 @@\n # who owns this\n-owners: alice\n+owners: dave\n # end\n';
+    const older = await queue.submit({
+      task_id: 'T-old',
+      agent: 'person',
+      base_commit: base,
+      changes: [{ path: 'owners.txt', operation: 'update', patch }],
+    });
+    const outcome = await runRequestPipeline(
+      tagRequest('R-2', [{ path: 'owners.txt', summary: 'Add the owner tag=R2' }]),
+      options,
+    );
+    expect(outcome.collisions.reports).toEqual([
+      expect.objectContaining({
+        task_id: 'R-2-1',
+        action: 'unstacked',
+        base_commit: tip,
+        stacked_on: [],
+        detail: expect.stringMatching(
+          new RegExp(
+            `^the projected tip could not be built \\(${older.id} does not apply in turn: .+\\); started from the branch$`,
+          ),
+        ),
+      }),
+    ]);
+    expect(outcome.enqueued[0]!.depends_on).toEqual([]);
+    expect(await fileAt(temporary, tip, 'owners.txt')).toContain('owners: carol\n');
+    expect((await store.requireEntry(outcome.enqueued[0]!.change_id)).state).toBe('queued');
+  });
+
   it('with collisions "ignore", reports the overlap and starts from the branch: the second change conflicts', async () => {
     const { temporary, store, queue, options } = await createSetup({ collisions: 'ignore' });
     const first = await runRequestPipeline(
