@@ -68,6 +68,9 @@ export class CountingStore implements HyperionStore {
   listEntries(...args: Parameters<HyperionStore['listEntries']>) {
     return this.forward('listEntries', args);
   }
+  listUnfinishedEntriesOnPaths(...args: Parameters<HyperionStore['listUnfinishedEntriesOnPaths']>) {
+    return this.forward('listUnfinishedEntriesOnPaths', args);
+  }
   countByState(...args: Parameters<HyperionStore['countByState']>) {
     return this.forward('countByState', args);
   }
