@@ -25,4 +25,23 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The public surface is deliberate: a package's entry points name every export, so a new
+    // export in an internal module never leaks out unseen (the API reports show each one).
+    files: [
+      'packages/*/src/index.ts',
+      'packages/*/src/testing/index.ts',
+      'packages/queue/src/workspace.ts',
+      'apps/*/src/index.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'Export by name from an entry point, not with export *.',
+        },
+      ],
+    },
+  },
 );

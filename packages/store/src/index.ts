@@ -39,12 +39,48 @@ export {
   type NewAssignmentRun,
   type UsageTotals,
 } from './assignment-runs.js';
-export * from './request-history.js';
-export * from './replay.js';
-export * from './event-log.js';
+export { requestHistory, type AssignmentHistory, type RequestHistoryItem } from './request-history.js';
+export {
+  replayQueueState,
+  compareEntries,
+  compareWithLive,
+  type ReplayedEntry,
+  type ReplayDifference,
+  REPLAYED_FIELDS,
+} from './replay.js';
+export {
+  exportEventLog,
+  parseEventLog,
+  importEventLog,
+  importParsedLog,
+  EVENT_LOG_FORMAT,
+  EVENT_LOG_VERSION,
+  LoggedSubmissionSchema,
+  type LogSink,
+  type EventLogCounts,
+  type LoggedSubmission,
+  type ParsedLog,
+} from './event-log.js';
 export { openStoreDatabase, translateOpenError } from './open-store-database.js';
 export type { OpenStoreDatabaseOptions, StoreFileProblem } from './open-store-database.js';
-export * from './log-shipping/index.js';
+export {
+  queueStateChecksum,
+  SEGMENT_FORMAT,
+  SEGMENT_VERSION,
+  segmentFileName,
+  parseSegment,
+  type Segment,
+  type SegmentHeader,
+  readSegmentDirectory,
+  listSegmentFiles,
+  type SegmentPosition,
+  shipLog,
+  followLog,
+  restoreShippedLog,
+  type ShipLogOptions,
+  type ShipLogResult,
+  type FollowLogOptions,
+} from './log-shipping/index.js';
 export {
   backupSqliteStore,
   checkpointSqliteStore,
