@@ -1,3 +1,10 @@
+/**
+ * The git layer of Hyperion: worktrees, git apply, commits with trailers, compare-and-swap ref
+ * updates and in-process reads.
+ *
+ * @packageDocumentation
+ * @module @hyperion/git
+ */
 export {
   observeGitCommands,
   runGit,

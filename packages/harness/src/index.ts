@@ -1,3 +1,10 @@
+/**
+ * The versioned Hyperion agent harness interface, the stub and command harnesses, a harness
+ * registry and the conformance suite.
+ *
+ * @packageDocumentation
+ * @module @hyperion/harness
+ */
 export {
   type AgentRole,
   AGENT_ROLES,

@@ -1,3 +1,10 @@
+/**
+ * Engineer, orchestrator and developer runner: turns a Hyperion TaskRequest into scoped, enqueued
+ * change requests.
+ *
+ * @packageDocumentation
+ * @module @hyperion/orchestrator
+ */
 export { loadTaskRequest } from './load-task-request.js';
 export {
   clarifyScope,

@@ -1,3 +1,10 @@
+/**
+ * The Hyperion merge queue: leases, workers, apply/check/land by compare-and-swap, quarantine and
+ * typed events.
+ *
+ * @packageDocumentation
+ * @module @hyperion/queue
+ */
 export { MergeQueue } from './merge-queue.js';
 export { landingTargetFor } from './landing-target.js';
 export type {

@@ -1,3 +1,10 @@
+/**
+ * Where Hyperion keeps its files in a repository (`.hyperion/`), loading and validating its
+ * configuration, and `hyperion init`'s workspace set-up, without loading the merge queue.
+ *
+ * @packageDocumentation
+ * @module @hyperion/queue/workspace
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {

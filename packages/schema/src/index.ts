@@ -1,3 +1,10 @@
+/**
+ * Zod schemas, inferred types, JSON Schema export and the HyperionError base for every Hyperion
+ * wire format.
+ *
+ * @packageDocumentation
+ * @module @hyperion/schema
+ */
 export {
   HYPERION_ERROR_CODES,
   type HyperionErrorCode,

@@ -1,3 +1,11 @@
+/**
+ * The store interface and its conformance suite; SQLite (WAL) persistence for Hyperion:
+ * migrations, requests, assignments, change requests, queue rows, leases and the change_queue_logs
+ * event log.
+ *
+ * @packageDocumentation
+ * @module @hyperion/store
+ */
 export type { HyperionStore } from './store-interface.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type { StoreOptions } from './store.js';

@@ -1,3 +1,9 @@
+/**
+ * The Hyperion terminal dashboard (ink) over a read model of the store.
+ *
+ * @packageDocumentation
+ * @module @hyperion/tui
+ */
 export { startDashboard, type StartDashboardOptions, type DashboardHandle } from './start-dashboard.js';
 export {
   readDashboard,

@@ -1,3 +1,10 @@
+/**
+ * The harness conformance suite (run it against any `AgentHarness`), a recording mock harness and
+ * a scripted model server for tests.
+ *
+ * @packageDocumentation
+ * @module @hyperion/harness/testing
+ */
 export {
   type CreateHarness,
   type HarnessConformanceScenarios,
