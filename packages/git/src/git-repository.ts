@@ -163,7 +163,7 @@ export class GitRepository {
    * other lines, another patch id) never counts.
    *
    * The first-parent history is indexed once per ref (one `git log --grep` over it) and followed
-   * in-process as the tip moves (see {@link LandingProofIndex}), so a lookup on a branch that moved
+   * in-process as the tip moves (an index of landing proofs), so a lookup on a branch that moved
    * by a landing or two spawns no process. With `limit`, history is searched afresh by `git log
    * --grep` instead, reading at most `limit` candidate commits (those whose message mentions both
    * values).

@@ -16,8 +16,11 @@ export interface PlannedAssignment {
 
 /** A group of files that must go to one developer, before it is sized. */
 export interface AssignmentDraft {
+  /** One line saying what the assignment does. */
   summary: string;
+  /** The repository paths the assignment owns. */
   files: string[];
+  /** What the developer is asked to do, one item per requested change. */
   instructions: string[];
   /**
    * True when the file limit applies (files grouped by the rules); requester-made assignments keep

@@ -18,12 +18,15 @@ export interface DeveloperResult {
 
 /** Options of {@link runDeveloper}. */
 export interface DeveloperOptions {
+  /** The repository the developer's worktree is made from. */
   repository: GitRepository;
+  /** The agent harness the developer runs on. */
   harness: AgentHarnessV1;
   /** Where developer worktrees are created. */
   worktreesDirectory: string;
   /** The commit the developer starts from. */
   baseCommit: string;
+  /** The request the assignment belongs to (recorded on the change request). */
   requestId: string;
   /** The run's budget, enforced by the controller whatever the harness does. */
   budget?: AgentBudget;
@@ -37,6 +40,7 @@ export interface DeveloperOptions {
   promptAddendum?: string;
   /** Called with the agent run as soon as it ends, whatever happens next (usage is recorded from it). */
   onRun?: (run: AgentRunResult) => void;
+  /** Aborts the run (the agent is stopped and the worktree removed). */
   signal?: AbortSignal;
 }
 

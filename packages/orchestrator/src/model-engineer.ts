@@ -26,12 +26,15 @@ export function scopedRequestJsonSchema(): Record<string, unknown> {
 
 /** Options of {@link scopeWithModel}. */
 export interface ModelEngineerOptions {
+  /** The agent harness the engineer runs on. */
   harness: AgentHarnessV1;
   /** Where the agent runs (the repository root: it reads, it must not write). */
   workingDirectory: string;
   /** The files of the base commit. */
   baseFiles: BaseFiles;
+  /** The run's budget, enforced by the controller whatever the harness does. */
   budget?: AgentBudget;
+  /** Aborts the run. */
   signal?: AbortSignal;
 }
 

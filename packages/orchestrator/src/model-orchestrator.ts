@@ -30,20 +30,27 @@ export const DecompositionOutputSchema = z
 
 /** What {@link decomposeWithModel} produced. */
 export interface ModelDecomposition {
+  /** The assignments, validated (and repaired when needed). */
   planned: PlannedAssignment[];
   /** What was wrong with the model's answer and how it was repaired (empty when nothing was). */
   repairs: string[];
   /** `model` when the (repaired) answer was used; `fallback` when the rules were. */
   source: 'model' | 'fallback';
+  /** Why the rules were used instead of the model's answer, when they were. */
   fallbackReason?: string;
+  /** The orchestrator's agent run (usage is recorded from it). */
   run: AgentRunResult;
 }
 
 /** Options of {@link decomposeWithModel}. */
 export interface ModelOrchestratorOptions extends DecomposeOptions {
+  /** The agent harness the orchestrator runs on. */
   harness: AgentHarnessV1;
+  /** Where the agent runs (the repository root: it reads, it must not write). */
   workingDirectory: string;
+  /** The run's budget, enforced by the controller whatever the harness does. */
   budget?: AgentBudget;
+  /** Aborts the run. */
   signal?: AbortSignal;
 }
 

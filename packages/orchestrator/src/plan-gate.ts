@@ -4,7 +4,9 @@ import { HyperionError } from '@hyperion/schema';
 
 /** One problem of a plan, with the 1-based line it is about. */
 export interface PlanProblem {
+  /** The 1-based line of the plan the problem is on. */
   line: number;
+  /** What is wrong, in one sentence. */
   message: string;
 }
 

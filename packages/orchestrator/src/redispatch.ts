@@ -16,15 +16,21 @@ import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 
 /** Options of {@link redispatchConflictedEntry}. */
 export interface RedispatchOptions {
+  /** The store holding the conflicted entry and its request. */
   store: HyperionStore;
+  /** The queue the new change request is submitted to. */
   queue: MergeQueue;
+  /** The repository the developer's worktree is made from. */
   repository: GitRepository;
+  /** The agent harness the developer runs on. */
   harness: AgentHarnessV1;
   /** Where developer worktrees are created. */
   worktreesDirectory: string;
   /** The configuration (default: the queue's); `orchestrator.max_redispatch` is the limit. */
   config?: HyperionConfig;
+  /** Runs the assignment's checks in the developer worktree (default: the queue's). */
   checkRunner?: CheckRunner;
+  /** Aborts the re-dispatch. */
   signal?: AbortSignal;
 }
 

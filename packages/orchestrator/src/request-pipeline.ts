@@ -38,8 +38,11 @@ import { dependenciesOf, developInPhases, enqueuedEventData } from './phase-runn
 
 /** Options of {@link runRequestPipeline}. */
 export interface RequestPipelineOptions {
+  /** The repository the request is about. */
   repository: GitRepository;
+  /** The store the request, its assignments and runs are recorded in. */
   store: HyperionStore;
+  /** The queue the developers' change requests are submitted to. */
   queue: MergeQueue;
   /** The harness every agent role runs on. */
   harness: AgentHarnessV1;
@@ -65,14 +68,19 @@ export interface RequestPipelineOptions {
    * False leaves them to the queue alone (the demo shows the queue quarantining a failing change).
    */
   developerChecks?: boolean;
+  /** Aborts the pipeline (running agents are stopped). */
   signal?: AbortSignal;
 }
 
 /** What {@link runRequestPipeline} enqueued. */
 export interface RequestOutcome {
+  /** The request's id. */
   request_id: string;
+  /** What kind of request the engineer judged it to be. */
   classification: RequestClassification;
+  /** How risky the engineer judged it. */
   risk: RequestRisk;
+  /** The commit every assignment started from. */
   base_commit: string;
   /** Where the scope and the decomposition came from, and what was repaired. */
   planning: {
@@ -83,6 +91,7 @@ export interface RequestOutcome {
     repairs: string[];
     checks_source: string;
   };
+  /** The assignments, with their files, checks and context size. */
   assignments: Array<{
     task_id: string;
     summary: string;
@@ -98,6 +107,7 @@ export interface RequestOutcome {
   phases: PhaseSummary[];
   /** Entries of other requests found on the assignments' files, and what was done (`orchestrator.collisions`). */
   collisions: { policy: CollisionPolicy; reports: CollisionReport[] };
+  /** The change requests submitted to the queue, with the entries each is stacked on. */
   enqueued: Array<{ change_id: string; task_id: string; paths: string[]; depends_on: string[] }>;
 }
 

@@ -8,9 +8,13 @@ import type { SpeculationBoard } from './speculation.js';
 
 /** A structured logger (pino-compatible subset). */
 export interface QueueLogger {
+  /** Logs detail for tracing. */
   debug(data: Record<string, unknown>, message: string): void;
+  /** Logs a normal step. */
   info(data: Record<string, unknown>, message: string): void;
+  /** Logs something unexpected the queue recovered from. */
   warn(data: Record<string, unknown>, message: string): void;
+  /** Logs a failure. */
   error(data: Record<string, unknown>, message: string): void;
 }
 

@@ -69,7 +69,9 @@ interface NewEvent {
 /** The queue's operations on one session (the pool, or one transaction). */
 export class QueueOperations {
   constructor(
+    /** The session every operation runs on: the pool, or one transaction. */
     protected readonly session: Session,
+    /** The clock, the secrets to redact and the other settings every operation shares. */
     protected readonly context: OperationsContext,
   ) {}
 

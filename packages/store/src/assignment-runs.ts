@@ -49,10 +49,15 @@ export type NewAssignmentRun = Omit<AssignmentRun, 'id' | 'at' | 'attempt' | 'da
 
 /** Usage summed over several runs. */
 export interface UsageTotals {
+  /** Input tokens over the runs counted. */
   input_tokens: number;
+  /** Output tokens over the runs counted. */
   output_tokens: number;
+  /** Cost in US dollars, as the harnesses reported it. */
   cost_usd: number;
+  /** Credits (premium requests), as the harnesses reported them. */
   credits: number;
+  /** Wall time of the runs, in milliseconds. */
   duration_ms: number;
   /** Runs counted. */
   runs: number;

@@ -42,12 +42,15 @@ export const LoggedSubmissionSchema = QueueEntrySchema.pick({
 
 /** Where {@link exportEventLog} writes (a file stream, `process.stdout`, an array's push…). */
 export interface LogSink {
+  /** Writes one chunk of the log (lines ending in `\n`). */
   write(text: string): unknown;
 }
 
 /** How much one export or import moved. */
 export interface EventLogCounts {
+  /** Submission lines written. */
   entries: number;
+  /** Event lines written. */
   events: number;
 }
 

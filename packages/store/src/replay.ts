@@ -3,11 +3,17 @@ import type { HyperionStore } from './store-interface.js';
 
 /** The part of a queue entry that the event log determines. */
 export interface ReplayedEntry {
+  /** The entry's id (its change id). */
   id: string;
+  /** Its task id, from `entry:enqueued`. */
   task_id: string | null;
+  /** Its request id, from `entry:enqueued`. */
   request_id: string | null;
+  /** The paths it changes, from `entry:enqueued`. */
   paths: string[] | null;
+  /** The sha256 of its patch, from `entry:enqueued`. */
   patch_hash: string | null;
+  /** The state the events lead to. */
   state: QueueState;
   /**
    * Attempts charged: the `attempt` of the last `entry:leased`, less attempts given back since
@@ -18,8 +24,11 @@ export interface ReplayedEntry {
   lease_expiries: number;
   /** The worker holding the lease while `running`. */
   lease_owner: string | null;
+  /** The commit it landed as, once landed. */
   landed_commit: string | null;
+  /** The last failure recorded by an event. */
   last_error: string | null;
+  /** Its priority, once an event set one. */
   priority: number | null;
   /** Id of the last event applied. */
   last_event_id: number;
@@ -29,10 +38,13 @@ export interface ReplayedEntry {
 
 /** One field where the live queue and the replayed log disagree. */
 export interface ReplayDifference {
+  /** The entry that differs. */
   entry_id: string;
   /** The field, or `entry` when the entry exists on one side only. */
   field: string;
+  /** The value in the store. */
   live: unknown;
+  /** The value the events give. */
   replayed: unknown;
 }
 

@@ -5,9 +5,13 @@ import type { StoreReadModel } from './store-interface.js';
 
 /** One assignment of a request in the history, with its runs' usage and its queue entries. */
 export interface AssignmentHistory {
+  /** The assignment's task id. */
   task_id: string;
+  /** What the assignment does. */
   summary: string;
+  /** Where the assignment stands. */
   status: AssignmentStatus;
+  /** Why it failed, when it did. */
   error: string | null;
   /** The files the assignment owns. */
   files: string[];
@@ -23,14 +27,21 @@ export interface AssignmentHistory {
 
 /** One request in the history: status, assignments (with usage) and the queue outcome. */
 export interface RequestHistoryItem {
+  /** The request's id. */
   id: string;
+  /** What was asked. */
   summary: string;
+  /** Where the request stands. */
   status: RequestStatus;
+  /** Why it failed, when it did. */
   error: string | null;
+  /** When it was received (ISO 8601). */
   created_at: string;
+  /** When it last changed (ISO 8601). */
   updated_at: string;
   /** Classification, risk and fallbacks the engineer recorded, when it did. */
   scope: Record<string, unknown> | null;
+  /** Its assignments, in creation order. */
   assignments: AssignmentHistory[];
   /** Engineer and orchestrator runs (not tied to one assignment). */
   planning_runs: AssignmentRun[];

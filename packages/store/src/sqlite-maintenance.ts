@@ -74,6 +74,7 @@ export interface WalState {
   walBytesAfter: number;
   /** Frames in the log, and how many of them are already copied into the database file. */
   logFrames: number;
+  /** How many of `logFrames` are already in the database file. */
   checkpointedFrames: number;
   /** True when a reader kept the checkpoint from finishing. */
   busy: boolean;

@@ -45,19 +45,25 @@ export interface QueueTransition {
 
 /** Queue-wide switches: `paused` stops new leases; `draining` also tells workers to stop when idle. */
 export interface QueueControls {
+  /** True while the queue is paused: workers lease nothing new. */
   paused: boolean;
+  /** True while the queue drains: workers stop once nothing is left for them. */
   draining: boolean;
 }
 
 /** Filters of {@link QueueStore.listEntries}. */
 export interface EntryFilter {
+  /** Only entries in one of these states. */
   states?: readonly QueueState[];
+  /** Only entries of this request. */
   requestId?: string;
+  /** Only entries of this task. */
   taskId?: string;
   /** Only entries that land on this branch. */
   targetBranch?: string;
   /** `queue` (default): priority, then submission; `submission`: submission order alone. */
   order?: 'queue' | 'submission';
+  /** At most this many entries. */
   limit?: number;
 }
 

@@ -29,7 +29,7 @@ import {
   type QueueEventRow,
 } from './rows.js';
 
-/** Options of {@link SqliteDatabaseStore.open}. */
+/** Options of `SqliteStore.open` (exported as `SqliteStoreOptions` too). */
 export interface StoreOptions {
   /** How long to wait for another process's write lock (default 10 s). */
   busyTimeoutMs?: number;

@@ -22,7 +22,9 @@ export interface DashboardSource {
 
 /** What {@link useLiveModel} shows: the last good model and the last refresh error. */
 export interface LiveModel {
+  /** The latest model read from the store. */
   model: DashboardModel;
+  /** The last read's error message, or null when it succeeded. */
   error: string | null;
   /** Reads a fresh model now (after an action), without waiting for the store's notification. */
   refresh(): void;

@@ -12,9 +12,13 @@ import { DEMO_REQUEST, writeDemoFiles } from './demo-repository.js';
 
 /** What the demo did. */
 export interface DemoResult {
+  /** The demo's temporary repository (removed afterwards unless `kept`). */
   repository: string;
+  /** True when the repository was kept for inspection (`--dir`). */
   kept: boolean;
+  /** The target branch's commit after the run. */
   tip: string;
+  /** The changes that landed: their commit and Hyperion trailers. */
   landed: Array<{
     change_id: string;
     task_id: string;
@@ -22,6 +26,7 @@ export interface DemoResult {
     commit: string;
     trailers: Record<string, string>;
   }>;
+  /** The changes whose checks failed, with the reason and the check output. */
   quarantined: Array<{
     change_id: string;
     task_id: string;
@@ -29,6 +34,7 @@ export interface DemoResult {
     reason: string;
     check_output: string;
   }>;
+  /** Every other entry, with its final state. */
   other: Array<{ change_id: string; state: string }>;
 }
 

@@ -1,6 +1,9 @@
 import type { HarnessConformanceScenarios } from './harness-conformance-options.js';
 
-/** How the conformance suite drives the {@link StubHarness}: everything goes through `metadata`. */
+/**
+ * How the conformance suite drives the stub harness (`StubHarness` of `@hyperion/harness`):
+ * everything goes through `metadata`.
+ */
 export const stubHarnessScenarios: HarnessConformanceScenarios = {
   writeFile: (path, content) => ({ metadata: { edits: [{ path, operation: 'create', content }] } }),
   hang: () => ({ metadata: { hang: true } }),

@@ -9,7 +9,9 @@ export const SEGMENT_VERSION = 1;
 
 /** The first line of a segment. */
 export interface SegmentHeader {
+  /** Always {@link SEGMENT_FORMAT}. */
   format: typeof SEGMENT_FORMAT;
+  /** Always {@link SEGMENT_VERSION}. */
   version: typeof SEGMENT_VERSION;
   /** 1 for the first segment, then one more for each. */
   sequence: number;
@@ -29,6 +31,7 @@ export interface SegmentHeader {
 export interface Segment {
   /** The file it came from. */
   file: string;
+  /** Its first line. */
   header: SegmentHeader;
   /** sha256 (hex) of every byte before the end line. */
   sha256: string;

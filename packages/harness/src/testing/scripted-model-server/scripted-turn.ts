@@ -8,7 +8,9 @@ export interface ScriptedToolCall {
 
 /** Token counts the scripted model reports for one answer. */
 export interface ScriptedUsage {
+  /** Input (prompt) tokens the server reports for the turn. */
   inputTokens: number;
+  /** Output (completion) tokens the server reports for the turn. */
   outputTokens: number;
 }
 
@@ -30,9 +32,11 @@ export interface ScriptedTurn {
 export interface RecordedModelRequest {
   /** `openai` for chat completions, `anthropic` for messages, `other` for anything else. */
   api: 'openai' | 'anthropic' | 'other';
+  /** The HTTP method. */
   method: string;
   /** Path and query. */
   path: string;
+  /** The request headers, as Node received them. */
   headers: Record<string, string | string[] | undefined>;
   /** The parsed JSON body, or the raw text when it is not JSON (empty for none). */
   body: unknown;
