@@ -150,6 +150,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       'speculation shared by worker processes: the candidates in flight and the build-turn tickets, each expiring unless renewed',
     sql: SPECULATION_TABLES_SQL,
   },
+  {
+    version: 3,
+    description:
+      'an index on the event time, so the events since a time (metrics over a window) are read without scanning the whole log',
+    sql: `
+      CREATE INDEX change_queue_logs_by_time ON change_queue_logs (at COLLATE "C", id);
+    `,
+  },
 ];
 
 /** The newest migration this version knows. */

@@ -10,6 +10,7 @@ import {
 import type {
   EntryFilter,
   EventFilter,
+  EventTimeFilter,
   NewQueueEntry,
   QueueControls,
   QueueEntryUpdate,
@@ -515,6 +516,27 @@ export class QueueOperations {
     const rows = await this.session.query<QueueEventRow>(
       `SELECT * FROM change_queue_logs WHERE id > $1 ${filter.entryId === undefined ? '' : 'AND entry_id = $2'}
         ORDER BY id LIMIT $${values.length}`,
+      values,
+    );
+    return rows.map(eventFromRow);
+  }
+
+  /**
+   * Events at or after `filter.since` in (time, id) order, through `change_queue_logs_by_time`.
+   * Times are `toISOString()` text compared byte by byte (`COLLATE "C"`, as the index is built),
+   * whatever the database's collation.
+   */
+  async listEventsSince(filter: EventTimeFilter): Promise<QueueEvent[]> {
+    const values: unknown[] = [new Date(filter.since).toISOString()];
+    let after = '';
+    if (filter.after !== undefined) {
+      values.push(filter.after.at, filter.after.id);
+      after = 'AND (at COLLATE "C", id) > ($2 COLLATE "C", $3)';
+    }
+    values.push(filter.limit ?? null);
+    const rows = await this.session.query<QueueEventRow>(
+      `SELECT * FROM change_queue_logs WHERE at COLLATE "C" >= $1 ${after}
+        ORDER BY at COLLATE "C", id LIMIT $${values.length}`,
       values,
     );
     return rows.map(eventFromRow);

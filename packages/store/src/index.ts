@@ -15,6 +15,8 @@ export type {
   StoreReadModel,
   StoreTransaction,
   EventFilter,
+  EventTimeFilter,
+  EventTimeCursor,
   StoredSubmission,
   QueueTransition,
   QueueEntryUpdate,

@@ -61,6 +61,7 @@ function syncOperationsOn(database: SqliteDatabaseStore): SyncOperations {
     transition: (id, transition) => database.transition(id, transition),
     recordEvent: (id, type, data, worker) => database.recordEvent(id, type, data, worker),
     listEvents: (filter) => database.listEvents(filter),
+    listEventsSince: (filter) => database.listEventsSince(filter),
     queueControls: () => database.queueControls(),
     setQueueControls: (controls, by) => database.setQueueControls(controls, by),
     insertRequest: (record) => database.insertRequest(record),
@@ -87,6 +88,7 @@ const READ_ONLY: ReadonlySet<SyncOperationName> = new Set<SyncOperationName>([
   'countByState',
   'hasPendingWork',
   'listEvents',
+  'listEventsSince',
   'queueControls',
   'getRequest',
   'listRequests',
@@ -305,6 +307,7 @@ export class SqliteStore implements HyperionStore {
   recordEvent: StoreTransaction['recordEvent'] = this.served('recordEvent');
   /** @inheritdoc */
   listEvents: StoreTransaction['listEvents'] = this.served('listEvents');
+  listEventsSince: StoreTransaction['listEventsSince'] = this.served('listEventsSince');
   /** @inheritdoc */
   queueControls: StoreTransaction['queueControls'] = this.served('queueControls');
   /** @inheritdoc */

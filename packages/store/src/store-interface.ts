@@ -77,6 +77,24 @@ export interface EventFilter {
   limit?: number;
 }
 
+/** Where a page of {@link QueueStore.listEventsSince} ends: the last event it returned. */
+export interface EventTimeCursor {
+  /** That event's time, as stored (ISO 8601). */
+  at: string;
+  /** That event's id. */
+  id: number;
+}
+
+/** Filters of {@link QueueStore.listEventsSince}. */
+export interface EventTimeFilter {
+  /** Only events written at or after this time, epoch milliseconds. */
+  since: number;
+  /** Only events after this one in time-then-id order (the last event of the previous page). */
+  after?: EventTimeCursor;
+  /** At most this many. */
+  limit?: number;
+}
+
 /** A submission as the event log ships it: the entry as submitted and its change request. */
 export interface StoredSubmission {
   /** The entry (its current state; the log's events say how it got there). */
@@ -163,6 +181,12 @@ export interface QueueStore {
   ): Promise<void>;
   /** Events in id order, filtered. */
   listEvents(filter?: EventFilter): Promise<QueueEvent[]>;
+  /**
+   * The events written at or after `filter.since`, oldest first by time, then id (the order a
+   * page continues in, with `after`). Read through an index on the event time: the cost follows
+   * the events returned, never the length of the whole log.
+   */
+  listEventsSince(filter: EventTimeFilter): Promise<QueueEvent[]>;
 
   /**
    * Resolves when the queue may have changed (an entry enqueued or finished, a lease ended, a
@@ -224,6 +248,7 @@ export type StoreReadModel = Pick<
   | 'listEntries'
   | 'countByState'
   | 'listEvents'
+  | 'listEventsSince'
   | 'queueControls'
 > &
   Pick<RequestStore, 'getRequest' | 'listRequests' | 'listAssignments' | 'listAssignmentRuns'>;

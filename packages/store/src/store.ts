@@ -12,7 +12,13 @@ import {
 } from '@hyperion/schema';
 import { eventDataJson } from './event-data.js';
 import { openStoreDatabase } from './open-store-database.js';
-import type { EntryFilter, QueueControls, QueueEntryUpdate, QueueTransition } from './store-interface.js';
+import type {
+  EntryFilter,
+  EventTimeFilter,
+  QueueControls,
+  QueueEntryUpdate,
+  QueueTransition,
+} from './store-interface.js';
 import type {
   AssignmentRecord,
   AssignmentStatus,
@@ -727,6 +733,25 @@ export class SqliteDatabaseStore {
       ...(filter.entryId === undefined
         ? [filter.afterId ?? 0, filter.limit ?? -1]
         : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),
+    ) as QueueEventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  /**
+   * Events at or after `filter.since` in (time, id) order, through `change_queue_logs_by_time`:
+   * times are stored as `toISOString()` text, whose order is the order of the times.
+   */
+  listEventsSince(filter: EventTimeFilter): QueueEvent[] {
+    const since = new Date(filter.since).toISOString();
+    const limit = filter.limit ?? -1;
+    const rows = (
+      filter.after === undefined
+        ? this.prepared(
+            'SELECT * FROM change_queue_logs INDEXED BY change_queue_logs_by_time WHERE at >= ? ORDER BY at, id LIMIT ?',
+          ).all(since, limit)
+        : this.prepared(
+            'SELECT * FROM change_queue_logs INDEXED BY change_queue_logs_by_time WHERE at >= ? AND (at, id) > (?, ?) ORDER BY at, id LIMIT ?',
+          ).all(since, filter.after.at, filter.after.id, limit)
     ) as QueueEventRow[];
     return rows.map(eventFromRow);
   }

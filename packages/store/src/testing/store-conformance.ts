@@ -3,6 +3,7 @@ import type { HyperionStore } from '../store-interface.js';
 import type { ConformanceStoreFactory, ConformanceStoreHandle } from './conformance-target.js';
 import { describeConcurrencyCases } from './cases-concurrency.js';
 import { describeEntriesOnPathsCases } from './cases-entries-on-paths.js';
+import { describeEventsSinceCases } from './cases-events-since.js';
 import { describeLeaseCases } from './cases-leases.js';
 import { describeOrderCases } from './cases-order.js';
 import { describeOwnTransactionCases } from './cases-own-transaction.js';
@@ -83,5 +84,6 @@ export function describeStoreConformance(name: string, factory: ConformanceStore
     describeOwnTransactionCases(context);
     describePruneCases(context);
     describeSpeculationCases(context);
+    describeEventsSinceCases(context);
   });
 }
