@@ -98,3 +98,19 @@ export {
   type SqliteBackupResult,
   type WalState,
 } from './sqlite-maintenance.js';
+export {
+  percentile,
+  checkShare,
+  QueueMetricsAccumulator,
+  computeQueueMetrics,
+  readQueueMetrics,
+  resolvePendingSubmissions,
+  QueueMetricsFollower,
+  type MetricsSnapshotOptions,
+  type ReadQueueMetricsOptions,
+  type QueueMetricsFollowerOptions,
+  type QueueMetrics,
+  type CheckMetrics,
+  type NamedCheckMetrics,
+  type LatencyMetrics,
+} from './metrics/index.js';
