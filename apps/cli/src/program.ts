@@ -7,6 +7,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerInit } from './commands/init.js';
 import { registerLog } from './commands/log.js';
 import { registerMaintenance } from './commands/maintenance.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerPlan } from './commands/plan.js';
 import { registerQueue } from './commands/queue.js';
 import { registerReport } from './commands/report.js';
@@ -58,6 +59,7 @@ export function createProgram(given: CommandOutput = processOutput): Command {
     registerMaintenance,
     registerTui,
     registerReport,
+    registerMetrics,
   ]) {
     register(program, output);
   }

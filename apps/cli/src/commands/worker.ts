@@ -3,6 +3,7 @@ import { HyperionError } from '@hyperion/schema';
 import type { RunMode } from '@hyperion/queue';
 import { watchQueueAlerts } from '../alerts/index.js';
 import { withRepository } from '../context.js';
+import { METRICS_PORT_HELP, parseMetricsPort, serveMetricsWhile } from '../metrics-port.js';
 import { parseWorkerCount } from '../option-parsers.js';
 import type { CommandOutput } from '../output.js';
 import { printQueueEvents, stopOnSignals } from '../worker-loop.js';
@@ -14,6 +15,7 @@ interface WorkerOptions {
   workers?: number;
   dryRun?: boolean;
   json?: boolean;
+  metricsPort?: number;
 }
 
 /** `hyperion worker`: runs queue workers in this process. */
@@ -27,6 +29,7 @@ export function registerWorker(program: Command, output: CommandOutput): void {
     .option('--workers <count>', 'concurrent workers, 1 to 32 (default: config)', parseWorkerCount)
     .option('--dry-run', 'check everything, land nothing')
     .option('--json', 'print a JSON summary')
+    .option('--metrics-port <port>', METRICS_PORT_HELP, parseMetricsPort)
     .action(async (options: WorkerOptions) => {
       if (options.once === true && options.drain === true) {
         throw new HyperionError('usage', '--once and --drain cannot be combined');
@@ -36,9 +39,9 @@ export function registerWorker(program: Command, output: CommandOutput): void {
         if (options.json !== true) printQueueEvents(context.queue, output);
         const stop = stopOnSignals();
         const alerts = await watchQueueAlerts(context);
-        const summary = await context.queue
-          .runWorkers({ mode, workers: options.workers, signal: stop.signal })
-          .finally(() => alerts.close());
+        const summary = await serveMetricsWhile(context.store, options.metricsPort, output, () =>
+          context.queue.runWorkers({ mode, workers: options.workers, signal: stop.signal }),
+        ).finally(() => alerts.close());
         stop.dispose();
         if (options.json === true) output.json({ mode, summary });
         else output.line(`Done: ${JSON.stringify(summary)}`);
