@@ -143,7 +143,7 @@ export class QueueMetricsAccumulator {
       },
       checks: {
         ...roundedChecks(this.allChecks),
-        runsPerLanded: landed === 0 ? null : rounded(this.allChecks.runs / landed),
+        runsPerLanded: landed === 0 ? null : rounded(this.allChecks.runs) / landed,
         byName,
       },
     };
