@@ -76,6 +76,16 @@ describe('lazy loading', () => {
     }
   });
 
+  it('metrics --json and --prom read the store without the terminal UI, harnesses or git libraries', async () => {
+    const root = await initializedRepository();
+    for (const format of ['--json', '--prom']) {
+      const run = await hyperionLoading(['metrics', format, '--repo', root]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.packages).toContain('better-sqlite3');
+      for (const name of NOT_FOR_READING) expect(run.packages, `${format}: ${name}`).not.toContain(name);
+    }
+  });
+
   it('--help and a usage error open no store and load no git layer', async () => {
     for (const args of [['--help'], ['queue', 'list', '--state', 'nope']]) {
       const run = await hyperionLoading(args);
