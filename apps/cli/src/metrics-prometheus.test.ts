@@ -59,6 +59,7 @@ describe('Prometheus text format', () => {
     const failures = families.get('hyperion_check_failures_total')!.metrics;
     const labels = failures.map((sample) => sample.labels?.['check']);
     expect(labels).toContain('a\\b"c\\nd\\x1b[31m\\x07');
+    // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     for (const line of text.split('\n'))
       expect(line.startsWith('#') || line === '' || /^hyperion_/.test(line)).toBe(true);

@@ -178,6 +178,7 @@ describe('hyperion metrics', () => {
     const runs = families.get('hyperion_check_runs_total')!.metrics;
     expect(runs).toHaveLength(1);
     const label = runs[0]!.labels!['check']!;
+    // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
     expect(label).not.toMatch(/[\u0000-\u001f]/);
     expect(label).toContain('evil"} 1');
     const text = await hyperion(['metrics', '--repo', root]);
