@@ -48,12 +48,13 @@ async function landedInStore(root: string): Promise<number> {
   }
 }
 
-/** Starts `hyperion worker` with `args`; resolves with the metrics URL it prints on stderr. */
+/** Starts `hyperion <command>` with `args`; resolves with the metrics URL it prints on stderr. */
 function startWorker(
   root: string,
   args: string[],
+  command = 'worker',
 ): { child: ChildProcess; url: Promise<string>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--repo', root, ...args], {
+  const child = spawn(process.execPath, [BIN, command, '--repo', root, ...args], {
     env: { ...process.env, HYPERION_LOG: undefined },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,6 +116,23 @@ describe('hyperion worker --metrics-port', () => {
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('run --no-tui --metrics-port 0 serves the same while its workers run, and closes with them', async () => {
+    temporary = await createTemporaryRepository({ files: { 'a.txt': 'a.txt\n' } });
+    const root = temporary.root;
+    expect((await hyperion(['init', '--repo', root])).code).toBe(0);
+    await submit(root, 'a.txt');
+    const run = startWorker(root, ['--no-tui', '--metrics-port', '0'], 'run');
+    const url = await run.url;
+    const families = await scrapeUntil(
+      url,
+      (parsed) => sampleValue(parsed, 'hyperion_changes_landed_total') === 1,
+    );
+    expect(sampleValue(families, 'hyperion_changes_enqueued_total')).toBe(1);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
   });
 
