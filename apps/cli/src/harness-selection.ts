@@ -60,3 +60,17 @@ function withDefaultTimeout(harness: AgentHarnessV1, timeoutMs: number): AgentHa
   }
   return wrapped;
 }
+
+/**
+ * The harness of the conflict tiers' resolver: `orchestrator.conflict_tiers.resolver.harness` (with
+ * its own `command` template for the command harness) when set, else the agent roles' harness
+ * ({@link selectHarness}).
+ */
+export function selectResolverHarness(flag: string | undefined, config: HyperionConfig): AgentHarnessV1 {
+  const resolver = config.orchestrator.conflict_tiers.resolver;
+  if (resolver.harness === undefined) return selectHarness(flag, config);
+  const agent = { ...config.agent, ...(resolver.command === undefined ? {} : { command: resolver.command }) };
+  const harness = createDefaultHarnessRegistry().create(resolver.harness, harnessOptions(resolver.harness, agent));
+  if (resolver.harness === 'stub') return harness;
+  return withStubFallback(withDefaultTimeout(harness, config.agent.timeout_ms));
+}

@@ -18,8 +18,9 @@ export interface RepositoryContext extends StoreContext {
 
 /**
  * Opens the repository, its config and its store (see `openStoreContext` for the order of its
- * errors), then the merge queue over them. A conflicted pipeline entry is re-dispatched to its
- * developer: the orchestrator and the agent harness are loaded only when that happens.
+ * errors), then the merge queue over them. A conflicted pipeline entry goes through the conflict
+ * tiers (resolver agent, re-dispatch of its developer, quarantine): the orchestrator and the agent
+ * harnesses are loaded only when that happens.
  */
 export async function openRepositoryContext(options: RepositoryOptions): Promise<RepositoryContext> {
   const storeContext = await openStoreContext(options);
@@ -34,20 +35,21 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
     dryRun: options.dryRun === true ? true : undefined,
     onConflicted: async (entry) => {
       if (entry.request_id === null) return;
-      const [{ redispatchConflictedEntry }, { selectHarness }] = await Promise.all([
+      const [{ handleConflictedEntry }, { selectHarness, selectResolverHarness }] = await Promise.all([
         import('@hyperion/orchestrator'),
         import('./harness-selection.js'),
       ]);
-      const outcome = await redispatchConflictedEntry(entry.id, {
+      const outcome = await handleConflictedEntry(entry.id, {
         store,
         queue,
         repository,
         harness: selectHarness(options.agent, config),
+        resolverHarness: selectResolverHarness(options.agent, config),
         worktreesDirectory: paths.worktreesDirectory,
       });
       logger.info(
-        { entry: entry.id, outcome: outcome.outcome },
-        'conflicted entry re-dispatched to its developer',
+        { entry: entry.id, outcome: outcome.outcome, tiers: outcome.tiers },
+        'conflicted entry went through the conflict tiers',
       );
     },
   });

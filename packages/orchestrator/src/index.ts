@@ -50,7 +50,27 @@ export {
   type RequestPipelineOptions,
   type RequestOutcome,
 } from './request-pipeline.js';
-export { redispatchConflictedEntry, type RedispatchOptions, type RedispatchOutcome } from './redispatch.js';
+export {
+  redispatchConflictedEntry,
+  redispatchLimit,
+  type RedispatchOptions,
+  type RedispatchOutcome,
+} from './redispatch.js';
+export {
+  handleConflictedEntry,
+  type ConflictTier,
+  type ConflictTierRecord,
+  type ConflictTiersOptions,
+  type ConflictTiersOutcome,
+} from './conflict-tiers.js';
+export {
+  runConflictResolver,
+  type ChangeIntent,
+  type ConflictResolverOptions,
+  type ResolverFailureKind,
+  type ResolverOutcome,
+} from './conflict-resolver.js';
+export { markUpConflicts, hasConflictMarkers, type MarkedUpFile, type MarkupOutcome } from './conflict-markup.js';
 export {
   checkPlanText,
   checkPlanFile,

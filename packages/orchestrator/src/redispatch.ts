@@ -10,9 +10,18 @@ import type { GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
 import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
+import { quarantineConflicted } from './conflict-quarantine.js';
 import { runDeveloper } from './developer.js';
 import { changesOfPhase } from './phase-plan.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
+
+/**
+ * Re-dispatches allowed per assignment: `orchestrator.conflict_tiers.redispatch.max_attempts`, or
+ * `orchestrator.max_redispatch` when that is not set.
+ */
+export function redispatchLimit(config: HyperionConfig): number {
+  return config.orchestrator.conflict_tiers.redispatch.max_attempts ?? config.orchestrator.max_redispatch;
+}
 
 /** Options of {@link redispatchConflictedEntry}. */
 export interface RedispatchOptions {
@@ -26,7 +35,7 @@ export interface RedispatchOptions {
   harness: AgentHarnessV1;
   /** Where developer worktrees are created. */
   worktreesDirectory: string;
-  /** The configuration (default: the queue's); `orchestrator.max_redispatch` is the limit. */
+  /** The configuration (default: the queue's); {@link redispatchLimit} is the limit. */
   config?: HyperionConfig;
   /** Runs the assignment's checks in the developer worktree (default: the queue's). */
   checkRunner?: CheckRunner;
@@ -60,7 +69,7 @@ async function latestConflictReport(store: HyperionStore, entryId: string): Prom
  * Re-dispatches a conflicted pipeline entry to its developer: the assignment runs again on the
  * target branch's new tip with the conflict report in its prompt (checks included), and the new
  * change is submitted, linked to the old entry in its `entry:enqueued` event. After
- * `orchestrator.max_redispatch` re-dispatches the entry is quarantined instead. A failed
+ * {@link redispatchLimit} re-dispatches the entry is quarantined instead. A failed
  * re-dispatch leaves the entry conflicted and counts towards the limit.
  */
 export async function redispatchConflictedEntry(
@@ -95,19 +104,16 @@ export async function redispatchConflictedEntry(
   const previousRedispatches = (await store.listAssignmentRuns({ taskId: entry.task_id })).filter(
     (run) => run.role === 'developer' && run.attempt > 1,
   ).length;
-  if (previousRedispatches >= config.orchestrator.max_redispatch) {
-    const reason = `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${config.orchestrator.max_redispatch} (orchestrator.max_redispatch)`;
-    const quarantined = await store.transaction(async (transaction) => {
-      await transaction.updateAssignment(entry.task_id, 'failed', reason);
-      return transaction.transition(entryId, {
-        from: 'conflicted',
-        to: 'quarantined',
-        type: 'entry:quarantined',
-        data: { reason, redispatches: previousRedispatches },
-        set: { last_error: reason },
-      });
+  const limit = redispatchLimit(config);
+  if (previousRedispatches >= limit) {
+    const setting =
+      config.orchestrator.conflict_tiers.redispatch.max_attempts === undefined
+        ? 'orchestrator.max_redispatch'
+        : 'orchestrator.conflict_tiers.redispatch.max_attempts';
+    const reason = `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${limit} (${setting})`;
+    const quarantined = await quarantineConflicted(store, queue, entry, reason, {
+      redispatches: previousRedispatches,
     });
-    queue.events.emit('entry:finished', { entry: quarantined, worker: 'orchestrator' });
     return { outcome: 'quarantined', entry: quarantined, reason };
   }
   const assignment = parseWithSchema(TaskAssignmentSchema, record.body, `assignment ${entry.task_id}`);

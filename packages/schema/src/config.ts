@@ -4,6 +4,9 @@ import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
 import { isSecretName } from './environment/secret-names.js';
 import { remoteNameProblem } from './remote-name.js';
 import { storeUrlProblem } from './store-url.js';
+import { ConflictTiersConfigSchema } from './conflict-tiers-config.js';
+
+export * from './conflict-tiers-config.js';
 
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
@@ -259,6 +262,7 @@ export const OrchestratorConfigSchema = z
       .positive()
       .default(600_000)
       .describe('Longest wait of an assignment for the entries on its files, with collisions "wait".'),
+    conflict_tiers: ConflictTiersConfigSchema.default(ConflictTiersConfigSchema.parse({})),
   })
   .describe('Orchestrator policy.');
 

@@ -30,6 +30,7 @@ export const QUEUE_EVENT_TYPES = [
   'batch:formed',
   'batch:bisected',
   'entry:batch_returned',
+  'conflict:tier_finished',
 ] as const;
 
 /** The type of a queue event. */

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { HyperionError } from '@hyperion/schema';
 import type { SqliteDatabaseStore } from './store.js';
 
-/** The agent role a run played (`developer` runs belong to an assignment). */
-export type AgentRunRole = 'engineer' | 'orchestrator' | 'developer';
+/** The agent role a run played (`developer` and `resolver` runs belong to an assignment). */
+export type AgentRunRole = 'engineer' | 'orchestrator' | 'developer' | 'resolver';
 
 /** One agent run of a request, with what it consumed. */
 export interface AssignmentRun {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { temporaryRepository } from '../test-support/temporary-repository.js';
 import type { AgentEvent } from '../v1/agent-event.js';
 import type { AgentRunRequest } from '../v1/agent-run-request.js';
-import { StubHarness } from './stub-harness.js';
+import { STUB_CANNOT_RESOLVE, StubHarness } from './stub-harness.js';
 
 function developerRequest(repository: string, filesInScope: string[], edits: unknown[]): AgentRunRequest {
   return {
@@ -46,6 +46,20 @@ describe('StubHarness', () => {
       [3, 'edit:applied'],
       [4, 'run:finished'],
     ]);
+  });
+
+  it('resolves nothing in a resolver run and says so, even when given edits', async () => {
+    const marked = 'one\n<<<<<<< tip\nzwei\n=======\nTWO\n>>>>>>> change\nthree\n';
+    const { repository } = temporaryRepository({ 'a.txt': marked });
+    const result = await harness.run({
+      role: 'resolver',
+      prompt: 'resolve the markers',
+      workingDirectory: repository,
+      filesInScope: ['a.txt'],
+      metadata: { edits: [{ path: 'a.txt', content: 'one\nTWO\nthree\n' }] },
+    });
+    expect(result).toMatchObject({ status: 'failed', error: STUB_CANNOT_RESOLVE, usage: { reported: false } });
+    expect(readFileSync(join(repository, 'a.txt'), 'utf8')).toBe(marked);
   });
 
   it('applies a unified diff with git apply', async () => {

@@ -10,6 +10,10 @@ import { readStubEdits } from './stub-edit.js';
 
 type StubOutcome = Pick<AgentRunResult, 'status' | 'text' | 'structuredOutput' | 'error'>;
 
+/** The error of every `resolver` run of the stub: it has no model to resolve a conflict with. */
+export const STUB_CANNOT_RESOLVE =
+  'the stub agent cannot resolve conflicts: it has no model and edits nothing in a resolver run';
+
 /**
  * The deterministic harness: no model, the default. It does exactly what `request.metadata` says:
  *
@@ -18,6 +22,9 @@ type StubOutcome = Pick<AgentRunResult, 'status' | 'text' | 'structuredOutput' |
  * - `structuredOutput`: returned as the structured output (checked against `outputSchema` when
  *   given); without it the text is `ok`.
  * - `hang: true`: waits until the run is aborted or times out (for testing callers' limits).
+ *
+ * A `resolver` run resolves nothing: it touches no file and fails with
+ * {@link STUB_CANNOT_RESOLVE}, so the conflict tiers record that and move on to the next tier.
  *
  * Usage is declared absent (`{ reported: false }`).
  */
@@ -57,6 +64,7 @@ async function execute(
     );
     return stopped() ?? failed('the run stopped');
   }
+  if (request.role === 'resolver') return failed(STUB_CANNOT_RESOLVE);
   const read = readStubEdits(request.metadata);
   if ('error' in read) return failed(read.error);
   if (read.edits.length > 0 && request.role !== 'developer') {

@@ -55,6 +55,8 @@ export interface ScriptedAgentScript {
   orchestrator?: (request: AgentRunRequest) => Partial<AgentRunResult>;
   /** Default: appends one line naming the file to every file in scope. */
   developer?: (request: AgentRunRequest) => Partial<AgentRunResult> | Promise<Partial<AgentRunResult>>;
+  /** Resolver runs (conflict tiers); default: the text `no structured answer`, no edit. */
+  resolver?: (request: AgentRunRequest) => Partial<AgentRunResult>;
 }
 
 /** Appends `// edited by <agent>` to every file in scope, creating missing ones. */
