@@ -70,7 +70,10 @@ export function selectResolverHarness(flag: string | undefined, config: Hyperion
   const resolver = config.orchestrator.conflict_tiers.resolver;
   if (resolver.harness === undefined) return selectHarness(flag, config);
   const agent = { ...config.agent, ...(resolver.command === undefined ? {} : { command: resolver.command }) };
-  const harness = createDefaultHarnessRegistry().create(resolver.harness, harnessOptions(resolver.harness, agent));
+  const harness = createDefaultHarnessRegistry().create(
+    resolver.harness,
+    harnessOptions(resolver.harness, agent),
+  );
   if (resolver.harness === 'stub') return harness;
   return withStubFallback(withDefaultTimeout(harness, config.agent.timeout_ms));
 }

@@ -23,8 +23,7 @@ export interface MarkedUpFile {
 
 /** The result of {@link markUpConflicts}. */
 export type MarkupOutcome =
-  | { outcome: 'marked'; files: MarkedUpFile[] }
-  | { outcome: 'impossible'; reason: string };
+  { outcome: 'marked'; files: MarkedUpFile[] } | { outcome: 'impossible'; reason: string };
 
 /** The labels of the markers: fixed words, never a submitter's text. */
 const LABELS = ['tip', 'base', 'change'] as const;
@@ -54,7 +53,10 @@ export async function markUpConflicts(
 ): Promise<MarkupOutcome> {
   const base = entry.base_commit;
   if (base === null || (await repository.resolveRef(base)) === undefined) {
-    return { outcome: 'impossible', reason: 'the change names no base commit of this repository to merge from' };
+    return {
+      outcome: 'impossible',
+      reason: 'the change names no base commit of this repository to merge from',
+    };
   }
   await worktree.resetTo(base);
   const applied = await worktree.tryApplyPatch(entry.patch);
@@ -70,7 +72,10 @@ export async function markUpConflicts(
   await worktree.resetTo(tip);
   const escaping = await worktree.pathsEscapingThroughSymlinks(entry.paths);
   if (escaping.length > 0) {
-    return { outcome: 'impossible', reason: `${escaping.join(', ')} resolves outside the repository at the tip` };
+    return {
+      outcome: 'impossible',
+      reason: `${escaping.join(', ')} resolves outside the repository at the tip`,
+    };
   }
   const files: MarkedUpFile[] = [];
   for (const path of entry.paths) {
@@ -121,7 +126,15 @@ async function mergeOne(
       writeFile(names[2]!, change),
     ]);
     const merge = await runGit(
-      ['merge-file', '-p', '--diff3', ...LABELS.flatMap((label) => ['-L', label]), names[0]!, names[1]!, names[2]!],
+      [
+        'merge-file',
+        '-p',
+        '--diff3',
+        ...LABELS.flatMap((label) => ['-L', label]),
+        names[0]!,
+        names[1]!,
+        names[2]!,
+      ],
       { cwd: repository.root, allowFailure: true },
     );
     // The exit status is the number of conflicts (0: clean); a negative one (255) is an error.

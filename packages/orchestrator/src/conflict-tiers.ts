@@ -42,7 +42,12 @@ export interface ConflictTiersOptions extends RedispatchOptions {
 
 /** What {@link handleConflictedEntry} did. */
 export type ConflictTiersOutcome =
-  | { outcome: 'resolved' | 'redispatched'; entry: QueueEntry; previous: QueueEntry; tiers: ConflictTierRecord[] }
+  | {
+      outcome: 'resolved' | 'redispatched';
+      entry: QueueEntry;
+      previous: QueueEntry;
+      tiers: ConflictTierRecord[];
+    }
   | { outcome: 'quarantined'; entry: QueueEntry; reason: string; tiers: ConflictTierRecord[] };
 
 /**
@@ -90,7 +95,11 @@ export async function handleConflictedEntry(
   let used = await redispatchesUsed(store, entry.task_id);
   if (limit === 0) await record({ tier: 'redispatch', outcome: 'disabled', reason: 'max_attempts is 0' });
   else if (used >= limit) {
-    await record({ tier: 'redispatch', outcome: 'exhausted', reason: `${used} of ${limit} re-dispatches used` });
+    await record({
+      tier: 'redispatch',
+      outcome: 'exhausted',
+      reason: `${used} of ${limit} re-dispatches used`,
+    });
   }
   while (used < limit) {
     const result = await redispatchConflictedEntry(entryId, { ...options, config });
@@ -173,7 +182,13 @@ async function resolverTier(
     const runData = { resolution_of: entry.id, tip, conflicted_files: result.conflictedFiles };
     if (result.outcome === 'resolved') {
       const submitted = await submitResolution(entry, requestId, result, used, harness, options, runData);
-      await record({ tier: 'resolver', outcome: 'resubmitted', reason: null, attempt: used, change_id: submitted.id });
+      await record({
+        tier: 'resolver',
+        outcome: 'resubmitted',
+        reason: null,
+        attempt: used,
+        change_id: submitted.id,
+      });
       return submitted;
     }
     await store.recordAssignmentRun(
@@ -226,7 +241,12 @@ async function submitResolution(
         role: 'resolver',
         taskId: entry.task_id,
         harness: harness.harnessId,
-        result: result.run ?? { status: 'ok', text: 'merged cleanly', usage: { reported: false }, durationMs: 0 },
+        result: result.run ?? {
+          status: 'ok',
+          text: 'merged cleanly',
+          usage: { reported: false },
+          durationMs: 0,
+        },
         attempt,
         changeId: created.id,
         data: runData,
@@ -245,8 +265,7 @@ async function threeWayOutcome(
     .filter((event) => event.type === 'entry:conflicted')
     .at(-1);
   const report = conflicted?.data['report'] as
-    | { base_commit?: unknown; files?: Array<{ path?: unknown }>; dependencies?: unknown[] }
-    | undefined;
+    { base_commit?: unknown; files?: Array<{ path?: unknown }>; dependencies?: unknown[] } | undefined;
   if (Array.isArray(report?.dependencies) && report.dependencies.length > 0) {
     return { tier: 'three_way', outcome: 'not_tried', reason: 'stacked on changes that did not land' };
   }

@@ -70,7 +70,12 @@ export {
   type ResolverFailureKind,
   type ResolverOutcome,
 } from './conflict-resolver.js';
-export { markUpConflicts, hasConflictMarkers, type MarkedUpFile, type MarkupOutcome } from './conflict-markup.js';
+export {
+  markUpConflicts,
+  hasConflictMarkers,
+  type MarkedUpFile,
+  type MarkupOutcome,
+} from './conflict-markup.js';
 export {
   checkPlanText,
   checkPlanFile,

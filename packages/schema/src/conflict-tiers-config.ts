@@ -43,7 +43,9 @@ export const RedispatchTierConfigSchema = z
       .min(0)
       .max(10)
       .optional()
-      .describe('Re-dispatches per assignment (0 turns the tier off); orchestrator.max_redispatch when absent.'),
+      .describe(
+        'Re-dispatches per assignment (0 turns the tier off); orchestrator.max_redispatch when absent.',
+      ),
   })
   .describe('The re-dispatch tier: the developer runs the assignment again on the new tip.');
 /** The re-dispatch tier's settings. */

@@ -58,7 +58,11 @@ describe('StubHarness', () => {
       filesInScope: ['a.txt'],
       metadata: { edits: [{ path: 'a.txt', content: 'one\nTWO\nthree\n' }] },
     });
-    expect(result).toMatchObject({ status: 'failed', error: STUB_CANNOT_RESOLVE, usage: { reported: false } });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: STUB_CANNOT_RESOLVE,
+      usage: { reported: false },
+    });
     expect(readFileSync(join(repository, 'a.txt'), 'utf8')).toBe(marked);
   });
 

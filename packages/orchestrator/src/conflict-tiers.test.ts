@@ -1,0 +1,211 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runGit } from '@hyperion/git';
+import { CommandHarness, STUB_CANNOT_RESOLVE, StubHarness, type AgentHarnessV1 } from '@hyperion/harness';
+import { TaskRequestSchema, type HyperionConfigInput, type QueueEntry } from '@hyperion/schema';
+import { handleConflictedEntry, type ConflictTierRecord } from './conflict-tiers.js';
+import { runRequestPipeline } from './request-pipeline.js';
+import { createPipelineSetup, type PipelineSetup } from './testing/pipeline-setup.js';
+
+let setup: PipelineSetup | undefined;
+
+afterEach(async () => {
+  await setup?.cleanup();
+  setup = undefined;
+});
+
+/**
+ * A resolver script for the command harness: keeps both sides of every conflict (the tip's lines,
+ * then the change's). With `--hostile` it also writes a file it was not given.
+ */
+const RESOLVER_SCRIPT = `
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+const hostile = args[0] === '--hostile';
+for (const file of hostile ? args.slice(1) : args) {
+  const text = fs.readFileSync(file, 'utf8');
+  const pattern = /^<<<<<<< tip\\n([\\s\\S]*?)^\\|\\|\\|\\|\\|\\|\\| base\\n[\\s\\S]*?^=======\\n([\\s\\S]*?)^>>>>>>> change\\n/gm;
+  fs.writeFileSync(file, text.replace(pattern, (_match, tip, change) => tip + change));
+}
+if (hostile) fs.writeFileSync('outside.txt', 'not a conflicted file\\n');
+console.log('resolved: ' + args.join(' '));
+`;
+
+function commandResolver(root: string, hostile = false): CommandHarness {
+  const script = join(root, '..', `resolver-${hostile ? 'hostile' : 'union'}.cjs`);
+  writeFileSync(script, RESOLVER_SCRIPT);
+  return new CommandHarness({
+    command: [process.execPath, script, ...(hostile ? ['--hostile'] : []), '{files}'],
+  });
+}
+
+const CHECKS: HyperionConfigInput['checks'] = [
+  { name: 'no-markers', command: "! grep -q '^<<<<<<<' a.txt" },
+  { name: 'has-two', command: 'grep -qx TWO a.txt' },
+];
+
+/** A request changes line two of a.txt; a person changes the same line on main; the queue conflicts. */
+async function conflictedEntry(config: HyperionConfigInput = {}) {
+  setup = await createPipelineSetup({ 'a.txt': 'one\ntwo\nthree\n', 'b.txt': 'bee\n' }, config);
+  const current = setup;
+  const outcome = await runRequestPipeline(
+    TaskRequestSchema.parse({
+      request_id: 'R-T',
+      summary: 'change line two',
+      requested_changes: [{ path: 'a.txt', content: 'one\nTWO\nthree\n' }],
+    }),
+    {
+      repository: current.temporary.repository,
+      store: current.store,
+      queue: current.queue,
+      harness: new StubHarness(),
+      worktreesDirectory: current.worktreesDirectory,
+    },
+  );
+  await personEdits(current, 'one\nzwei\nthree\n');
+  await current.queue.runWorkers({ mode: 'drain' });
+  const entry = await current.store.requireEntry(outcome.enqueued[0]!.change_id);
+  expect(entry.state).toBe('conflicted');
+  const tiers = (harness: AgentHarnessV1, resolverHarness?: AgentHarnessV1) =>
+    handleConflictedEntry(entry.id, {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness,
+      ...(resolverHarness === undefined ? {} : { resolverHarness }),
+      worktreesDirectory: current.worktreesDirectory,
+    });
+  return { current, entry, tiers };
+}
+
+async function personEdits(current: PipelineSetup, content: string): Promise<void> {
+  writeFileSync(join(current.temporary.root, 'a.txt'), content);
+  await runGit(['commit', '-qam', 'a person edits line two'], { cwd: current.temporary.root });
+}
+
+async function tierEvents(current: PipelineSetup, entry: QueueEntry) {
+  return (await current.store.listEvents({ entryId: entry.id }))
+    .filter((event) => event.type === 'conflict:tier_finished')
+    .map((event) => event.data as unknown as ConflictTierRecord);
+}
+
+function summary(records: readonly ConflictTierRecord[]): string[] {
+  return records.map((record) => `${record.tier}:${record.outcome}`);
+}
+
+describe('conflict tiers', () => {
+  it('a command-harness resolver edits the markers away; its change goes through the checks and lands', async () => {
+    const { current, entry, tiers } = await conflictedEntry({ checks: CHECKS });
+    const resolver = commandResolver(current.temporary.root);
+    const result = await tiers(new StubHarness(), resolver);
+    expect(result.outcome).toBe('resolved');
+    if (result.outcome !== 'resolved') return;
+    expect(summary(await tierEvents(current, entry))).toEqual([
+      'three_way:conflicted',
+      'resolver:resubmitted',
+    ]);
+    const tip = await current.temporary.repository.requireBranch('main');
+    expect(result.entry).toMatchObject({
+      task_id: 'R-T-1',
+      request_id: 'R-T',
+      base_commit: tip,
+      state: 'queued',
+    });
+    expect(result.entry.patch).toContain('+TWO');
+    expect(result.entry.patch).not.toContain('<<<<<<<');
+    const enqueued = (await current.store.listEvents({ entryId: result.entry.id }))[0]!;
+    expect(enqueued.data).toMatchObject({ source: 'conflict_resolver', resolution_of: entry.id, attempt: 1 });
+    await current.queue.runWorkers({ mode: 'drain' });
+    const landed = await current.store.requireEntry(result.entry.id);
+    expect(landed.state).toBe('landed');
+    const passed = (await current.store.listEvents({ entryId: landed.id }))
+      .filter((event) => event.type === 'check:passed')
+      .map((event) => event.data['name']);
+    expect(passed).toEqual(expect.arrayContaining(['no-markers', 'has-two']));
+    expect(readFileSync(join(current.temporary.root, 'a.txt'), 'utf8')).toBe('one\nzwei\nTWO\nthree\n');
+    const runs = await current.store.listAssignmentRuns({ taskId: 'R-T-1' });
+    expect(runs.map((run) => [run.role, run.harness, run.status, run.change_id])).toEqual([
+      ['developer', 'stub', 'ok', entry.id],
+      ['resolver', 'command', 'ok', landed.id],
+    ]);
+  });
+
+  it('refuses a resolver that edits a file it was not given, and moves on to re-dispatch', async () => {
+    const { current, entry, tiers } = await conflictedEntry();
+    const result = await tiers(new StubHarness(), commandResolver(current.temporary.root, true));
+    expect(result.outcome).toBe('redispatched');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:refused', 'redispatch:resubmitted']);
+    expect(records[1]?.reason).toBe('the resolver edited files other than the conflicted ones: outside.txt');
+    const entries = await current.store.listEntries({ requestId: 'R-T', order: 'submission' });
+    expect(entries.map((candidate) => candidate.id)).toEqual([entry.id, result.entry.id]);
+    expect(result.entry.paths).toEqual(['a.txt']);
+    expect(existsSync(join(current.temporary.root, 'outside.txt'))).toBe(false);
+    const resolverRun = (await current.store.listAssignmentRuns({ taskId: 'R-T-1' })).find(
+      (run) => run.role === 'resolver',
+    );
+    expect(resolverRun).toMatchObject({ status: 'refused', change_id: null });
+  });
+
+  it('the stub resolves nothing and says so; the tier moves on to re-dispatch, whose change lands', async () => {
+    const { current, entry, tiers } = await conflictedEntry();
+    const result = await tiers(new StubHarness());
+    expect(result.outcome).toBe('redispatched');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:failed', 'redispatch:resubmitted']);
+    expect(records[1]?.reason).toBe(`failed: ${STUB_CANNOT_RESOLVE}`);
+    await current.queue.runWorkers({ mode: 'drain' });
+    expect((await current.store.requireEntry(result.entry.id)).state).toBe('landed');
+    expect(readFileSync(join(current.temporary.root, 'a.txt'), 'utf8')).toBe('one\nTWO\nthree\n');
+  });
+
+  it('quarantines once every tier is used up, with a report of each tier since the original change', async () => {
+    const { current, entry, tiers } = await conflictedEntry({
+      orchestrator: { conflict_tiers: { redispatch: { max_attempts: 0 } } },
+    });
+    const resolved = await tiers(new StubHarness(), commandResolver(current.temporary.root));
+    expect(resolved.outcome).toBe('resolved');
+    if (resolved.outcome !== 'resolved') return;
+    // The branch moves again before the resolution's turn: it conflicts too.
+    await personEdits(current, 'one\ndrei\nthree\n');
+    await current.queue.runWorkers({ mode: 'drain' });
+    const second = await current.store.requireEntry(resolved.entry.id);
+    expect(second.state).toBe('conflicted');
+    const result = await handleConflictedEntry(second.id, {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness: new StubHarness(),
+      resolverHarness: commandResolver(current.temporary.root),
+      worktreesDirectory: current.worktreesDirectory,
+    });
+    expect(result.outcome).toBe('quarantined');
+    const quarantined = await current.store.requireEntry(second.id);
+    expect(quarantined.state).toBe('quarantined');
+    expect(quarantined.last_error).toBe(
+      'conflicted, and every conflict tier is used up: three_way conflicted, resolver exhausted, redispatch disabled',
+    );
+    const event = (await current.store.listEvents({ entryId: second.id })).at(-1)!;
+    expect(event).toMatchObject({
+      type: 'entry:quarantined',
+      from_state: 'conflicted',
+      to_state: 'quarantined',
+    });
+    const report = event.data['tiers'] as ConflictTierRecord[];
+    expect(
+      report.map(
+        (record) => `${record.entry_id === entry.id ? 'first' : 'second'} ${record.tier}:${record.outcome}`,
+      ),
+    ).toEqual([
+      'first three_way:conflicted',
+      'first resolver:resubmitted',
+      'second three_way:conflicted',
+      'second resolver:exhausted',
+      'second redispatch:disabled',
+      'second quarantine:quarantined',
+    ]);
+    expect(report[3]?.reason).toBe('1 of 1 resolver runs used');
+    expect((await current.store.listAssignments('R-T'))[0]?.status).toBe('failed');
+  });
+});
