@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
+import { compareWithLive } from '@hyperion/store';
 import { CommandHarness, STUB_CANNOT_RESOLVE, StubHarness, type AgentHarnessV1 } from '@hyperion/harness';
 import { TaskRequestSchema, type HyperionConfigInput, type QueueEntry } from '@hyperion/schema';
 import { handleConflictedEntry, type ConflictTierRecord } from './conflict-tiers.js';
@@ -148,6 +149,22 @@ describe('conflict tiers', () => {
     expect(resolverRun).toMatchObject({ status: 'refused', change_id: null });
   });
 
+  it('refuses a resolution that leaves conflict markers', async () => {
+    const { current, entry, tiers } = await conflictedEntry({
+      orchestrator: { conflict_tiers: { redispatch: { max_attempts: 0 } } },
+    });
+    const result = await tiers(new StubHarness(), new CommandHarness({ command: ['true'] }));
+    expect(result.outcome).toBe('quarantined');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual([
+      'three_way:conflicted',
+      'resolver:markers_left',
+      'redispatch:disabled',
+    ]);
+    expect(records[1]?.reason).toBe('conflict markers are left in a.txt');
+    expect(await current.store.listEntries({ requestId: 'R-T' })).toHaveLength(1);
+  });
+
   it('the stub resolves nothing and says so; the tier moves on to re-dispatch, whose change lands', async () => {
     const { current, entry, tiers } = await conflictedEntry();
     const result = await tiers(new StubHarness());
@@ -207,5 +224,7 @@ describe('conflict tiers', () => {
     ]);
     expect(report[3]?.reason).toBe('1 of 1 resolver runs used');
     expect((await current.store.listAssignments('R-T'))[0]?.status).toBe('failed');
+    // The tier events change no state: the queue still replays from its log alone.
+    expect(await compareWithLive(current.store)).toEqual([]);
   });
 });
