@@ -200,9 +200,13 @@ function resolverPrompt(
   ].join('\n');
 }
 
+/** The agent's own words, on one line and cut short: they go into events and reports. */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH)}…` : line;
 }
+
+const MAX_REASON_LENGTH = 500;
 
 async function readOrNull(path: string): Promise<string | null> {
   try {
