@@ -149,6 +149,49 @@ describe('conflict tiers', () => {
     expect(resolverRun).toMatchObject({ status: 'refused', change_id: null });
   });
 
+  it("refuses a resolver that edits the change's own file that merged cleanly", async () => {
+    setup = await createPipelineSetup({ 'a.txt': 'one\ntwo\nthree\n', 'b.txt': 'bee\n' });
+    const current = setup;
+    const outcome = await runRequestPipeline(
+      TaskRequestSchema.parse({
+        request_id: 'R-B',
+        summary: 'change line two and b',
+        requested_changes: [
+          { path: 'a.txt', content: 'one\nTWO\nthree\n' },
+          { path: 'b.txt', content: 'BEE\n' },
+        ],
+      }),
+      {
+        repository: current.temporary.repository,
+        store: current.store,
+        queue: current.queue,
+        harness: new StubHarness(),
+        worktreesDirectory: current.worktreesDirectory,
+      },
+    );
+    await personEdits(current, 'one\nzwei\nthree\n');
+    await current.queue.runWorkers({ mode: 'drain' });
+    const entry = await current.store.requireEntry(outcome.enqueued[0]!.change_id);
+    expect([entry.state, entry.paths]).toEqual(['conflicted', ['a.txt', 'b.txt']]);
+    const script = join(current.temporary.root, '..', 'resolver-b.cjs');
+    writeFileSync(
+      script,
+      "const fs = require('node:fs'); fs.writeFileSync('a.txt', 'one\\nzwei TWO\\nthree\\n'); fs.writeFileSync('b.txt', 'rewritten\\n');",
+    );
+    const result = await handleConflictedEntry(entry.id, {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness: new StubHarness(),
+      resolverHarness: new CommandHarness({ command: [process.execPath, script] }),
+      worktreesDirectory: current.worktreesDirectory,
+    });
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:refused', 'redispatch:resubmitted']);
+    expect(records[1]?.reason).toBe('the resolver edited files other than the conflicted ones: b.txt');
+    expect(result.outcome).toBe('redispatched');
+  });
+
   it('refuses a resolution that leaves conflict markers', async () => {
     const { current, entry, tiers } = await conflictedEntry({
       orchestrator: { conflict_tiers: { redispatch: { max_attempts: 0 } } },
