@@ -95,6 +95,9 @@ export class CountingStore implements HyperionStore {
   listEvents(...args: Parameters<HyperionStore['listEvents']>) {
     return this.forward('listEvents', args);
   }
+  listEventsSince(...args: Parameters<HyperionStore['listEventsSince']>) {
+    return this.forward('listEventsSince', args);
+  }
   waitForChange(...args: Parameters<HyperionStore['waitForChange']>) {
     return this.forward('waitForChange', args);
   }
