@@ -46,7 +46,7 @@ export {
   readStructuredOutput,
   type StructuredOutputOutcome,
 } from './structured-output/index.js';
-export { readStubEdits, type StubEdit, StubHarness } from './stub/index.js';
+export { readStubEdits, type StubEdit, StubHarness, STUB_CANNOT_RESOLVE } from './stub/index.js';
 export {
   type CommandHarnessOptions,
   CommandHarness,

@@ -83,6 +83,14 @@ export {
   type AlertTarget,
   webhookUrlProblem,
 } from './alerts-config.js';
+export {
+  ResolverTierConfigSchema,
+  type ResolverTierConfig,
+  RedispatchTierConfigSchema,
+  type RedispatchTierConfig,
+  ConflictTiersConfigSchema,
+  type ConflictTiersConfig,
+} from './conflict-tiers-config.js';
 export { remoteNameProblem } from './remote-name.js';
 export { storeUrlProblem, storeUrlLocation } from './store-url.js';
 export {
