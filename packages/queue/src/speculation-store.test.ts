@@ -166,6 +166,43 @@ describe('StoreSpeculationBoard', () => {
       await one.takeBuildTurn('fourth')
     )();
   });
+
+  it("keeps one store ticket per process: the workers waiting behind a holder do not wake each other's renewals", async () => {
+    const { store } = storeWithClock();
+    const board = new StoreSpeculationBoard({ store, targetBranch: 'main', location: 'here' });
+    let checks = 0;
+    const checkBuildTurn = store.checkBuildTurn;
+    store.checkBuildTurn = (...parameters) => {
+      checks += 1;
+      return checkBuildTurn(...parameters);
+    };
+    const releaseHolder = await board.takeBuildTurn('holder');
+    const order: string[] = [];
+    const waiters = ['second', 'third'].map((owner) =>
+      board.takeBuildTurn(owner).then((release) => {
+        order.push(owner);
+        return release;
+      }),
+    );
+    // While the holder builds, its own writes (events, candidates) wake every waiter of the process.
+    for (let write = 0; write < 20; write += 1) {
+      await store.publishCandidate(
+        { commit: `c${write}`, parent: 'p', entryIds: [], owner: 'holder', targetBranch: 'main', location: 'here' },
+        30_000,
+      );
+      await sleep(5);
+    }
+    expect(order).toEqual([]);
+    // The waiters wait in the process, not in the store's line: their renewal checks (one per
+    // wake and waiter, each a write transaction) are not made at all.
+    expect(checks).toBeLessThanOrEqual(2);
+    await releaseHolder();
+    const releaseSecond = await waiters[0]!;
+    expect(order).toEqual(['second']);
+    await releaseSecond();
+    await (await waiters[1]!)();
+    expect(order).toEqual(['second', 'third']);
+  });
 });
 
 describe('objectStoreId', () => {

@@ -1,6 +1,7 @@
 import type { BuildTurnLine, SpeculationStore } from '@hyperion/store';
 import { silentLogger, type QueueLogger } from './runtime.js';
 import type { SpeculationBoard, SpeculationCandidate } from './speculation.js';
+import { TurnLine } from './turn-line.js';
 
 /** Options of {@link StoreSpeculationBoard}. */
 export interface StoreSpeculationBoardOptions {
@@ -59,6 +60,8 @@ export class StoreSpeculationBoard implements SpeculationBoard {
   /** This board's own candidates, renewed until withdrawn. */
   private readonly own = new Map<string, SpeculationCandidate>();
   private renewal: ReturnType<typeof setInterval> | undefined;
+  /** The line of this process's workers for the build turn (see {@link takeBuildTurn}). */
+  private readonly localTurns = new TurnLine();
 
   constructor(options: StoreSpeculationBoardOptions) {
     this.store = options.store;
@@ -71,41 +74,33 @@ export class StoreSpeculationBoard implements SpeculationBoard {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc
+   *
+   * The workers of this process first line up here, in the process ({@link TurnLine}); only the
+   * first of them holds a ticket in the store's line. Several tickets of one process waiting in
+   * the store's line would wake each other without end: each wake renews its ticket, a write that
+   * wakes every other waiter of the process.
+   */
   async takeBuildTurn(owner: string, signal?: AbortSignal): Promise<() => Promise<void>> {
     signal?.throwIfAborted();
-    const line = await this.line();
-    const ttl = this.turnTtlMs;
-    let { ticket, granted } = await this.store.enterBuildTurn(line, owner, ttl);
+    const releaseLocal = await this.localTurns.take(signal);
+    let releaseStore: () => Promise<void>;
     try {
-      while (!granted) {
-        // Woken when a ticket ahead leaves; the timeout only keeps this ticket renewed.
-        await this.store.waitForSpeculationChange(ttl / 3, signal);
-        signal?.throwIfAborted();
-        const state = await this.store.checkBuildTurn(line, ticket, ttl);
-        if (state === 'granted') granted = true;
-        else if (state === 'lost') ({ ticket, granted } = await this.store.enterBuildTurn(line, owner, ttl));
-      }
+      releaseStore = await this.takeStoreTurn(owner, signal);
     } catch (error) {
-      await this.store.leaveBuildTurn(line, ticket).catch(() => undefined);
+      releaseLocal();
       throw error;
     }
-    const held = setInterval(() => {
-      this.store.checkBuildTurn(line, ticket, ttl).then(
-        (state) => {
-          if (state === 'lost') this.logger.warn({ worker: owner, ticket }, 'build turn expired while held');
-        },
-        (error: unknown) =>
-          this.logger.warn({ worker: owner, error: messageOf(error) }, 'build turn renewal failed'),
-      );
-    }, ttl / 3);
-    held.unref();
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      clearInterval(held);
-      await this.store.leaveBuildTurn(line, ticket);
+      try {
+        await releaseStore();
+      } finally {
+        releaseLocal();
+      }
     };
   }
 
@@ -165,6 +160,43 @@ export class StoreSpeculationBoard implements SpeculationBoard {
   close(): void {
     this.own.clear();
     this.stopRenewal();
+  }
+
+  /** A ticket in the store's line of build turns, renewed while it waits and while it is held. */
+  private async takeStoreTurn(owner: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const line = await this.line();
+    const ttl = this.turnTtlMs;
+    let { ticket, granted } = await this.store.enterBuildTurn(line, owner, ttl);
+    try {
+      while (!granted) {
+        // Woken when a ticket ahead leaves; the timeout only keeps this ticket renewed.
+        await this.store.waitForSpeculationChange(ttl / 3, signal);
+        signal?.throwIfAborted();
+        const state = await this.store.checkBuildTurn(line, ticket, ttl);
+        if (state === 'granted') granted = true;
+        else if (state === 'lost') ({ ticket, granted } = await this.store.enterBuildTurn(line, owner, ttl));
+      }
+    } catch (error) {
+      await this.store.leaveBuildTurn(line, ticket).catch(() => undefined);
+      throw error;
+    }
+    const held = setInterval(() => {
+      this.store.checkBuildTurn(line, ticket, ttl).then(
+        (state) => {
+          if (state === 'lost') this.logger.warn({ worker: owner, ticket }, 'build turn expired while held');
+        },
+        (error: unknown) =>
+          this.logger.warn({ worker: owner, error: messageOf(error) }, 'build turn renewal failed'),
+      );
+    }, ttl / 3);
+    held.unref();
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      clearInterval(held);
+      await this.store.leaveBuildTurn(line, ticket);
+    };
   }
 
   private async line(): Promise<BuildTurnLine> {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TurnLine } from './turn-line.js';
 
 /** A commit a worker has built and is checking, not yet landed: one entry, or a batch of them. */
 export interface SpeculationCandidate {
@@ -56,34 +57,11 @@ export interface SpeculationBoard {
 /** The board shared by the workers of one process. */
 export class ProcessSpeculationBoard implements SpeculationBoard {
   private readonly candidates = new Map<string, SpeculationCandidate>();
-  private buildTurns: Promise<void> = Promise.resolve();
+  private readonly buildTurns = new TurnLine();
   private readonly waiters = new Set<() => void>();
 
   async takeBuildTurn(_owner: string, signal?: AbortSignal): Promise<() => Promise<void>> {
-    let release!: () => void;
-    const turn = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const previous = this.buildTurns;
-    this.buildTurns = previous.then(() => turn);
-    if (signal === undefined) await previous;
-    else {
-      // An aborted wait still takes its place in the line: it releases at once when it comes.
-      let onAbort!: () => void;
-      const aborted = new Promise<void>((resolve) => {
-        onAbort = resolve;
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      try {
-        await Promise.race([previous, aborted]);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
-      if (signal.aborted) {
-        void previous.then(release);
-        signal.throwIfAborted();
-      }
-    }
+    const release = await this.buildTurns.take(signal);
     return async () => release();
   }
 
