@@ -103,7 +103,7 @@ describe('batch strategy', () => {
     expect(await compareWithLive(fixture!.store)).toEqual([]);
   });
 
-  it('finds the one culprit in 8 within 1 + flake_reruns + log2(8) runs, lands the green prefix and then the rest', async () => {
+  it('finds the one culprit in 8 within 1 + log2(8) runs, lands the green prefix and then the rest', async () => {
     const { counter, entries, root } = await setUp(8, '! grep -qs BAD f4.txt', {
       max_attempts: 1,
       strategy: { name: 'batch', max_batch: 8, flake_reruns: 1 },
@@ -120,7 +120,21 @@ describe('batch strategy', () => {
       'returned',
       'returned',
     ]);
-    expect(runsOf(counter)).toBeLessThanOrEqual(1 + 1 + 3);
+    expect(runsOf(counter)).toBeLessThanOrEqual(1 + 3);
+    // The green prefix found by the first probe (4 entries) landed before the rest was bisected.
+    const events = await fixture!.store.listEvents({});
+    const landedPrefix = events.find(
+      (event) => event.type === 'entry:landed' && event.entry_id === entries[3]!.id,
+    );
+    const laterProbe = events.find(
+      (event) =>
+        event.type === 'check:failed' &&
+        event.entry_id === entries[4]!.id &&
+        (event.data as { batch?: { size?: number } }).batch?.size === 6,
+    );
+    expect(landedPrefix).toBeDefined();
+    expect(laterProbe).toBeDefined();
+    expect(landedPrefix!.id).toBeLessThan(laterProbe!.id);
     const culprit = await fixture!.store.requireEntry(entries[4]!.id);
     expect(culprit.state).toBe('quarantined');
     expect(await types(culprit.id)).toContain('batch:bisected');
@@ -163,7 +177,7 @@ describe('batch strategy', () => {
     expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 
-  it('re-runs a batch whose check flakes, records the flake on every entry and evicts nobody', async () => {
+  it('confirms a red batch before charging anyone: a check that flakes evicts nobody, and the flake is recorded on every entry', async () => {
     const state = join(temporaryDirectory('hyperion-flake'), 'seen');
     // The first run anywhere fails, every later one passes.
     const verdict = `if [ -f ${state} ]; then true; else touch ${state}; false; fi`;
@@ -171,7 +185,9 @@ describe('batch strategy', () => {
     const worker = fixture!.queue.createWorker('flaky');
     expect(await worker.processNextCandidate()).toEqual(['landed', 'landed', 'landed']);
     await worker.dispose();
-    expect(runsOf(counter)).toBe(2);
+    // The red batch, two probes (both green: the first two entries land), then the whole chain
+    // again, since only its first run was red: it passes.
+    expect(runsOf(counter)).toBe(4);
     for (const entry of entries) {
       const own = await types(entry.id);
       expect(own).toContain('check:flaked');

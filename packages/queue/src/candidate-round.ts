@@ -1,7 +1,6 @@
 import type { LandCommitResult } from '@hyperion/git';
 import type { QueueEntry } from '@hyperion/schema';
 import { chainHead, type BuiltCandidate, type ChainLink } from './batch-build.js';
-import { findFirstRedPrefix } from './bisect.js';
 import type { EntryVerdicts, EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import type { LeaseKeeper } from './lease-keeper.js';
@@ -47,10 +46,9 @@ function throwIfLeaseLost(context: RoundContext, entries: readonly QueueEntry[])
 }
 
 /**
- * Runs the checks once on the candidate's head. A red batch (two entries or more) is run again up
- * to `queue.strategy.flake_reruns` times on the same tree; a pass after a failure is a flake,
- * recorded as `check:flaked` on every entry, and the batch goes on to land. A red result on a
- * speculative base whose predecessor then did not land is not the candidate's fault: `rebuild`.
+ * Runs the checks once on the candidate's head. A red result on a speculative base whose
+ * predecessor then did not land is not the candidate's fault: `rebuild`. A red batch is not run
+ * again here: {@link bisectAndLand} confirms a red verdict before it charges anyone.
  */
 export async function checkCandidate(
   context: RoundContext,
@@ -59,27 +57,14 @@ export async function checkCandidate(
   const { runtime, worker, leases } = context;
   const entries = candidate.links.map((link) => link.entry);
   const batch = batchOf(candidate, candidate.links);
-  const run = () =>
-    runCandidateChecks(runtime, entries, candidate.worktree.path, worker, leases.signal, batch);
-  let checks = await run();
-  const failedRuns: string[] = [];
-  for (
-    let rerun = 0;
-    !checks.passed && batch !== undefined && rerun < runtime.config.queue.strategy.flake_reruns;
-    rerun += 1
-  ) {
-    throwIfLeaseLost(context, entries);
-    failedRuns.push(checks.reason);
-    checks = await run();
-    if (checks.passed) {
-      await recordOnEach(context, entries, 'check:flaked', {
-        batch,
-        reruns: rerun + 1,
-        failed_runs: failedRuns,
-        note: 'the batch check failed, then passed on the same tree: a flake, nobody evicted',
-      });
-    }
-  }
+  const checks = await runCandidateChecks(
+    runtime,
+    entries,
+    candidate.worktree.path,
+    worker,
+    leases.signal,
+    batch,
+  );
   throwIfLeaseLost(context, entries);
   if (checks.passed) return checks;
   const { base, tip } = candidate;
@@ -95,8 +80,9 @@ export async function checkCandidate(
 }
 
 /**
- * Lands the chain up to the last of `links` (a prefix of the candidate's chain whose exact head
- * tree passed the checks) with one compare-and-swap from the candidate's base; every entry of it
+ * Lands the chain up to the last of `links` (links of the candidate's chain whose exact head
+ * tree passed the checks) with one compare-and-swap from `base` (the candidate's base, or the
+ * last link landed before them); every entry of it
  * is then `landed` with its own commit. A lost race means `rebuild`; a held landing queues every
  * entry again uncharged.
  */
@@ -104,12 +90,13 @@ export async function landChain(
   context: RoundContext,
   candidate: BuiltCandidate,
   links: readonly ChainLink[],
+  base: string = candidate.base,
 ): Promise<RoundResult> {
   const { verdicts, outcomes } = context;
   const head = links.at(-1)!.commit;
   const batch = batchOf(candidate, links);
   strategyOf(context.runtime).record(links.map(() => 'passed'));
-  const landing = await landWhenReady(context, links, head, candidate.base);
+  const landing = await landWhenReady(context, links, head, base);
   if (landing.status === 'landed') {
     await faultPoint('after-ref-update', links[0]!.entry.id);
     for (const link of links) {
@@ -128,7 +115,7 @@ export async function landChain(
     context,
     links.map((link) => link.entry),
     'entry:race_lost',
-    { expected_tip: candidate.base, current_tip: landing.currentTip ?? null, race: context.race + 1 },
+    { expected_tip: base, current_tip: landing.currentTip ?? null, race: context.race + 1 },
   );
   return 'rebuild';
 }
@@ -136,20 +123,29 @@ export async function landChain(
 /**
  * A red candidate whose base is the real tip. One entry alone is charged an attempt. A batch is
  * bisected over the prefixes of its chain (the base, the empty prefix, is green; the whole chain
- * is red): the first entry whose prefix is red is the culprit and is charged an attempt, the
- * entries after it are handed back uncharged (`entry:batch_returned`), and the longest green
- * prefix — whose exact tree a probe checked — lands by one compare-and-swap. Entries that each
- * pass alone but fail together (a semantic conflict) are caught the same way.
+ * is red), and every prefix a probe finds green lands at once, by one compare-and-swap from the
+ * last landing, before the rest is bisected: the exact tree the probe checked becomes the tip.
+ * The probed prefix is the board's candidate while it is checked (swapped in the build turn), so
+ * other workers stack on what may land next rather than on the red chain. The first entry whose
+ * prefix is red is the culprit; the entries after it are handed back uncharged
+ * (`entry:batch_returned`). Entries that each pass alone but fail together (a semantic conflict)
+ * are caught the same way.
+ *
+ * A red verdict is confirmed before anyone is charged: when the culprit's red prefix is a probe,
+ * two runs were red (the whole chain and the probe). When it is the whole chain (the culprit is
+ * the last entry, every probe green), that one run is repeated up to
+ * `queue.strategy.flake_reruns` times; a pass is a flake (`check:flaked` on every entry) and the
+ * chain lands. So a flaky check evicts nobody, and a red batch costs no re-run up front.
  */
 export async function bisectAndLand(
   context: RoundContext,
   candidate: BuiltCandidate,
   checks: FailedChecks,
 ): Promise<RoundResult> {
-  const { runtime, worker, verdicts, outcomes, leases } = context;
-  const { links, worktree } = candidate;
-  await runtime.speculation.withdraw(chainHead(candidate));
+  const { runtime, verdicts, outcomes } = context;
+  const { links } = candidate;
   if (links.length === 1) {
+    await runtime.speculation.withdraw(chainHead(candidate));
     const entry = links[0]!.entry;
     outcomes.set(
       entry.id,
@@ -157,58 +153,212 @@ export async function bisectAndLand(
     );
     return 'done';
   }
-  const redChecks = new Map<number, FailedChecks>([[links.length, checks]]);
-  const result = await findFirstRedPrefix(links.length, async (prefix) => {
-    const prefixLinks = links.slice(0, prefix);
-    const head = prefixLinks.at(-1)!.commit;
-    await worktree.resetTo(head);
-    const probe = await runCandidateChecks(
+  const batch = batchOf(candidate, links)!;
+  const bisection = new LandingBisection(context, candidate);
+  try {
+    const result = await bisection.run();
+    if (result === 'rebuild') return 'rebuild';
+    if (result === 'held') {
+      // The branch cannot take landings now: what is not settled goes back uncharged.
+      for (const link of links) {
+        if (outcomes.has(link.entry.id)) continue;
+        outcomes.set(
+          link.entry.id,
+          await verdicts.returnFromBatch(
+            link.entry,
+            `returned uncharged: a landing of batch ${batch.id} was held`,
+            {
+              batch,
+            },
+          ),
+        );
+      }
+      return 'done';
+    }
+    if (result.culprit === undefined) return 'done';
+    const { index, runs } = result.culprit;
+    const culprit = links[index]!;
+    await recordOnEach(
+      context,
+      links.map((link) => link.entry),
+      'batch:bisected',
+      { batch, culprit: culprit.entry.id, green_prefix: index, runs },
+    );
+    const red = bisection.redChecks.get(index + 1) ?? checks;
+    const reason =
+      index === 0
+        ? red.reason
+        : `${red.reason} (in batch ${batch.id} on top of ${index} entries that pass without it)`;
+    outcomes.set(
+      culprit.entry.id,
+      await verdicts.checksFailed(culprit.entry, reason, {
+        check: red.failed,
+        commit: culprit.commit,
+        batch,
+      }),
+    );
+    for (const link of links.slice(index + 1)) {
+      outcomes.set(
+        link.entry.id,
+        await verdicts.returnFromBatch(
+          link.entry,
+          `returned uncharged: ${culprit.entry.id} broke batch ${batch.id}`,
+          { batch, culprit: culprit.entry.id },
+        ),
+      );
+    }
+    return 'done';
+  } finally {
+    await bisection.withdrawProbe();
+  }
+}
+
+/**
+ * How a {@link LandingBisection} ended: the culprit found, every entry landed (a flake), the
+ * branch moved under it (`rebuild` what is left), or a landing was held (`held`).
+ */
+type BisectionEnd = { culprit?: { index: number; runs: number } } | 'rebuild' | 'held';
+
+/** The bisection of one red batch, landing each green prefix as soon as a probe finds it. */
+class LandingBisection {
+  /** The red check result of each prefix length found red. */
+  readonly redChecks: Map<number, FailedChecks>;
+  private readonly links: readonly ChainLink[];
+  /** How many leading links have landed; the tip is then `landedBase`. */
+  private landed = 0;
+  private landedBase: string;
+  /** The commit this bisection has on the board (the chain head at first, then each probe). */
+  private published: string | undefined;
+
+  constructor(
+    private readonly context: RoundContext,
+    private readonly candidate: BuiltCandidate,
+  ) {
+    this.links = candidate.links;
+    this.landedBase = candidate.base;
+    this.published = chainHead(candidate);
+    this.redChecks = new Map();
+  }
+
+  async run(): Promise<BisectionEnd> {
+    let red = this.links.length;
+    let runs = 0;
+    while (red - this.landed > 1) {
+      const middle = Math.floor((this.landed + red) / 2);
+      runs += 1;
+      const probe = await this.probe(middle);
+      if (!probe.passed) {
+        this.redChecks.set(middle, probe);
+        red = middle;
+        continue;
+      }
+      const landing = await this.landPrefix(middle);
+      if (landing !== 'done') return landing;
+    }
+    if (red === this.links.length) {
+      // Only the first run of the whole chain was red: run it again before charging its last entry.
+      const reruns = this.context.runtime.config.queue.strategy.flake_reruns;
+      const failedRuns: string[] = [this.redChecks.get(red)?.reason ?? 'the batch check failed'];
+      for (let rerun = 0; rerun < reruns; rerun += 1) {
+        runs += 1;
+        const again = await this.probe(red);
+        if (!again.passed) {
+          this.redChecks.set(red, again);
+          failedRuns.push(again.reason);
+          continue;
+        }
+        await recordOnEach(
+          this.context,
+          this.links.map((link) => link.entry),
+          'check:flaked',
+          {
+            batch: batchOf(this.candidate, this.links),
+            reruns: rerun + 1,
+            failed_runs: failedRuns,
+            note: 'the batch check failed, then passed on the same tree: a flake, nobody evicted',
+          },
+        );
+        const landing = await this.landPrefix(red);
+        return landing === 'done' ? {} : landing;
+      }
+    }
+    return { culprit: { index: red - 1, runs } };
+  }
+
+  /** Withdraws what this bisection still has on the board. */
+  async withdrawProbe(): Promise<void> {
+    const published = this.published;
+    this.published = undefined;
+    if (published !== undefined) await this.context.runtime.speculation.withdraw(published);
+  }
+
+  /**
+   * Checks the prefix of the first `length` links (its head checked out), with that head on the
+   * board in place of what this bisection had there.
+   */
+  private async probe(length: number): Promise<EntryChecksOutcome> {
+    const { runtime, worker, leases } = this.context;
+    const probeLinks = this.links.slice(this.landed, length);
+    const head = this.links[length - 1]!.commit;
+    await this.swapOnBoard(head, probeLinks);
+    await this.candidate.worktree.resetTo(head);
+    const checks = await runCandidateChecks(
       runtime,
-      prefixLinks.map((link) => link.entry),
-      worktree.path,
+      probeLinks.map((link) => link.entry),
+      this.candidate.worktree.path,
       worker,
       leases.signal,
-      { id: candidate.batchId, size: prefix, head },
+      { id: this.candidate.batchId, size: length, head },
     );
     throwIfLeaseLost(
-      context,
-      prefixLinks.map((link) => link.entry),
+      this.context,
+      probeLinks.map((link) => link.entry),
     );
-    if (!probe.passed) redChecks.set(prefix, probe);
-    return probe.passed;
-  });
-  const culprit = links[result.culprit]!;
-  const batch = batchOf(candidate, links)!;
-  await recordOnEach(
-    context,
-    links.map((link) => link.entry),
-    'batch:bisected',
-    { batch, culprit: culprit.entry.id, green_prefix: result.greenPrefix, runs: result.runs },
-  );
-  const red = redChecks.get(result.culprit + 1) ?? checks;
-  const reason =
-    result.culprit === 0
-      ? red.reason
-      : `${red.reason} (in batch ${batch.id} on top of ${result.culprit} entries that pass without it)`;
-  outcomes.set(
-    culprit.entry.id,
-    await verdicts.checksFailed(culprit.entry, reason, { check: red.failed, commit: culprit.commit, batch }),
-  );
-  for (const link of links.slice(result.culprit + 1)) {
-    outcomes.set(
-      link.entry.id,
-      await verdicts.returnFromBatch(
-        link.entry,
-        `returned uncharged: ${culprit.entry.id} broke batch ${batch.id}`,
-        {
-          batch,
-          culprit: culprit.entry.id,
-        },
-      ),
-    );
+    return checks;
   }
-  if (result.greenPrefix === 0) return 'done';
-  return landChain(context, candidate, links.slice(0, result.greenPrefix));
+
+  /**
+   * Lands the links up to `length` (a prefix a probe found green) from the last landing; `held`
+   * when the landing was held (those entries are `held`, see {@link landChain}).
+   */
+  private async landPrefix(length: number): Promise<RoundResult | 'held'> {
+    const result = await landChain(
+      this.context,
+      this.candidate,
+      this.links.slice(this.landed, length),
+      this.landedBase,
+    );
+    if (result === 'rebuild') return 'rebuild';
+    const last = this.links[length - 1]!;
+    if (this.context.outcomes.get(last.entry.id) !== 'landed') return 'held';
+    this.landed = length;
+    this.landedBase = last.commit;
+    return 'done';
+  }
+
+  /**
+   * Puts `head` (built on the last landing) on the board in place of the commit this bisection
+   * had there, inside the build turn: a worker choosing its base sees one or the other, never both.
+   */
+  private async swapOnBoard(head: string, probeLinks: readonly ChainLink[]): Promise<void> {
+    if (this.published === head) return;
+    const { runtime, worker, leases } = this.context;
+    const endTurn = await runtime.speculation.takeBuildTurn(worker, leases.signal).catch((error: unknown) => {
+      throw leases.signal.aborted ? this.context.verdicts.leaseLostError(probeLinks[0]!.entry) : error;
+    });
+    try {
+      await this.withdrawProbe();
+      await runtime.speculation.publish({
+        commit: head,
+        parent: this.landedBase,
+        entryIds: probeLinks.map((link) => link.entry.id),
+        owner: worker,
+      });
+      this.published = head;
+    } finally {
+      await endTurn();
+    }
+  }
 }
 
 /**

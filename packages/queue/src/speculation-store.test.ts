@@ -187,7 +187,14 @@ describe('StoreSpeculationBoard', () => {
     // While the holder builds, its own writes (events, candidates) wake every waiter of the process.
     for (let write = 0; write < 20; write += 1) {
       await store.publishCandidate(
-        { commit: `c${write}`, parent: 'p', entryIds: [], owner: 'holder', targetBranch: 'main', location: 'here' },
+        {
+          commit: `c${write}`,
+          parent: 'p',
+          entryIds: [],
+          owner: 'holder',
+          targetBranch: 'main',
+          location: 'here',
+        },
         30_000,
       );
       await sleep(5);
@@ -200,7 +207,9 @@ describe('StoreSpeculationBoard', () => {
     const releaseSecond = await waiters[0]!;
     expect(order).toEqual(['second']);
     await releaseSecond();
-    await (await waiters[1]!)();
+    await (
+      await waiters[1]!
+    )();
     expect(order).toEqual(['second', 'third']);
   });
 });

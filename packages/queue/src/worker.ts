@@ -37,7 +37,8 @@ const MAX_RACES_PER_ATTEMPT = 20;
  * strategy (`queue.strategy`) how many entries to take, leases them (each its own lease), builds
  * one commit per entry on the target tip (or on other workers' candidates in flight, when the
  * strategy speculates), runs the checks once on the head of that chain and lands it by one
- * compare-and-swap; a red batch is re-run (`flake_reruns`) and then bisected, a lost race starts
+ * compare-and-swap; a red batch is bisected, each green prefix landing as soon as a probe finds it
+ * (a red verdict seen once is confirmed by `flake_reruns` re-runs first), a lost race starts
  * over on the new tip.
  */
 export class QueueWorker {

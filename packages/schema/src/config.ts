@@ -104,7 +104,7 @@ export const QueueStrategyConfigSchema = z
       .max(3)
       .default(1)
       .describe(
-        'Re-runs of a failed batch check on the same tree before bisecting; a pass after a failure is recorded as a flake.',
+        'Re-runs of a failed batch check on the same tree before its last entry is charged, when bisection found every other prefix green (a red verdict seen twice is not re-run); a pass after a failure is recorded as a flake and the batch lands.',
       ),
   })
   .describe('Merge strategy: how entries are grouped into candidates.');
