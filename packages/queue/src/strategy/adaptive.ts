@@ -15,14 +15,14 @@ export const VERDICT_WEIGHT = 0.15;
  */
 export const SLOW_VERDICT_WEIGHT = 0.03;
 /**
- * Above this failure rate batches stop paying (Dorfman group testing: the expected runs per entry
- * of a batch of k, 1/k + 1 - (1-p)^k, are no lower than serial's 1 near p = 0.3).
+ * Above this recent failure rate the strategy turns serial: batches stop paying well before it
+ * (see {@link expectedRunsPerEntry}), and the fast average must stop them within a few failures.
  */
 export const SERIAL_ABOVE_FAILURE_RATE = 0.3;
 /**
  * Once serial, batches come back only below this rate (hysteresis): near the threshold a noisy
  * estimate would otherwise flap between batches and single entries, and every red batch costs
- * its re-run and its bisection.
+ * its bisection.
  */
 export const BATCH_AGAIN_BELOW_FAILURE_RATE = 0.2;
 /**
@@ -32,13 +32,43 @@ export const BATCH_AGAIN_BELOW_FAILURE_RATE = 0.2;
 export const SPECULATE_BELOW_FAILURE_RATE = 0.15;
 
 /**
- * The batch size that minimizes expected check runs per entry for failure rate `p` (Dorfman's
- * optimum, about 1/sqrt(p)), within 1..`maxBatch`; 1 from {@link SERIAL_ABOVE_FAILURE_RATE} up.
+ * The expected check runs per settled entry (landed or charged) of batches of `size` when each
+ * entry fails with probability `failureRate`, as this queue settles a red batch: one run of the
+ * whole chain; when red, bisection over its prefixes (ceil(log2 size) runs), one more run when the
+ * culprit is the last entry (its red verdict confirmed), and one speculative candidate stacked on
+ * the red batch run in vain. The green prefix lands and the culprit is charged; the entries after
+ * the culprit go back to the queue and are counted again when they settle in a later batch.
+ * Unlike Dorfman's group testing (every entry of a red batch tested alone, optimum about
+ * 1/sqrt(p)), bisection makes a red batch cheap, so the best size is larger: 8 or more at 5%.
+ */
+export function expectedRunsPerEntry(size: number, failureRate: number): number {
+  if (size <= 1) return 1;
+  const pass = 1 - failureRate;
+  const allGreen = pass ** size;
+  let settled = size * allGreen;
+  for (let culprit = 0; culprit < size; culprit += 1)
+    settled += pass ** culprit * failureRate * (culprit + 1);
+  const runs = 1 + (1 - allGreen) * (Math.ceil(Math.log2(size)) + 1) + pass ** (size - 1) * failureRate;
+  return runs / settled;
+}
+
+/**
+ * The batch size within 1..`maxBatch` that minimizes {@link expectedRunsPerEntry} for failure
+ * rate `p` (the smaller size on a tie); 1 from {@link SERIAL_ABOVE_FAILURE_RATE} up.
  */
 export function batchSizeFor(failureRate: number, maxBatch: number): number {
   if (failureRate >= SERIAL_ABOVE_FAILURE_RATE) return 1;
   if (failureRate <= 0) return maxBatch;
-  return Math.max(1, Math.min(maxBatch, Math.round(1 / Math.sqrt(failureRate))));
+  let best = 1;
+  let bestRuns = 1;
+  for (let size = 2; size <= maxBatch; size += 1) {
+    const runs = expectedRunsPerEntry(size, failureRate);
+    if (runs < bestRuns) {
+      best = size;
+      bestRuns = runs;
+    }
+  }
+  return best;
 }
 
 /**
