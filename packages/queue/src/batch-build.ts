@@ -3,7 +3,7 @@ import type { Worktree } from '@hyperion/git';
 import { applyEntry, type ApplyOutcome } from './apply-entry.js';
 import { commitEntry } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
-import { recordEntryEvent, type QueueRuntime } from './runtime.js';
+import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 
 /** One entry's commit in a candidate's chain. */
 export interface ChainLink {
@@ -101,26 +101,21 @@ export async function buildCandidate(
   if (built.links.length === 0) return candidate;
   const head = chainHead(candidate);
   const batch = { id: batchId, size: built.links.length, head };
-  for (const link of built.links) {
-    await recordEntryEvent(
-      runtime,
-      link.entry.id,
-      'entry:committed',
-      {
-        commit: link.commit,
-        parent: link.parent,
-        speculative: base !== tip,
-        ...(batch.size > 1 ? { batch } : {}),
-      },
-      worker,
-    );
-  }
-  if (batch.size > 1) {
-    const ids = built.links.map((link) => link.entry.id);
-    for (const link of built.links) {
-      await recordEntryEvent(runtime, link.entry.id, 'batch:formed', { batch, base, entries: ids }, worker);
-    }
-  }
+  const ids = built.links.map((link) => link.entry.id);
+  await recordEntryEvents(
+    runtime,
+    ids,
+    'entry:committed',
+    (_id, index) => ({
+      commit: built.links[index]!.commit,
+      parent: built.links[index]!.parent,
+      speculative: base !== tip,
+      ...(batch.size > 1 ? { batch } : {}),
+    }),
+    worker,
+  );
+  if (batch.size > 1)
+    await recordEntryEvents(runtime, ids, 'batch:formed', { batch, base, entries: ids }, worker);
   await runtime.speculation.publish({
     commit: head,
     parent: base,

@@ -256,13 +256,14 @@ describe('serial strategy', () => {
 
 describe('adaptive strategy (the default)', () => {
   it('is the default and lands a batch while failures are rare', async () => {
-    const { counter } = await setUp(3, 'true', {});
+    const { counter } = await setUp(6, 'true', {});
     expect(fixture!.queue.config.queue.strategy.name).toBe('adaptive');
     const worker = fixture!.queue.createWorker('adaptive');
-    // The prior failure rate (0.1) gives batches of round(1/sqrt(0.1)) = 3.
-    expect(await worker.processNextCandidate()).toEqual(['landed', 'landed', 'landed']);
+    // Slow start: a batch of two before any verdict, then two verdicts allow four.
+    expect(await worker.processNextCandidate()).toEqual(['landed', 'landed']);
+    expect(await worker.processNextCandidate()).toEqual(['landed', 'landed', 'landed', 'landed']);
     await worker.dispose();
-    expect(runsOf(counter)).toBe(1);
+    expect(runsOf(counter)).toBe(2);
   });
 
   it('shrinks to one entry per candidate as failures rise, and a change that failed once goes alone', async () => {

@@ -5,7 +5,7 @@ import type { EntryVerdicts, EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { runCandidateChecks, type CandidateBatch, type EntryChecksOutcome } from './run-entry-checks.js';
-import { recordEntryEvent, type QueueRuntime } from './runtime.js';
+import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 import { strategyOf } from './strategy/index.js';
 
 /** What one round of a candidate (check, land or bisect) needs from its worker. */
@@ -35,10 +35,16 @@ function batchOf(candidate: BuiltCandidate, links: readonly ChainLink[]): Candid
 async function recordOnEach(
   context: RoundContext,
   entries: readonly QueueEntry[],
-  type: Parameters<typeof recordEntryEvent>[2],
+  type: Parameters<typeof recordEntryEvents>[2],
   data: Record<string, unknown>,
 ): Promise<void> {
-  for (const entry of entries) await recordEntryEvent(context.runtime, entry.id, type, data, context.worker);
+  await recordEntryEvents(
+    context.runtime,
+    entries.map((entry) => entry.id),
+    type,
+    data,
+    context.worker,
+  );
 }
 
 function throwIfLeaseLost(context: RoundContext, entries: readonly QueueEntry[]): void {

@@ -1,6 +1,6 @@
 import { redactSecrets, secretValuesOf, type QueueEntry } from '@hyperion/schema';
 import type { CheckRunResult } from './check-runner.js';
-import { recordEntryEvent, type QueueRuntime } from './runtime.js';
+import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 
 /** What the checks of one attempt came to. */
 export type EntryChecksOutcome =
@@ -76,11 +76,9 @@ export async function runCandidateChecks(
   const run = async (check: (typeof runtime.config.checks)[number]): Promise<CheckRunResult> =>
     redactResult(await runtime.checkRunner.run(check, directory, signal), secretValues);
   const extra = batch === undefined ? {} : { batch: { ...batch } };
-  const recordOnEach = async (type: 'check:flaked' | 'check:passed' | 'check:failed', data: object) => {
-    for (const entry of entries) {
-      await recordEntryEvent(runtime, entry.id, type, { ...data, ...extra }, worker);
-    }
-  };
+  const ids = entries.map((entry) => entry.id);
+  const recordOnEach = (type: 'check:flaked' | 'check:passed' | 'check:failed', data: object) =>
+    recordEntryEvents(runtime, ids, type, { ...data, ...extra }, worker);
   for (const check of runtime.config.checks) {
     let result = await run(check);
     const failures: CheckRunResult[] = [];

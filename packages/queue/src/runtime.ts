@@ -74,6 +74,34 @@ export async function recordEntryEvent(
   runtime.events.emit('event:recorded', { event: { entry_id: id, type, data } });
 }
 
+/**
+ * Records one non-transition event on each of `ids` (`data` the same for all, or per entry) in
+ * one store transaction, then emits them in-process: a batch's events cost one commit, not one
+ * per entry.
+ */
+export async function recordEntryEvents(
+  runtime: QueueRuntime,
+  ids: readonly string[],
+  type: QueueTransition['type'],
+  data: Record<string, unknown> | ((id: string, index: number) => Record<string, unknown>),
+  worker: string | null,
+): Promise<void> {
+  const dataOf = typeof data === 'function' ? data : () => data;
+  if (ids.length === 1) {
+    await recordEntryEvent(runtime, ids[0]!, type, dataOf(ids[0]!, 0), worker);
+    return;
+  }
+  if (ids.length === 0) return;
+  const recorded = ids.map((id, index) => ({ id, data: dataOf(id, index) }));
+  await runtime.store.transaction(async (transaction) => {
+    for (const { id, data: eventData } of recorded)
+      await transaction.recordEvent(id, type, eventData, worker);
+  });
+  for (const { id, data: eventData } of recorded) {
+    runtime.events.emit('event:recorded', { event: { entry_id: id, type, data: eventData } });
+  }
+}
+
 /** Capped exponential backoff for attempt `attempt` (1-based). */
 export function retryDelay(config: HyperionConfig, attempt: number): number {
   const delay = config.queue.backoff_base_ms * 2 ** Math.max(0, attempt - 1);

@@ -32,6 +32,13 @@ export const BATCH_AGAIN_BELOW_FAILURE_RATE = 0.2;
 export const SPECULATE_BELOW_FAILURE_RATE = 0.15;
 
 /**
+ * The largest batch before any verdict is known; each verdict recorded allows one entry more (up
+ * to what the estimate sizes). A queue that fails often thus learns it from a few small batches
+ * instead of paying a bisection of `max_batch` entries first.
+ */
+export const SLOW_START = 2;
+
+/**
  * The expected check runs per settled entry (landed or charged) of batches of `size` when each
  * entry fails with probability `failureRate`, as this queue settles a red batch: one run of the
  * whole chain; when red, bisection over its prefixes (ceil(log2 size) runs), one more run when the
@@ -78,6 +85,7 @@ export function batchSizeFor(failureRate: number, maxBatch: number): number {
  * failures are rare; the fast one ({@link VERDICT_WEIGHT}) makes it the serial strategy (one
  * entry, one candidate in flight) as soon as the recent rate reaches
  * {@link SERIAL_ABOVE_FAILURE_RATE}, until it is below {@link BATCH_AGAIN_BELOW_FAILURE_RATE}.
+ * Batches start at {@link SLOW_START} entries and grow with each verdict recorded.
  */
 export class AdaptiveStrategy implements MergeStrategy {
   readonly name = 'adaptive' as const;
@@ -85,6 +93,8 @@ export class AdaptiveStrategy implements MergeStrategy {
   private failureRate = PRIOR_FAILURE_RATE;
   private recentFailureRate = PRIOR_FAILURE_RATE;
   private serial = false;
+  /** How many verdicts were recorded (the batch size grows with them, see {@link SLOW_START}). */
+  private verdictsSeen = 0;
 
   constructor(config: QueueStrategyConfig) {
     this.maxBatch = config.max_batch;
@@ -104,7 +114,11 @@ export class AdaptiveStrategy implements MergeStrategy {
     if (this.serial) return { batchSize: 1, speculate: false };
     return {
       // Sized by the worse of the two: failures that cluster shrink batches at once.
-      batchSize: batchSizeFor(Math.max(this.failureRate, this.recentFailureRate), this.maxBatch),
+      // Slow start: the prior is a guess; no batch is larger than the verdicts seen allow.
+      batchSize: Math.min(
+        SLOW_START + this.verdictsSeen,
+        batchSizeFor(Math.max(this.failureRate, this.recentFailureRate), this.maxBatch),
+      ),
       // Speculation also stops as soon as failures cluster (two in a row reach the threshold),
       // before the strategy goes serial: a speculative run is lost with its predecessor.
       speculate:
@@ -116,6 +130,7 @@ export class AdaptiveStrategy implements MergeStrategy {
   record(verdicts: readonly EntryVerdict[]): void {
     for (const verdict of verdicts) {
       const failed = verdict === 'failed' ? 1 : 0;
+      this.verdictsSeen += 1;
       this.recentFailureRate += VERDICT_WEIGHT * (failed - this.recentFailureRate);
       this.failureRate += SLOW_VERDICT_WEIGHT * (failed - this.failureRate);
       if (this.recentFailureRate >= SERIAL_ABOVE_FAILURE_RATE) this.serial = true;

@@ -90,7 +90,10 @@ describe('merge strategies', () => {
   it('adaptive starts from its prior, shrinks to serial as failures rise and grows back as they fall', () => {
     const strategy = new AdaptiveStrategy(config({ max_batch: 8 }));
     expect(strategy.estimatedFailureRate).toBe(PRIOR_FAILURE_RATE);
-    expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
+    // Slow start: two entries before any verdict, one more per verdict, up to the estimate's size.
+    expect(strategy.plan()).toEqual({ batchSize: 2, speculate: true });
+    strategy.record(['passed', 'passed']);
+    expect(strategy.plan()).toEqual({ batchSize: 4, speculate: true });
     // 40% failure, long enough for the average to settle.
     for (let round = 0; round < 30; round += 1)
       strategy.record(['failed', 'passed', 'failed', 'passed', 'passed']);
