@@ -51,6 +51,8 @@ export {
   createStrategy,
   strategyOf,
   batchSizeFor,
+  expectedRunsPerEntry,
+  SLOW_START,
   AdaptiveStrategy,
   BatchStrategy,
   SerialStrategy,
