@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,7 +71,9 @@ describe('StoreSpeculationBoard across queues of one store (two processes)', () 
     await waitFor(async () => (await committed(second.id)) !== undefined);
     const firstCommit = (await committed(first.id))!.data['commit'];
     expect((await committed(second.id))?.data).toMatchObject({ parent: firstCommit, speculative: true });
-    writeFileSync(gate, 'pass');
+    // Written aside and renamed: a check polling for the file never reads it empty.
+    writeFileSync(`${gate}.part`, 'pass');
+    renameSync(`${gate}.part`, gate);
     expect(await Promise.all([firstOutcome, secondOutcome])).toEqual(['landed', 'landed']);
     await firstWorker.dispose();
     await secondWorker.dispose();

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,7 +55,9 @@ async function stackTwo(verdict: 'pass' | 'fail') {
   await waitFor(async () => (await committed(first.id)) !== undefined);
   const secondOutcome = secondWorker.processNext();
   await waitFor(async () => (await committed(second.id)) !== undefined);
-  writeFileSync(gate, verdict);
+  // Written aside and renamed: a check polling for the file never reads it empty.
+  writeFileSync(`${gate}.part`, verdict);
+  renameSync(`${gate}.part`, gate);
   const outcomes = await Promise.all([firstOutcome, secondOutcome]);
   await firstWorker.dispose();
   await secondWorker.dispose();
