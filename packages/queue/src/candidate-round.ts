@@ -131,7 +131,7 @@ export async function landChain(
  * bisected over the prefixes of its chain (the base, the empty prefix, is green; the whole chain
  * is red), and every prefix a probe finds green lands at once, by one compare-and-swap from the
  * last landing, before the rest is bisected: the exact tree the probe checked becomes the tip.
- * The probed prefix is the board's candidate while it is checked (swapped in the build turn), so
+ * The probed prefix is the board's candidate while it is checked (in place of the chain head), so
  * other workers stack on what may land next rather than on the red chain. The first entry whose
  * prefix is red is the culprit; the entries after it are handed back uncharged
  * (`entry:batch_returned`). Entries that each pass alone but fail together (a semantic conflict)
@@ -344,26 +344,23 @@ class LandingBisection {
 
   /**
    * Puts `head` (built on the last landing) on the board in place of the commit this bisection
-   * had there, inside the build turn: a worker choosing its base sees one or the other, never both.
+   * had there: published first, then the old one withdrawn, so the branch never looks free of
+   * candidates meanwhile (a worker that does not speculate waits for that). Not in the build
+   * turn: a worker that does not speculate holds the turn while it waits for no candidate to be
+   * in flight, so a bisection waiting for the turn would wait for itself.
    */
   private async swapOnBoard(head: string, probeLinks: readonly ChainLink[]): Promise<void> {
     if (this.published === head) return;
-    const { runtime, worker, leases } = this.context;
-    const endTurn = await runtime.speculation.takeBuildTurn(worker, leases.signal).catch((error: unknown) => {
-      throw leases.signal.aborted ? this.context.verdicts.leaseLostError(probeLinks[0]!.entry) : error;
+    const { runtime, worker } = this.context;
+    await runtime.speculation.publish({
+      commit: head,
+      parent: this.landedBase,
+      entryIds: probeLinks.map((link) => link.entry.id),
+      owner: worker,
     });
-    try {
-      await this.withdrawProbe();
-      await runtime.speculation.publish({
-        commit: head,
-        parent: this.landedBase,
-        entryIds: probeLinks.map((link) => link.entry.id),
-        owner: worker,
-      });
-      this.published = head;
-    } finally {
-      await endTurn();
-    }
+    const previous = this.published;
+    this.published = head;
+    if (previous !== undefined) await runtime.speculation.withdraw(previous);
   }
 }
 
