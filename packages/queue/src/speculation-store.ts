@@ -75,9 +75,10 @@ export class StoreSpeculationBoard implements SpeculationBoard {
   }
 
   /**
-   * @inheritdoc
+   * Waits for the build turn of this target branch and object database, and returns the function
+   * that gives it back.
    *
-   * The workers of this process first line up here, in the process ({@link TurnLine}); only the
+   * The workers of this process first line up here, in the process (a turn line); only the
    * first of them holds a ticket in the store's line. Several tickets of one process waiting in
    * the store's line would wake each other without end: each wake renews its ticket, a write that
    * wakes every other waiter of the process.
