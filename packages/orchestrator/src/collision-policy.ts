@@ -10,6 +10,7 @@ export type CollisionPolicy = HyperionConfig['orchestrator']['collisions'];
 
 /** What the orchestrator found and did for one assignment whose files other entries touch. */
 export interface CollisionReport {
+  /** The assignment whose files other entries touch. */
   task_id: string;
   /** The entries queued or in flight on its files, and which files. */
   overlaps: CollisionOverlap[];
@@ -40,9 +41,13 @@ export interface AssignmentBase {
 
 /** What {@link baseForAssignment} needs. */
 export interface AssignmentBaseContext {
+  /** The repository the request works on. */
   repository: GitRepository;
+  /** The store read for entries queued or in flight. */
   store: HyperionStore;
+  /** The configuration: `orchestrator.collisions` and `collision_wait_ms`. */
   config: HyperionConfig;
+  /** The request the assignment belongs to. */
   requestId: string;
   /** The commit the request started from. */
   baseCommit: string;
@@ -52,6 +57,7 @@ export interface AssignmentBaseContext {
   earlier: readonly ProjectedPatch[];
   /** The files those patches touch. */
   earlierFiles: readonly string[];
+  /** Stops a wait for the entries on the files. */
   signal?: AbortSignal;
 }
 

@@ -13,6 +13,7 @@ import {
 export interface ProjectedPatch {
   /** Who made it: an entry's change id, or a task of the request's earlier phase. */
   id: string;
+  /** The unified diff laid on the projection. */
   patch: string;
 }
 

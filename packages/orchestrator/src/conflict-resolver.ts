@@ -8,20 +8,27 @@ import { runWithinBudget } from './run-within-budget.js';
 
 /** What the resolver is told the change was for: the assignment's summary and instructions. */
 export interface ChangeIntent {
+  /** The assignment's one-line summary. */
   summary: string;
+  /** The assignment's instructions to its developer. */
   instructions: readonly string[];
 }
 
 /** Options of {@link runConflictResolver}. */
 export interface ConflictResolverOptions {
+  /** The repository whose new tip the resolution is made against. */
   repository: GitRepository;
+  /** The harness the resolver agent runs on. */
   harness: AgentHarnessV1;
   /** Where the resolver's worktree is created. */
   worktreesDirectory: string;
   /** The branch's new tip: the resolution is a patch against it. */
   tip: string;
+  /** What the conflicted change was for, given to the resolver agent. */
   intent: ChangeIntent;
+  /** Limits of the resolver's agent run. */
   budget?: AgentBudget;
+  /** Stops the resolver's agent run. */
   signal?: AbortSignal;
 }
 

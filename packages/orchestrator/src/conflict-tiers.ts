@@ -20,6 +20,7 @@ export type ConflictTier = 'three_way' | 'resolver' | 'redispatch' | 'quarantine
 export interface ConflictTierRecord {
   /** The conflicted entry the tier worked on. */
   entry_id: string;
+  /** Which tier this is: the 3-way merge, the resolver agent, re-dispatch or quarantine. */
   tier: ConflictTier;
   /**
    * `conflicted` (the 3-way merge), `not_tried`, `disabled`, `exhausted` (its attempts used up),

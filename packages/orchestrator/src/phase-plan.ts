@@ -17,8 +17,11 @@ export interface RequestPhase {
 
 /** A phase as the plan shows it. */
 export interface PhaseSummary {
+  /** The phase's number, from 1. */
   phase: number;
+  /** The assignments of the phase. */
   task_ids: string[];
+  /** Why this phase starts after the one before (absent for the first). */
   reason?: PhaseReason;
 }
 

@@ -14,9 +14,13 @@ import { readFilesAtCommit } from './read-files-at-commit.js';
 
 /** What {@link previewRequestPlan} shows: the plan a request would get now, nothing run. */
 export interface RequestPlanPreview {
+  /** The request's id. */
   request_id: string;
+  /** The commit the request would start from. */
   base_commit: string;
+  /** The phases, in order. */
   phases: PhaseSummary[];
+  /** Each assignment with its phase, summary and files. */
   assignments: Array<{ task_id: string; phase: number; summary: string; files: string[] }>;
   /** The entries queued or in flight on each assignment's files, and what the policy would do. */
   collisions: {

@@ -13,7 +13,9 @@ import { phaseOf } from './phase-plan.js';
 
 /** An assignment whose developer failed, or never started, and why. */
 export interface PhaseFailure {
+  /** The assignment that failed or never started. */
   planned: PlannedAssignment;
+  /** Why: the developer's error, or the error that kept it from starting. */
   error: unknown;
 }
 

@@ -6,7 +6,6 @@ import { remoteNameProblem } from './remote-name.js';
 import { storeUrlProblem } from './store-url.js';
 import { ConflictTiersConfigSchema } from './conflict-tiers-config.js';
 
-
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
   .strictObject({
