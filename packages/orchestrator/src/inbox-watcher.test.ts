@@ -7,6 +7,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,6 +75,49 @@ describe('InboxWatcher', () => {
     expect(readdirSync(root).filter((name) => name.endsWith('.json'))).toEqual([]);
   });
 
+  it('leaves alone a file another running watcher is ingesting when a second watcher starts', async () => {
+    const root = inbox();
+    writeFileSync(join(root, 'slow.json'), JSON.stringify({ id: 'slow' }));
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => undefined;
+    const ingesting = new Promise<void>((resolve) => (started = resolve));
+    const ingest = async (_file: string, text: string) => {
+      seen.push((JSON.parse(text) as { id: string }).id);
+      started();
+      await gate;
+      return 'ok';
+    };
+    const first = new InboxWatcher({ directory: root, ingest, rescanMs: 50 });
+    watchers.push(first);
+    await first.start();
+    await ingesting;
+    // The first watcher holds slow.json in its claim; a second one starting now must not take it back.
+    const second = new InboxWatcher({ directory: root, ingest, rescanMs: 50 });
+    watchers.push(second);
+    await second.start();
+    await sleep(200);
+    release();
+    await first.idle();
+    await second.idle();
+    expect(seen).toEqual(['slow']);
+    expect(readdirSync(join(root, 'processed'))).toEqual(['slow.json']);
+  });
+
+  it('puts back the files of a crashed watcher whose process is gone', async () => {
+    const root = inbox();
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    const deadClaim = join(root, 'processing', `${child.pid}.0badc0de`);
+    mkdirSync(deadClaim, { recursive: true });
+    writeFileSync(join(deadClaim, 'orphan.json'), JSON.stringify({ id: 'orphan' }));
+    const { seen, ingest } = recorder();
+    await processInboxOnce({ directory: root, ingest });
+    expect(seen).toEqual(['orphan']);
+    expect(existsSync(deadClaim)).toBe(false);
+    expect(readdirSync(join(root, 'processed'))).toEqual(['orphan.json']);
+  });
+
   it('moves a refused file to failed/ with the error beside it, and ignores other names', async () => {
     const root = inbox();
     writeFileSync(join(root, 'bad.json'), JSON.stringify({ id: 'bad', fail: true }));
@@ -99,6 +143,8 @@ describe('InboxWatcher', () => {
     await processInboxOnce({ directory: root, ingest });
     expect(seen).toEqual(['crashed', 'again']);
     expect(readdirSync(join(root, 'processed')).sort()).toEqual(['crashed.json', 'crashed.json.1']);
-    expect(readdirSync(join(root, 'processing'))).toEqual([]);
+    expect(
+      readdirSync(join(root, 'processing'), { withFileTypes: true }).filter((entry) => entry.isFile()),
+    ).toEqual([]);
   });
 });

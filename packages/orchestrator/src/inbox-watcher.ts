@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive } from '@hyperion/git';
 
 /** What happened to one request file of the inbox. */
 export interface InboxResult {
@@ -37,6 +39,9 @@ export interface InboxWatcherOptions {
 
 const SUBDIRECTORIES = ['processing', 'processed', 'failed'] as const;
 
+/** A watcher's own claim directory under `processing/`: `<pid>.<random>`. */
+const CLAIM_DIRECTORY = /^(\d+)\.[0-9a-f]+$/;
+
 function defaultDescribe(error: unknown): string {
   if (error instanceof Error) {
     const json = (error as { toJSON?: () => unknown }).toJSON?.();
@@ -62,14 +67,18 @@ async function freeName(directory: string, name: string): Promise<string> {
  * Watches an inbox directory of request files with `node:fs` `watch` (inotify on Linux). A
  * notification is only a hint: every one triggers a full, serialized scan of the directory, so
  * coalesced or lost notifications, many files at once and files present before the watcher
- * started are all handled. Each file is claimed by an atomic rename into `processing/` (a file
- * only one claimant can move), ingested once, then renamed into `processed/` or `failed/` (with
- * `<name>.error.txt` beside it). Files left in `processing/` by a crash go back to the inbox at
- * start; `ingest` must treat a request it already stored as done.
+ * started are all handled. Each file is claimed by an atomic rename into the watcher's own
+ * directory under `processing/` (`<pid>.<random>`; a file only one claimant can move), ingested
+ * once, then renamed into `processed/` or `failed/` (with `<name>.error.txt` beside it). At start,
+ * files a crashed watcher left in `processing/` (its directory's process is gone, or loose files)
+ * go back to the inbox; the claims of watchers still running are left alone. `ingest` must treat a
+ * request it already stored as done.
  */
 export class InboxWatcher {
   private readonly options: Required<Omit<InboxWatcherOptions, 'onResult'>> &
     Pick<InboxWatcherOptions, 'onResult'>;
+  /** This watcher's claim directory: `processing/<pid>.<random>`. */
+  private readonly claims: string;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<InboxResult[]> | undefined;
@@ -84,6 +93,11 @@ export class InboxWatcher {
       describeError: defaultDescribe,
       ...options,
     };
+    this.claims = join(
+      this.options.directory,
+      'processing',
+      `${process.pid}.${randomBytes(4).toString('hex')}`,
+    );
   }
 
   /** Creates the directories, recovers files a crash left in `processing/`, and starts watching. */
@@ -112,6 +126,7 @@ export class InboxWatcher {
     this.watcher?.close();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.scanning?.catch(() => undefined);
+    await rmdir(this.claims).catch(() => undefined);
   }
 
   /** Resolves when no scan runs and none is pending (for tests and `--once`). */
@@ -126,12 +141,31 @@ export class InboxWatcher {
   private prepare(): Promise<void> {
     this.preparing ??= (async () => {
       for (const name of SUBDIRECTORIES) await mkdir(join(this.options.directory, name), { recursive: true });
-      const processing = join(this.options.directory, 'processing');
-      for (const name of await readdir(processing)) {
-        await rename(join(processing, name), await freeName(this.options.directory, name));
-      }
+      await this.recoverCrashedClaims();
+      await mkdir(this.claims, { recursive: true });
     })();
     return this.preparing;
+  }
+
+  /**
+   * Puts back into the inbox the files of claims no running watcher holds: loose files in
+   * `processing/` (a crash, or an older version) and the directories of processes that are gone.
+   */
+  private async recoverCrashedClaims(): Promise<void> {
+    const processing = join(this.options.directory, 'processing');
+    for (const entry of await readdir(processing, { withFileTypes: true })) {
+      const path = join(processing, entry.name);
+      if (!entry.isDirectory()) {
+        await rename(path, await freeName(this.options.directory, entry.name));
+        continue;
+      }
+      const owner = CLAIM_DIRECTORY.exec(entry.name)?.[1];
+      if (owner === undefined || isProcessAlive(Number(owner))) continue;
+      for (const name of await readdir(path)) {
+        await rename(join(path, name), await freeName(this.options.directory, name)).catch(() => undefined);
+      }
+      await rmdir(path).catch(() => undefined);
+    }
   }
 
   private requestScan(): void {
@@ -193,7 +227,7 @@ export class InboxWatcher {
 
   private async processFile(name: string): Promise<InboxResult | undefined> {
     const directory = this.options.directory;
-    const claimed = join(directory, 'processing', name);
+    const claimed = join(this.claims, name);
     try {
       await rename(join(directory, name), claimed);
     } catch {
