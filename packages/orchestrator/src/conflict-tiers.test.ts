@@ -271,3 +271,24 @@ describe('conflict tiers', () => {
     expect(await compareWithLive(current.store)).toEqual([]);
   });
 });
+
+describe('conflict tiers: hostile resolver output the queue refuses', () => {
+  it.each([
+    ['a symlink out of the repository', "fs.rmSync('a.txt'); fs.symlinkSync('/etc/passwd', 'a.txt');"],
+    ['binary content', "fs.writeFileSync('a.txt', 'one\\0zwei TWO\\nthree\\n');"],
+  ])('a resolver that leaves %s fails its attempt and moves on to re-dispatch', async (_name, body) => {
+    const { current, entry, tiers } = await conflictedEntry();
+    const script = join(current.temporary.root, '..', 'resolver-queue-refuses.cjs');
+    writeFileSync(script, `const fs = require('node:fs'); ${body}`);
+    const result = await tiers(
+      new StubHarness(),
+      new CommandHarness({ command: [process.execPath, script] }),
+    );
+    expect(result.outcome).toBe('redispatched');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:refused', 'redispatch:resubmitted']);
+    expect(records[1]?.reason).toMatch(/^the queue refuses the resolution: /);
+    const entries = await current.store.listEntries({ requestId: 'R-T', order: 'submission' });
+    expect(entries.map((candidate) => candidate.id)).toEqual([entry.id, result.entry.id]);
+  });
+});

@@ -164,7 +164,7 @@ async function resolverTier(
   const tip = await landingTargetFor(options.repository, config).tip(entry.target_branch);
   while (used < settings.max_attempts) {
     used += 1;
-    const result = await runConflictResolver(entry, {
+    let result = await runConflictResolver(entry, {
       repository: options.repository,
       harness,
       worktreesDirectory: options.worktreesDirectory,
@@ -183,14 +183,26 @@ async function resolverTier(
     const runData = { resolution_of: entry.id, tip, conflicted_files: result.conflictedFiles };
     if (result.outcome === 'resolved') {
       const submitted = await submitResolution(entry, requestId, result, used, harness, options, runData);
-      await record({
-        tier: 'resolver',
-        outcome: 'resubmitted',
-        reason: null,
-        attempt: used,
-        change_id: submitted.id,
-      });
-      return submitted;
+      if ('refusal' in submitted) {
+        // The agent's output, refused by the queue (a symlink, binary content, too big…): a
+        // failed attempt like any other, never an error that stops the tiers.
+        result = {
+          outcome: 'failed',
+          kind: 'refused',
+          reason: `the queue refuses the resolution: ${submitted.refusal}`,
+          conflictedFiles: result.conflictedFiles,
+          ...(result.run === undefined ? {} : { run: result.run }),
+        };
+      } else {
+        await record({
+          tier: 'resolver',
+          outcome: 'resubmitted',
+          reason: null,
+          attempt: used,
+          change_id: submitted.id,
+        });
+        return submitted;
+      }
     }
     await store.recordAssignmentRun(
       assignmentRunRecord(requestId, {
@@ -223,9 +235,34 @@ async function submitResolution(
   harness: AgentHarnessV1,
   options: ConflictTiersOptions,
   runData: Record<string, unknown>,
-): Promise<QueueEntry> {
+): Promise<QueueEntry | { refusal: string }> {
   const original = (await options.store.getChangeRequest(entry.id)) as { checks?: unknown } | undefined;
   const checks = Array.isArray(original?.checks) ? (original.checks as string[]) : undefined;
+  try {
+    return await submitResolutionInTransaction(entry, requestId, result, attempt, harness, options, {
+      runData,
+      checks,
+    });
+  } catch (error) {
+    if (HyperionError.isInstance(error) && SUBMISSION_REFUSALS.has(error.code)) {
+      return { refusal: error.message };
+    }
+    throw error;
+  }
+}
+
+/** The codes with which the queue refuses a change request's content (not a store failure). */
+const SUBMISSION_REFUSALS = new Set<string>(['invalid_input', 'unsafe_path']);
+
+async function submitResolutionInTransaction(
+  entry: QueueEntry,
+  requestId: string,
+  result: Extract<ResolverOutcome, { outcome: 'resolved' }>,
+  attempt: number,
+  harness: AgentHarnessV1,
+  options: ConflictTiersOptions,
+  { runData, checks }: { runData: Record<string, unknown>; checks: string[] | undefined },
+): Promise<QueueEntry> {
   return options.store.transaction(async (transaction) => {
     const created = await options.queue.submitInTransaction(
       transaction,
