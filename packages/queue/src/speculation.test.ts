@@ -156,6 +156,23 @@ describe('ProcessSpeculationBoard candidates', () => {
     const release = await third;
     await release();
   });
+
+  it('refuses at once a worker whose signal aborted before it asked, while another holds the turn', async () => {
+    const board = new ProcessSpeculationBoard();
+    const holder = await board.takeBuildTurn('holder');
+    const gone = new AbortController();
+    gone.abort(new Error('lease lost'));
+    const late = board.takeBuildTurn('late', gone.signal).then(
+      () => 'granted',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    // The holder keeps the turn until the late worker has answered: a late worker that waits for it
+    // would never answer, and this test would not end.
+    expect(await late).toBe('lease lost');
+    await holder();
+    const next = await board.takeBuildTurn('next');
+    await next();
+  });
 });
 
 describe('ProcessSpeculationBoard and the lease signal', () => {

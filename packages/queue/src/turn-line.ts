@@ -11,6 +11,8 @@ export class TurnLine {
    * again is harmless). Throws the signal's reason when `signal` aborts first.
    */
   async take(signal?: AbortSignal): Promise<() => void> {
+    // Already aborted: no 'abort' event will come, so it would wait for every turn ahead.
+    signal?.throwIfAborted();
     let release!: () => void;
     const turn = new Promise<void>((resolve) => {
       release = resolve;
