@@ -48,6 +48,21 @@ describe('the console tracing logger', () => {
   });
 });
 
+describe('the console tracing logger and control characters', () => {
+  it("writes C1 and bidi controls (an agent's words in a reason) as JSON escapes, the same values", () => {
+    const logs = temporaryDirectory('hyperion-logs');
+    const logger = createLogger(logs);
+    const reason = 'failed: \u009b2J\u001b]0;owned\u0007 \u202egnp.exe';
+    logger.info({ tiers: [{ reason }] }, 'conflicted entry went through the conflict tiers');
+    logger.flush();
+    const text = readFileSync(join(logs, 'hyperion.log'), 'utf8');
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    const line = JSON.parse(text.trim()) as { tiers: Array<{ reason: string }> };
+    expect(line.tiers[0]?.reason).toBe(reason);
+  });
+});
+
 describe('line redactors', () => {
   it('redact a JSON line as parsed values (escapes stay valid) and plain text as text', () => {
     const redact = createJsonLineRedactor(['se"cret-value']);

@@ -1,4 +1,10 @@
-import { redactDeep, redactSecrets, redactSecretValues, secretValuesOf } from '@hyperion/schema';
+import {
+  printableJson,
+  redactDeep,
+  redactSecrets,
+  redactSecretValues,
+  secretValuesOf,
+} from '@hyperion/schema';
 
 /** Rewrites one line of output with secrets redacted. */
 export type LineRedactor = (line: string) => string;
@@ -11,7 +17,8 @@ function redactParsed(line: string, choose: (record: unknown) => (text: string) 
   } catch {
     return choose(undefined)(line);
   }
-  return `${JSON.stringify(redactDeep(record, choose(record)))}${line.endsWith('\n') ? '\n' : ''}`;
+  // printableJson: C1 and bidi controls (which JSON.stringify leaves raw) as `\u` escapes.
+  return `${printableJson(JSON.stringify(redactDeep(record, choose(record))))}${line.endsWith('\n') ? '\n' : ''}`;
 }
 
 /**
