@@ -67,6 +67,38 @@ describe('retryEntry', () => {
     expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 
+  it('refuses an entry the conflict tiers already replaced, naming the replacement, and changes nothing', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
+    const first = await fixture.queue.submit(
+      changeRequest('T-A', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')),
+    );
+    const clash = await fixture.queue.submit(
+      changeRequest('T-B', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'three\n')),
+    );
+    expect(await fixture.queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1, conflicted: 1 });
+    expect((await fixture.store.requireEntry(first.id)).state).toBe('landed');
+    const { queue, store } = fixture;
+    // What a re-dispatch submits: the same task again, on the new tip, naming the entry it replaces.
+    const replacement = await store.transaction((transaction) =>
+      queue.submitInTransaction(
+        transaction,
+        changeRequest('T-B', 'a.txt', replaceFilePatch('a.txt', 'two\n', 'three\n')),
+        { eventData: { source: 'redispatch', redispatch_of: clash.id } },
+      ),
+    );
+    const before = await store.listEvents({ entryId: clash.id });
+    const refused = await retryEntry(store, clash.id, { by: 'carol' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HyperionError);
+    expect(refused).toMatchObject({
+      code: 'invalid_state',
+      details: { id: clash.id, replaced_by: replacement.id },
+    });
+    expect((await store.requireEntry(clash.id)).state).toBe('conflicted');
+    expect(await store.listEvents({ entryId: clash.id })).toEqual(before);
+    expect(await queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+    expect((await store.requireEntry(replacement.id)).state).toBe('landed');
+  });
+
   it('refuses entries that are not quarantined or conflicted, naming the state, and changes nothing', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
     const entry = await fixture.queue.submit(

@@ -1,5 +1,5 @@
 import { HyperionError, type QueueEntry, type QueueState } from '@hyperion/schema';
-import type { HyperionStore } from '@hyperion/store';
+import type { HyperionStore, StoreTransaction } from '@hyperion/store';
 import type { Actor } from './human-actions.js';
 
 /** The states a person may send back to the queue. */
@@ -10,7 +10,10 @@ export const RETRYABLE_STATES: readonly QueueState[] = ['quarantined', 'conflict
  * `quarantined` | `conflicted` → `queued`, recorded as `entry:retry_scheduled` with who asked
  * (`by`), why (`note`), the state it left and the attempts it had used. The attempt counters
  * start again (the person takes responsibility for the new tries); the lease and backoff are
- * cleared so a worker can take it at once. Throws `not_found` or `invalid_state`.
+ * cleared so a worker can take it at once. An entry the conflict tiers already replaced (a later
+ * entry of its task names it as `resolution_of` or `redispatch_of`) is refused: sending it back
+ * would let the same task land twice under two change ids; retry the replacement instead. Throws
+ * `not_found` or `invalid_state`.
  */
 export async function retryEntry(store: HyperionStore, id: string, actor: Actor): Promise<QueueEntry> {
   return store.transaction(async (transaction) => {
@@ -20,6 +23,14 @@ export async function retryEntry(store: HyperionStore, id: string, actor: Actor)
         'invalid_state',
         `cannot retry ${entry.id}: it is ${entry.state}; only quarantined or conflicted entries can be retried`,
         { details: { id: entry.id, state: entry.state } },
+      );
+    }
+    const replacement = await replacementOf(transaction, entry);
+    if (replacement !== undefined) {
+      throw new HyperionError(
+        'invalid_state',
+        `cannot retry ${entry.id}: ${replacement} replaced it (the conflict tiers resubmitted its task); retry ${replacement} instead`,
+        { details: { id: entry.id, state: entry.state, replaced_by: replacement } },
       );
     }
     return transaction.transition(id, {
@@ -44,4 +55,15 @@ export async function retryEntry(store: HyperionStore, id: string, actor: Actor)
       },
     });
   });
+}
+
+/** The later entry of the same task whose submission names `entry` as the one it replaces. */
+async function replacementOf(transaction: StoreTransaction, entry: QueueEntry): Promise<string | undefined> {
+  for (const other of await transaction.listEntries({ taskId: entry.task_id })) {
+    if (other.id === entry.id) continue;
+    const events = await transaction.listEvents({ entryId: other.id, limit: 1 });
+    const data = events[0]?.type === 'entry:enqueued' ? events[0].data : undefined;
+    if (data?.['resolution_of'] === entry.id || data?.['redispatch_of'] === entry.id) return other.id;
+  }
+  return undefined;
 }
