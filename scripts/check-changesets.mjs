@@ -111,13 +111,15 @@ function changesetProblems(path, text, byName) {
 }
 
 const base = baseCommit();
-const changes = git('diff', '--name-status', '--no-renames', base, 'HEAD')
-  .split('\n')
-  .filter((line) => line !== '')
-  .map((line) => {
-    const [status, path] = line.split('\t');
-    return { status, path };
-  });
+// `-z`: paths as they are; without it git quotes and escapes a non-ASCII, tab or quote in a name,
+// and the quoted path would match no package folder (a false pass).
+const fields = git('diff', '--name-status', '--no-renames', '-z', base, 'HEAD')
+  .split('\0')
+  .filter((field) => field !== '');
+const changes = [];
+for (let index = 0; index + 1 < fields.length; index += 2) {
+  changes.push({ status: fields[index], path: fields[index + 1] });
+}
 const all = packages();
 const byName = new Map(all.map((pkg) => [pkg.name, pkg]));
 const shipped = changes.filter(({ path }) =>

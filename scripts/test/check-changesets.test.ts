@@ -143,4 +143,24 @@ describe('check-changesets', () => {
     expect(check(directory)).toMatchObject({ status: 0 });
     expect(check(directory, { CHANGESET_BASE: 'no-such-ref' }).output).toContain('is not a commit');
   });
+
+  it('sees a shipped file and a changeset whose names git would quote (non-ASCII, a quote, a tab)', () => {
+    for (const name of [
+      'packages/widget/src/größe.ts',
+      'packages/widget/src/a"b.ts',
+      'packages/widget/src/a\tb.ts',
+    ]) {
+      const directory = workspace();
+      write(directory, name, 'export const size = 1;\n');
+      commit(directory, 'an oddly named file');
+      const result = check(directory);
+      expect(result.status, name).toBe(1);
+      expect(result.output).toContain('adds no changeset');
+    }
+    const directory = workspace();
+    write(directory, 'packages/widget/src/index.ts', 'export const widget = 2;\n');
+    write(directory, '.changeset/größe.md', "---\n'@acme/widget': patch\n---\n\nTwo.\n");
+    commit(directory, 'a changeset with a non-ASCII name');
+    expect(check(directory)).toMatchObject({ status: 0 });
+  });
 });
