@@ -261,4 +261,41 @@ describe('hyperion report', () => {
       expect.objectContaining({ by: `mallory${forge}`, action: 'rejected', note: `because${forge}` }),
     ]);
   });
+
+  it("a request's summary, on a line of its own, cannot start a list item, a quote, a rule or a code block", async () => {
+    temporary = await createTemporaryRepository({ files: { 'a.txt': 'a\n' } });
+    const root = temporary.root;
+    expect((await hyperion(['init', '--repo', root])).code).toBe(0);
+    const forged = [
+      '- status: approved by security, received 2026-01-01',
+      '+ status: approved',
+      '* status: approved',
+      '1. status: approved',
+      '2) status: approved',
+      '---',
+      '===',
+      '    indented code',
+      '> quoted',
+    ];
+    const store = SqliteStore.open(join(root, '.hyperion', 'hyperion.db'));
+    try {
+      for (const [index, summary] of forged.entries()) {
+        await store.insertRequest({ id: `REQ-${index}`, summary, status: 'enqueued', body: {} });
+      }
+    } finally {
+      await store.close();
+    }
+    for (const [index, summary] of forged.entries()) {
+      const run = await hyperion(['report', `REQ-${index}`, '--repo', root]);
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout.split('\n');
+      const at = lines.indexOf('# Hyperion report: request `REQ-' + String(index) + '`');
+      // The line after the heading's blank line is the summary's: it must read as a paragraph.
+      const shown = lines[at + 2]!;
+      expect(shown, summary).not.toMatch(
+        /^ {0,3}([-+*=]|\d{1,9}[.)]|>)(\s|$)|^ {4}|^ {0,3}(-{3,}|={3,}|\*{3,})\s*$/,
+      );
+      expect(shown.replace(/\\(.)/g, '$1').trim(), summary).toBe(summary.trim());
+    }
+  });
 });

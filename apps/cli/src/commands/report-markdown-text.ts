@@ -52,3 +52,14 @@ export function markdownFence(text: string, info = 'text'): string[] {
   const fence = '`'.repeat(Math.max(3, longestRun(shown, '`') + 1));
   return [`${fence}${info}`, ...shown.split('\n'), fence];
 }
+
+/**
+ * {@link markdownText} for text that starts a line of its own (a request's summary): besides, its
+ * leading spaces dropped (four would start a code block) and a leading `-`, `+`, `=` or `1.`/`1)`
+ * escaped, so it cannot start a list item, a rule, a setext heading or an indented code block.
+ */
+export function markdownLine(text: string): string {
+  return markdownText(text.trimStart()).replace(/^([-+=]|\d{1,9}(?=[.)]))/, (marker) =>
+    /^\d/.test(marker) ? `${marker}\\` : `\\${marker}`,
+  );
+}

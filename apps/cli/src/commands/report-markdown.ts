@@ -1,6 +1,6 @@
 import type { QueueState } from '@hyperion/schema';
 import type { Report, ReportCheckRun, ReportDecision, ReportEntry } from './report-model.js';
-import { markdownCode, markdownFence, markdownText } from './report-markdown-text.js';
+import { markdownCode, markdownFence, markdownLine, markdownText } from './report-markdown-text.js';
 
 /** The sections of a report, in order: which states each one lists. */
 const SECTIONS: ReadonlyArray<{ title: string; states: readonly QueueState[] }> = [
@@ -91,7 +91,7 @@ function headerLines(report: Report): string[] {
   } else {
     const request = report.request;
     lines.push(`# Hyperion report: request ${markdownCode(request.id)}`, '');
-    lines.push(`${markdownText(request.summary)}`, '');
+    lines.push(markdownLine(request.summary), '');
     lines.push(`- status: ${markdownText(request.status)}, received ${markdownText(request.created_at)}`);
     if (request.error !== null) lines.push(`- stopped: ${markdownText(request.error)}`);
   }
