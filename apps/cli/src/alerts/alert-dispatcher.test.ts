@@ -131,4 +131,40 @@ describe('AlertDispatcher with real command targets', () => {
     });
     expect(built.reason).toBe("check 'test' failed");
   });
+
+  it("delivers an alert queued just as the target's delivery loop ends", async () => {
+    const target = AlertTargetSchema.parse({ command: ['unused'], on: ['quarantined'] });
+    // The second alert arrives a few microtasks after the first is delivered: at one of these
+    // depths, after the loop found its queue empty and before the loop was over.
+    const runs: string[][] = [];
+    for (let depth = 0; depth < 8; depth += 1) {
+      const delivered: string[] = [];
+      const { logger } = collectingLogger();
+      let notified: () => void = () => undefined;
+      const secondQueued = new Promise<void>((resolve) => (notified = resolve));
+      const later = (hops: number, then: () => void): void =>
+        hops === 0 ? then() : queueMicrotask(() => later(hops - 1, then));
+      const noticing: AlertLogger = {
+        ...logger,
+        info: (record, message) => {
+          logger.info(record, message);
+          if (record['entry'] !== 'chg-1') return;
+          later(depth, () => {
+            dispatcher.notify(alert('chg-2'));
+            notified();
+          });
+        },
+      };
+      const dispatcher = new AlertDispatcher([target], noticing, async (_target, _body, each) => {
+        delivered.push(each.entry.id);
+      });
+      dispatcher.notify(alert('chg-1'));
+      await dispatcher.flush();
+      await secondQueued;
+      // Every alert queued by now is delivered once flush resolves.
+      await dispatcher.flush();
+      runs.push(delivered);
+    }
+    expect(runs).toEqual(Array.from({ length: 8 }, () => ['chg-1', 'chg-2']));
+  });
 });

@@ -67,10 +67,7 @@ export class AlertDispatcher {
       }
       waiting.push(alert);
       this.pending.set(target, waiting);
-      if (!this.running.has(target)) {
-        const loop = this.drain(target).finally(() => this.running.delete(target));
-        this.running.set(target, loop);
-      }
+      if (!this.running.has(target)) this.running.set(target, this.drain(target));
     }
   }
 
@@ -81,8 +78,15 @@ export class AlertDispatcher {
 
   private async drain(target: AlertTarget): Promise<void> {
     const waiting = this.pending.get(target)!;
-    for (let alert = waiting.shift(); alert !== undefined; alert = waiting.shift()) {
-      await this.deliverWithRetries(target, alert);
+    try {
+      for (let alert = waiting.shift(); alert !== undefined; alert = waiting.shift()) {
+        await this.deliverWithRetries(target, alert);
+      }
+    } finally {
+      // In the same step that found the queue empty: an alert queued a moment later starts a new
+      // loop (a `.finally` on the loop's promise runs later, and an alert queued in between
+      // would wait with no loop to deliver it, unseen by `flush`).
+      this.running.delete(target);
     }
   }
 
