@@ -94,4 +94,29 @@ describe('Prometheus text format', () => {
       expect(() => parsePrometheusStrictly(variant), what).toThrow();
     }
   });
+
+  it('writes each series once when two check names make the same label (cut at 200, or shown alike)', () => {
+    const long = 'x'.repeat(200);
+    const metrics = computeQueueMetrics(
+      [
+        event(1, 'check:failed', 1, { name: `${long}-unit`, duration_ms: 1000 }),
+        event(2, 'check:passed', 2, { name: `${long}-lint`, duration_ms: 2000 }),
+        event(3, 'check:passed', 3, { name: 'a\nb', duration_ms: 1000 }),
+        event(4, 'check:failed', 4, { name: 'a\\nb', duration_ms: 1000 }),
+      ],
+      { now: AT + 60_000 },
+    );
+    const text = formatPrometheus(metrics);
+    const series = text.split('\n').filter((line) => line.startsWith('hyperion_check_'));
+    const keys = series.map((line) => line.slice(0, line.lastIndexOf(' ')));
+    // A scraper refuses a scrape that repeats a series: each must appear once.
+    expect(keys.length - new Set(keys).size).toBe(0);
+    // The names that share a label share its figures: 2 runs, 1 failure, 3 s for each pair.
+    const families = parsePrometheusStrictly(text);
+    expect(sampleValue(families, 'hyperion_check_runs_total', { check: long })).toBe(2);
+    expect(sampleValue(families, 'hyperion_check_failures_total', { check: long })).toBe(1);
+    expect(sampleValue(families, 'hyperion_check_seconds_total', { check: long })).toBe(3);
+    expect(sampleValue(families, 'hyperion_check_runs_total', { check: 'a\\nb' })).toBe(2);
+    expect(sampleValue(families, 'hyperion_check_failures_total', { check: 'a\\nb' })).toBe(1);
+  });
 });
