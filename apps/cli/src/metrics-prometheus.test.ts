@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueEvent } from '@hyperion/schema';
+import { QUEUE_STATES, type QueueEvent } from '@hyperion/schema';
 import { computeQueueMetrics } from '@hyperion/store';
 import { parsePrometheusStrictly, sampleValue } from '../test/prometheus-text.js';
 import { formatPrometheus, prometheusLabelValue } from './metrics-prometheus.js';
@@ -118,5 +118,14 @@ describe('Prometheus text format', () => {
     expect(sampleValue(families, 'hyperion_check_seconds_total', { check: long })).toBe(3);
     expect(sampleValue(families, 'hyperion_check_runs_total', { check: 'a\\nb' })).toBe(2);
     expect(sampleValue(families, 'hyperion_check_failures_total', { check: 'a\\nb' })).toBe(1);
+  });
+
+  it('writes every queue state, 0 for one with no entry now (an emptied queue reads 0, not no data)', () => {
+    const metrics = computeQueueMetrics([], { now: AT });
+    const families = parsePrometheusStrictly(formatPrometheus(metrics, { states: { landed: 2 } }));
+    expect(sampleValue(families, 'hyperion_queue_entries', { state: 'landed' })).toBe(2);
+    for (const state of QUEUE_STATES.filter((each) => each !== 'landed')) {
+      expect(sampleValue(families, 'hyperion_queue_entries', { state }), state).toBe(0);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { printable, type QueueState } from '@hyperion/schema';
+import { printable, QUEUE_STATES, type QueueState } from '@hyperion/schema';
 import type { CheckMetrics, QueueMetrics } from '@hyperion/store';
 
 /** The content type of the Prometheus text exposition format this module writes. */
@@ -61,7 +61,7 @@ class Exposition {
 
 /** What {@link formatPrometheus} writes besides the metrics of the log. */
 export interface PrometheusExtras {
-  /** Entries in each state now (`countByState`), as a gauge. */
+  /** Entries in each state now (`countByState`), as a gauge; a state it lacks is written 0. */
   states?: Partial<Record<QueueState, number>>;
 }
 
@@ -148,12 +148,16 @@ export function formatPrometheus(metrics: QueueMetrics, extras: PrometheusExtras
   gauge('throughput_landed_per_hour', `Landings per hour ${window}.`, metrics.throughputPerHour);
   gauge('check_runs_per_landed', `Check runs per landed change ${window}.`, metrics.checks.runsPerLanded);
   if (extras.states !== undefined) {
-    const states = Object.entries(extras.states).sort(([left], [right]) => (left < right ? -1 : 1));
+    // Every state, 0 for one with no entry: a state whose series vanished would read "no data".
+    const counts = extras.states;
+    const states = [...QUEUE_STATES]
+      .sort((left, right) => (left < right ? -1 : 1))
+      .map((state) => [state, counts[state] ?? 0] as const);
     out.family(
       'hyperion_queue_entries',
       'gauge',
       'Queue entries in each state now.',
-      states.map(([state, value]) => ({ labels: { state }, value: value ?? 0 })),
+      states.map(([state, value]) => ({ labels: { state }, value })),
     );
   }
   return out.text();
