@@ -37,6 +37,7 @@ const BY_CODE: Record<HyperionErrorCode, number> = {
   not_found: EXIT.notFound,
   invalid_state: EXIT.notFound,
   lease_lost: EXIT.internal,
+  budget_exceeded: EXIT.agent,
   not_landed: EXIT.notLanded,
   usage: EXIT.usage,
   internal: EXIT.internal,

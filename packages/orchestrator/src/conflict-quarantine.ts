@@ -2,9 +2,19 @@ import type { QueueEntry } from '@hyperion/schema';
 import type { MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 
+/** Options of {@link quarantineConflicted}. */
+export interface QuarantineConflictedOptions {
+  /**
+   * Also marks the entry's request failed with the same reason (a spent request budget: nothing
+   * more of the request will run).
+   */
+  failRequest?: boolean;
+}
+
 /**
  * Quarantines a conflicted entry and fails its assignment, in one transaction; `data` goes into
- * the `entry:quarantined` event beside the reason (the conflict tiers' report).
+ * the `entry:quarantined` event beside the reason (the conflict tiers' report, a budget's
+ * spending). With `failRequest` the entry's request is marked failed in the same transaction.
  */
 export async function quarantineConflicted(
   store: HyperionStore,
@@ -12,9 +22,14 @@ export async function quarantineConflicted(
   entry: QueueEntry,
   reason: string,
   data: Record<string, unknown>,
+  options: QuarantineConflictedOptions = {},
 ): Promise<QueueEntry> {
+  const requestId = entry.request_id;
   const quarantined = await store.transaction(async (transaction) => {
     await transaction.updateAssignment(entry.task_id, 'failed', reason);
+    if (options.failRequest === true && requestId !== null) {
+      await transaction.updateRequest(requestId, 'failed', reason);
+    }
     return transaction.transition(entry.id, {
       from: 'conflicted',
       to: 'quarantined',

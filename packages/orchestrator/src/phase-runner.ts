@@ -19,15 +19,21 @@ export interface PhaseFailure {
   error: unknown;
 }
 
-/** Runs the developers of some assignments, each from the base `baseOf` resolves for it. */
+/**
+ * Runs the developers of some assignments, each from the base `baseOf` resolves for it: the
+ * results of those that succeeded and the failures of the others (both may be non-empty).
+ */
 export type DevelopAssignments = (
   planned: PlannedAssignment[],
   baseOf: (item: PlannedAssignment) => Promise<string>,
-) => Promise<{ results: DeveloperResult[] } | { failures: PhaseFailure[] }>;
+) => Promise<{ results: DeveloperResult[]; failures: PhaseFailure[] }>;
 
 /** What {@link developInPhases} did. */
 export interface PhasedDevelopment {
-  /** The developers' results, phase by phase (the order their entries are enqueued in). */
+  /**
+   * The developers' results, phase by phase (the order their entries are enqueued in), including
+   * those of the phase that failed (the ones of its assignments that succeeded).
+   */
   results: DeveloperResult[];
   /** The assignments that failed, and those of later phases that could not start. */
   failures: PhaseFailure[];
@@ -42,6 +48,8 @@ export interface PhasedDevelopment {
  * the collision policy ({@link baseForAssignment}) just before its developer starts; a later
  * phase starts from the earlier phases' result (their patches laid on the base). When an
  * assignment of a phase fails, the later phases do not start: their assignments fail, saying so.
+ * The phase's assignments that succeeded stay in the results (a request under
+ * `on_partial_failure: land_succeeded` enqueues them; all_or_nothing enqueues nothing).
  */
 export async function developInPhases(
   planned: readonly PlannedAssignment[],
@@ -61,7 +69,8 @@ export async function developInPhases(
       bases.set(item.assignment.task_id, base);
       return base.commit;
     });
-    if ('failures' in developed) {
+    results.push(...developed.results);
+    if (developed.failures.length > 0) {
       const later = planned.filter((item) => phases.indexOf(phaseOf(item)) > index);
       const failed = developed.failures.map((failure) => failure.planned.assignment.task_id).join(', ');
       return {
@@ -81,7 +90,6 @@ export async function developInPhases(
         collisions: reports(bases, planned),
       };
     }
-    results.push(...developed.results);
     for (const result of developed.results) {
       earlier.push({
         id: result.changeRequest.task_id,

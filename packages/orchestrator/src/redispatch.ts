@@ -9,8 +9,9 @@ import {
 import type { GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
 import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
-import type { HyperionStore } from '@hyperion/store';
+import type { AssignmentRecord, HyperionStore, RequestRecord } from '@hyperion/store';
 import { quarantineConflicted } from './conflict-quarantine.js';
+import { redispatchBudget } from './redispatch-budget.js';
 import { runDeveloper } from './developer.js';
 import { changesOfPhase } from './phase-plan.js';
 import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
@@ -104,18 +105,62 @@ export async function redispatchConflictedEntry(
   const previousRedispatches = (await store.listAssignmentRuns({ taskId: entry.task_id })).filter(
     (run) => run.role === 'developer' && run.attempt > 1,
   ).length;
+  const quarantine = async (
+    reason: string,
+    data: Record<string, unknown> = {},
+    failRequest = false,
+  ): Promise<RedispatchOutcome> => {
+    const quarantined = await quarantineConflicted(
+      store,
+      queue,
+      entry,
+      reason,
+      { redispatches: previousRedispatches, ...data },
+      { failRequest },
+    );
+    return { outcome: 'quarantined', entry: quarantined, reason };
+  };
   const limit = redispatchLimit(config);
   if (previousRedispatches >= limit) {
     const setting =
       config.orchestrator.conflict_tiers.redispatch.max_attempts === undefined
         ? 'orchestrator.max_redispatch'
         : 'orchestrator.conflict_tiers.redispatch.max_attempts';
-    const reason = `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${limit} (${setting})`;
-    const quarantined = await quarantineConflicted(store, queue, entry, reason, {
-      redispatches: previousRedispatches,
-    });
-    return { outcome: 'quarantined', entry: quarantined, reason };
+    return quarantine(
+      `conflicted after ${previousRedispatches} re-dispatch(es); the limit is ${limit} (${setting})`,
+    );
   }
+  // The request's budget covers its re-dispatches: a spent one re-dispatches nothing.
+  const budget = await redispatchBudget(store, requestRecord, config);
+  try {
+    const spent = budget.spentReason();
+    if (spent !== undefined) {
+      return await quarantine(
+        `not re-dispatched: ${spent}`,
+        { budget_spent: true, spending: budget.spending() },
+        true,
+      );
+    }
+    return await redispatchWithin(entry, record, requestRecord, previousRedispatches, {
+      ...options,
+      harness: budget.harness(harness),
+    });
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function redispatchWithin(
+  entry: QueueEntry,
+  record: AssignmentRecord,
+  requestRecord: RequestRecord,
+  previousRedispatches: number,
+  options: RedispatchOptions,
+): Promise<RedispatchOutcome> {
+  const { store, queue, harness } = options;
+  const config = options.config ?? queue.config;
+  const entryId = entry.id;
+  const requestId = requestRecord.id;
   const assignment = parseWithSchema(TaskAssignmentSchema, record.body, `assignment ${entry.task_id}`);
   const request = parseWithSchema(
     TaskRequestSchema,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   HyperionError,
   TaskRequestSchema,
+  effectiveRequestBudget,
   parseWithSchema,
   type HyperionConfig,
   type QueueEntry,
@@ -35,6 +36,13 @@ import { assignmentRunRecord, type ObservedRun } from './usage-record.js';
 import type { CollisionPolicy, CollisionReport } from './collision-policy.js';
 import { decomposeInPhases, type PhaseSummary } from './phase-plan.js';
 import { dependenciesOf, developInPhases, enqueuedEventData } from './phase-runner.js';
+import { RequestBudgetController, requestBudgetReport, type RequestBudgetReport } from './request-budget.js';
+import {
+  decidePartialLanding,
+  failedAssignment,
+  partialReason,
+  type FailedAssignment,
+} from './partial-landing.js';
 
 /** Options of {@link runRequestPipeline}. */
 export interface RequestPipelineOptions {
@@ -109,6 +117,10 @@ export interface RequestOutcome {
   collisions: { policy: CollisionPolicy; reports: CollisionReport[] };
   /** The change requests submitted to the queue, with the entries each is stacked on. */
   enqueued: Array<{ change_id: string; task_id: string; paths: string[]; depends_on: string[] }>;
+  /** The assignments that failed and were not enqueued (only under `on_partial_failure: land_succeeded`). */
+  failed: FailedAssignment[];
+  /** The request's budget and what its agent runs spent (raw token counts). */
+  budget: RequestBudgetReport;
 }
 
 /** A new, random request id. */
@@ -135,9 +147,32 @@ export async function runRequestPipeline(
   request: TaskRequest,
   options: RequestPipelineOptions,
 ): Promise<RequestOutcome> {
+  const config = options.config ?? options.queue.config;
+  const requestId = request.request_id ?? newRequestId();
+  const budget = new RequestBudgetController(
+    requestId,
+    effectiveRequestBudget(request.budget, config.orchestrator.request_budget),
+  );
+  try {
+    return await runBudgetedPipeline({ ...request, request_id: requestId }, options, budget);
+  } finally {
+    budget.dispose();
+  }
+}
+
+/**
+ * {@link runRequestPipeline} with every agent run counted against `budget` (see request-budget.ts);
+ * the policy for failed developers is in partial-landing.ts.
+ */
+async function runBudgetedPipeline(
+  request: TaskRequest & { request_id: string },
+  unbudgeted: RequestPipelineOptions,
+  budget: RequestBudgetController,
+): Promise<RequestOutcome> {
+  const options = { ...unbudgeted, harness: budget.harness(unbudgeted.harness) };
   const { repository, store, queue, harness } = options;
   const config = options.config ?? queue.config;
-  const requestId = request.request_id ?? newRequestId();
+  const requestId = request.request_id;
   const targetBranch = config.target_branch;
   if (request.target_branch !== undefined && request.target_branch !== targetBranch) {
     throw new HyperionError(
@@ -168,16 +203,31 @@ export async function runRequestPipeline(
     options,
   );
   const { scoped, planned } = planning;
+  if (budget.spentReason() !== undefined) {
+    await recordFailure(store, requestId, scoped, planned, [], observed, budget);
+    throw budget.error();
+  }
   const tip = () => landingTargetFor(repository, config).tip(targetBranch);
   const phased = await developInPhases(
     planned,
     { repository, store, config, requestId, baseCommit, tip, signal: options.signal },
-    (items, baseOf) => runDevelopers(items, requestId, baseOf, config, observed, options),
+    (items, baseOf) => runDevelopers(items, requestId, baseOf, config, observed, options, budget),
   );
-  const developed: { results: DeveloperResult[] } | { failures: DeveloperFailure[] } =
-    phased.failures.length > 0 ? { failures: phased.failures } : { results: phased.results };
-  if ('failures' in developed) {
-    await recordFailure(store, requestId, scoped, planned, developed.failures, observed);
+  const developed = { results: phased.results, failures: phased.failures };
+  const decision = decidePartialLanding(
+    request.on_partial_failure ?? config.orchestrator.on_partial_failure,
+    developed.results.length,
+    developed.failures.map((failure) => failedAssignment(failure.planned.assignment.task_id, failure.error)),
+    budget.spentReason() !== undefined,
+  );
+  if (decision.action === 'fail') {
+    await recordFailure(store, requestId, scoped, planned, developed.failures, observed, budget);
+    if (budget.spentReason() !== undefined) {
+      const error = budget.error();
+      throw new HyperionError(error.code, error.message, {
+        details: { ...error.details, failures: developed.failures.map(describeFailure) },
+      });
+    }
     const first = developed.failures[0]!.error;
     if (HyperionError.isInstance(first)) {
       const more = developed.failures.length > 1 ? ` (and ${developed.failures.length - 1} more)` : '';
@@ -188,22 +238,28 @@ export async function runRequestPipeline(
     }
     throw first;
   }
+  const failed = decision.action === 'enqueue_succeeded' ? decision.failed : [];
   const enqueued = await store.transaction(async (transaction) => {
     await transaction.removeFailedRequest(requestId);
     await transaction.insertRequest({
       id: requestId,
       summary: scoped.request.summary,
-      status: 'enqueued',
-      body: requestBody(scoped, planning),
+      status: failed.length === 0 ? 'enqueued' : 'partial',
+      body: { ...requestBody(scoped, planning), ...budgetFields(budget) },
     });
+    if (failed.length > 0)
+      await transaction.updateRequest(requestId, 'partial', partialReason(failed, planned.length));
     for (const item of planned) {
+      const failure = failed.find((entry) => entry.task_id === item.assignment.task_id);
       await transaction.insertAssignment({
         task_id: item.assignment.task_id,
         request_id: requestId,
         summary: item.assignment.summary,
-        status: 'submitted',
+        status: failure === undefined ? 'submitted' : 'planned',
         body: item.assignment,
       });
+      if (failure !== undefined)
+        await transaction.updateAssignment(item.assignment.task_id, 'failed', failure.message);
     }
     const entries: QueueEntry[] = [];
     const changeOf = new Map<string, string>();
@@ -254,6 +310,8 @@ export async function runRequestPipeline(
       paths: entry.paths,
       depends_on: entry.depends_on,
     })),
+    failed,
+    budget: requestBudgetReport(budget),
   };
 }
 
@@ -427,11 +485,14 @@ async function runDevelopers(
   config: HyperionConfig,
   observed: ObservedRun[],
   options: RequestPipelineOptions,
-): Promise<{ results: DeveloperResult[] } | { failures: DeveloperFailure[] }> {
+  budget: RequestBudgetController,
+): Promise<{ results: DeveloperResult[]; failures: DeveloperFailure[] }> {
   const settled = await runAll(
     planned,
     options.developerConcurrency ?? config.orchestrator.developers,
     async (item) => {
+      // Once the request's budget is spent no further developer starts.
+      budget.requireRoom();
       let run: ObservedRun | undefined;
       const assignment =
         options.developerChecks === false
@@ -474,8 +535,8 @@ async function runDevelopers(
   const failures = settled.flatMap((result, index) =>
     result.status === 'rejected' ? [{ planned: planned[index]!, error: result.reason as unknown }] : [],
   );
-  if (failures.length > 0) return { failures };
-  return { results: settled.map((result) => (result as PromiseFulfilledResult<DeveloperResult>).value) };
+  const results = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  return { results, failures };
 }
 
 function describeFailure(failure: DeveloperFailure): Record<string, unknown> {
@@ -494,6 +555,7 @@ async function recordFailure(
   planned: PlannedAssignment[],
   failures: DeveloperFailure[],
   observed: ObservedRun[],
+  budget: RequestBudgetController,
 ): Promise<void> {
   const reasons = new Map(
     failures.map((failure) => [failure.planned.assignment.task_id, describeFailure(failure)]),
@@ -504,7 +566,12 @@ async function recordFailure(
       id: requestId,
       summary: scoped.request.summary,
       status: 'received',
-      body: { ...scoped.request, request_id: requestId, classification: scoped.classification },
+      body: {
+        ...scoped.request,
+        request_id: requestId,
+        classification: scoped.classification,
+        ...budgetFields(budget),
+      },
     });
     for (const item of planned) {
       await transaction.insertAssignment({
@@ -515,14 +582,32 @@ async function recordFailure(
         body: item.assignment,
       });
       const reason = reasons.get(item.assignment.task_id);
-      if (reason !== undefined)
-        await transaction.updateAssignment(item.assignment.task_id, 'failed', String(reason['message']));
+      await transaction.updateAssignment(
+        item.assignment.task_id,
+        'failed',
+        reason !== undefined
+          ? String(reason['message'])
+          : notEnqueuedReason(budget.spentReason(), failures.length),
+      );
     }
     for (const run of observed) await transaction.recordAssignmentRun(assignmentRunRecord(requestId, run));
+    const spent = budget.spentReason();
+    const why = [...reasons.values()].map((reason) => String(reason['message'])).join('; ');
     await transaction.updateRequest(
       requestId,
       'failed',
-      [...reasons.values()].map((reason) => String(reason['message'])).join('; '),
+      spent === undefined ? why : `${spent}${why === '' ? '' : `; ${why}`}`,
     );
   });
+}
+
+/** Why an assignment that did not fail itself was not enqueued either. */
+function notEnqueuedReason(budgetSpent: string | undefined, failures: number): string {
+  if (budgetSpent !== undefined) return `not enqueued: ${budgetSpent}`;
+  return `not enqueued: ${failures} other assignment(s) of the request failed (on_partial_failure: all_or_nothing)`;
+}
+
+/** The budget that applied, stored in the request's body (a re-dispatch counts against it too). */
+function budgetFields(budget: RequestBudgetController): { budget?: RequestBudgetController['limits'] } {
+  return Object.keys(budget.limits).length === 0 ? {} : { budget: budget.limits };
 }

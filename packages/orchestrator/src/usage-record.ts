@@ -15,7 +15,10 @@ export interface ObservedRun {
   data?: Record<string, unknown>;
 }
 
-/** The store row of an observed run: usage numbers only when the harness reported them. */
+/**
+ * The store row of an observed run: usage numbers only when the harness reported them (the cached
+ * input tokens in `data.cached_input_tokens`).
+ */
 export function assignmentRunRecord(requestId: string, observed: ObservedRun): NewAssignmentRun {
   const { usage } = observed.result;
   const number = (value: number | undefined) => (usage.reported && value !== undefined ? value : null);
@@ -33,6 +36,12 @@ export function assignmentRunRecord(requestId: string, observed: ObservedRun): N
     duration_ms: observed.result.durationMs,
     change_id: observed.changeId ?? null,
     error: observed.error ?? observed.result.error ?? null,
-    data: observed.data ?? {},
+    data: {
+      ...observed.data,
+      // The store has no column for it: the raw cached-input count rides in the run's data.
+      ...(usage.reported && usage.cachedInputTokens !== undefined
+        ? { cached_input_tokens: usage.cachedInputTokens }
+        : {}),
+    },
   };
 }

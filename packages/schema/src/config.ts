@@ -5,6 +5,7 @@ import { isSecretName } from './environment/secret-names.js';
 import { remoteNameProblem } from './remote-name.js';
 import { storeUrlProblem } from './store-url.js';
 import { ConflictTiersConfigSchema } from './conflict-tiers-config.js';
+import { PartialFailurePolicySchema, RequestBudgetSchema } from './request-budget.js';
 
 /** A check command the queue runs on the exact tree it is about to land. */
 export const CheckConfigSchema = z
@@ -261,6 +262,12 @@ export const OrchestratorConfigSchema = z
       .default(600_000)
       .describe('Longest wait of an assignment for the entries on its files, with collisions "wait".'),
     conflict_tiers: ConflictTiersConfigSchema.default(ConflictTiersConfigSchema.parse({})),
+    request_budget: RequestBudgetSchema.optional().describe(
+      'A budget over every agent run of each request (a request may set a smaller one).',
+    ),
+    on_partial_failure: PartialFailurePolicySchema.default('all_or_nothing').describe(
+      "What a request does when some of its developers fail (a request's own on_partial_failure wins).",
+    ),
   })
   .describe('Orchestrator policy.');
 

@@ -51,6 +51,8 @@ export const HYPERION_ERROR_CODES = [
   'remote_unavailable',
   /** A shipped event-log segment is missing, out of order, truncated or corrupted (`log restore`, `log ship`). */
   'log_segment_invalid',
+  /** A request spent its budget (tokens, credits or wall time over all its agent runs). */
+  'budget_exceeded',
   /** Some entries did not land (used by `--wait`). */
   'not_landed',
   /** The command line was wrong: an unknown command or option, a missing argument, a bad option value. */

@@ -35,6 +35,13 @@ export {
   type TaskRequest,
   type TaskRequestInput,
 } from './task-request.js';
+export {
+  RequestBudgetSchema,
+  type RequestBudget,
+  PartialFailurePolicySchema,
+  type PartialFailurePolicy,
+  effectiveRequestBudget,
+} from './request-budget.js';
 export { TaskAssignmentSchema, type TaskAssignment } from './task-assignment.js';
 export {
   FileChangeSchema,

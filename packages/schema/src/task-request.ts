@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RepoPathSchema } from './paths.js';
 import { TaskAssignmentSchema } from './task-assignment.js';
 import { FileOperationSchema, IdentifierSchema } from './common.js';
+import { PartialFailurePolicySchema, RequestBudgetSchema } from './request-budget.js';
 
 /**
  * One change a human asks for. `summary` says what; `diff` (a unified diff for this file) or
@@ -63,6 +64,12 @@ export const TaskRequestSchema = z
       .max(1000)
       .optional()
       .describe('Queue priority; higher lands first.'),
+    budget: RequestBudgetSchema.optional().describe(
+      'A budget over every agent run of this request; the configured orchestrator.request_budget caps it.',
+    ),
+    on_partial_failure: PartialFailurePolicySchema.optional().describe(
+      'What happens when some developers fail (default: orchestrator.on_partial_failure).',
+    ),
   })
   .describe('A task request from a human.');
 /** A human's task request. */

@@ -51,6 +51,8 @@ export type NewAssignmentRun = Omit<AssignmentRun, 'id' | 'at' | 'attempt' | 'da
 export interface UsageTotals {
   /** Input tokens over the runs counted. */
   input_tokens: number;
+  /** Of the input tokens, those the model served from its prompt cache (`data.cached_input_tokens`). */
+  cached_input_tokens: number;
   /** Output tokens over the runs counted. */
   output_tokens: number;
   /** Cost in US dollars, as the harnesses reported it. */
@@ -136,6 +138,7 @@ export function listAssignmentRuns(
 export function sumUsage(runs: readonly AssignmentRun[]): UsageTotals {
   const totals: UsageTotals = {
     input_tokens: 0,
+    cached_input_tokens: 0,
     output_tokens: 0,
     cost_usd: 0,
     credits: 0,
@@ -145,6 +148,7 @@ export function sumUsage(runs: readonly AssignmentRun[]): UsageTotals {
   };
   for (const run of runs) {
     totals.input_tokens += run.input_tokens ?? 0;
+    totals.cached_input_tokens += cachedInputTokens(run) ?? 0;
     totals.output_tokens += run.output_tokens ?? 0;
     totals.cost_usd += run.cost_usd ?? 0;
     totals.credits += run.credits ?? 0;
@@ -154,4 +158,10 @@ export function sumUsage(runs: readonly AssignmentRun[]): UsageTotals {
     }
   }
   return totals;
+}
+
+/** The cached input tokens a run reported (kept in its `data`), or null when it reported none. */
+export function cachedInputTokens(run: Pick<AssignmentRun, 'data'>): number | null {
+  const value = run.data['cached_input_tokens'];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }

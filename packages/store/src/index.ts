@@ -43,6 +43,7 @@ export type {
 } from './records.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
 export {
+  cachedInputTokens,
   sumUsage,
   type AgentRunRole,
   type AssignmentRun,

@@ -1,5 +1,8 @@
-/** Lifecycle of a request as the pipeline reports it. */
-export type RequestStatus = 'received' | 'dispatched' | 'enqueued' | 'failed' | 'blocked';
+/**
+ * Lifecycle of a request as the pipeline reports it. `partial`: some assignments were enqueued and
+ * the others failed (`on_partial_failure: land_succeeded`); the request's error names them.
+ */
+export type RequestStatus = 'received' | 'dispatched' | 'enqueued' | 'partial' | 'failed' | 'blocked';
 
 /** A stored task request. */
 export interface RequestRecord {

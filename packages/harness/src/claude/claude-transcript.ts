@@ -51,8 +51,10 @@ export class ClaudeTranscript implements AgentCliTranscript {
     const costUsd = numberField(record, 'total_cost_usd');
     const inputTokens = numberField(usage, 'input_tokens');
     const outputTokens = numberField(usage, 'output_tokens');
+    const cachedInputTokens = numberField(usage, 'cache_read_input_tokens');
     this.finalUsage = {
       ...(inputTokens === undefined ? {} : { inputTokens }),
+      ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }),
       ...(outputTokens === undefined ? {} : { outputTokens }),
       ...(costUsd === undefined ? {} : { costUsd }),
       reported: inputTokens !== undefined || outputTokens !== undefined || costUsd !== undefined,

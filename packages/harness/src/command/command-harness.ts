@@ -15,6 +15,8 @@ import type { AgentRunResult } from '../v1/agent-run-result.js';
 import { expandCommandTemplate } from './expand-command-template.js';
 import { describeProcessOutcome } from './describe-process-outcome.js';
 import { runCommandProcess } from './run-command-process.js';
+import { UsageLines } from './usage-lines.js';
+import { describeBudgetOverrun } from '../agent-cli/budget-watch.js';
 
 /** How a {@link CommandHarness} runs its agent. */
 export interface CommandHarnessOptions {
@@ -33,6 +35,13 @@ export interface CommandHarnessOptions {
   killGraceMs?: number;
   /** The harness id reported by the harness; `command` by default. */
   harnessId?: string;
+  /**
+   * Read usage from stdout: each line `{"usage": {"input_tokens", "output_tokens",
+   * "cached_input_tokens", "cost_usd", "credits"}}` adds to the run's usage, and going over the
+   * request's token or credit budget stops the process group (`budget-exceeded`). Off by default:
+   * usage is then declared absent.
+   */
+  reportsUsage?: boolean;
 }
 
 /**
@@ -40,8 +49,8 @@ export interface CommandHarnessOptions {
  *
  * Each stdout and stderr line becomes an `output:line` event. The agent gets a minimal environment.
  * On abort or timeout the whole process group is killed. With an `outputSchema`, stdout (or its
- * last line) must be JSON that satisfies it. Budgets other than the timeout cannot be enforced, and
- * usage is declared absent.
+ * last line) must be JSON that satisfies it. Unless `reportsUsage` is set, budgets other than the
+ * timeout cannot be enforced, and usage is declared absent.
  */
 export class CommandHarness implements AgentHarnessV1 {
   readonly specificationVersion = HARNESS_SPECIFICATION_VERSION;
@@ -70,6 +79,9 @@ export class CommandHarness implements AgentHarnessV1 {
       model: request.model ?? '',
       workingDirectory: request.workingDirectory,
     });
+    const usageLines = this.options.reportsUsage === true ? new UsageLines() : undefined;
+    const overBudget = new AbortController();
+    let overrun: string | undefined;
     try {
       events.emit('run:started', { harnessId: this.harnessId, role: request.role, program: command.program });
       const outcome = await runCommandProcess({
@@ -80,19 +92,30 @@ export class CommandHarness implements AgentHarnessV1 {
           secretNames,
           extra: request.environment ?? {},
         }),
-        signal: deadline.signal,
+        signal: AbortSignal.any([deadline.signal, overBudget.signal]),
         killGraceMs: this.options.killGraceMs ?? 2_000,
-        onLine: (stream, line) => events.emit('output:line', { stream, line }),
+        onLine: (stream, line) => {
+          events.emit('output:line', { stream, line });
+          if (stream !== 'stdout' || usageLines === undefined || !usageLines.read(line)) return;
+          const usage = usageLines.usage();
+          overrun ??=
+            request.budget === undefined
+              ? undefined
+              : describeBudgetOverrun(usage, request.budget, usage.credits ?? usage.costUsd, 'credits');
+          if (overrun !== undefined) overBudget.abort();
+        },
       });
       const stopReason = deadline.stopReason();
       const described =
-        stopReason === undefined
-          ? describeProcessOutcome(outcome, command.program, request.outputSchema)
-          : { status: stopReason, error: describeStopReason(stopReason, request.budget?.timeoutMs) };
+        stopReason !== undefined
+          ? { status: stopReason, error: describeStopReason(stopReason, request.budget?.timeoutMs) }
+          : overrun !== undefined
+            ? { status: 'budget-exceeded' as const, error: overrun }
+            : describeProcessOutcome(outcome, command.program, request.outputSchema);
       const result: AgentRunResult = {
         ...described,
         text: redactSecrets(outcome.stdout.trimEnd(), secretValues),
-        usage: { reported: false },
+        usage: usageLines?.usage() ?? { reported: false },
         durationMs: performance.now() - startedAt,
         ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
       };

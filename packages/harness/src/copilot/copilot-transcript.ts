@@ -11,6 +11,7 @@ export class CopilotTranscript implements AgentCliTranscript {
   private lastText = '';
   private inputTokens: number | undefined;
   private outputTokens: number | undefined;
+  private cachedInputTokens: number | undefined;
   private credits: number | undefined;
   private session: string | undefined;
   private exitCode: number | undefined;
@@ -28,6 +29,7 @@ export class CopilotTranscript implements AgentCliTranscript {
       case 'assistant.usage':
         this.inputTokens = add(this.inputTokens, numberField(data, 'inputTokens'));
         this.outputTokens = add(this.outputTokens, numberField(data, 'outputTokens'));
+        this.cachedInputTokens = add(this.cachedInputTokens, numberField(data, 'cacheReadTokens'));
         this.credits = add(this.credits, numberField(data, 'cost'));
         break;
       case 'session.error':
@@ -50,6 +52,7 @@ export class CopilotTranscript implements AgentCliTranscript {
     const numbers = {
       ...(this.inputTokens === undefined ? {} : { inputTokens: this.inputTokens }),
       ...(this.outputTokens === undefined ? {} : { outputTokens: this.outputTokens }),
+      ...(this.cachedInputTokens === undefined ? {} : { cachedInputTokens: this.cachedInputTokens }),
       ...(this.credits === undefined ? {} : { credits: this.credits }),
     };
     return { ...numbers, reported: Object.keys(numbers).length > 0 };

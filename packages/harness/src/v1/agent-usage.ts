@@ -5,6 +5,11 @@
 export interface AgentUsage {
   /** Tokens sent to the model. */
   inputTokens?: number;
+  /**
+   * Of the input tokens, those the model served from its prompt cache (read, not written), when the
+   * agent reports them. Raw count, for display; budgets count `inputTokens`.
+   */
+  cachedInputTokens?: number;
   /** Tokens the model produced. */
   outputTokens?: number;
   /** Cost in US dollars, when the agent reports it. */
