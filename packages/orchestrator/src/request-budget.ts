@@ -55,6 +55,7 @@ export class RequestBudgetController {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly totals: Omit<RequestSpending, 'elapsed_ms'>;
   private reason: string | undefined;
+  private wallTimeSpent = false;
 
   constructor(
     /** The request's id (named in errors). */
@@ -171,11 +172,14 @@ export class RequestBudgetController {
       };
     }
     const signals = [this.signal, ...(request.abortSignal === undefined ? [] : [request.abortSignal])];
-    const result = await run({
-      ...request,
-      budget: this.runBudget(request.budget),
-      abortSignal: AbortSignal.any(signals),
-    });
+    const narrowed = this.runBudget(request.budget);
+    const result = await run({ ...request, budget: narrowed, abortSignal: AbortSignal.any(signals) });
+    // A run stopped at the request's remaining wall time spent it, whatever the clocks say.
+    const wallLimited =
+      narrowed.timeoutMs !== undefined &&
+      this.limits.timeout_ms !== undefined &&
+      (request.budget?.timeoutMs === undefined || narrowed.timeoutMs < request.budget.timeoutMs);
+    if (result.status === 'timed-out' && wallLimited) this.wallTimeSpent = true;
     this.record(result.usage);
     if (this.reason === undefined || request.abortSignal?.aborted === true) return result;
     if (result.status === 'ok') {
@@ -220,7 +224,7 @@ export class RequestBudgetController {
     if (max_tokens !== undefined && tokens >= max_tokens) what = `${tokens} tokens of its ${max_tokens}`;
     else if (max_credits !== undefined && spending.credits >= max_credits)
       what = `${round(spending.credits)} credits of its ${max_credits}`;
-    else if (timeout_ms !== undefined && spending.elapsed_ms >= timeout_ms)
+    else if (timeout_ms !== undefined && (this.wallTimeSpent || spending.elapsed_ms >= timeout_ms))
       what = `${spending.elapsed_ms} ms of its ${timeout_ms} ms wall time`;
     if (what === undefined) return;
     this.reason = this.describe(what);

@@ -201,6 +201,7 @@ async function runBudgetedPipeline(
     plan?.validationPolicy,
     observed,
     options,
+    budget,
   );
   const { scoped, planned } = planning;
   if (budget.spentReason() !== undefined) {
@@ -363,6 +364,7 @@ async function planRequest(
   planPolicy: string[] | undefined,
   observed: ObservedRun[],
   options: RequestPipelineOptions,
+  budget?: RequestBudgetController,
 ): Promise<Planning> {
   const { repository, harness } = options;
   const config = options.config ?? options.queue.config;
@@ -417,7 +419,8 @@ async function planRequest(
     );
     const policy = decompositionPolicy(config, planPolicy, scoped.request.checks);
     const decomposeOptions = { baseCommit, policy, contents: present };
-    if (scratch === undefined) {
+    // A request whose budget the engineer spent starts no orchestrator run.
+    if (scratch === undefined || budget?.spentReason() !== undefined) {
       const phased = await decomposeInPhases(scoped, decomposeOptions, (phase, phaseOptions) => ({
         planned: decompose(phase, phaseOptions),
       }));

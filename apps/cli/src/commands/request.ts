@@ -85,6 +85,14 @@ export function registerRequest(program: Command, output: CommandOutput): void {
           );
         }
         printOutcome(output, outcome, entries, options.json === true);
+        if (outcome.failed.length > 0) {
+          // Partial landing: the rest went ahead, but the command says plainly that not all of it did.
+          throw new HyperionError(
+            'agent_failed',
+            `${outcome.failed.length} of ${outcome.assignments.length} assignment(s) failed and were not enqueued: ${outcome.failed.map((item) => `${item.task_id} (${item.message})`).join('; ')}`,
+            { details: { failed: outcome.failed } },
+          );
+        }
         const notLanded = entries?.filter((entry) => entry.state !== 'landed') ?? [];
         if (notLanded.length > 0) {
           throw new HyperionError(
@@ -136,6 +144,13 @@ function printOutcome(
   for (const item of outcome.enqueued) {
     output.line(`  ${pad(item.change_id, 20)} ${pad(item.task_id, 20)} ${printable(item.paths.join(', '))}`);
   }
+  if (outcome.failed.length > 0) {
+    output.line(`Not enqueued (${outcome.failed.length} failed, on_partial_failure: land_succeeded):`);
+    for (const item of outcome.failed) {
+      output.line(`  ${pad(item.task_id, 20)} ${pad(item.code, 20)} ${printable(item.message)}`);
+    }
+  }
+  output.line(`Spent: ${formatSpending(outcome.budget)}`);
   if (entries === undefined) return;
   output.line('Outcome:');
   for (const entry of entries) {
@@ -143,4 +158,17 @@ function printOutcome(
       entry.state === 'landed' ? shortCommit(entry.landed_commit) : printable(entry.last_error ?? '');
     output.line(`  ${pad(entry.id, 20)} ${pad(entry.state, 12)} ${detail}`);
   }
+}
+
+/** The request's spending, with its limits when it had a budget. */
+export function formatSpending(budget: RequestOutcome['budget']): string {
+  const { spending, limits } = budget;
+  const tokens = spending.input_tokens + spending.output_tokens;
+  const parts = [
+    `${tokens}${limits.max_tokens === undefined ? '' : ` of ${limits.max_tokens}`} tokens (input ${spending.input_tokens}, cached ${spending.cached_input_tokens}, output ${spending.output_tokens})`,
+    `${Math.round(spending.credits * 10_000) / 10_000}${limits.max_credits === undefined ? '' : ` of ${limits.max_credits}`} credits`,
+    `${(spending.elapsed_ms / 1000).toFixed(1)}${limits.timeout_ms === undefined ? '' : ` of ${(limits.timeout_ms / 1000).toFixed(1)}`} s`,
+    `${spending.runs} agent run(s)`,
+  ];
+  return parts.join(', ');
 }

@@ -7,12 +7,19 @@ import { pad, type CommandOutput } from '../output.js';
 
 function formatUsage(usage: UsageTotals): string {
   if (usage.runs === 0) return 'no runs';
-  const tokens = usage.input_tokens + usage.output_tokens;
   const reported =
     usage.unreported === usage.runs
       ? 'usage not reported'
-      : `${tokens} tokens, $${usage.cost_usd.toFixed(4)}`;
+      : `${usage.input_tokens} in (${usage.cached_input_tokens} cached) / ${usage.output_tokens} out tokens, $${usage.cost_usd.toFixed(4)}`;
   return `${reported}, ${(usage.duration_ms / 1000).toFixed(1)} s`;
+}
+
+function formatBudget(budget: Record<string, unknown> | null): string {
+  if (budget === null) return '';
+  const limits = ['max_tokens', 'max_credits', 'timeout_ms']
+    .filter((key) => typeof budget[key] === 'number')
+    .map((key) => `${key} ${String(budget[key])}`);
+  return limits.length === 0 ? '' : `; budget: ${limits.join(', ')}`;
 }
 
 /** `hyperion requests`: the last requests with their status, assignments (with usage) and outcome. */
@@ -40,11 +47,13 @@ export function registerRequests(program: Command, output: CommandOutput): void 
             `${pad(request.id, 16)} ${pad(request.status, 9)} ${pad(outcome || '-', 28)} ${printable(request.summary)}`,
           );
           if (request.error !== null) output.line(`  ${printable(request.error)}`);
+          output.line(`  usage: ${formatUsage(request.usage)}${formatBudget(request.budget)}`);
           for (const assignment of request.assignments) {
             const states = assignment.entries.map((entry) => `${entry.id} ${entry.state}`).join(', ');
             output.line(
-              `  ${pad(assignment.task_id, 18)} ${pad(assignment.status, 9)} ${pad(formatUsage(assignment.usage), 34)} ${printable(states || assignment.files.join(', '))}`,
+              `  ${pad(assignment.task_id, 18)} ${pad(assignment.outcome, 11)} ${pad(formatUsage(assignment.usage), 34)} ${printable(states || assignment.files.join(', '))}`,
             );
+            if (assignment.reason !== null) output.line(`    ${printable(assignment.reason)}`);
           }
         }
       });

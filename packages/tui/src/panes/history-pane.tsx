@@ -24,6 +24,7 @@ const STATUS_COLORS: Record<DashboardRequest['status'], string> = {
   received: 'white',
   dispatched: 'cyan',
   enqueued: 'blue',
+  partial: 'magenta',
   failed: 'red',
   blocked: 'yellow',
 };
