@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
-import { StubHarness, type AgentHarnessV1, type AgentRunRequest } from '@hyperion/harness';
+import { StubHarness, type AgentHarnessV1, type AgentRunRequest, type AgentUsage } from '@hyperion/harness';
 import { HyperionError, TaskRequestSchema, type HyperionConfigInput } from '@hyperion/schema';
 import { redispatchConflictedEntry } from './redispatch.js';
 import { runRequestPipeline } from './request-pipeline.js';
@@ -15,25 +15,26 @@ afterEach(async () => {
   setup = undefined;
 });
 
-/** The stub, recording each request it gets. */
-function recordingStub(): AgentHarnessV1 & { requests: AgentRunRequest[] } {
+/** The stub, recording each request it gets (and reporting `usage` for each run, when given). */
+function recordingStub(usage?: AgentUsage): AgentHarnessV1 & { requests: AgentRunRequest[] } {
   const stub = new StubHarness();
   const requests: AgentRunRequest[] = [];
   return {
     specificationVersion: stub.specificationVersion,
     harnessId: stub.harnessId,
     requests,
-    run: (request) => {
+    run: async (request) => {
       requests.push(request);
-      return stub.run(request);
+      const result = await stub.run(request);
+      return usage === undefined ? result : { ...result, usage };
     },
   };
 }
 
 /** Enqueues a change of a.txt, lets a person change the same line on main, and runs the queue: the entry conflicts. */
-async function conflictedEntry(config: HyperionConfigInput = {}) {
+async function conflictedEntry(config: HyperionConfigInput = {}, usage?: AgentUsage) {
   setup = await createPipelineSetup({ 'a.txt': 'one\ntwo\nthree\n' }, config);
-  const harness = recordingStub();
+  const harness = recordingStub(usage);
   const outcome = await runRequestPipeline(
     TaskRequestSchema.parse({
       request_id: 'R-X',
@@ -129,6 +130,38 @@ describe('redispatchConflictedEntry', () => {
       to_state: 'quarantined',
     });
     expect((await current.store.listAssignments('R-X'))[0]?.status).toBe('failed');
+  });
+
+  it('re-dispatches nothing once the request has spent its budget, and quarantines the entry with the spending', async () => {
+    // The first developer run uses exactly the budget: its change stands, and nothing is left.
+    const { current, harness, entry } = await conflictedEntry(
+      { orchestrator: { request_budget: { max_tokens: 120 } } },
+      { inputTokens: 80, cachedInputTokens: 30, outputTokens: 40, reported: true },
+    );
+    const runsBefore = harness.requests.length;
+    const result = await redispatchConflictedEntry(entry.id, {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness,
+      worktreesDirectory: current.worktreesDirectory,
+    });
+    expect(result.outcome).toBe('quarantined');
+    expect(harness.requests.length).toBe(runsBefore);
+    const reason =
+      "not re-dispatched: the request's budget is spent: 120 tokens of its 120 (spent: 80 input tokens of which 30 cached, 40 output tokens";
+    expect((await current.store.requireEntry(entry.id)).last_error).toContain(reason);
+    expect(await current.store.getRequest('R-X')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(reason),
+    });
+    expect((await current.store.listEvents({ entryId: entry.id })).at(-1)).toMatchObject({
+      type: 'entry:quarantined',
+      data: {
+        budget_spent: true,
+        spending: { input_tokens: 80, cached_input_tokens: 30, output_tokens: 40 },
+      },
+    });
   });
 
   it('refuses an entry that was not submitted by a request', async () => {
