@@ -30,7 +30,12 @@ function harnessOptions(id: string, agent: HyperionConfig['agent']): Record<stri
     Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   if (id === 'stub') return {};
   if (id === 'command') {
-    return defined({ command: agent.command, secretNames, allowEnvironment: agent.allowed_env });
+    return defined({
+      command: agent.command,
+      secretNames,
+      allowEnvironment: agent.allowed_env,
+      reportsUsage: agent.command_reports_usage,
+    });
   }
   return defined({
     binary: agent.binary,

@@ -161,7 +161,7 @@ describe('hyperion request with the orchestrator pipeline', () => {
     }
     expect(readFileSync(join(root, 'docs/f4.txt'), 'utf8')).toBe('docs/f4.txt\nmarked\n');
     const text = await hyperion(['requests', '--repo', root]);
-    expect(text.stdout).toMatch(/R-20-1\s+submitted\s+usage not reported/);
+    expect(text.stdout).toMatch(/R-20-1\s+landed\s+usage not reported/);
   }, 180_000);
 });
 

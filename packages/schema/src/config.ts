@@ -183,6 +183,12 @@ export const AgentConfigSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Environment variable names passed through to the agent process.'),
+    command_reports_usage: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The command agent prints its usage as JSON lines {"usage": {"input_tokens", "output_tokens", "cached_input_tokens", "cost_usd", "credits"}}: counted against the budgets, stopped when over.',
+      ),
   })
   .describe('Agent harness settings.');
 
