@@ -71,7 +71,9 @@ describe('hyperion request with a request budget', () => {
     expect(result.code, result.stderr).toBe(6);
     expect(result.stderr).toContain("request R-BUDGET: the request's budget is spent: 150 tokens of its 100");
     const pid = Number(readFileSync(join(agentDirectory, 'developer.pid'), 'utf8'));
-    expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+    expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(
+      false,
+    );
     const listed = await hyperion(['requests', '--repo', root, '--json']);
     expect(listed.code, listed.stderr).toBe(0);
     const [story] = JSON.parse(listed.stdout) as Json[];
@@ -101,7 +103,10 @@ describe('hyperion request with a request budget', () => {
 
 describe('hyperion request with on_partial_failure: land_succeeded', () => {
   it('lands the part that succeeded, lists the part that failed with why, and exits 6', async () => {
-    const root = await initialized({ 'a.txt': 'a\n', 'b.txt': 'b\n' }, { orchestrator: { group_by: 'file' } });
+    const root = await initialized(
+      { 'a.txt': 'a\n', 'b.txt': 'b\n' },
+      { orchestrator: { group_by: 'file' } },
+    );
     const result = await hyperion([
       'request',
       requestFile({
@@ -119,7 +124,9 @@ describe('hyperion request with on_partial_failure: land_succeeded', () => {
     ]);
     expect(result.code, result.stderr).toBe(6);
     expect(result.stdout).toMatch(/Enqueued 1 change request\(s\):\n\s+chg-\S+\s+R-PART-1\s+a\.txt/);
-    expect(result.stdout).toMatch(/Not enqueued \(1 failed, on_partial_failure: land_succeeded\):\n\s+R-PART-2\s+stub_cannot_write\s+R-PART-2: /);
+    expect(result.stdout).toMatch(
+      /Not enqueued \(1 failed, on_partial_failure: land_succeeded\):\n\s+R-PART-2\s+stub_cannot_write\s+R-PART-2: /,
+    );
     expect(result.stdout).toMatch(/Outcome:\n\s+chg-\S+\s+landed/);
     expect(result.stderr).toContain('1 of 2 assignment(s) failed and were not enqueued: R-PART-2 (');
     expect((await runGit(['show', 'main:a.txt'], { cwd: root })).stdout).toBe('A\n');
@@ -127,7 +134,9 @@ describe('hyperion request with on_partial_failure: land_succeeded', () => {
     const listed = await hyperion(['requests', '--repo', root, '--json']);
     const [story] = JSON.parse(listed.stdout) as Json[];
     expect(story).toMatchObject({ id: 'R-PART', status: 'partial', outcome: { landed: 1 } });
-    expect((story!['assignments'] as Json[]).map((assignment) => [assignment['task_id'], assignment['outcome']])).toEqual([
+    expect(
+      (story!['assignments'] as Json[]).map((assignment) => [assignment['task_id'], assignment['outcome']]),
+    ).toEqual([
       ['R-PART-1', 'landed'],
       ['R-PART-2', 'failed'],
     ]);
