@@ -118,3 +118,18 @@ export {
   type PhasedDevelopment,
 } from './phase-runner.js';
 export { previewRequestPlan, type RequestPlanPreview } from './phase-preview.js';
+export {
+  RequestBudgetController,
+  requestBudgetReport,
+  type RequestBudgetControllerOptions,
+  type RequestBudgetReport,
+  type RequestSpending,
+} from './request-budget.js';
+export { redispatchBudget } from './redispatch-budget.js';
+export {
+  decidePartialLanding,
+  failedAssignment,
+  partialReason,
+  type FailedAssignment,
+  type PartialLandingDecision,
+} from './partial-landing.js';
