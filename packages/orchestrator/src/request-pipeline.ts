@@ -141,7 +141,11 @@ const MAX_QUESTION_ROUNDS = 3;
  * input (an unapproved plan, open questions, a file too big for the budget) fails before anything
  * is stored. When every developer succeeds, the request, its assignments, their runs' usage and all
  * change requests are stored and enqueued in one transaction; when one fails, nothing is enqueued
- * and the request is recorded as failed with the reason and the usage.
+ * and the request is recorded as failed with the reason and the usage — unless the request's (or the
+ * configuration's) `on_partial_failure` is `land_succeeded`: then the ones that succeeded are
+ * enqueued, the request is `partial` and {@link RequestOutcome.failed} lists the others. Every agent
+ * run counts against the request's budget (`budget`, capped by `orchestrator.request_budget`): once
+ * it is spent no run starts, running ones are stopped and the request fails with `budget_exceeded`.
  */
 export async function runRequestPipeline(
   request: TaskRequest,
