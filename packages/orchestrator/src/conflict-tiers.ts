@@ -10,7 +10,9 @@ import { landingTargetFor } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 import { runConflictResolver, type ChangeIntent, type ResolverOutcome } from './conflict-resolver.js';
 import { quarantineConflicted } from './conflict-quarantine.js';
+import { redispatchBudget } from './redispatch-budget.js';
 import { redispatchConflictedEntry, redispatchLimit, type RedispatchOptions } from './redispatch.js';
+import type { RequestBudgetController } from './request-budget.js';
 import { assignmentRunRecord } from './usage-record.js';
 
 /** The conflict tiers, cheapest first. */
@@ -24,7 +26,8 @@ export interface ConflictTierRecord {
   tier: ConflictTier;
   /**
    * `conflicted` (the 3-way merge), `not_tried`, `disabled`, `exhausted` (its attempts used up),
-   * `failed`, `not_possible`, `refused`, `markers_left`, `no_change`, `resubmitted`, `quarantined`.
+   * `failed`, `not_possible`, `refused`, `markers_left`, `no_change`, `budget_spent` (the request's
+   * budget left no room for the run), `resubmitted`, `quarantined`.
    */
   outcome: string;
   /** Why, in one line. */
@@ -59,7 +62,9 @@ export type ConflictTiersOutcome =
  * the checks like any change; then re-dispatch of the developer on the new tip
  * (`conflict_tiers.redispatch`); then quarantine, with every tier's outcome since the original
  * change in the `entry:quarantined` event. Attempts count per assignment, so a resolution that
- * conflicts again moves on to the next tier.
+ * conflicts again moves on to the next tier. The resolver's runs count against the request's budget
+ * (like a re-dispatch, see {@link redispatchBudget}): none starts once it is spent, and the tier
+ * moves on (re-dispatch then quarantines, failing the request).
  */
 export async function handleConflictedEntry(
   entryId: string,
@@ -149,7 +154,7 @@ async function resolverTier(
   }
   const { store } = options;
   const harness = options.resolverHarness ?? options.harness;
-  let used = (await store.listAssignmentRuns({ taskId: entry.task_id })).filter(
+  const used = (await store.listAssignmentRuns({ taskId: entry.task_id })).filter(
     (run) => run.role === 'resolver',
   ).length;
   if (used >= settings.max_attempts) {
@@ -160,13 +165,47 @@ async function resolverTier(
     });
     return undefined;
   }
+  const requestRecord = await store.getRequest(requestId);
+  // The request's budget covers the resolver's runs too: none starts once it is spent.
+  const budget =
+    requestRecord === undefined ? undefined : await redispatchBudget(store, requestRecord, config);
+  try {
+    return await resolverAttempts(entry, requestId, config, options, record, {
+      harness,
+      used,
+      ...(budget === undefined ? {} : { budget }),
+    });
+  } finally {
+    budget?.dispose();
+  }
+}
+
+/** The resolver tier's runs, each one only while the request's budget has room. */
+async function resolverAttempts(
+  entry: QueueEntry,
+  requestId: string,
+  config: HyperionConfig,
+  options: ConflictTiersOptions,
+  record: (tier: Omit<ConflictTierRecord, 'entry_id'>) => Promise<void>,
+  attempts: { harness: AgentHarnessV1; used: number; budget?: RequestBudgetController },
+): Promise<QueueEntry | undefined> {
+  const { store } = options;
+  const settings = config.orchestrator.conflict_tiers.resolver;
+  const { harness, budget } = attempts;
+  const budgeted = budget === undefined ? harness : budget.harness(harness);
+  let used = attempts.used;
   const intent = await changeIntent(store, entry);
   const tip = await landingTargetFor(options.repository, config).tip(entry.target_branch);
   while (used < settings.max_attempts) {
+    const spent = budget?.spentReason();
+    if (spent !== undefined) {
+      await record({ tier: 'resolver', outcome: 'budget_spent', reason: `not run: ${spent}` });
+      return undefined;
+    }
     used += 1;
     let result = await runConflictResolver(entry, {
       repository: options.repository,
-      harness,
+      harness: budgeted,
       worktreesDirectory: options.worktreesDirectory,
       tip,
       intent,
