@@ -2,6 +2,7 @@ import { HyperionError, type PartialFailurePolicy } from '@hyperion/schema';
 
 /** One assignment whose developer failed, and why. */
 export interface FailedAssignment {
+  /** The assignment. */
   task_id: string;
   /** The error code (`agent_failed`, `budget_exceeded`…). */
   code: string;

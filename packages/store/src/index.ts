@@ -50,7 +50,12 @@ export {
   type NewAssignmentRun,
   type UsageTotals,
 } from './assignment-runs.js';
-export { requestHistory, type AssignmentHistory, type RequestHistoryItem } from './request-history.js';
+export {
+  requestHistory,
+  type AssignmentHistory,
+  type AssignmentOutcome,
+  type RequestHistoryItem,
+} from './request-history.js';
 export {
   replayQueueState,
   compareEntries,
