@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
 import { compareWithLive } from '@hyperion/store';
-import { CommandHarness, STUB_CANNOT_RESOLVE, StubHarness, type AgentHarnessV1 } from '@hyperion/harness';
+import {
+  CommandHarness,
+  STUB_CANNOT_RESOLVE,
+  StubHarness,
+  type AgentHarnessV1,
+  type AgentUsage,
+} from '@hyperion/harness';
 import { TaskRequestSchema, type HyperionConfigInput, type QueueEntry } from '@hyperion/schema';
 import { handleConflictedEntry, type ConflictTierRecord } from './conflict-tiers.js';
 import { runRequestPipeline } from './request-pipeline.js';
@@ -47,9 +53,10 @@ const CHECKS: HyperionConfigInput['checks'] = [
 ];
 
 /** A request changes line two of a.txt; a person changes the same line on main; the queue conflicts. */
-async function conflictedEntry(config: HyperionConfigInput = {}) {
+async function conflictedEntry(config: HyperionConfigInput = {}, developerUsage?: AgentUsage) {
   setup = await createPipelineSetup({ 'a.txt': 'one\ntwo\nthree\n', 'b.txt': 'bee\n' }, config);
   const current = setup;
+  const developer = developerUsage === undefined ? new StubHarness() : reporting(developerUsage);
   const outcome = await runRequestPipeline(
     TaskRequestSchema.parse({
       request_id: 'R-T',
@@ -60,7 +67,7 @@ async function conflictedEntry(config: HyperionConfigInput = {}) {
       repository: current.temporary.repository,
       store: current.store,
       queue: current.queue,
-      harness: new StubHarness(),
+      harness: developer,
       worktreesDirectory: current.worktreesDirectory,
     },
   );
@@ -78,6 +85,30 @@ async function conflictedEntry(config: HyperionConfigInput = {}) {
       worktreesDirectory: current.worktreesDirectory,
     });
   return { current, entry, tiers };
+}
+
+/** The stub, reporting `usage` for every run. */
+function reporting(usage: AgentUsage): AgentHarnessV1 {
+  const stub = new StubHarness();
+  return {
+    specificationVersion: stub.specificationVersion,
+    harnessId: stub.harnessId,
+    run: async (request) => ({ ...(await stub.run(request)), usage }),
+  };
+}
+
+/** `inner`, counting the runs it starts. */
+function counting(inner: AgentHarnessV1): AgentHarnessV1 & { runs: number } {
+  const harness = {
+    specificationVersion: inner.specificationVersion,
+    harnessId: inner.harnessId,
+    runs: 0,
+    run: (request: Parameters<AgentHarnessV1['run']>[0]) => {
+      harness.runs += 1;
+      return inner.run(request);
+    },
+  };
+  return harness;
 }
 
 async function personEdits(current: PipelineSetup, content: string): Promise<void> {
@@ -269,6 +300,31 @@ describe('conflict tiers', () => {
     expect((await current.store.listAssignments('R-T'))[0]?.status).toBe('failed');
     // The tier events change no state: the queue still replays from its log alone.
     expect(await compareWithLive(current.store)).toEqual([]);
+  });
+  it('runs no resolver once the request has spent its budget; re-dispatch quarantines and fails the request', async () => {
+    // The developer's run uses exactly the request's budget: its change stands, nothing is left.
+    const { current, entry, tiers } = await conflictedEntry(
+      { orchestrator: { request_budget: { max_tokens: 120 } } },
+      { inputTokens: 80, outputTokens: 40, reported: true },
+    );
+    const resolver = counting(commandResolver(current.temporary.root));
+    const developer = counting(new StubHarness());
+    const result = await tiers(developer, resolver);
+    expect(result.outcome).toBe('quarantined');
+    expect([resolver.runs, developer.runs]).toEqual([0, 0]);
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:budget_spent']);
+    const spent = "the request's budget is spent: 120 tokens of its 120";
+    expect(records[1]!.reason).toContain(`not run: ${spent}`);
+    const quarantined = await current.store.requireEntry(entry.id);
+    expect(quarantined).toMatchObject({ state: 'quarantined' });
+    expect(quarantined.last_error).toContain(`not re-dispatched: ${spent}`);
+    expect(await current.store.getRequest('R-T')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(spent),
+    });
+    const runs = await current.store.listAssignmentRuns({ taskId: 'R-T-1' });
+    expect(runs.map((run) => run.role)).toEqual(['developer']);
   });
 });
 
