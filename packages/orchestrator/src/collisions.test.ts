@@ -372,4 +372,42 @@ describe('phases of a request', () => {
     expect(await store.listEntries()).toEqual([]);
     expect((await store.getRequest('R-F'))?.status).toBe('failed');
   });
+  it('under land_succeeded, lands the succeeded assignments of the failed phase; later phases do not start and each says why', async () => {
+    const { temporary, store, queue, options } = await createSetup({
+      on_partial_failure: 'land_succeeded',
+      group_by: 'file',
+    });
+    const outcome = await runRequestPipeline(
+      tagRequest('R-L', [
+        { path: 'team.txt', summary: 'Add the owner tag=G1' },
+        // No tag: the agent edits nothing, so this developer fails ("made no change").
+        { path: 'owners.txt', summary: 'Leave it alone' },
+        { path: 'owners.txt', summary: 'Add the owner tag=L2' },
+      ]),
+      options,
+    );
+    const taskOf = (path: string, phase: number) =>
+      outcome.assignments.find((item) => item.files.includes(path) && item.phase === phase)!.task_id;
+    const good = taskOf('team.txt', 1);
+    const bad = taskOf('owners.txt', 1);
+    const later = taskOf('owners.txt', 2);
+    expect(outcome.enqueued.map((item) => [item.task_id, item.paths])).toEqual([[good, ['team.txt']]]);
+    expect(outcome.failed.map((item) => [item.task_id, item.code])).toEqual([
+      [bad, expect.any(String)],
+      [later, 'invalid_state'],
+    ]);
+    expect(outcome.failed[1]!.message).toBe(`${later}: not started: phase 1 did not finish (${bad} failed)`);
+    expect((await store.getRequest('R-L'))?.status).toBe('partial');
+    const assignments = await store.listAssignments('R-L');
+    expect(
+      Object.fromEntries(assignments.map((record) => [record.task_id, [record.status, record.error]])),
+    ).toEqual({
+      [good]: ['submitted', null],
+      [bad]: ['failed', outcome.failed[0]!.message],
+      [later]: ['failed', outcome.failed[1]!.message],
+    });
+    await queue.runWorkers({ mode: 'drain' });
+    expect(await branchFile(temporary, 'team.txt')).toBe('team\nowners: bob, G1\n');
+    expect(await branchFile(temporary, 'owners.txt')).toBe('# who owns this\nowners: alice\n# end\n');
+  });
 });
