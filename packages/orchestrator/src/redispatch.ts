@@ -71,7 +71,9 @@ async function latestConflictReport(store: HyperionStore, entryId: string): Prom
  * target branch's new tip with the conflict report in its prompt (checks included), and the new
  * change is submitted, linked to the old entry in its `entry:enqueued` event. After
  * {@link redispatchLimit} re-dispatches the entry is quarantined instead. A failed
- * re-dispatch leaves the entry conflicted and counts towards the limit.
+ * re-dispatch leaves the entry conflicted and counts towards the limit. The run counts against the
+ * request's budget ({@link redispatchBudget}); once that is spent nothing is re-dispatched: the
+ * entry is quarantined (`not re-dispatched: …`, with the spending) and the request marked failed.
  */
 export async function redispatchConflictedEntry(
   entryId: string,
