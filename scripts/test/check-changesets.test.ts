@@ -64,6 +64,26 @@ describe('check-changesets', () => {
     expect(result.output).toContain('adds no changeset');
   });
 
+  it("checks the whole tree of a shallow clone that lacks HEAD's parent, and says so", () => {
+    const directory = workspace();
+    write(directory, 'packages/widget/src/index.ts', 'export const widget = 2;\n');
+    write(directory, '.changeset/widget-two.md', "---\n'@acme/widget': minor\n---\n\nThe widget is 2.\n");
+    commit(directory, 'change the widget');
+    const shallow = temporaryDirectory('hyperion-changeset-shallow');
+    rmSync(shallow, { recursive: true, force: true });
+    git(directory, 'clone', '-q', '--depth', '1', `file://${directory}`, shallow);
+    const passed = check(shallow);
+    expect(passed.status).toBe(0);
+    expect(passed.output).toContain('shallow clone');
+    // A tree with shipped files and no changeset at all still fails.
+    rmSync(join(shallow, '.changeset', 'widget-two.md'));
+    git(shallow, 'commit', '-q', '-a', '--amend', '-m', 'no changeset');
+    const bare = git(shallow, 'rev-parse', 'HEAD');
+    const orphan = git(shallow, 'commit-tree', `${bare}^{tree}`, '-m', 'orphan');
+    git(shallow, 'reset', '-q', '--hard', orphan);
+    expect(check(shallow).status).toBe(1);
+  });
+
   it('passes the same commit with a changeset naming the package', () => {
     const directory = workspace();
     write(directory, 'packages/widget/src/index.ts', 'export const widget = 2;\n');
