@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { splitPatch, sha256Hex, type GitRepository } from '@hyperion/git';
+import type { GitRepository } from '@hyperion/git';
 import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
-import type { ChangeRequest, FileChange, QueueEntry } from '@hyperion/schema';
+import type { ChangeRequest, QueueEntry } from '@hyperion/schema';
 import { hasConflictMarkers, markUpConflicts, type MarkedUpFile } from './conflict-markup.js';
 import { runWithinBudget } from './run-within-budget.js';
+import { fileChangesFromDiff } from './worktree-changes.js';
 
 /** What the resolver is told the change was for: the assignment's summary and instructions. */
 export interface ChangeIntent {
@@ -164,18 +165,7 @@ async function changeRequestFrom(
   diff: string,
   worktree: { changedFiles(base: string): Promise<Array<{ path: string; status: string }>> },
 ): Promise<ChangeRequest> {
-  const operations = new Map(
-    (await worktree.changedFiles(options.tip)).map((file) => [
-      file.path,
-      file.status === 'added' ? 'create' : file.status === 'deleted' ? 'delete' : 'update',
-    ]),
-  );
-  const changes: FileChange[] = splitPatch(diff).map((part) => ({
-    path: part.path,
-    operation: (operations.get(part.path) ?? 'update') as FileChange['operation'],
-    patch: part.patch,
-    patch_hash: sha256Hex(part.patch),
-  }));
+  const changes = fileChangesFromDiff(diff, await worktree.changedFiles(options.tip));
   return {
     task_id: entry.task_id,
     ...(entry.request_id === null ? {} : { request_id: entry.request_id }),

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { HyperionError, type ChangeRequest, type FileChange } from '@hyperion/schema';
-import { splitPatch, sha256Hex, type GitRepository } from '@hyperion/git';
+import { HyperionError, type ChangeRequest } from '@hyperion/schema';
+import type { GitRepository } from '@hyperion/git';
 import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
 import { ShellCheckRunner, type CheckRunner, type CheckRunResult } from '@hyperion/queue';
 import { assignmentInstructionsText, type PlannedAssignment } from './decompose.js';
 import { runWithinBudget } from './run-within-budget.js';
+import { fileChangesFromDiff } from './worktree-changes.js';
 
 /** What one developer run produced. */
 export interface DeveloperResult {
@@ -162,18 +163,7 @@ export async function runDeveloper(
       });
     }
     const checks = await runChecks(planned, worktree.path, options);
-    const operations = new Map(
-      changed.map((file) => [
-        file.path,
-        file.status === 'added' ? 'create' : file.status === 'deleted' ? 'delete' : 'update',
-      ]),
-    );
-    const changes: FileChange[] = splitPatch(diff).map((part) => ({
-      path: part.path,
-      operation: (operations.get(part.path) ?? 'update') as FileChange['operation'],
-      patch: part.patch,
-      patch_hash: sha256Hex(part.patch),
-    }));
+    const changes = fileChangesFromDiff(diff, changed);
     return {
       run,
       checks,
