@@ -1,4 +1,4 @@
-import type { QueueEntry } from '@hyperion/schema';
+import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { MergeQueue } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 
@@ -41,4 +41,31 @@ export async function quarantineConflicted(
   });
   queue.events.emit('entry:finished', { entry: quarantined, worker: 'orchestrator' });
   return quarantined;
+}
+
+/**
+ * Reads a conflicted entry submitted by a request, with its request id. Throws `invalid_state`
+ * when it is not conflicted, and `invalid_input` (naming `why`: what a direct submission lacks)
+ * when no request submitted it.
+ */
+export async function requireConflictedRequestEntry(
+  store: HyperionStore,
+  entryId: string,
+  why: string,
+): Promise<{ entry: QueueEntry; requestId: string }> {
+  const entry = await store.requireEntry(entryId);
+  if (entry.state !== 'conflicted') {
+    throw new HyperionError('invalid_state', `entry ${entryId} is ${entry.state}, not conflicted`, {
+      details: { id: entryId, state: entry.state },
+    });
+  }
+  const requestId = entry.request_id;
+  if (requestId === null) {
+    throw new HyperionError(
+      'invalid_input',
+      `entry ${entryId} was submitted directly, not by a request: ${why}`,
+      { details: { id: entryId } },
+    );
+  }
+  return { entry, requestId };
 }

@@ -9,7 +9,7 @@ import type { AgentHarnessV1 } from '@hyperion/harness';
 import { landingTargetFor } from '@hyperion/queue';
 import type { HyperionStore } from '@hyperion/store';
 import { runConflictResolver, type ChangeIntent, type ResolverOutcome } from './conflict-resolver.js';
-import { quarantineConflicted } from './conflict-quarantine.js';
+import { quarantineConflicted, requireConflictedRequestEntry } from './conflict-quarantine.js';
 import { redispatchBudget } from './redispatch-budget.js';
 import { redispatchConflictedEntry, redispatchLimit, type RedispatchOptions } from './redispatch.js';
 import type { RequestBudgetController } from './request-budget.js';
@@ -72,20 +72,11 @@ export async function handleConflictedEntry(
 ): Promise<ConflictTiersOutcome> {
   const { store } = options;
   const config = options.config ?? options.queue.config;
-  const entry = await store.requireEntry(entryId);
-  if (entry.state !== 'conflicted') {
-    throw new HyperionError('invalid_state', `entry ${entryId} is ${entry.state}, not conflicted`, {
-      details: { id: entryId, state: entry.state },
-    });
-  }
-  const requestId = entry.request_id;
-  if (requestId === null) {
-    throw new HyperionError(
-      'invalid_input',
-      `entry ${entryId} was submitted directly, not by a request: it has no conflict tiers`,
-      { details: { id: entryId } },
-    );
-  }
+  const { entry, requestId } = await requireConflictedRequestEntry(
+    store,
+    entryId,
+    'it has no conflict tiers',
+  );
   const tiers: ConflictTierRecord[] = [];
   const record = async (tier: Omit<ConflictTierRecord, 'entry_id'>): Promise<void> => {
     const full = { entry_id: entryId, ...tier };

@@ -10,7 +10,7 @@ import type { GitRepository } from '@hyperion/git';
 import type { AgentHarnessV1 } from '@hyperion/harness';
 import { landingTargetFor, type CheckRunner, type MergeQueue } from '@hyperion/queue';
 import type { AssignmentRecord, HyperionStore, RequestRecord } from '@hyperion/store';
-import { quarantineConflicted } from './conflict-quarantine.js';
+import { quarantineConflicted, requireConflictedRequestEntry } from './conflict-quarantine.js';
 import { redispatchBudget } from './redispatch-budget.js';
 import { runDeveloper } from './developer.js';
 import { changesOfPhase } from './phase-plan.js';
@@ -81,20 +81,11 @@ export async function redispatchConflictedEntry(
 ): Promise<RedispatchOutcome> {
   const { store, queue, harness } = options;
   const config = options.config ?? queue.config;
-  const entry = await store.requireEntry(entryId);
-  if (entry.state !== 'conflicted') {
-    throw new HyperionError('invalid_state', `entry ${entryId} is ${entry.state}, not conflicted`, {
-      details: { id: entryId, state: entry.state },
-    });
-  }
-  const requestId = entry.request_id;
-  if (requestId === null) {
-    throw new HyperionError(
-      'invalid_input',
-      `entry ${entryId} was submitted directly, not by a request: there is no developer to re-dispatch`,
-      { details: { id: entryId } },
-    );
-  }
+  const { entry, requestId } = await requireConflictedRequestEntry(
+    store,
+    entryId,
+    'there is no developer to re-dispatch',
+  );
   const record = (await store.listAssignments(requestId)).find(
     (assignment) => assignment.task_id === entry.task_id,
   );
