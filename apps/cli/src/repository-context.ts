@@ -19,13 +19,30 @@ export interface RepositoryContext extends StoreContext {
 /**
  * Opens the repository, its config and its store (see `openStoreContext` for the order of its
  * errors), then the merge queue over them. A conflicted pipeline entry goes through the conflict
- * tiers (resolver agent, re-dispatch of its developer, quarantine): the orchestrator and the agent
- * harnesses are loaded only when that happens.
+ * tiers (resolver agent, re-dispatch of its developer, quarantine), and so does the conflicted
+ * entry of a resolution that the queue quarantined: the orchestrator and the agent harnesses are
+ * loaded only when that happens.
  */
 export async function openRepositoryContext(options: RepositoryOptions): Promise<RepositoryContext> {
   const storeContext = await openStoreContext(options);
   const { repository, paths, config, store } = storeContext;
   const logger = createLogger(paths.logsDirectory);
+  // The orchestrator and the harnesses, loaded when an entry first needs the conflict tiers.
+  const conflictTierOptions = async () => {
+    const [orchestrator, { selectHarness, selectResolverHarness }] = await Promise.all([
+      import('@hyperion/orchestrator'),
+      import('./harness-selection.js'),
+    ]);
+    const tierOptions = {
+      store,
+      queue,
+      repository,
+      harness: selectHarness(options.agent, config),
+      resolverHarness: selectResolverHarness(options.agent, config),
+      worktreesDirectory: paths.worktreesDirectory,
+    };
+    return { orchestrator, options: tierOptions };
+  };
   const queue: MergeQueue = new MergeQueue({
     store,
     repository,
@@ -35,21 +52,22 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
     dryRun: options.dryRun === true ? true : undefined,
     onConflicted: async (entry) => {
       if (entry.request_id === null) return;
-      const [{ handleConflictedEntry }, { selectHarness, selectResolverHarness }] = await Promise.all([
-        import('@hyperion/orchestrator'),
-        import('./harness-selection.js'),
-      ]);
-      const outcome = await handleConflictedEntry(entry.id, {
-        store,
-        queue,
-        repository,
-        harness: selectHarness(options.agent, config),
-        resolverHarness: selectResolverHarness(options.agent, config),
-        worktreesDirectory: paths.worktreesDirectory,
-      });
+      const tiers = await conflictTierOptions();
+      const outcome = await tiers.orchestrator.handleConflictedEntry(entry.id, tiers.options);
       logger.info(
         { entry: entry.id, outcome: outcome.outcome, tiers: outcome.tiers },
         'conflicted entry went through the conflict tiers',
+      );
+    },
+    onQuarantined: async (entry) => {
+      // Only a conflict resolution of a request goes on to further tiers when it fails.
+      if (entry.request_id === null) return;
+      const tiers = await conflictTierOptions();
+      const outcome = await tiers.orchestrator.handleFailedResolution(entry.id, tiers.options);
+      if (outcome === undefined) return;
+      logger.info(
+        { entry: entry.id, outcome: outcome.outcome, tiers: outcome.tiers },
+        'a failed resolution sent its conflicted entry on through the conflict tiers',
       );
     },
   });

@@ -29,14 +29,14 @@ interface LoggedEvent {
 }
 
 /** A request whose change a person's commit conflicts with, drained by `hyperion worker` with `tiers` configured. */
-async function conflictThroughTheCli(tiers: Record<string, unknown>) {
+async function conflictThroughTheCli(tiers: Record<string, unknown>, more: Record<string, unknown> = {}) {
   temporary = await createTemporaryRepository({ files: { 'a.txt': 'one\ntwo\nthree\n' } });
   const root = temporary.root;
   expect((await hyperion(['init', '--repo', root])).code).toBe(0);
   const inputs = temporaryDirectory('hyperion-conflict-tiers');
   const configFile = join(root, '.hyperion', 'config.json');
   const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  writeFileSync(configFile, JSON.stringify({ ...config, orchestrator: { conflict_tiers: tiers } }));
+  writeFileSync(configFile, JSON.stringify({ ...config, ...more, orchestrator: { conflict_tiers: tiers } }));
   const requestFile = join(inputs, 'request.json');
   writeFileSync(
     requestFile,
@@ -88,5 +88,36 @@ describe('conflict tiers through hyperion worker', () => {
     expect(execFileSync('git', ['show', 'main:a.txt'], { cwd: root, encoding: 'utf8' })).toBe(
       'one\nTWO\nthree\n',
     );
+  });
+
+  it('a resolution that fails its checks is quarantined, and the developer is re-dispatched on the new tip', async () => {
+    const script = join(temporaryDirectory('hyperion-resolver-script'), 'union.cjs');
+    writeFileSync(script, UNION_RESOLVER);
+    const { root, events, tierOutcomes } = await conflictThroughTheCli(
+      { resolver: { harness: 'command', command: [process.execPath, script, '{files}'] } },
+      {
+        // Keeping both sides makes four lines: the resolution fails this check.
+        checks: [{ name: 'three-lines', command: 'test "$(wc -l < a.txt)" -eq 3' }],
+        queue: { max_attempts: 1, backoff_base_ms: 10 },
+      },
+    );
+    expect(tierOutcomes).toEqual([
+      'three_way:conflicted',
+      'resolver:resubmitted',
+      'resolver:resolution_failed',
+      'resolver:exhausted',
+      'redispatch:resubmitted',
+    ]);
+    const tiers = events.filter((event) => event.type === 'conflict:tier_finished');
+    const resolutionId = String(tiers[1]!.data['change_id']);
+    expect(tiers[2]!.data['change_id']).toBe(resolutionId);
+    expect(String(tiers[2]!.data['reason'])).toContain(`its resolution ${resolutionId} was quarantined`);
+    const resolution = await hyperion(['queue', 'show', resolutionId, '--repo', root, '--json']);
+    expect((JSON.parse(resolution.stdout) as { entry: { state: string } }).entry.state).toBe('quarantined');
+    expect(execFileSync('git', ['show', 'main:a.txt'], { cwd: root, encoding: 'utf8' })).toBe(
+      'one\nTWO\nthree\n',
+    );
+    const verified = await hyperion(['log', 'verify', '--repo', root]);
+    expect(verified.code, verified.stdout).toBe(0);
   });
 });

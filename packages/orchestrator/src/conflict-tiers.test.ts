@@ -12,6 +12,7 @@ import {
 } from '@hyperion/harness';
 import { TaskRequestSchema, type HyperionConfigInput, type QueueEntry } from '@hyperion/schema';
 import { handleConflictedEntry, type ConflictTierRecord } from './conflict-tiers.js';
+import { handleFailedResolution } from './failed-resolution.js';
 import { runRequestPipeline } from './request-pipeline.js';
 import { createPipelineSetup, type PipelineSetup } from './testing/pipeline-setup.js';
 
@@ -301,6 +302,54 @@ describe('conflict tiers', () => {
     // The tier events change no state: the queue still replays from its log alone.
     expect(await compareWithLive(current.store)).toEqual([]);
   });
+  it('a resolution quarantined by its checks sends the conflicted entry on to the next tiers, with the whole history', async () => {
+    const { current, entry, tiers } = await conflictedEntry({
+      // Keeping both sides makes four lines: the resolution fails this check.
+      checks: [{ name: 'three-lines', command: 'test "$(wc -l < a.txt)" -eq 3' }],
+      queue: { max_attempts: 1, backoff_base_ms: 10, poll_ms: 20 },
+      orchestrator: { conflict_tiers: { redispatch: { max_attempts: 0 } } },
+    });
+    const resolved = await tiers(new StubHarness(), commandResolver(current.temporary.root));
+    expect(resolved.outcome).toBe('resolved');
+    if (resolved.outcome !== 'resolved') return;
+    await current.queue.runWorkers({ mode: 'drain' });
+    const resolution = await current.store.requireEntry(resolved.entry.id);
+    expect(resolution.state).toBe('quarantined');
+    const options = {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness: new StubHarness(),
+      resolverHarness: commandResolver(current.temporary.root),
+      worktreesDirectory: current.worktreesDirectory,
+    };
+    const result = await handleFailedResolution(resolution.id, options);
+    expect(result?.outcome).toBe('quarantined');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual([
+      'three_way:conflicted',
+      'resolver:resubmitted',
+      'resolver:resolution_failed',
+      'resolver:exhausted',
+      'redispatch:disabled',
+    ]);
+    expect(records[2]).toMatchObject({ change_id: resolution.id });
+    expect(records[2]!.reason).toContain(`its resolution ${resolution.id} was quarantined: `);
+    expect(records[2]!.reason).toContain('three-lines');
+    const quarantined = await current.store.requireEntry(entry.id);
+    expect(quarantined.last_error).toBe(
+      'conflicted, and every conflict tier is used up: three_way conflicted, resolver resubmitted, resolver resolution_failed, resolver exhausted, redispatch disabled',
+    );
+    const report = (await current.store.listEvents({ entryId: entry.id })).at(-1)!.data[
+      'tiers'
+    ] as ConflictTierRecord[];
+    expect(summary(report)).toEqual([...summary(records), 'quarantine:quarantined']);
+    // Nothing more to do: the original is no longer conflicted, and it is no resolution itself.
+    expect(await handleFailedResolution(resolution.id, options)).toBeUndefined();
+    expect(await handleFailedResolution(entry.id, options)).toBeUndefined();
+    expect(await compareWithLive(current.store)).toEqual([]);
+  });
+
   it('runs no resolver once the request has spent its budget; re-dispatch quarantines and fails the request', async () => {
     // The developer's run uses exactly the request's budget: its change stands, nothing is left.
     const { current, entry, tiers } = await conflictedEntry(

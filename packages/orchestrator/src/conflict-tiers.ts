@@ -27,7 +27,8 @@ export interface ConflictTierRecord {
   /**
    * `conflicted` (the 3-way merge), `not_tried`, `disabled`, `exhausted` (its attempts used up),
    * `failed`, `not_possible`, `refused`, `markers_left`, `no_change`, `budget_spent` (the request's
-   * budget left no room for the run), `resubmitted`, `quarantined`.
+   * budget left no room for the run), `resubmitted`, `resolution_failed` (the resolution it
+   * submitted was quarantined by the queue: its checks failed), `quarantined`.
    */
   outcome: string;
   /** Why, in one line. */
@@ -70,23 +71,55 @@ export async function handleConflictedEntry(
   entryId: string,
   options: ConflictTiersOptions,
 ): Promise<ConflictTiersOutcome> {
-  const { store } = options;
-  const config = options.config ?? options.queue.config;
   const { entry, requestId } = await requireConflictedRequestEntry(
-    store,
+    options.store,
     entryId,
     'it has no conflict tiers',
   );
-  const tiers: ConflictTierRecord[] = [];
-  const record = async (tier: Omit<ConflictTierRecord, 'entry_id'>): Promise<void> => {
-    const full = { entry_id: entryId, ...tier };
-    tiers.push(full);
-    await store.recordEvent(entryId, 'conflict:tier_finished', { ...full }, 'orchestrator');
-  };
-  await record(await threeWayOutcome(store, entry));
+  const tiers = new TierRecorder(options.store, entryId);
+  await tiers.record(await threeWayOutcome(options.store, entry));
+  return runTiersAfterMerge(entry, requestId, options, tiers);
+}
+
+/** Records each tier's outcome as a `conflict:tier_finished` event on the conflicted entry. */
+export class TierRecorder {
+  /** The records of this run of the tiers, oldest first. */
+  readonly records: ConflictTierRecord[] = [];
+
+  constructor(
+    private readonly store: HyperionStore,
+    private readonly entryId: string,
+  ) {}
+
+  /** Records one tier's outcome on the entry (an event) and in {@link TierRecorder.records}. */
+  async record(tier: Omit<ConflictTierRecord, 'entry_id'>): Promise<void> {
+    const full = { entry_id: this.entryId, ...tier };
+    this.records.push(full);
+    await this.store.recordEvent(this.entryId, 'conflict:tier_finished', { ...full }, 'orchestrator');
+  }
+}
+
+/**
+ * The tiers after the 3-way merge, on a conflicted entry of request `requestId`: the resolver,
+ * re-dispatch, then quarantine (see {@link handleConflictedEntry}). Also where a resolution that
+ * failed its checks sends its conflicted entry on (see `handleFailedResolution`): attempts count
+ * per assignment, so the tiers already used are `exhausted`.
+ */
+export async function runTiersAfterMerge(
+  entry: QueueEntry,
+  requestId: string,
+  options: ConflictTiersOptions,
+  tiers: TierRecorder,
+): Promise<ConflictTiersOutcome> {
+  const { store } = options;
+  const config = options.config ?? options.queue.config;
+  const entryId = entry.id;
+  const record = (tier: Omit<ConflictTierRecord, 'entry_id'>) => tiers.record(tier);
 
   const resolved = await resolverTier(entry, requestId, config, options, record);
-  if (resolved !== undefined) return { outcome: 'resolved', entry: resolved, previous: entry, tiers };
+  if (resolved !== undefined) {
+    return { outcome: 'resolved', entry: resolved, previous: entry, tiers: tiers.records };
+  }
 
   const limit = redispatchLimit(config);
   let used = await redispatchesUsed(store, entry.task_id);
@@ -101,7 +134,7 @@ export async function handleConflictedEntry(
   while (used < limit) {
     const result = await redispatchConflictedEntry(entryId, { ...options, config });
     if (result.outcome === 'quarantined') {
-      return { outcome: 'quarantined', entry: result.entry, reason: result.reason, tiers };
+      return { outcome: 'quarantined', entry: result.entry, reason: result.reason, tiers: tiers.records };
     }
     used = result.redispatch;
     if (result.outcome === 'resubmitted') {
@@ -112,12 +145,13 @@ export async function handleConflictedEntry(
         attempt: used,
         change_id: result.entry.id,
       });
-      return { outcome: 'redispatched', entry: result.entry, previous: entry, tiers };
+      return { outcome: 'redispatched', entry: result.entry, previous: entry, tiers: tiers.records };
     }
     await record({ tier: 'redispatch', outcome: 'failed', reason: result.error.message, attempt: used });
   }
 
-  const history = [...(await earlierTiers(store, entry)), ...tiers];
+  // Every tier this entry went through, in earlier runs of the tiers too, after its ancestors'.
+  const history = [...(await earlierTiers(store, entry)), ...(await tierRecordsOf(store, entryId))];
   const reason = `conflicted, and every conflict tier is used up: ${history
     .filter((tier) => tier.entry_id === entryId)
     .map((tier) => `${tier.tier} ${tier.outcome}`)
@@ -126,8 +160,8 @@ export async function handleConflictedEntry(
     tiers: [...history, { entry_id: entryId, tier: 'quarantine', outcome: 'quarantined', reason }],
     redispatches: used,
   });
-  tiers.push({ entry_id: entryId, tier: 'quarantine', outcome: 'quarantined', reason });
-  return { outcome: 'quarantined', entry: quarantined, reason, tiers };
+  tiers.records.push({ entry_id: entryId, tier: 'quarantine', outcome: 'quarantined', reason });
+  return { outcome: 'quarantined', entry: quarantined, reason, tiers: tiers.records };
 }
 
 /** The resolver tier: its attempts until one resolves; the new entry, or undefined to move on. */
@@ -376,14 +410,31 @@ async function earlierTiers(store: HyperionStore, entry: QueueEntry): Promise<Co
   while (current !== undefined && !seen.has(current)) {
     seen.add(current);
     const events = await store.listEvents({ entryId: current });
-    chain.unshift(
-      events
-        .filter((event) => event.type === 'conflict:tier_finished')
-        .map((event) => event.data as unknown as ConflictTierRecord),
-    );
+    chain.unshift(tierRecordsIn(events));
     current = parentFrom(events[0]?.data);
   }
   return chain.flat();
+}
+
+/** The `conflict:tier_finished` records among `events`, in their order. */
+function tierRecordsIn(events: ReadonlyArray<{ type: string; data: unknown }>): ConflictTierRecord[] {
+  return events
+    .filter((event) => event.type === 'conflict:tier_finished')
+    .map((event) => event.data as ConflictTierRecord);
+}
+
+/** The tier records of one entry, oldest first. */
+async function tierRecordsOf(store: HyperionStore, entryId: string): Promise<ConflictTierRecord[]> {
+  return tierRecordsIn(await store.listEvents({ entryId }));
+}
+
+/**
+ * The entry that `entryId` resolves (`resolution_of` in its `entry:enqueued` event), when it is a
+ * conflict resolution.
+ */
+export async function resolutionOf(store: HyperionStore, entryId: string): Promise<string | undefined> {
+  const parent = (await store.listEvents({ entryId, limit: 1 }))[0]?.data['resolution_of'];
+  return typeof parent === 'string' ? parent : undefined;
 }
 
 async function parentOf(store: HyperionStore, entryId: string): Promise<string | undefined> {

@@ -63,6 +63,7 @@ export {
   type ConflictTiersOptions,
   type ConflictTiersOutcome,
 } from './conflict-tiers.js';
+export { handleFailedResolution } from './failed-resolution.js';
 export {
   runConflictResolver,
   type ChangeIntent,

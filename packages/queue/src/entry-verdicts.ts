@@ -94,6 +94,7 @@ export class EntryVerdicts {
         `${reason} (attempt ${entry.attempts} of ${entry.max_attempts})`,
         data,
       );
+      await this.callHook(entry, this.runtime.onQuarantined, 'quarantine hook failed');
       return 'quarantined';
     }
     const delay = retryDelay(this.runtime.config, entry.attempts);
@@ -181,16 +182,21 @@ export class EntryVerdicts {
 
   /** Calls the conflict hook (re-dispatch to a developer); its failure is logged, not thrown. */
   async afterConflict(entry: QueueEntry): Promise<void> {
-    const hook = this.runtime.onConflicted;
+    await this.callHook(entry, this.runtime.onConflicted, 'conflict hook failed');
+  }
+
+  /** Calls `hook` with the entry as the store has it now; its failure is logged, not thrown. */
+  private async callHook(
+    entry: QueueEntry,
+    hook: ((entry: QueueEntry) => Promise<void>) | undefined,
+    failure: string,
+  ): Promise<void> {
     if (hook === undefined) return;
     try {
       await hook(await this.runtime.store.requireEntry(entry.id));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.error(
-        { entry: entry.id, worker: this.worker, error: message },
-        'conflict hook failed',
-      );
+      this.runtime.logger.error({ entry: entry.id, worker: this.worker, error: message }, failure);
     }
   }
 

@@ -264,6 +264,30 @@ describe('MergeQueue landing', () => {
     ]);
   });
 
+  it('calls the quarantine hook once an entry is quarantined for its own failure, and not before', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n' },
+      config: {
+        checks: [{ name: 'fails', command: 'false' }],
+        queue: { max_attempts: 2, backoff_base_ms: 10 },
+      },
+    });
+    const failing = await fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'b\n')),
+    );
+    const hooked: Array<{ id: string; state: string; attempts: number }> = [];
+    const withHook = fixture.openAnotherQueue({
+      onQuarantined: async (entry) =>
+        void hooked.push({ id: entry.id, state: entry.state, attempts: entry.attempts }),
+      onConflicted: async () => {
+        throw new Error('no conflict here');
+      },
+    });
+    await withHook.runWorkers({ mode: 'drain' });
+    // The first failed attempt is retried, not quarantined: the hook is called once, at the end.
+    expect(hooked).toEqual([{ id: failing.id, state: 'quarantined', attempts: 2 }]);
+  });
+
   it('auto-rebases a patch made on an older base when a 3-way merge resolves it', async () => {
     const lines = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n') + '\n';
     fixture = await createQueueFixture({ files: { 'a.txt': lines } });

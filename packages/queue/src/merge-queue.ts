@@ -48,6 +48,12 @@ export interface MergeQueueOptions {
    */
   onConflicted?: (entry: QueueEntry) => Promise<void>;
   /**
+   * Called (awaited, errors logged) after a worker quarantined an entry for its own failure (its
+   * checks failed on its last attempt, or an attempt failed unexpectedly): the hook where a
+   * pipeline moves a failed conflict resolution on to its next conflict tier.
+   */
+  onQuarantined?: (entry: QueueEntry) => Promise<void>;
+  /**
    * Where workers publish the candidates they build, for speculative stacking; by default a
    * `StoreSpeculationBoard` in the store, shared by every worker process of the queue (pass a
    * `ProcessSpeculationBoard` to share among this process's workers only).
@@ -125,6 +131,7 @@ export class MergeQueue {
         options.speculation ??
         storeSpeculationBoardFor(options.store, options.repository, options.config, logger),
       onConflicted: options.onConflicted,
+      onQuarantined: options.onQuarantined,
     };
   }
 

@@ -47,6 +47,8 @@ export interface QueueRuntime {
   speculation: SpeculationBoard;
   /** Called after an entry became `conflicted` (re-dispatch to its developer, for example). */
   onConflicted: ((entry: QueueEntry) => Promise<void>) | undefined;
+  /** Called after a worker quarantined an entry for its own failure (see `MergeQueueOptions`). */
+  onQuarantined: ((entry: QueueEntry) => Promise<void>) | undefined;
 }
 
 /** Applies a store transition and emits the matching in-process event. */
