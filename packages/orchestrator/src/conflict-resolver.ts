@@ -6,6 +6,7 @@ import type { ChangeRequest, QueueEntry } from '@hyperion/schema';
 import { hasConflictMarkers, markUpConflicts, type MarkedUpFile } from './conflict-markup.js';
 import { runWithinBudget } from './run-within-budget.js';
 import { fileChangesFromDiff } from './worktree-changes.js';
+import { readGitLink, restoreChangedGitLink } from './worktree-git-link.js';
 
 /** What the resolver is told the change was for: the assignment's summary and instructions. */
 export interface ChangeIntent {
@@ -76,6 +77,7 @@ export async function runConflictResolver(
   );
   const worktree = await options.repository.addWorktree(worktreePath, options.tip);
   try {
+    const gitLink = await readGitLink(worktree.path);
     const markup = await markUpConflicts(options.repository, worktree, entry, options.tip);
     if (markup.outcome === 'impossible') {
       return { outcome: 'failed', kind: 'not_possible', reason: markup.reason, conflictedFiles: [] };
@@ -93,6 +95,10 @@ export async function runConflictResolver(
         abortSignal: options.signal,
         metadata: { taskId: entry.task_id, changeId: entry.id, conflictedFiles },
       });
+      // Before any git command runs in the worktree again: it must still be Hyperion's repository.
+      const tampered = await restoreChangedGitLink(gitLink);
+      if (tampered !== undefined)
+        return { outcome: 'failed', kind: 'refused', reason: tampered, conflictedFiles, run };
       if (run.status !== 'ok') {
         const reason = `${run.status}: ${oneLine(run.error ?? run.text) || 'the resolver gave no reason'}`;
         return { outcome: 'failed', kind: 'agent_failed', reason, conflictedFiles, run };

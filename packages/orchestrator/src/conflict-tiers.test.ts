@@ -397,3 +397,21 @@ describe('conflict tiers: hostile resolver output the queue refuses', () => {
     expect(entries.map((candidate) => candidate.id)).toEqual([entry.id, result.entry.id]);
   });
 });
+
+describe('conflict tiers: a resolver that repoints its worktree', () => {
+  it("fails its attempt when it rewrites the worktree's .git file, and moves on to re-dispatch", async () => {
+    const { current, entry, tiers } = await conflictedEntry();
+    const script = join(current.temporary.root, '..', 'resolver-git-link.cjs');
+    writeFileSync(script, "require('node:fs').writeFileSync('.git', 'gitdir: /tmp/not-hyperions\\n');");
+    const result = await tiers(
+      new StubHarness(),
+      new CommandHarness({ command: [process.execPath, script] }),
+    );
+    expect(result.outcome).toBe('redispatched');
+    const records = await tierEvents(current, entry);
+    expect(summary(records)).toEqual(['three_way:conflicted', 'resolver:refused', 'redispatch:resubmitted']);
+    expect(records[1]?.reason).toBe(
+      "the worktree's .git file (where git finds the repository) was rewritten by the agent; it was put back",
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { ShellCheckRunner, type CheckRunner, type CheckRunResult } from '@hyperi
 import { assignmentInstructionsText, type PlannedAssignment } from './decompose.js';
 import { runWithinBudget } from './run-within-budget.js';
 import { fileChangesFromDiff } from './worktree-changes.js';
+import { readGitLink, restoreChangedGitLink } from './worktree-git-link.js';
 
 /** What one developer run produced. */
 export interface DeveloperResult {
@@ -117,6 +118,7 @@ export async function runDeveloper(
   const budget =
     options.budget ?? (options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs });
   try {
+    const gitLink = await readGitLink(worktree.path);
     const run = await runWithinBudget(options.harness, {
       role: 'developer',
       prompt: [assignmentInstructionsText(assignment), options.promptAddendum ?? '']
@@ -138,6 +140,13 @@ export async function runDeveloper(
       },
     });
     options.onRun?.(run);
+    // Before any git command runs in the worktree again: it must still be Hyperion's repository.
+    const tampered = await restoreChangedGitLink(gitLink);
+    if (tampered !== undefined) {
+      throw new HyperionError('unsafe_path', `${assignment.task_id}: ${tampered}`, {
+        details: { taskId: assignment.task_id, path: '.git' },
+      });
+    }
     if (run.status !== 'ok') {
       const reason = oneLine(run.error ?? run.text);
       const code = run.status === 'failed' ? failureCode(options.harness.harnessId, reason) : 'agent_failed';

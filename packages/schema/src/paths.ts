@@ -16,9 +16,22 @@ export function unsafePathReason(path: string): string | undefined {
   const segments = path.split('/');
   if (segments.includes('..')) return "contains a '..' segment";
   if (segments.some((segment) => segment === '' || segment === '.')) return 'is not normalized';
-  if (segments[0]?.toLowerCase() === '.git') return 'is under .git/';
+  if (isGitDirectoryName(segments[0]!)) return 'is under .git/';
+  // A nested `.git` would make a repository inside the repository (its config, its hooks): git
+  // itself refuses such paths in an index, so they are refused here, with a clear reason, first.
+  if (segments.some(isGitDirectoryName)) return "contains a '.git' segment";
   if (segments[0] === '.hyperion') return 'is under .hyperion/';
   return undefined;
+}
+
+/**
+ * True for a path segment that git treats as a `.git` directory: `.git` in any case, also with
+ * trailing spaces or dots, or its Windows short name `git~1` (git's own NTFS protection, on by
+ * default everywhere).
+ */
+function isGitDirectoryName(segment: string): boolean {
+  const name = segment.toLowerCase();
+  return /^\.git[. ]*$/.test(name) || name === 'git~1';
 }
 
 /** A normalized path relative to the repository root that stays inside it. */

@@ -110,6 +110,10 @@ describe('path safety', () => {
     ['C:/x', 'is absolute'],
     ['.git/config', 'is under .git/'],
     ['.GIT/hooks/pre-commit', 'is under .git/'],
+    ['.git. /config', 'is under .git/'],
+    ['GIT~1/config', 'is under .git/'],
+    ['vendor/lib/.git/config', "contains a '.git' segment"],
+    ['sub/.Git/hooks/post-checkout', "contains a '.git' segment"],
     ['a//b', 'is not normalized'],
     ['./a', 'is not normalized'],
     ['a\\b', 'contains a backslash (use forward slashes)'],
@@ -119,7 +123,17 @@ describe('path safety', () => {
   });
 
   it('accepts ordinary repository paths, dotfiles included', () => {
-    for (const path of ['README.md', 'src/a.ts', '.github/workflows/ci.yml', 'a..b/c'])
+    for (const path of [
+      'README.md',
+      'src/a.ts',
+      '.github/workflows/ci.yml',
+      'a..b/c',
+      '.gitignore',
+      'src/.gitattributes',
+      'empty/.gitkeep',
+      '.git-blame-ignore-revs',
+      'docs/git~2.md',
+    ])
       expect(unsafePathReason(path)).toBeUndefined();
   });
 });

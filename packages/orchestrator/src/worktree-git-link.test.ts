@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTemporaryRepository, runGit, type TemporaryRepository } from '@hyperion/git';
+import { CommandHarness } from '@hyperion/harness';
+import { HyperionError, TaskAssignmentSchema } from '@hyperion/schema';
+import { runDeveloper } from './developer.js';
+import { readGitLink, restoreChangedGitLink } from './worktree-git-link.js';
+
+let temporary: TemporaryRepository | undefined;
+const scratch: string[] = [];
+
+afterEach(async () => {
+  await temporary?.cleanup();
+  temporary = undefined;
+  for (const directory of scratch.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+/**
+ * An agent that may only edit files in its worktree, and uses that to point the worktree's `.git`
+ * file at a repository of its own whose config runs a command (`core.fsmonitor`) on every git
+ * command that reads the worktree's index: the command would leave `marker` behind.
+ */
+const HOSTILE_AGENT = `
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const [evil, marker] = process.argv.slice(2);
+execFileSync('git', ['init', '-q', evil]);
+execFileSync('git', ['-C', evil, 'config', 'core.fsmonitor', 'touch ' + marker + ' #']);
+fs.writeFileSync('.git', 'gitdir: ' + evil + '/.git\\n');
+fs.writeFileSync('a.txt', 'changed\\n');
+`;
+
+function scratchDirectory(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(directory);
+  return directory;
+}
+
+describe("a developer's worktree .git file", () => {
+  it('an agent that repoints it fails with unsafe_path before git obeys the other repository', async () => {
+    temporary = await createTemporaryRepository({ files: { 'a.txt': 'one\n' } });
+    const base = await temporary.repository.requireBranch('main');
+    const outside = scratchDirectory('hyperion-git-link-');
+    const script = join(outside, 'agent.cjs');
+    writeFileSync(script, HOSTILE_AGENT);
+    const marker = join(outside, 'fsmonitor-ran');
+    const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
+    const failure = await runDeveloper(
+      {
+        assignment: TaskAssignmentSchema.parse({
+          task_id: 'T-1',
+          parent_request_id: 'R-1',
+          summary: 'change a.txt',
+          file_targets: ['a.txt'],
+        }),
+        changes: [],
+        contextTokens: 0,
+      },
+      {
+        repository: temporary.repository,
+        harness: new CommandHarness({ command: [process.execPath, script, join(outside, 'evil'), marker] }),
+        worktreesDirectory,
+        baseCommit: base,
+        requestId: 'R-1',
+      },
+    ).catch((error: unknown) => error);
+    expect(HyperionError.isInstance(failure) && failure.code).toBe('unsafe_path');
+    expect((failure as Error).message).toBe(
+      "T-1: the worktree's .git file (where git finds the repository) was rewritten by the agent; it was put back",
+    );
+    expect(existsSync(marker)).toBe(false);
+    // The worktree is gone, and git knows it is: the link was put back before it was removed.
+    expect(existsSync(worktreesDirectory) ? readdirSync(worktreesDirectory) : []).toEqual([]);
+    const worktrees = (await runGit(['worktree', 'list', '--porcelain'], { cwd: temporary.root })).stdout;
+    expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
+    expect(await temporary.repository.requireBranch('main')).toBe(base);
+  });
+
+  it.each([
+    ['deleted', (path: string) => rmSync(path)],
+    ['replaced by a directory', (path: string) => (rmSync(path), mkdirSync(path))],
+    ['replaced by a symlink', (path: string) => (rmSync(path), symlinkSync('/etc/passwd', path))],
+  ])('is put back when %s', async (what, tamper) => {
+    temporary = await createTemporaryRepository({ files: { 'a.txt': 'one\n' } });
+    const worktree = await temporary.repository.addWorktree(
+      join(scratchDirectory('hyperion-git-link-wt-'), 'wt'),
+      await temporary.repository.requireBranch('main'),
+    );
+    const link = await readGitLink(worktree.path);
+    expect(await restoreChangedGitLink(link)).toBeUndefined();
+    tamper(join(worktree.path, '.git'));
+    expect(await restoreChangedGitLink(link)).toContain(
+      `.git file (where git finds the repository) was ${what} by the agent`,
+    );
+    expect(await restoreChangedGitLink(link)).toBeUndefined();
+    expect((await runGit(['status', '--porcelain'], { cwd: worktree.path })).stdout).toBe('');
+  });
+});
