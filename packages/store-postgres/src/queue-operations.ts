@@ -513,9 +513,12 @@ export class QueueOperations {
     const values: unknown[] = [filter.afterId ?? 0];
     if (filter.entryId !== undefined) values.push(filter.entryId);
     values.push(filter.limit ?? null);
+    const matching = `SELECT * FROM change_queue_logs WHERE id > $1 ${filter.entryId === undefined ? '' : 'AND entry_id = $2'}`;
+    // The newest `limit`: read backwards by id (the primary key, or the entry's index), then turn.
     const rows = await this.session.query<QueueEventRow>(
-      `SELECT * FROM change_queue_logs WHERE id > $1 ${filter.entryId === undefined ? '' : 'AND entry_id = $2'}
-        ORDER BY id LIMIT $${values.length}`,
+      filter.newest === true
+        ? `SELECT * FROM (${matching} ORDER BY id DESC LIMIT $${values.length}) AS newest ORDER BY id`
+        : `${matching} ORDER BY id LIMIT $${values.length}`,
       values,
     );
     return rows.map(eventFromRow);

@@ -75,6 +75,12 @@ export interface EventFilter {
   afterId?: number;
   /** At most this many, oldest first. */
   limit?: number;
+  /**
+   * With `limit`: the newest `limit` events that match instead of the oldest (still returned
+   * oldest first), read backwards through the id index: the cost follows `limit`, never the
+   * length of the log.
+   */
+  newest?: boolean;
 }
 
 /** Where a page of {@link QueueStore.listEventsSince} ends: the last event it returned. */

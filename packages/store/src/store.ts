@@ -14,6 +14,7 @@ import { eventDataJson } from './event-data.js';
 import { openStoreDatabase } from './open-store-database.js';
 import type {
   EntryFilter,
+  EventFilter,
   EventTimeFilter,
   QueueControls,
   QueueEntryUpdate,
@@ -726,10 +727,14 @@ export class SqliteDatabaseStore {
   }
 
   /** Events in order, optionally for one entry and after a given event id. */
-  listEvents(filter: { entryId?: string; afterId?: number; limit?: number } = {}): QueueEvent[] {
-    const rows = this.prepared(
-      `SELECT * FROM change_queue_logs WHERE id > ? ${filter.entryId === undefined ? '' : 'AND entry_id = ?'} ORDER BY id LIMIT ?`,
-    ).all(
+  listEvents(filter: EventFilter = {}): QueueEvent[] {
+    const byEntry = filter.entryId === undefined ? '' : 'AND entry_id = ?';
+    // The newest `limit`: read backwards by id (the primary key, or the entry's index), then turn.
+    const sql =
+      filter.newest === true
+        ? `SELECT * FROM (SELECT * FROM change_queue_logs WHERE id > ? ${byEntry} ORDER BY id DESC LIMIT ?) ORDER BY id`
+        : `SELECT * FROM change_queue_logs WHERE id > ? ${byEntry} ORDER BY id LIMIT ?`;
+    const rows = this.prepared(sql).all(
       ...(filter.entryId === undefined
         ? [filter.afterId ?? 0, filter.limit ?? -1]
         : [filter.afterId ?? 0, filter.entryId, filter.limit ?? -1]),

@@ -31,14 +31,16 @@ function print(event: QueueEvent, options: TrailOptions, output: CommandOutput):
   else output.line(formatEventLine(event));
 }
 
-/** The id after which printing starts: 0, or enough before the end for `--last`. */
+/** The id after which printing starts: 0, or just before the newest `--last` events. */
 async function startAfter(store: HyperionStore, options: TrailOptions): Promise<number> {
   if (options.last === undefined) return 0;
-  const filter = options.entry === undefined ? {} : { entryId: options.entry };
-  // The newest id, then step back: the store lists oldest first, so read the tail by id.
-  const all = await store.listEvents(filter);
-  const tail = all.slice(-options.last);
-  return tail.length === 0 ? (all.at(-1)?.id ?? 0) : tail[0]!.id - 1;
+  // Only the newest `--last` events are read (backwards through the id index), not the whole log.
+  const tail = await store.listEvents({
+    newest: true,
+    limit: options.last,
+    ...(options.entry === undefined ? {} : { entryId: options.entry }),
+  });
+  return tail.length === 0 ? 0 : tail[0]!.id - 1;
 }
 
 /** Prints the trail, and with `--follow` keeps printing until `signal` aborts. */

@@ -31,6 +31,29 @@ function expectedSince(all: readonly QueueEvent[], since: number): number[] {
 
 /** `listEventsSince`: the events of a time window, in time order, page by page. */
 export function describeEventsSinceCases(context: ConformanceContext): void {
+  describe('the newest events', () => {
+    it('returns the newest `limit` events that match, oldest first, for the log and for one entry', async () => {
+      const { store } = context;
+      for (let index = 0; index < 5; index += 1) {
+        await store.enqueue(entry(`n${index}`, [`n${index}.txt`]));
+        await store.recordEvent('n0', 'entry:bumped', { index });
+      }
+      const all = (await store.listEvents()).map((event) => event.id);
+      expect(all).toHaveLength(10);
+      const ids = async (filter: Parameters<HyperionStore['listEvents']>[0]) =>
+        (await store.listEvents(filter)).map((event) => event.id);
+      expect(await ids({ newest: true, limit: 3 })).toEqual(all.slice(-3));
+      expect(await ids({ newest: true, limit: 50 })).toEqual(all);
+      const ofFirst = await ids({ entryId: 'n0' });
+      expect(ofFirst).toHaveLength(6);
+      expect(await ids({ entryId: 'n0', newest: true, limit: 2 })).toEqual(ofFirst.slice(-2));
+      // After an id, the newest of those after it; no limit means every matching event.
+      expect(await ids({ afterId: all[7]!, newest: true, limit: 5 })).toEqual(all.slice(8));
+      expect(await ids({ newest: true })).toEqual(all);
+      expect(await ids({ entryId: 'nobody', newest: true, limit: 2 })).toEqual([]);
+    });
+  });
+
   describe('events since a time', () => {
     it('returns exactly the events at or after the time, oldest first, and pages without gaps', async () => {
       const { store } = context;
