@@ -70,6 +70,20 @@ describeClaude(`ClaudeCodeHarness with the real claude binary${skipReason(claude
     expect(JSON.stringify(events)).not.toContain('scripted-key');
   });
 
+  it('reports the cached input tokens the model server counted, beside input and output', async () => {
+    const { request } = scripted([
+      { text: 'Nothing to change.', usage: { inputTokens: 120, outputTokens: 30, cachedInputTokens: 80 } },
+    ]);
+    const result = await harness().run(request);
+    expect(result).toMatchObject({ status: 'ok', text: 'Nothing to change.' });
+    expect(result.usage).toMatchObject({
+      reported: true,
+      inputTokens: 120,
+      outputTokens: 30,
+      cachedInputTokens: 80,
+    });
+  });
+
   it('edits an existing file after reading it (Read, then Edit)', async () => {
     const { repository, request } = scripted(
       [

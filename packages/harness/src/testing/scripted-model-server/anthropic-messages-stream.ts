@@ -27,7 +27,13 @@ export function writeAnthropicMessageStream(
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: usage.inputTokens, output_tokens: 1 },
+      usage: {
+        input_tokens: usage.inputTokens,
+        output_tokens: 1,
+        ...(usage.cachedInputTokens === undefined
+          ? {}
+          : { cache_read_input_tokens: usage.cachedInputTokens }),
+      },
     },
   });
   let index = 0;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ScriptedToolCall, ScriptedTurn } from './scripted-turn.js';
+import type { ScriptedToolCall, ScriptedTurn, ScriptedUsage } from './scripted-turn.js';
 import type { UniqueIds } from './unique-ids.js';
 
 /**
@@ -44,6 +44,7 @@ export function writeOpenAiChatStream(
       prompt_tokens: usage.inputTokens,
       completion_tokens: usage.outputTokens,
       total_tokens: usage.inputTokens + usage.outputTokens,
+      ...cachedTokenDetails(usage),
     },
   });
   response.end('data: [DONE]\n\n');
@@ -83,7 +84,15 @@ export function writeOpenAiChatCompletion(
         prompt_tokens: usage.inputTokens,
         completion_tokens: usage.outputTokens,
         total_tokens: usage.inputTokens + usage.outputTokens,
+        ...cachedTokenDetails(usage),
       },
     }),
   );
+}
+
+/** OpenAI's cached-prompt detail, when the turn reports cached input tokens. */
+function cachedTokenDetails(usage: ScriptedUsage): { prompt_tokens_details?: { cached_tokens: number } } {
+  return usage.cachedInputTokens === undefined
+    ? {}
+    : { prompt_tokens_details: { cached_tokens: usage.cachedInputTokens } };
 }

@@ -12,6 +12,11 @@ export interface ScriptedUsage {
   inputTokens: number;
   /** Output (completion) tokens the server reports for the turn. */
   outputTokens: number;
+  /**
+   * Of the input tokens, how many the server read from its prompt cache (OpenAI's
+   * `prompt_tokens_details.cached_tokens`, Anthropic's `cache_read_input_tokens`); none by default.
+   */
+  cachedInputTokens?: number;
 }
 
 /** One answer of the scripted model. */
