@@ -100,12 +100,30 @@ export async function baseForAssignment(
   }
   const overlaps = scan.overlaps;
   if (policy === 'wait') {
-    const detail = await waitForEntries(scan.ahead, taskId, context);
+    const deadline = Date.now() + config.orchestrator.collision_wait_ms;
+    const details: string[] = [];
+    const waitedFor = [...overlaps];
+    // Entries queued on the files while it waited are ahead of it too: it waits for them as well,
+    // within the same time, so the developer starts after everything on its files.
+    while (scan.ahead.length > 0) {
+      details.push(await waitForEntries(scan.ahead, taskId, context, deadline));
+      scan = await scanOf();
+      for (const overlap of scan.overlaps) {
+        if (!waitedFor.some((known) => known.change_id === overlap.change_id)) waitedFor.push(overlap);
+      }
+    }
     const commit = await requireProjection(context, await context.tip(), context.earlier, taskId);
     return {
       commit,
       dependsOn: [],
-      report: { task_id: taskId, overlaps, action: 'waited', base_commit: commit, stacked_on: [], detail },
+      report: {
+        task_id: taskId,
+        overlaps: waitedFor,
+        action: 'waited',
+        base_commit: commit,
+        stacked_on: [],
+        detail: details.join(', '),
+      },
     };
   }
   let reason = '';
@@ -171,15 +189,18 @@ async function requireProjection(
 
 const UNFINISHED = new Set(['queued', 'running', 'awaiting_approval']);
 
-/** Waits until `entries` have all finished; one line saying what became of them. */
+/**
+ * Waits until `entries` have all finished, at the latest until `deadline` (epoch milliseconds);
+ * one line saying what became of them.
+ */
 async function waitForEntries(
   entries: readonly QueueEntry[],
   taskId: string,
   context: AssignmentBaseContext,
+  deadline: number,
 ): Promise<string> {
   const { store, config } = context;
   const limit = config.orchestrator.collision_wait_ms;
-  const deadline = Date.now() + limit;
   for (;;) {
     const current = await Promise.all(entries.map((entry) => store.requireEntry(entry.id)));
     const unfinished = current.filter((entry) => UNFINISHED.has(entry.state));

@@ -250,6 +250,60 @@ describe('collisions predicted across requests', () => {
     expect(await branchFile(temporary, 'owners.txt')).toContain('owners: alice, R1, R2\n');
   });
 
+  it('with collisions "wait", also waits for entries queued on its files while it waited', async () => {
+    const { temporary, store, queue, options } = await createSetup({ collisions: 'wait' });
+    const first = await runRequestPipeline(
+      tagRequest('R-1', [{ path: 'owners.txt', summary: 'Add the owner tag=R1' }]),
+      options,
+    );
+    const firstEntry = first.enqueued[0]!.change_id;
+    let waiting!: () => void;
+    const waitingStarted = new Promise<void>((resolve) => (waiting = resolve));
+    const observedStore = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...parameters: unknown[]) => {
+          if (property === 'waitForChange') waiting();
+          return (value as (...items: unknown[]) => unknown).apply(target, parameters);
+        };
+      },
+    });
+    const secondRun = runRequestPipeline(
+      tagRequest('R-2', [{ path: 'owners.txt', summary: 'Add the owner tag=R2' }]),
+      { ...options, store: observedStore },
+    );
+    await waitingStarted;
+    // While R-2 waits for R-1, R-3 is queued on the same file, stacked on R-1 (the default policy).
+    const stacking = {
+      ...options.config!,
+      orchestrator: { ...options.config!.orchestrator, collisions: 'stack' as const },
+    };
+    const third = await runRequestPipeline(
+      tagRequest('R-3', [{ path: 'owners.txt', summary: 'Add the owner tag=R3' }]),
+      { ...options, config: stacking },
+    );
+    const thirdEntry = third.enqueued[0]!.change_id;
+    await queue.runWorkers({ mode: 'drain' });
+    const second = await secondRun;
+    const thirdLanded = await store.requireEntry(thirdEntry);
+    expect(thirdLanded.state).toBe('landed');
+    expect(second.collisions.reports).toEqual([
+      expect.objectContaining({
+        action: 'waited',
+        overlaps: [
+          expect.objectContaining({ change_id: firstEntry }),
+          expect.objectContaining({ change_id: thirdEntry }),
+        ],
+        base_commit: thirdLanded.landed_commit,
+      }),
+    ]);
+    expect(second.collisions.reports[0]!.detail).toContain(`${thirdEntry} landed`);
+    await queue.runWorkers({ mode: 'drain' });
+    expect((await store.requireEntry(second.enqueued[0]!.change_id)).state).toBe('landed');
+    expect(await branchFile(temporary, 'owners.txt')).toContain('owners: alice, R1, R3, R2\n');
+  });
+
   it('with collisions "wait", fails the request naming the entries when they do not finish in time', async () => {
     const { store, options } = await createSetup({ collisions: 'wait', collision_wait_ms: 200 });
     const first = await runRequestPipeline(
