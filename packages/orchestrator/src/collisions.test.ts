@@ -81,6 +81,23 @@ async function createSetup(orchestrator: HyperionConfigInput['orchestrator'] = {
   return setup;
 }
 
+/** `store`, observed: `waitingStarted` resolves once something waits for a change through it. */
+function observeWaiting(store: SqliteStore): { observedStore: SqliteStore; waitingStarted: Promise<void> } {
+  let waiting!: () => void;
+  const waitingStarted = new Promise<void>((resolve) => (waiting = resolve));
+  const observedStore = new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...parameters: unknown[]) => {
+        if (property === 'waitForChange') waiting();
+        return (value as (...items: unknown[]) => unknown).apply(target, parameters);
+      };
+    },
+  });
+  return { observedStore, waitingStarted };
+}
+
 function tagRequest(id: string, changes: TaskRequestInput['requested_changes']) {
   return TaskRequestSchema.parse({ request_id: id, summary: `Request ${id}`, requested_changes: changes });
 }
@@ -214,18 +231,7 @@ describe('collisions predicted across requests', () => {
     );
     const firstEntry = first.enqueued[0]!.change_id;
     // The same store, observed: the queue runs only once the second request is waiting on it.
-    let waiting!: () => void;
-    const waitingStarted = new Promise<void>((resolve) => (waiting = resolve));
-    const observedStore = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...parameters: unknown[]) => {
-          if (property === 'waitForChange') waiting();
-          return (value as (...items: unknown[]) => unknown).apply(target, parameters);
-        };
-      },
-    });
+    const { observedStore, waitingStarted } = observeWaiting(store);
     const secondRun = runRequestPipeline(
       tagRequest('R-2', [{ path: 'owners.txt', summary: 'Add the owner tag=R2' }]),
       { ...options, store: observedStore },
@@ -257,18 +263,7 @@ describe('collisions predicted across requests', () => {
       options,
     );
     const firstEntry = first.enqueued[0]!.change_id;
-    let waiting!: () => void;
-    const waitingStarted = new Promise<void>((resolve) => (waiting = resolve));
-    const observedStore = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...parameters: unknown[]) => {
-          if (property === 'waitForChange') waiting();
-          return (value as (...items: unknown[]) => unknown).apply(target, parameters);
-        };
-      },
-    });
+    const { observedStore, waitingStarted } = observeWaiting(store);
     const secondRun = runRequestPipeline(
       tagRequest('R-2', [{ path: 'owners.txt', summary: 'Add the owner tag=R2' }]),
       { ...options, store: observedStore },
