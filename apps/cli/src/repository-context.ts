@@ -60,8 +60,11 @@ export async function openRepositoryContext(options: RepositoryOptions): Promise
       );
     },
     onQuarantined: async (entry) => {
-      // Only a conflict resolution of a request goes on to further tiers when it fails.
+      // Only a conflict resolution of a request goes on to further tiers when it fails: anything
+      // else is left alone without loading the orchestrator or any harness.
       if (entry.request_id === null) return;
+      const submitted = (await store.listEvents({ entryId: entry.id, limit: 1 }))[0];
+      if (typeof submitted?.data['resolution_of'] !== 'string') return;
       const tiers = await conflictTierOptions();
       const outcome = await tiers.orchestrator.handleFailedResolution(entry.id, tiers.options);
       if (outcome === undefined) return;

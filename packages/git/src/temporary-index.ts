@@ -13,16 +13,23 @@ import { runGit } from './run-git.js';
  */
 export async function withWorkingTreeIndex<T>(
   worktreePath: string,
+  gitDirectory: string | undefined,
   action: (environment: NodeJS.ProcessEnv) => Promise<T>,
 ): Promise<T> {
   const directory = await mkdtemp(join(tmpdir(), 'hyperion-index-'));
   try {
     const indexFile = join(directory, 'index');
-    const realIndex = (
-      await runGit(['rev-parse', '--git-path', 'index'], { cwd: worktreePath })
-    ).stdout.trim();
-    await copyIndexKeepingMtime(resolve(worktreePath, realIndex), indexFile);
-    const environment = { GIT_INDEX_FILE: indexFile };
+    // A pinned worktree's index is in its own git directory: nothing is asked of its `.git` file.
+    const realIndex =
+      gitDirectory === undefined
+        ? resolve(
+            worktreePath,
+            (await runGit(['rev-parse', '--git-path', 'index'], { cwd: worktreePath })).stdout.trim(),
+          )
+        : join(gitDirectory, 'index');
+    await copyIndexKeepingMtime(realIndex, indexFile);
+    const pinned = gitDirectory === undefined ? {} : { GIT_DIR: gitDirectory, GIT_WORK_TREE: worktreePath };
+    const environment = { GIT_INDEX_FILE: indexFile, ...pinned };
     await runGit(['add', '-A'], { cwd: worktreePath, env: environment });
     return await action(environment);
   } finally {

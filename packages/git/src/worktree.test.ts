@@ -218,6 +218,25 @@ describe('diffs of the working tree', () => {
   });
 });
 
+describe('a worktree pinned to its git directory', () => {
+  it('reads its changes from its own repository whatever its .git file says', async () => {
+    const created = await temporaryRepository({ 'a.txt': 'a\n' });
+    const base = await created.repository.requireBranch('main');
+    const worktree = await created.repository.addWorktree(await worktreePath(created, 'pinned'), base);
+    const link = await readFile(join(worktree.path, '.git'), 'utf8');
+    const gitDirectory = /^gitdir: (.+)$/m.exec(link)![1]!;
+    await writeFile(join(worktree.path, 'a.txt'), 'A\n');
+    // Repointed at a repository that does not hold the base: unpinned git fails, pinned git does not look.
+    const elsewhere = await worktreePath(created, 'elsewhere');
+    await runGit(['init', '-q', elsewhere], { cwd: created.root });
+    await writeFile(join(worktree.path, '.git'), `gitdir: ${elsewhere}/.git\n`);
+    await expect(worktree.changedFiles(base)).rejects.toThrow();
+    const pinned = worktree.pinnedTo(gitDirectory);
+    expect(await pinned.changedFiles(base)).toEqual([{ path: 'a.txt', status: 'modified' }]);
+    expect(await pinned.diffAgainst(base)).toContain('+A');
+  });
+});
+
 describe('symlink escapes', () => {
   it('reports paths that leave the worktree through a symlink, dangling or not', async () => {
     const created = await temporaryRepository({ 'inside/file.txt': 'x\n' });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { HyperionError } from '@hyperion/schema';
 import type { CommitIdentity } from './commit-identity.js';
 import { commitEnvironment, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
@@ -57,18 +58,39 @@ export class Worktree {
   readonly path: string;
   /** The repository the worktree belongs to. */
   readonly repository: GitRepository;
+  /** The worktree's own git directory when pinned (see {@link Worktree.pinnedTo}). */
+  private readonly pinnedGitDirectory: string | undefined;
 
   /** Wraps an existing worktree; does not check that `path` is one. */
-  constructor(path: string, repository: GitRepository) {
+  constructor(path: string, repository: GitRepository, pinnedGitDirectory?: string) {
     this.path = path;
     this.repository = repository;
+    this.pinnedGitDirectory = pinnedGitDirectory === undefined ? undefined : resolve(pinnedGitDirectory);
+  }
+
+  /**
+   * The same worktree, its git commands told where its repository is (`GIT_DIR` and
+   * `GIT_WORK_TREE`) instead of finding it through the worktree's `.git` file, which whatever ran in
+   * the worktree (an agent, a process it left behind) may rewrite at any moment to point git at a
+   * repository of its own, whose config would run commands of its choosing. `gitDirectory` is the
+   * worktree's directory in the repository (`<git dir>/worktrees/<name>`), read before anything
+   * else ran in the worktree.
+   */
+  pinnedTo(gitDirectory: string): Worktree {
+    return new Worktree(this.path, this.repository, gitDirectory);
   }
 
   private git(
     args: string[],
     options: { input?: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {},
   ) {
-    return runGit(args, { cwd: this.path, ...options });
+    return runGit(args, { cwd: this.path, ...options, env: { ...options.env, ...this.pinnedEnvironment() } });
+  }
+
+  private pinnedEnvironment(): NodeJS.ProcessEnv {
+    return this.pinnedGitDirectory === undefined
+      ? {}
+      : { GIT_DIR: this.pinnedGitDirectory, GIT_WORK_TREE: this.path };
   }
 
   /**
@@ -212,7 +234,7 @@ export class Worktree {
    * colour), untracked files included and ignored files excluded; '' when nothing differs.
    */
   async diffAgainst(base: string): Promise<string> {
-    return withWorkingTreeIndex(this.path, async (env) => {
+    return withWorkingTreeIndex(this.path, this.pinnedGitDirectory, async (env) => {
       const result = await this.git(['diff', '--cached', ...DIFF_FORMAT, base, '--'], { env });
       return result.stdout;
     });
@@ -220,7 +242,7 @@ export class Worktree {
 
   /** Files that differ between `base` and the working tree, untracked files included, sorted by path. */
   async changedFiles(base: string): Promise<ChangedFile[]> {
-    return withWorkingTreeIndex(this.path, async (env) => {
+    return withWorkingTreeIndex(this.path, this.pinnedGitDirectory, async (env) => {
       const result = await this.git(['diff', '--cached', '--name-status', '--no-renames', '-z', base, '--'], {
         env,
       });

@@ -104,9 +104,11 @@ export async function runConflictResolver(
         return { outcome: 'failed', kind: 'agent_failed', reason, conflictedFiles, run };
       }
     }
-    const failure = await checkResolution(worktree.path, options.tip, worktree, markup.files);
+    // The agent (or what it left running) may rewrite `.git` at any time: git is told where to look.
+    const pinned = worktree.pinnedTo(gitLink.gitDirectory);
+    const failure = await checkResolution(worktree.path, options.tip, pinned, markup.files);
     if (failure !== undefined) return { ...failure, outcome: 'failed', conflictedFiles, ...withRun(run) };
-    const diff = await worktree.diffAgainst(options.tip);
+    const diff = await pinned.diffAgainst(options.tip);
     if (diff === '') {
       return {
         outcome: 'failed',
@@ -118,7 +120,7 @@ export async function runConflictResolver(
     }
     return {
       outcome: 'resolved',
-      changeRequest: await changeRequestFrom(entry, options, diff, worktree),
+      changeRequest: await changeRequestFrom(entry, options, diff, pinned),
       conflictedFiles,
       ...withRun(run),
     };

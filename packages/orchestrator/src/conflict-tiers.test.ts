@@ -350,6 +350,45 @@ describe('conflict tiers', () => {
     expect(await compareWithLive(current.store)).toEqual([]);
   });
 
+  it('moves on from a failed resolution once: a second call, even at the same time, does nothing', async () => {
+    const { current, entry, tiers } = await conflictedEntry({
+      checks: [{ name: 'three-lines', command: 'test "$(wc -l < a.txt)" -eq 3' }],
+      queue: { max_attempts: 1, backoff_base_ms: 10, poll_ms: 20 },
+    });
+    const resolved = await tiers(new StubHarness(), commandResolver(current.temporary.root));
+    if (resolved.outcome !== 'resolved') throw new Error(`not resolved: ${resolved.outcome}`);
+    await current.queue.runWorkers({ mode: 'drain' });
+    const developer = counting(new StubHarness());
+    const options = {
+      store: current.store,
+      queue: current.queue,
+      repository: current.temporary.repository,
+      harness: developer,
+      resolverHarness: commandResolver(current.temporary.root),
+      worktreesDirectory: current.worktreesDirectory,
+    };
+    const both = await Promise.all([
+      handleFailedResolution(resolved.entry.id, options),
+      handleFailedResolution(resolved.entry.id, options),
+    ]);
+    expect(both.map((result) => result?.outcome ?? 'nothing').sort()).toEqual(['nothing', 'redispatched']);
+    expect(developer.runs).toBe(1);
+    // The original stays conflicted while its re-dispatch is in flight; a later call still does nothing.
+    expect((await current.store.requireEntry(entry.id)).state).toBe('conflicted');
+    expect(await handleFailedResolution(resolved.entry.id, options)).toBeUndefined();
+    expect(summary(await tierEvents(current, entry))).toEqual([
+      'three_way:conflicted',
+      'resolver:resubmitted',
+      'resolver:resolution_failed',
+      'resolver:exhausted',
+      'redispatch:resubmitted',
+    ]);
+    await current.queue.runWorkers({ mode: 'drain' });
+    expect(await runGit(['show', 'main:a.txt'], { cwd: current.temporary.root })).toMatchObject({
+      stdout: 'one\nTWO\nthree\n',
+    });
+  });
+
   it('runs no resolver once the request has spent its budget; re-dispatch quarantines and fails the request', async () => {
     // The developer's run uses exactly the request's budget: its change stands, nothing is left.
     const { current, entry, tiers } = await conflictedEntry(

@@ -154,7 +154,9 @@ export async function runDeveloper(
         details: { taskId: assignment.task_id, status: run.status },
       });
     }
-    const changed = await worktree.changedFiles(options.baseCommit);
+    // The agent (or what it left running) may rewrite `.git` at any time: git is told where to look.
+    const pinned = worktree.pinnedTo(gitLink.gitDirectory);
+    const changed = await pinned.changedFiles(options.baseCommit);
     const outside = changed
       .filter((file) => !assignment.file_targets.includes(file.path))
       .map((file) => file.path);
@@ -165,7 +167,7 @@ export async function runDeveloper(
         { details: { taskId: assignment.task_id, outside, allowed: assignment.file_targets } },
       );
     }
-    const diff = await worktree.diffAgainst(options.baseCommit);
+    const diff = await pinned.diffAgainst(options.baseCommit);
     if (diff === '') {
       throw new HyperionError('agent_failed', `${assignment.task_id}: the developer made no change`, {
         details: { taskId: assignment.task_id },

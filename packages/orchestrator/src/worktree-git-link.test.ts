@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +40,55 @@ execFileSync('git', ['-C', evil, 'config', 'core.fsmonitor', 'touch ' + marker +
 fs.writeFileSync('.git', 'gitdir: ' + evil + '/.git\\n');
 fs.writeFileSync('a.txt', 'changed\\n');
 `;
+
+/**
+ * A process the agent leaves behind (its own session: the harness's process-group kill misses
+ * it). It waits until Hyperion has read `.git` after the run (its access time moves), then
+ * repoints it, before Hyperion's next git command in the worktree.
+ */
+const WATCHER = `
+const fs = require('node:fs');
+const [evil, beforeText, ready, pidFile] = process.argv.slice(2);
+fs.writeFileSync(pidFile, String(process.pid));
+fs.writeFileSync(ready, '');
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const deadline = Date.now() + 10000;
+while (Date.now() < deadline) {
+  try {
+    if (fs.statSync('.git').atimeMs !== Number(beforeText)) {
+      fs.writeFileSync('.git', 'gitdir: ' + evil + '/.git\\n');
+      break;
+    }
+  } catch {
+    break;
+  }
+  Atomics.wait(pause, 0, 0, 1);
+}
+`;
+
+/** An agent that rewrites `.git` with its own content (nothing to see), and leaves {@link WATCHER} behind. */
+const LINGERING_AGENT = `
+const fs = require('node:fs');
+const { execFileSync, spawn } = require('node:child_process');
+const [evil, marker, watcher, pidFile] = process.argv.slice(2);
+execFileSync('git', ['init', '-q', evil]);
+execFileSync('git', ['-C', evil, 'config', 'core.fsmonitor', 'touch ' + marker + ' #']);
+fs.writeFileSync('a.txt', 'changed\\n');
+fs.writeFileSync('.git', fs.readFileSync('.git', 'utf8'));
+const before = fs.statSync('.git').atimeMs;
+const ready = evil + '-ready';
+spawn(process.execPath, [watcher, evil, String(before), ready, pidFile], { detached: true, stdio: 'ignore' }).unref();
+while (!fs.existsSync(ready)) {}
+`;
+
+function stopWatcher(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
 
 function scratchDirectory(prefix: string): string {
   const directory = mkdtempSync(join(tmpdir(), prefix));
@@ -76,6 +134,46 @@ describe("a developer's worktree .git file", () => {
     const worktrees = (await runGit(['worktree', 'list', '--porcelain'], { cwd: temporary.root })).stdout;
     expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
     expect(await temporary.repository.requireBranch('main')).toBe(base);
+  });
+
+  it('git commands after the run ignore a .git repointed by a process the agent left behind', async () => {
+    temporary = await createTemporaryRepository({ files: { 'a.txt': 'one\n' } });
+    const base = await temporary.repository.requireBranch('main');
+    const outside = scratchDirectory('hyperion-git-link-');
+    const [agent, watcher] = [join(outside, 'agent.cjs'), join(outside, 'watcher.cjs')];
+    writeFileSync(agent, LINGERING_AGENT);
+    writeFileSync(watcher, WATCHER);
+    const marker = join(outside, 'fsmonitor-ran');
+    const pidFile = join(outside, 'watcher.pid');
+    try {
+      const result = await runDeveloper(
+        {
+          assignment: TaskAssignmentSchema.parse({
+            task_id: 'T-1',
+            parent_request_id: 'R-1',
+            summary: 'change a.txt',
+            file_targets: ['a.txt'],
+          }),
+          changes: [],
+          contextTokens: 0,
+        },
+        {
+          repository: temporary.repository,
+          harness: new CommandHarness({
+            command: [process.execPath, agent, join(outside, 'evil'), marker, watcher, pidFile],
+          }),
+          worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
+          baseCommit: base,
+          requestId: 'R-1',
+        },
+      );
+      // The change was read from Hyperion's repository, whatever `.git` said meanwhile.
+      expect(result.changeRequest.changes.map((change) => change.path)).toEqual(['a.txt']);
+      expect(result.changeRequest.changes[0]!.patch).toContain('+changed');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      stopWatcher(pidFile);
+    }
   });
 
   it.each([

@@ -64,6 +64,6 @@ export async function conflictOnDependencies(
   await verdicts.finishWith(entry, 'conflicted', 'entry:conflicted', reason, {
     report: dependencyConflictReport(entry, unlanded, tip),
   });
-  await verdicts.afterConflict(entry);
+  verdicts.afterConflict(entry);
   return 'conflicted';
 }

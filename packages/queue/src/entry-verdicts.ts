@@ -31,6 +31,12 @@ export class EntryVerdicts {
   private readonly worker: string;
   private readonly leases: LeaseKeeper;
   private readonly strategy: MergeStrategy;
+  /** Hooks to call once the candidate is settled (see {@link EntryVerdicts.runDeferredHooks}). */
+  private readonly pendingHooks: Array<{
+    entryId: string;
+    hook: (entry: QueueEntry) => Promise<void>;
+    failure: string;
+  }> = [];
 
   constructor(runtime: QueueRuntime, worker: string, leases: LeaseKeeper, strategy: MergeStrategy) {
     this.runtime = runtime;
@@ -94,7 +100,6 @@ export class EntryVerdicts {
         `${reason} (attempt ${entry.attempts} of ${entry.max_attempts})`,
         data,
       );
-      await this.callHook(entry, this.runtime.onQuarantined, 'quarantine hook failed');
       return 'quarantined';
     }
     const delay = retryDelay(this.runtime.config, entry.attempts);
@@ -178,26 +183,43 @@ export class EntryVerdicts {
       set: { last_error: reason },
     });
     this.runtime.events.emit('entry:finished', { entry: finished, worker: this.worker });
+    if (state === 'quarantined') this.deferHook(entry, this.runtime.onQuarantined, 'quarantine hook failed');
   }
 
-  /** Calls the conflict hook (re-dispatch to a developer); its failure is logged, not thrown. */
-  async afterConflict(entry: QueueEntry): Promise<void> {
-    await this.callHook(entry, this.runtime.onConflicted, 'conflict hook failed');
+  /**
+   * Calls the conflict hook (re-dispatch to a developer) once the candidate is settled (see
+   * {@link EntryVerdicts.runDeferredHooks}).
+   */
+  afterConflict(entry: QueueEntry): void {
+    this.deferHook(entry, this.runtime.onConflicted, 'conflict hook failed');
   }
 
-  /** Calls `hook` with the entry as the store has it now; its failure is logged, not thrown. */
-  private async callHook(
+  /**
+   * Calls the hooks of the entries this candidate conflicted or quarantined, oldest first, each
+   * with the entry as the store has it now; a failure is logged, not thrown. The worker calls it
+   * once the whole candidate is settled, its leases and its board entries given up: a hook runs
+   * agents (the conflict tiers), and nothing of the candidate waits for them meanwhile.
+   */
+  async runDeferredHooks(): Promise<void> {
+    for (const pending of this.pendingHooks.splice(0)) {
+      try {
+        await pending.hook(await this.runtime.store.requireEntry(pending.entryId));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.runtime.logger.error(
+          { entry: pending.entryId, worker: this.worker, error: message },
+          pending.failure,
+        );
+      }
+    }
+  }
+
+  private deferHook(
     entry: QueueEntry,
     hook: ((entry: QueueEntry) => Promise<void>) | undefined,
     failure: string,
-  ): Promise<void> {
-    if (hook === undefined) return;
-    try {
-      await hook(await this.runtime.store.requireEntry(entry.id));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.runtime.logger.error({ entry: entry.id, worker: this.worker, error: message }, failure);
-    }
+  ): void {
+    if (hook !== undefined) this.pendingHooks.push({ entryId: entry.id, hook, failure });
   }
 
   /** The `lease_lost` error for `entry`. */

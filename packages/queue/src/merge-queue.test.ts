@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
@@ -286,6 +286,56 @@ describe('MergeQueue landing', () => {
     await withHook.runWorkers({ mode: 'drain' });
     // The first failed attempt is retried, not quarantined: the hook is called once, at the end.
     expect(hooked).toEqual([{ id: failing.id, state: 'quarantined', attempts: 2 }]);
+  });
+
+  it('calls the quarantine hook for an entry the worker refuses at apply (a path now a symlink outside)', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'a\n' } });
+    const entry = await fixture.queue.submit(
+      changeRequest('T-1', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'b\n')),
+    );
+    // A person's commit makes a.txt a symlink pointing outside the repository.
+    const root = fixture.temporary.root;
+    rmSync(join(root, 'a.txt'));
+    symlinkSync('/etc/hostname', join(root, 'a.txt'));
+    await runGit(['add', '-A'], { cwd: root });
+    await runGit(['commit', '-qm', 'a.txt is a link now'], { cwd: root });
+    const hooked: string[] = [];
+    const withHook = fixture.openAnotherQueue({
+      onQuarantined: async (quarantined) => void hooked.push(`${quarantined.id}:${quarantined.state}`),
+    });
+    await withHook.runWorkers({ mode: 'drain' });
+    expect((await fixture.store.requireEntry(entry.id)).state).toBe('quarantined');
+    expect(hooked).toEqual([`${entry.id}:quarantined`]);
+  });
+
+  it('calls the quarantine hook only once the rest of the batch is settled and off the board', async () => {
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
+      config: {
+        workers: 1,
+        checks: [{ name: 'a-stays-a', command: 'grep -qx a a.txt' }],
+        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 2 } },
+      },
+    });
+    const current = fixture;
+    const culprit = await current.queue.submit(
+      changeRequest('T-A', 'a.txt', replaceFilePatch('a.txt', 'a\n', 'x\n')),
+    );
+    const other = await current.queue.submit(
+      changeRequest('T-B', 'b.txt', replaceFilePatch('b.txt', 'b\n', 'y\n')),
+    );
+    const seen: string[] = [];
+    const withHook = current.openAnotherQueue({
+      onQuarantined: async (entry) => {
+        const rest = await current.store.requireEntry(other.id);
+        const board = await current.store.listCandidates('main');
+        seen.push(`${entry.id}: ${other.id} ${rest.state}, ${board.length} on the board`);
+      },
+    });
+    await withHook.runWorkers({ mode: 'drain' });
+    // The batch was bisected: the culprit charged, the other entry handed back (then landed alone).
+    expect(seen).toEqual([`${culprit.id}: ${other.id} queued, 0 on the board`]);
+    expect((await current.store.requireEntry(other.id)).state).toBe('landed');
   });
 
   it('auto-rebases a patch made on an older base when a 3-way merge resolves it', async () => {

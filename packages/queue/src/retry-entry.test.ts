@@ -99,6 +99,38 @@ describe('retryEntry', () => {
     expect((await store.requireEntry(replacement.id)).state).toBe('landed');
   });
 
+  it('refuses a failed resolution once the tiers moved on from it to a re-dispatch of the same entry', async () => {
+    fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
+    const { queue, store } = fixture;
+    await queue.submit(changeRequest('T-A', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'two\n')));
+    const clash = await queue.submit(
+      changeRequest('T-B', 'a.txt', replaceFilePatch('a.txt', 'one\n', 'three\n')),
+    );
+    await queue.runWorkers({ mode: 'drain' });
+    const submitFor = (patch: string, eventData: Record<string, unknown>) =>
+      store.transaction((transaction) =>
+        queue.submitInTransaction(transaction, changeRequest('T-B', 'a.txt', patch), { eventData }),
+      );
+    // A resolution that does not hold (here: it no longer applies), then a re-dispatch of the same entry.
+    const resolution = await submitFor(replaceFilePatch('a.txt', 'one\n', 'four\n'), {
+      source: 'conflict_resolver',
+      resolution_of: clash.id,
+    });
+    expect(await queue.runWorkers({ mode: 'drain' })).toEqual({ conflicted: 1 });
+    expect((await store.requireEntry(resolution.id)).state).toBe('conflicted');
+    const redispatch = await submitFor(replaceFilePatch('a.txt', 'two\n', 'three\n'), {
+      source: 'redispatch',
+      redispatch_of: clash.id,
+    });
+    const refused = await retryEntry(store, resolution.id, { by: 'carol' }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      code: 'invalid_state',
+      details: { id: resolution.id, replaced_by: redispatch.id },
+    });
+    expect((await store.requireEntry(resolution.id)).state).toBe('conflicted');
+    expect(await queue.runWorkers({ mode: 'drain' })).toEqual({ landed: 1 });
+  });
+
   it('refuses entries that are not quarantined or conflicted, naming the state, and changes nothing', async () => {
     fixture = await createQueueFixture({ files: { 'a.txt': 'one\n' } });
     const entry = await fixture.queue.submit(

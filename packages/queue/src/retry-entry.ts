@@ -11,7 +11,8 @@ export const RETRYABLE_STATES: readonly QueueState[] = ['quarantined', 'conflict
  * (`by`), why (`note`), the state it left and the attempts it had used. The attempt counters
  * start again (the person takes responsibility for the new tries); the lease and backoff are
  * cleared so a worker can take it at once. An entry the conflict tiers already replaced (a later
- * entry of its task names it as `resolution_of` or `redispatch_of`) is refused: sending it back
+ * entry of its task names it as `resolution_of` or `redispatch_of`, or names the entry it was
+ * itself submitted for: the tiers moved on from it) is refused: sending it back
  * would let the same task land twice under two change ids; retry the replacement instead. Throws
  * `not_found` or `invalid_state`.
  */
@@ -57,13 +58,28 @@ export async function retryEntry(store: HyperionStore, id: string, actor: Actor)
   });
 }
 
-/** The later entry of the same task whose submission names `entry` as the one it replaces. */
+/**
+ * The later entry of the same task that replaces `entry`: its submission names `entry` as the one
+ * it resolves or re-dispatches, or names the same entry that `entry` itself was submitted for (the
+ * conflict tiers moved on from `entry`: a resolution quarantined by its checks, then another
+ * resolution or a re-dispatch of the entry it resolved).
+ */
 async function replacementOf(transaction: StoreTransaction, entry: QueueEntry): Promise<string | undefined> {
+  const submissions = new Map<string, { eventId: number; parent: string | undefined }>();
   for (const other of await transaction.listEntries({ taskId: entry.task_id })) {
-    if (other.id === entry.id) continue;
-    const events = await transaction.listEvents({ entryId: other.id, limit: 1 });
-    const data = events[0]?.type === 'entry:enqueued' ? events[0].data : undefined;
-    if (data?.['resolution_of'] === entry.id || data?.['redispatch_of'] === entry.id) return other.id;
+    const first = (await transaction.listEvents({ entryId: other.id, limit: 1 }))[0];
+    const data = first?.type === 'entry:enqueued' ? first.data : undefined;
+    const parent = data?.['resolution_of'] ?? data?.['redispatch_of'];
+    submissions.set(other.id, {
+      eventId: first?.id ?? 0,
+      parent: typeof parent === 'string' ? parent : undefined,
+    });
+  }
+  const own = submissions.get(entry.id);
+  for (const [id, other] of submissions) {
+    if (id === entry.id) continue;
+    if (other.parent === entry.id) return id;
+    if (own?.parent !== undefined && other.parent === own.parent && other.eventId > own.eventId) return id;
   }
   return undefined;
 }

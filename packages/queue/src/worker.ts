@@ -87,6 +87,9 @@ export class QueueWorker {
       await this.afterError(error, leases, verdicts, outcomes);
     } finally {
       leases.stop();
+      // The candidate is settled and off the board: only now the conflict and quarantine hooks,
+      // which may run agents for minutes (they never throw).
+      await verdicts.runDeferredHooks();
     }
     return leased.map((id) => outcomes.get(id) ?? 'lease_lost');
   }
@@ -350,7 +353,7 @@ export class QueueWorker {
     await verdicts.finishWith(entry, 'conflicted', 'entry:conflicted', applied.reason, {
       report: applied.report,
     });
-    await verdicts.afterConflict(entry);
+    verdicts.afterConflict(entry);
     return 'conflicted';
   }
 

@@ -25,13 +25,13 @@ export function unsafePathReason(path: string): string | undefined {
 }
 
 /**
- * True for a path segment that git treats as a `.git` directory: `.git` in any case, also with
- * trailing spaces or dots, or its Windows short name `git~1` (git's own NTFS protection, on by
- * default everywhere).
+ * True for a path segment that git treats as a `.git` directory: `.git` in any case, or its Windows
+ * short name `git~1`, also with trailing spaces or dots or an NTFS stream suffix (`:…`): git's own
+ * NTFS protection, on by default everywhere.
  */
 function isGitDirectoryName(segment: string): boolean {
-  const name = segment.toLowerCase();
-  return /^\.git[. ]*$/.test(name) || name === 'git~1';
+  // NTFS also ignores an alternate data stream's name and type after a colon (`.git::$INDEX_ALLOCATION`).
+  return /^(\.git|git~1)[. ]*(:.*)?$/.test(segment.toLowerCase());
 }
 
 /** A normalized path relative to the repository root that stays inside it. */
