@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HyperionError } from '@hyperion/schema';
 import type { CommitIdentity } from './commit-identity.js';
 import { commitEnvironment, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
@@ -9,7 +9,8 @@ import { withWorkingTreeIndex } from './temporary-index.js';
 import type { Trailer } from './trailers.js';
 import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
-import { readWorktreeHead, writeDetachedHead } from './worktree-head.js';
+import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
+import { writeTreeFromIndex } from './index-tree.js';
 import { readCommitFields } from './object-reads.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
@@ -109,7 +110,21 @@ export class Worktree {
    * file (`git clean -ffdx`), so the tree equals the commit exactly.
    */
   async resetTo(commit: string): Promise<void> {
+    await this.checkoutDetached(commit);
+    await this.removeUntrackedFiles();
+  }
+
+  /**
+   * Checks out `commit` detached, discarding every change to tracked files (`git checkout
+   * --force --detach`). Untracked and ignored files stay: after {@link removeUntrackedFiles} (and
+   * nothing written since), the tree then equals the commit exactly, as after {@link resetTo}.
+   */
+  async checkoutDetached(commit: string): Promise<void> {
     await this.git(['checkout', '--force', '--detach', commit]);
+  }
+
+  /** Removes every untracked and ignored file and directory (`git clean -ffdx`). */
+  async removeUntrackedFiles(): Promise<void> {
     await this.git(['clean', '-ffdx', '--quiet']);
   }
 
@@ -168,7 +183,7 @@ export class Worktree {
 
   /**
    * Commits the index as it is (nothing is staged first) on top of HEAD, without `git commit`:
-   * `git write-tree` makes the tree from the index, the commit object is written in-process
+   * the tree is made from the index (in-process for a plain index, see {@link Worktree.writeTree}), the commit object is written in-process
    * (see `writeCommitObject`) with `message` and `trailers` cleaned up as
    * `git commit --cleanup=whitespace` would, and HEAD moves to it — in-process when detached (git's
    * `HEAD.lock` protocol, no reflog entry), by `git update-ref` when HEAD names a branch. As
@@ -190,8 +205,8 @@ export class Worktree {
         details: { worktree: this.path },
       });
     }
-    const tree = (await this.git(['write-tree'])).stdout.trim();
     const gitDirectory = this.repository.gitDirectory;
+    const tree = await this.writeTree();
     if (head.commit !== undefined) {
       const parent = await readCommitFields(gitDirectory, head.commit);
       if (parent.tree === tree) throw new HyperionError('invalid_input', `nothing to commit in ${this.path}`);
@@ -210,6 +225,19 @@ export class Worktree {
       await this.git(['update-ref', '-m', `commit: ${subject}`, 'HEAD', commit, head.commit ?? '']);
     }
     return commit;
+  }
+
+  /**
+   * The tree of the index as `git write-tree` makes it: in-process (see `writeTreeFromIndex`) for
+   * a plain index, by `git write-tree` for any other.
+   */
+  async writeTree(): Promise<string> {
+    const own = await worktreeGitDirectory(this.path);
+    const tree =
+      own === undefined
+        ? undefined
+        : await writeTreeFromIndex(join(own, 'index'), this.repository.gitDirectory);
+    return tree ?? (await this.git(['write-tree'])).stdout.trim();
   }
 
   /**

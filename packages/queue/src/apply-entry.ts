@@ -40,9 +40,23 @@ export function dependencyConflictReport(
 
 /** The result of putting an entry's patch on a worktree. */
 export type ApplyOutcome =
-  | { outcome: 'applied'; mode: 'direct' | 'three-way' }
+  | {
+      outcome: 'applied';
+      mode: 'direct' | 'three-way';
+      /** The data of its `entry:applied` event (recorded already, unless the caller deferred it). */
+      event: Record<string, unknown>;
+    }
   | { outcome: 'conflicted'; reason: string; report: ConflictReport }
   | { outcome: 'rejected'; reason: string; data: Record<string, unknown> };
+
+/** Options of {@link applyEntry}. */
+export interface ApplyEntryOptions {
+  /**
+   * Leave the `entry:applied` event to the caller (its data is in the outcome), which records it
+   * in one transaction with the build's other events.
+   */
+  deferEvent?: boolean;
+}
 
 /**
  * Puts the entry's patch on `worktree` (already reset to `tip`) before any check runs: first as
@@ -56,7 +70,16 @@ export async function applyEntry(
   worktree: Worktree,
   tip: string,
   worker: string,
+  options: ApplyEntryOptions = {},
 ): Promise<ApplyOutcome> {
+  const applied = async (
+    event: Record<string, unknown>,
+    mode: 'direct' | 'three-way',
+  ): Promise<ApplyOutcome> => {
+    if (options.deferEvent !== true)
+      await recordEntryEvent(runtime, entry.id, 'entry:applied', event, worker);
+    return { outcome: 'applied', mode, event };
+  };
   const escaping = await worktree.pathsEscapingThroughSymlinks(entry.paths);
   if (escaping.length > 0) {
     return {
@@ -70,8 +93,7 @@ export async function applyEntry(
   if (direct.applied) {
     const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
     if (escapingNow !== undefined) return escapingNow;
-    await recordEntryEvent(runtime, entry.id, 'entry:applied', { tip, mode: 'direct' }, worker);
-    return { outcome: 'applied', mode: 'direct' };
+    return applied({ tip, mode: 'direct' }, 'direct');
   }
   const baseKnown =
     entry.base_commit !== null &&
@@ -83,14 +105,10 @@ export async function applyEntry(
     if (merged.clean) {
       const escapingNow = await symlinkEscapeAfterApply(entry, worktree, tip);
       if (escapingNow !== undefined) return escapingNow;
-      await recordEntryEvent(
-        runtime,
-        entry.id,
-        'entry:applied',
+      return applied(
         { tip, mode: 'three-way', base_commit: entry.base_commit, auto_rebased: true },
-        worker,
+        'three-way',
       );
-      return { outcome: 'applied', mode: 'three-way' };
     }
     conflictedFiles = merged.conflictedFiles;
   }

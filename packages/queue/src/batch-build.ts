@@ -3,7 +3,7 @@ import type { Worktree } from '@hyperion/git';
 import { applyEntry, type ApplyOutcome } from './apply-entry.js';
 import { commitEntry } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
-import { recordEntryEvents, type QueueRuntime } from './runtime.js';
+import { recordEventsTogether, type PendingEntryEvent, type QueueRuntime } from './runtime.js';
 
 /** One entry's commit in a candidate's chain. */
 export interface ChainLink {
@@ -51,23 +51,28 @@ export function chainHead(candidate: Pick<BuiltCandidate, 'base' | 'links'>): st
 /**
  * Applies and commits each entry, in order, on `base`: one commit per entry with its own
  * trailers, so each entry's landing stays provable on its own. An entry that does not apply is
- * left out and the next one goes on the same head (`applyEntry` resets to it).
+ * left out and the next one goes on the same head (`applyEntry` resets to it). Each applied
+ * entry's `entry:applied` event is added to `events`, for the caller to record.
  */
 async function buildChain(
   context: BuildContext,
   entries: readonly QueueEntry[],
   base: string,
+  events: PendingEntryEvent[],
 ): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree }> {
   const worktree = await context.prepareWorktree(base);
   const links: ChainLink[] = [];
   const unapplied: UnappliedEntry[] = [];
   let head = base;
   for (const entry of entries) {
-    const applied = await applyEntry(context.runtime, entry, worktree, head, context.worker);
+    const applied = await applyEntry(context.runtime, entry, worktree, head, context.worker, {
+      deferEvent: true,
+    });
     if (applied.outcome !== 'applied') {
       unapplied.push({ entry, applied });
       continue;
     }
+    events.push({ id: entry.id, type: 'entry:applied', data: applied.event });
     await faultPoint('after-apply', entry.id);
     const commit = await commitEntry(worktree, entry);
     links.push({ entry, commit, parent: head });
@@ -80,8 +85,9 @@ async function buildChain(
  * Builds the chain of `entries` on `base` (the head of the speculative candidates in flight, or
  * the tip). When some entry does not apply on a speculative base, the whole chain is built again
  * on the tip: an entry is only left out of the candidate when it does not apply on the tip, so
- * a conflict reported is a real one, found before any check run. Records `entry:committed` (and
- * `batch:formed` for several entries) on every entry of the chain and publishes its head.
+ * a conflict reported is a real one, found before any check run. Records `entry:applied` and
+ * `entry:committed` (and `batch:formed` for several entries) on every entry of the chain, in one
+ * store transaction, and publishes its head.
  * Called inside the build turn.
  */
 export async function buildCandidate(
@@ -92,30 +98,38 @@ export async function buildCandidate(
   batchId: string,
 ): Promise<BuiltCandidate> {
   const { runtime, worker } = context;
-  let built = await buildChain(context, entries, base);
+  // Every entry:applied of the build (of both chains, when it was built again on the tip), then
+  // entry:committed and batch:formed: one store transaction for them all.
+  const events: PendingEntryEvent[] = [];
+  let built = await buildChain(context, entries, base, events);
   if (built.unapplied.length > 0 && base !== tip) {
     base = tip;
-    built = await buildChain(context, entries, tip);
+    built = await buildChain(context, entries, tip, events);
   }
   const candidate: BuiltCandidate = { batchId, tip, base, ...built };
-  if (built.links.length === 0) return candidate;
+  if (built.links.length === 0) {
+    await recordEventsTogether(runtime, events, worker);
+    return candidate;
+  }
   const head = chainHead(candidate);
   const batch = { id: batchId, size: built.links.length, head };
   const ids = built.links.map((link) => link.entry.id);
-  await recordEntryEvents(
-    runtime,
-    ids,
-    'entry:committed',
-    (_id, index) => ({
-      commit: built.links[index]!.commit,
-      parent: built.links[index]!.parent,
-      speculative: base !== tip,
-      ...(batch.size > 1 ? { batch } : {}),
-    }),
-    worker,
-  );
-  if (batch.size > 1)
-    await recordEntryEvents(runtime, ids, 'batch:formed', { batch, base, entries: ids }, worker);
+  for (const link of built.links) {
+    events.push({
+      id: link.entry.id,
+      type: 'entry:committed',
+      data: {
+        commit: link.commit,
+        parent: link.parent,
+        speculative: base !== tip,
+        ...(batch.size > 1 ? { batch } : {}),
+      },
+    });
+  }
+  if (batch.size > 1) {
+    for (const id of ids) events.push({ id, type: 'batch:formed', data: { batch, base, entries: ids } });
+  }
+  await recordEventsTogether(runtime, events, worker);
   await runtime.speculation.publish({
     commit: head,
     parent: base,

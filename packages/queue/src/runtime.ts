@@ -104,6 +104,39 @@ export async function recordEntryEvents(
   }
 }
 
+/** One non-transition event to record, for {@link recordEventsTogether}. */
+export interface PendingEntryEvent {
+  id: string;
+  type: QueueTransition['type'];
+  data: Record<string, unknown>;
+}
+
+/**
+ * Records `events` (in order, each on its own entry) in one store transaction, then emits them
+ * in-process: the events of one build (each entry's `entry:applied`, then `entry:committed` and
+ * `batch:formed`) cost one commit together instead of one each.
+ */
+export async function recordEventsTogether(
+  runtime: QueueRuntime,
+  events: readonly PendingEntryEvent[],
+  worker: string | null,
+): Promise<void> {
+  if (events.length === 0) return;
+  if (events.length === 1) {
+    const [only] = events;
+    await recordEntryEvent(runtime, only!.id, only!.type, only!.data, worker);
+    return;
+  }
+  await runtime.store.transaction(async (transaction) => {
+    for (const event of events) await transaction.recordEvent(event.id, event.type, event.data, worker);
+  });
+  for (const event of events) {
+    runtime.events.emit('event:recorded', {
+      event: { entry_id: event.id, type: event.type, data: event.data },
+    });
+  }
+}
+
 /** Capped exponential backoff for attempt `attempt` (1-based). */
 export function retryDelay(config: HyperionConfig, attempt: number): number {
   const delay = config.queue.backoff_base_ms * 2 ** Math.max(0, attempt - 1);

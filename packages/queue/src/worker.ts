@@ -46,6 +46,8 @@ export class QueueWorker {
   readonly id: string;
   private readonly runtime: QueueRuntime;
   private worktree: Worktree | undefined;
+  /** True from {@link readyWorktree} until the next reset: the worktree holds no untracked file. */
+  private untrackedRemoved = false;
 
   constructor(runtime: QueueRuntime, id: string) {
     this.runtime = runtime;
@@ -206,6 +208,7 @@ export class QueueWorker {
         outcomes.set(open[0]!.id, await this.dryRunAttempt(open[0]!, verdicts, signal));
         return;
       }
+      await this.readyWorktree();
       const built = await this.buildInTurn(open, plan, verdicts, signal);
       // From here on the candidate is published: whatever happens, it is withdrawn again (a
       // candidate left on a shared board would hold up every worker stacking on it or waiting).
@@ -395,8 +398,28 @@ export class QueueWorker {
 
   private async prepareWorktree(tip: string): Promise<Worktree> {
     this.worktree ??= await this.openWorktree(tip);
-    await this.worktree.resetTo(tip);
+    if (this.untrackedRemoved) {
+      // Nothing was written in it since readyWorktree: a checkout makes it equal the commit.
+      this.untrackedRemoved = false;
+      await this.worktree.checkoutDetached(tip);
+    } else await this.worktree.resetTo(tip);
     return this.worktree;
+  }
+
+  /**
+   * Before the build turn: makes this worker's worktree (the first time) and removes every
+   * untracked and ignored file from it, so that the reset inside the turn, which only the workers
+   * of every process take one at a time, is a single checkout.
+   */
+  private async readyWorktree(): Promise<void> {
+    const { landing, config } = this.runtime;
+    this.untrackedRemoved = false;
+    if (this.worktree === undefined) {
+      const tip = (await landing.knownTip(config.target_branch)) ?? (await landing.tip(config.target_branch));
+      this.worktree = await this.openWorktree(tip);
+    }
+    await this.worktree.removeUntrackedFiles();
+    this.untrackedRemoved = true;
   }
 
   /**
