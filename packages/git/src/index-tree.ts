@@ -11,14 +11,14 @@ import { writeLooseObject } from './commit-object.js';
  */
 
 /** One stage-0 entry of the index: its path (bytes as latin1 characters), mode and object. */
-interface IndexEntry {
+export interface IndexEntry {
   path: string;
   mode: number;
   sha: string;
 }
 
 /** One node of the index's cache tree: its directory path ('' for the root). */
-interface CacheTreeNode {
+export interface CacheTreeNode {
   /** Entries under it, or -1 when invalidated. */
   entryCount: number;
   sha: string | undefined;
@@ -66,6 +66,12 @@ function parseCacheTree(body: Buffer): Map<string, CacheTreeNode> {
   return nodes;
 }
 
+/** A plain index, read: its entries (sorted as git keeps them) and its cache tree's nodes. */
+export interface PlainIndex {
+  entries: IndexEntry[];
+  cacheTree: Map<string, CacheTreeNode>;
+}
+
 /** The index's stage-0 entries and cache tree, or undefined when git should read it instead. */
 function parseIndex(
   content: Buffer,
@@ -83,7 +89,7 @@ function parseIndex(
   const count = content.readUInt32BE(8);
   const entries: IndexEntry[] = [];
   let offset = 12;
-  let previousPath = Buffer.alloc(0);
+  let previousPath: Buffer = Buffer.alloc(0);
   for (let index = 0; index < count; index += 1) {
     const start = offset;
     if (start + 62 > end) return undefined;
@@ -195,11 +201,28 @@ export async function writeTreeFromIndex(
   indexPath: string,
   gitDirectory: string,
 ): Promise<string | undefined> {
+  const index = await readPlainIndex(indexPath);
+  return index === undefined ? undefined : writeTreeOfEntries(gitDirectory, index.entries, index.cacheTree);
+}
+
+/** The index file at `indexPath` read in-process, or undefined when only git should read it. */
+export async function readPlainIndex(indexPath: string): Promise<PlainIndex | undefined> {
   const content = await readFile(indexPath).catch(() => undefined);
-  if (content === undefined) return undefined;
-  const parsed = parseIndex(content);
-  if (parsed === undefined || parsed.entries.length === 0) return undefined;
-  const { entries, cacheTree } = parsed;
+  return content === undefined ? undefined : parseIndex(content);
+}
+
+/**
+ * Writes the tree of `entries` (sorted by path as git sorts the index) into the object database of
+ * `gitDirectory`; cache-tree nodes are reused only where they cover exactly the entries found
+ * under their directory. Undefined when the entries are empty, unsorted, hold a path twice or a
+ * path under another entry's path (git's write-tree then says what is wrong).
+ */
+export async function writeTreeOfEntries(
+  gitDirectory: string,
+  entries: readonly IndexEntry[],
+  cacheTree: ReadonlyMap<string, CacheTreeNode>,
+): Promise<string | undefined> {
+  if (entries.length === 0) return undefined;
   for (let index = 1; index < entries.length; index += 1) {
     // Sorted, no path twice, no entry under a path that is a file: else let git say what is wrong.
     const previous = entries[index - 1]!.path;

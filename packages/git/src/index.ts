@@ -17,6 +17,7 @@ export {
 export { commitEnvironment, type CommitIdentity, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
 export { GitRepository } from './git-repository.js';
 export { type ApplyPatchOptions, type CommitOptions, type ChangedFile, Worktree } from './worktree.js';
+export { type ChainPatch } from './chain-commits.js';
 export { landCommitOnBranch, type LandCommitResult } from './land-commit.js';
 export { type LandingTarget, LocalBranchTarget } from './landing-target.js';
 export {

@@ -11,6 +11,7 @@ import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
 import { writeTreeFromIndex } from './index-tree.js';
+import { applyChainInOneGo, type ChainPatch } from './chain-commits.js';
 import { readCommitFields } from './object-reads.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
@@ -225,6 +226,23 @@ export class Worktree {
       await this.git(['update-ref', '-m', `commit: ${subject}`, 'HEAD', commit, head.commit ?? '']);
     }
     return commit;
+  }
+
+  /**
+   * Applies `patches` (on pairwise disjoint paths) with one `git apply --index` and commits them
+   * as a chain of one commit per patch on the detached HEAD, each with the tree that patch by
+   * patch application would give (see `applyChainInOneGo`); HEAD moves to the last. As `author`
+   * (default `Hyperion <hyperion@localhost>`) at `date`. Undefined, the worktree untouched, when
+   * they cannot go in one apply: then apply and commit them one at a time.
+   */
+  async commitChainInOneApply(
+    patches: readonly ChainPatch[],
+    options: { author?: CommitIdentity; date?: Date } = {},
+  ): Promise<string[] | undefined> {
+    return applyChainInOneGo(this.path, this.repository.gitDirectory, patches, {
+      ...(options.author === undefined ? {} : { identity: options.author }),
+      ...(options.date === undefined ? {} : { date: options.date }),
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
 import { applyEntry, type ApplyOutcome } from './apply-entry.js';
-import { commitEntry } from './commit-message.js';
+import { commitEntry, entryCommitMessage, requireLandingProof } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
 import { recordEventsTogether, type PendingEntryEvent, type QueueRuntime } from './runtime.js';
 
@@ -60,6 +60,8 @@ async function buildChain(
   base: string,
   events: PendingEntryEvent[],
 ): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree }> {
+  const together = await buildChainInOneApply(context, entries, base, events);
+  if (together !== undefined) return together;
   const worktree = await context.prepareWorktree(base);
   const links: ChainLink[] = [];
   const unapplied: UnappliedEntry[] = [];
@@ -79,6 +81,41 @@ async function buildChain(
     head = commit;
   }
   return { links, unapplied, worktree };
+}
+
+/**
+ * {@link buildChain} with one `git apply` for the whole batch (see
+ * `Worktree.commitChainInOneApply`): every entry's patch on `base` at once, then one commit per
+ * entry with the tree it would have one at a time. Undefined (the worktree left for the caller
+ * to reset) when the batch cannot go that way: a single entry, shared paths, a path through a
+ * symlink, or a patch that does not apply — then each is applied alone, which tells which.
+ */
+async function buildChainInOneApply(
+  context: BuildContext,
+  entries: readonly QueueEntry[],
+  base: string,
+  events: PendingEntryEvent[],
+): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree } | undefined> {
+  if (entries.length < 2) return undefined;
+  const paths = entries.flatMap((entry) => entry.paths);
+  const worktree = await context.prepareWorktree(base);
+  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return undefined;
+  const commits = await worktree.commitChainInOneApply(
+    entries.map((entry) => ({ patch: entry.patch, message: entryCommitMessage(entry) })),
+  );
+  if (commits === undefined) return undefined;
+  // As applyEntry does after each patch: no path may now resolve outside through a symlink.
+  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return undefined;
+  const links: ChainLink[] = [];
+  let parent = base;
+  for (const [index, entry] of entries.entries()) {
+    await faultPoint('after-apply', entry.id);
+    const commit = await requireLandingProof(worktree, entry, commits[index]!);
+    events.push({ id: entry.id, type: 'entry:applied', data: { tip: parent, mode: 'direct' } });
+    links.push({ entry, commit, parent });
+    parent = commit;
+  }
+  return { links, unapplied: [], worktree };
 }
 
 /**

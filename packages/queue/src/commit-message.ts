@@ -65,6 +65,18 @@ export function entryCommitMessage(entry: QueueEntry): string {
  */
 export async function commitEntry(worktree: Worktree, entry: QueueEntry): Promise<string> {
   const commit = await worktree.commitIndex({ message: entryCommitMessage(entry) });
+  return requireLandingProof(worktree, entry, commit);
+}
+
+/**
+ * `commit` (the entry's own commit), once its stored message is read back and found to end with
+ * the entry's Hyperion trailer block; throws `git_failed` otherwise.
+ */
+export async function requireLandingProof(
+  worktree: Worktree,
+  entry: QueueEntry,
+  commit: string,
+): Promise<string> {
   const stored = await worktree.repository.readCommitMessage(commit);
   if (!provesLanding(stored, landingProof(entry))) {
     throw new HyperionError(

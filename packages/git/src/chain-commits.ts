@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import type { CommitIdentity } from './commit-identity.js';
+import { DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
+import { cleanUpMessage, writeCommitObject } from './commit-object.js';
+import { readPlainIndex, writeTreeOfEntries, type IndexEntry } from './index-tree.js';
+import { readCommitFields } from './object-reads.js';
+import { parsePatch } from './patch-parse.js';
+import { joinPatches } from './patch-split.js';
+import { runGit } from './run-git.js';
+import { appendTrailers, type Trailer } from './trailers.js';
+import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
+
+/** One patch of {@link applyChainInOneGo}, with the message of its own commit. */
+export interface ChainPatch {
+  patch: string;
+  /** The commit message, cleaned up as `Worktree.commitIndex` cleans it. */
+  message: string;
+  /** Trailers appended as a last paragraph of their own. */
+  trailers?: Trailer[];
+}
+
+/** The paths a patch touches (old and new, as the index spells them: bytes as latin1). */
+function touchedPaths(patch: string): string[] | undefined {
+  try {
+    return parsePatch(patch).flatMap((file) =>
+      [file.oldPath, file.newPath]
+        .filter((path): path is string => path !== undefined)
+        .map((path) => Buffer.from(path, 'utf8').toString('latin1')),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function byPath(left: IndexEntry, right: IndexEntry): number {
+  return left.path < right.path ? -1 : left.path > right.path ? 1 : 0;
+}
+
+/**
+ * The index entries after the first `applied` patches: the final entries, with every path of a
+ * later patch as it was before any patch (or absent, when the patches created it).
+ */
+function entriesAfter(
+  final: readonly IndexEntry[],
+  before: ReadonlyMap<string, IndexEntry>,
+  laterPaths: ReadonlySet<string>,
+): IndexEntry[] {
+  const entries = final.filter((entry) => !laterPaths.has(entry.path));
+  for (const path of laterPaths) {
+    const old = before.get(path);
+    if (old !== undefined) entries.push(old);
+  }
+  return entries.sort(byPath);
+}
+
+/**
+ * Applies `patches` (two or more, on pairwise disjoint paths) to the detached worktree at
+ * `worktreePath` with ONE `git apply --index`, then commits them as a chain of one commit per
+ * patch on its HEAD, in order, each commit's tree being HEAD's plus the patches up to it — the
+ * trees `git apply --index` and `git write-tree` would give one patch at a time, since patches on
+ * disjoint paths do not interact. Trees and commits are written in-process; HEAD moves to the
+ * last commit, so the index and files are the last commit's tree. Returns the commits, in order.
+ *
+ * Undefined, with the worktree as it was (git applies a patch whole or not at all, and the
+ * worktree is checked out again otherwise), when the patches cannot go this way: fewer than two,
+ * paths shared or unreadable, HEAD not detached, an index only git reads, a patch that does not
+ * apply (apply them one by one to find out which), or a patch that changes nothing. The caller
+ * then applies them one at a time.
+ */
+export async function applyChainInOneGo(
+  worktreePath: string,
+  gitDirectory: string,
+  patches: readonly ChainPatch[],
+  options: { identity?: CommitIdentity; date?: Date } = {},
+): Promise<string[] | undefined> {
+  if (patches.length < 2) return undefined;
+  const pathsOf: string[][] = [];
+  const messages: string[] = [];
+  const seen = new Set<string>();
+  for (const { patch, message, trailers } of patches) {
+    const paths = touchedPaths(patch);
+    const cleaned = cleanUpMessage(appendTrailers(message, trailers ?? []));
+    if (paths === undefined || paths.length === 0 || cleaned === '') return undefined;
+    messages.push(cleaned);
+    for (const path of new Set(paths)) {
+      if (seen.has(path)) return undefined;
+      seen.add(path);
+    }
+    pathsOf.push([...new Set(paths)]);
+  }
+  const own = await worktreeGitDirectory(worktreePath);
+  const head = await readWorktreeHead(worktreePath, gitDirectory);
+  if (own === undefined || head?.kind !== 'detached') return undefined;
+  const indexPath = join(own, 'index');
+  const before = await readPlainIndex(indexPath);
+  if (before === undefined) return undefined;
+  const applied = await runGit(['apply', '--index', '--whitespace=nowarn', '-'], {
+    cwd: worktreePath,
+    input: joinPatches(patches.map((part) => part.patch)),
+    allowFailure: true,
+  });
+  if (applied.exitCode !== 0) return undefined;
+  const restore = async (): Promise<undefined> => {
+    await runGit(['checkout', '--force', '--detach', head.commit], { cwd: worktreePath });
+    return undefined;
+  };
+  const after = await readPlainIndex(indexPath);
+  if (after === undefined) return restore();
+  const beforeByPath = new Map(before.entries.map((entry) => [entry.path, entry]));
+  const identity = options.identity ?? DEFAULT_COMMIT_IDENTITY;
+  let parent = head.commit;
+  let parentTree = (await readCommitFields(gitDirectory, parent)).tree;
+  const commits: string[] = [];
+  for (let index = 0; index < patches.length; index += 1) {
+    const later = new Set(pathsOf.slice(index + 1).flat());
+    const tree = await writeTreeOfEntries(
+      gitDirectory,
+      entriesAfter(after.entries, beforeByPath, later),
+      after.cacheTree,
+    );
+    // A patch that changes nothing has no commit of its own: one at a time, git says so.
+    if (tree === undefined || tree === parentTree) return restore();
+    const commit = await writeCommitObject(gitDirectory, {
+      tree,
+      parents: [parent],
+      message: messages[index]!,
+      identity,
+      ...(options.date === undefined ? {} : { date: options.date }),
+    });
+    commits.push(commit);
+    parent = commit;
+    parentTree = tree;
+  }
+  await writeDetachedHead(worktreePath, parent, head.commit);
+  return commits;
+}
