@@ -10,8 +10,9 @@ import { runGit } from './run-git.js';
 import { appendTrailers, type Trailer } from './trailers.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
 
-/** One patch of {@link applyChainInOneGo}, with the message of its own commit. */
+/** One patch of `Worktree.commitChainInOneApply`, with the message of its own commit. */
 export interface ChainPatch {
+  /** The patch (git or plain unified diff), applied as `git apply --index` would. */
   patch: string;
   /** The commit message, cleaned up as `Worktree.commitIndex` cleans it. */
   message: string;
