@@ -75,6 +75,15 @@ describe('Worktree.commitChainInOneApply', () => {
       await together.commitChainInOneApply(shared.map((patch) => ({ patch, message: 'm' }))),
     ).toBeUndefined();
     expect(commands).toEqual([]);
+    // A file replaced by a directory in another patch: the order matters, so git decides.
+    const nested = [
+      'diff --git a/top.txt b/top.txt\ndeleted file mode 100644\n--- a/top.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-top\n',
+      'diff --git a/top.txt/inner b/top.txt/inner\nnew file mode 100644\n--- /dev/null\n+++ b/top.txt/inner\n@@ -0,0 +1 @@\n+inner\n',
+    ];
+    expect(
+      await together.commitChainInOneApply(nested.map((patch) => ({ patch, message: 'm' }))),
+    ).toBeUndefined();
+    expect(commands).toEqual([]);
     const broken = [PATCHES[1]!, update('z.txt', 'not z', 'Z')];
     expect(
       await together.commitChainInOneApply(broken.map((patch) => ({ patch, message: 'm' }))),

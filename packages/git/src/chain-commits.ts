@@ -64,7 +64,7 @@ function entriesAfter(
  *
  * Undefined, with the worktree as it was (git applies a patch whole or not at all, and the
  * worktree is checked out again otherwise), when the patches cannot go this way: fewer than two,
- * paths shared or unreadable, HEAD not detached, an index only git reads, a patch that does not
+ * paths shared, one path a directory of another, paths unreadable, HEAD not detached, an index only git reads, a patch that does not
  * apply (apply them one by one to find out which), or a patch that changes nothing. The caller
  * then applies them one at a time.
  */
@@ -88,6 +88,13 @@ export async function applyChainInOneGo(
       seen.add(path);
     }
     pathsOf.push([...new Set(paths)]);
+  }
+  // A path that is a directory of another patch's path (a file replaced by a directory, or the
+  // reverse) makes the order of the patches matter: one at a time, git decides.
+  for (const path of seen) {
+    for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+      if (seen.has(path.slice(0, slash))) return undefined;
+    }
   }
   const own = await worktreeGitDirectory(worktreePath);
   const head = await readWorktreeHead(worktreePath, gitDirectory);
