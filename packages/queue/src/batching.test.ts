@@ -228,7 +228,8 @@ class CountingBoard extends ProcessSpeculationBoard {
   inFlight = 0;
   mostInFlight = 0;
   override async publish(candidate: SpeculationCandidate): Promise<void> {
-    this.inFlight += 1;
+    // Published again (marked at risk): still one candidate.
+    if (!(await this.isCandidate(candidate.commit))) this.inFlight += 1;
     this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
     await super.publish(candidate);
   }

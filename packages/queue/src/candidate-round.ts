@@ -74,6 +74,15 @@ export async function checkCandidate(
   throwIfLeaseLost(context, entries);
   if (checks.passed) return checks;
   const { base, tip } = candidate;
+  // Red once: most likely red for good. Marked at risk so that nobody stacks on it while it is
+  // settled (its predecessor awaited, its red verdict confirmed, or the batch bisected).
+  await runtime.speculation.publish({
+    commit: chainHead(candidate),
+    parent: base,
+    entryIds: entries.map((entry) => entry.id),
+    owner: worker,
+    atRisk: true,
+  });
   if (base !== tip && (await context.settledTip(base)) !== base) {
     await recordOnEach(context, entries, 'entry:race_lost', {
       expected_tip: base,
@@ -357,6 +366,8 @@ class LandingBisection {
       parent: this.landedBase,
       entryIds: probeLinks.map((link) => link.entry.id),
       owner: worker,
+      // A probe of a red batch is red about half the time: nobody stacks on it.
+      atRisk: true,
     });
     const previous = this.published;
     this.published = head;

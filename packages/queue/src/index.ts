@@ -46,9 +46,16 @@ export {
   type PlannedRevert,
 } from './rollback.js';
 export { riskReasons } from './risk-policy.js';
-export { ProcessSpeculationBoard, type SpeculationBoard, type SpeculationCandidate } from './speculation.js';
+export {
+  pickSpeculativeBase,
+  ProcessSpeculationBoard,
+  type SpeculationBoard,
+  type SpeculationCandidate,
+  type SpeculativeBase,
+} from './speculation.js';
 export {
   createStrategy,
+  maxCandidatesInFlight,
   strategyOf,
   batchSizeFor,
   expectedRunsPerEntry,

@@ -1,6 +1,11 @@
 import type { BuildTurnLine, SpeculationStore } from '@hyperion/store';
 import { silentLogger, type QueueLogger } from './runtime.js';
-import type { SpeculationBoard, SpeculationCandidate } from './speculation.js';
+import {
+  pickSpeculativeBase,
+  type SpeculationBoard,
+  type SpeculationCandidate,
+  type SpeculativeBase,
+} from './speculation.js';
 import { TurnLine } from './turn-line.js';
 
 /** Options of {@link StoreSpeculationBoard}. */
@@ -150,6 +155,26 @@ export class StoreSpeculationBoard implements SpeculationBoard {
       return tip;
     }
     return base;
+  }
+
+  /** @inheritdoc */
+  async speculativeBase(
+    tip: string,
+    entryIds: readonly string[],
+    maxInFlight: number,
+  ): Promise<SpeculativeBase> {
+    const location = await this.lineLocation();
+    const candidates = (await this.store.listCandidates(this.targetBranch)).filter(
+      (candidate) => candidate.location === location,
+    );
+    const choice = pickSpeculativeBase(candidates, tip, entryIds, maxInFlight);
+    if (choice.wait !== undefined || choice.base === tip || this.hasCommit === undefined) return choice;
+    if (await this.hasCommit(choice.base)) return choice;
+    this.logger.warn(
+      { base: choice.base, tip },
+      'a candidate commit is not in this repository; building on the tip',
+    );
+    return { base: tip };
   }
 
   /** @inheritdoc */

@@ -11,6 +11,49 @@ export interface SpeculationCandidate {
   entryIds: readonly string[];
   /** The worker that built it. */
   owner: string;
+  /**
+   * True while its verdict is likely red: a chain whose check just came out red (it is being
+   * settled or bisected), or a bisection's probe. Nobody builds on a candidate at risk (see
+   * {@link SpeculationBoard.speculativeBase}): a candidate stacked on it would be thrown away
+   * with it about half the time.
+   */
+  atRisk?: boolean;
+}
+
+/**
+ * Where a speculating worker may build its next candidate ({@link SpeculationBoard.speculativeBase}):
+ * on `base`, or nowhere yet — `wait` says why: the head it would stack on is `at_risk`, or
+ * `in_flight` candidates already take every check slot of the machine.
+ */
+export type SpeculativeBase = { base: string; wait?: undefined } | { wait: 'at_risk' | 'in_flight' };
+
+/**
+ * The base a speculating worker may build on, read from `candidates` (the branch's candidates in
+ * flight in this object database): the head of the chain of candidates built on `tip`, stopping
+ * before any candidate carrying one of `entryIds` (an entry never stacks on its own earlier
+ * attempt). It waits instead when the chain's next candidate is at risk (its verdict is likely
+ * red) or when `maxInFlight` candidates are already being checked: the machine has that many
+ * check slots, and one more candidate only slows the others down. A candidate whose commit is the
+ * tip has landed and no longer counts.
+ */
+export function pickSpeculativeBase(
+  candidates: readonly SpeculationCandidate[],
+  tip: string,
+  entryIds: readonly string[],
+  maxInFlight: number,
+): SpeculativeBase {
+  const mine = new Set(entryIds);
+  let base = tip;
+  for (let depth = 0; depth < candidates.length; depth += 1) {
+    const built = candidates.filter((candidate) => candidate.parent === base);
+    if (built.some((candidate) => candidate.atRisk === true)) return { wait: 'at_risk' };
+    const next = built.find((candidate) => !candidate.entryIds.some((id) => mine.has(id)));
+    if (next === undefined) break;
+    base = next.commit;
+  }
+  const inFlight = candidates.filter((candidate) => candidate.commit !== tip).length;
+  if (inFlight >= maxInFlight) return { wait: 'in_flight' };
+  return { base };
 }
 
 /**
@@ -47,6 +90,12 @@ export interface SpeculationBoard {
    * attempt.
    */
   baseFor(tip: string, entryIds: readonly string[]): Promise<string>;
+  /**
+   * Where a speculating worker builds next (see {@link pickSpeculativeBase}): the head of the
+   * chain built on `tip`, unless that chain's next candidate is at risk or `maxInFlight`
+   * candidates are in flight already; then the worker waits ({@link waitForChange}) and asks again.
+   */
+  speculativeBase(tip: string, entryIds: readonly string[], maxInFlight: number): Promise<SpeculativeBase>;
   /**
    * Resolves when a candidate may have been published or withdrawn since the call, after
    * `timeoutMs` at the latest, or when `signal` aborts. Waiting workers use it instead of polling.
@@ -89,6 +138,14 @@ export class ProcessSpeculationBoard implements SpeculationBoard {
       base = next.commit;
     }
     return base;
+  }
+
+  async speculativeBase(
+    tip: string,
+    entryIds: readonly string[],
+    maxInFlight: number,
+  ): Promise<SpeculativeBase> {
+    return pickSpeculativeBase([...this.candidates.values()], tip, entryIds, maxInFlight);
   }
 
   async waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -14,7 +14,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
 import { rolledBackChangeId } from './rollback.js';
 import type { QueueRuntime } from './runtime.js';
-import { strategyOf, type CandidatePlan } from './strategy/index.js';
+import { maxCandidatesInFlight, strategyOf, type CandidatePlan } from './strategy/index.js';
 
 /** What one {@link QueueWorker.processNext} call did to an entry. */
 export type WorkOutcome = EntryOutcome | 'idle';
@@ -290,12 +290,18 @@ export class QueueWorker {
     });
     let built: BuiltCandidate;
     try {
-      if (!plan.speculate) await this.waitForNoCandidate(entries[0]!, signal, verdicts);
-      if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
-      // Read the tip inside the turn: waiting for it may have taken a while.
-      const tip = await landing.tip(config.target_branch);
       const ids = entries.map((entry) => entry.id);
-      const base = plan.speculate ? await speculation.baseFor(tip, ids) : tip;
+      let tip: string;
+      let base: string;
+      if (plan.speculate)
+        ({ tip, base } = await this.waitForSpeculativeBase(entries[0]!, ids, signal, verdicts));
+      else {
+        await this.waitForNoCandidate(entries[0]!, signal, verdicts);
+        if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
+        // Read the tip inside the turn: waiting for it may have taken a while.
+        tip = await landing.tip(config.target_branch);
+        base = tip;
+      }
       const context = {
         runtime: this.runtime,
         worker: this.id,
@@ -332,6 +338,30 @@ export class QueueWorker {
       const tip = (await landing.knownTip(config.target_branch)) ?? (await landing.tip(config.target_branch));
       if ((await speculation.baseFor(tip, [])) === tip && !(await speculation.isCandidate(tip))) return;
       if (signal.aborted) throw verdicts.leaseLostError(entry);
+      await speculation.waitForChange(config.queue.poll_ms, signal);
+    }
+  }
+
+  /**
+   * With speculation: the tip (read in the turn) and the base to build on, the head of the
+   * candidates in flight on it. Waits first (woken by the board, never polling) while the
+   * candidate this worker would stack on is at risk (a red chain being settled, a bisection
+   * probe: a candidate built on it would most likely be thrown away) or while
+   * `queue.strategy.max_in_flight` candidates are already being checked.
+   */
+  private async waitForSpeculativeBase(
+    entry: QueueEntry,
+    ids: readonly string[],
+    signal: AbortSignal,
+    verdicts: EntryVerdicts,
+  ): Promise<{ tip: string; base: string }> {
+    const { landing, speculation, config } = this.runtime;
+    const maxInFlight = maxCandidatesInFlight(config.queue.strategy);
+    for (;;) {
+      if (signal.aborted) throw verdicts.leaseLostError(entry);
+      const tip = await landing.tip(config.target_branch);
+      const choice = await speculation.speculativeBase(tip, ids, maxInFlight);
+      if (choice.wait === undefined) return { tip, base: choice.base };
       await speculation.waitForChange(config.queue.poll_ms, signal);
     }
   }

@@ -106,6 +106,15 @@ export const QueueStrategyConfigSchema = z
       .describe(
         'Re-runs of a failed batch check on the same tree before its last entry is charged, when bisection found every other prefix green (a red verdict seen twice is not re-run); a pass after a failure is recorded as a flake and the batch lands.',
       ),
+    max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        "Most candidates checked at once per target branch (in one repository's object database), speculative ones and bisection probes included; a worker that would build one more waits. Default: the machine's available parallelism (os.availableParallelism()), since one more check than there are CPUs only slows the others down.",
+      ),
   })
   .describe('Merge strategy: how entries are grouped into candidates.');
 /** A merge strategy configuration with defaults filled in. */

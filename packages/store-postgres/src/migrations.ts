@@ -1,4 +1,4 @@
-import { SPECULATION_TABLES_SQL } from './speculation-operations.js';
+import { SPECULATION_AT_RISK_SQL, SPECULATION_TABLES_SQL } from './speculation-operations.js';
 
 /** One numbered schema migration of the PostgreSQL store. Migrations only ever get appended. */
 export interface PostgresMigration {
@@ -157,6 +157,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     sql: `
       CREATE INDEX change_queue_logs_by_time ON change_queue_logs (at COLLATE "C", id);
     `,
+  },
+  {
+    version: 4,
+    description:
+      'a speculation candidate can be marked at risk (its check came out red, or it is a bisection probe), so that no worker builds on it',
+    sql: SPECULATION_AT_RISK_SQL,
   },
 ];
 

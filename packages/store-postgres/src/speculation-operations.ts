@@ -35,6 +35,11 @@ export const SPECULATION_TABLES_SQL = `
   CREATE INDEX speculation_turns_by_line ON speculation_turns (target_branch, location, ticket);
 `;
 
+/** The SQL of migration 4: the candidates' `atRisk` flag. */
+export const SPECULATION_AT_RISK_SQL = `
+  ALTER TABLE speculation_candidates ADD COLUMN at_risk BOOLEAN NOT NULL DEFAULT FALSE;
+`;
+
 /** `pg_notify` on the speculation channel, for the end of a write statement. */
 const NOTIFY = `pg_notify('${SPECULATION_CHANNEL}', '')`;
 
@@ -52,6 +57,7 @@ interface CandidateRow {
   entry_ids: string;
   owner: string;
   location: string;
+  at_risk: boolean;
   expires_at: number;
 }
 
@@ -74,10 +80,11 @@ export class SpeculationOperations implements SpeculationStore {
       `WITH expired AS (
          DELETE FROM speculation_candidates WHERE target_branch = $1 AND expires_at <= $8 AND commit_id <> $2
        ), published AS (
-         INSERT INTO speculation_candidates (target_branch, commit_id, parent, entry_ids, owner, location, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+         INSERT INTO speculation_candidates (target_branch, commit_id, parent, entry_ids, owner, location, expires_at, at_risk)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $9)
          ON CONFLICT (target_branch, commit_id) DO UPDATE SET parent = EXCLUDED.parent,
            entry_ids = EXCLUDED.entry_ids, owner = EXCLUDED.owner, location = EXCLUDED.location,
+           at_risk = EXCLUDED.at_risk,
            expires_at = EXCLUDED.expires_at, sequence = DEFAULT
          RETURNING 1
        )
@@ -91,6 +98,7 @@ export class SpeculationOperations implements SpeculationStore {
         candidate.location,
         now + ttlMs,
         now,
+        candidate.atRisk === true,
       ],
     );
   }
@@ -135,6 +143,7 @@ export class SpeculationOperations implements SpeculationStore {
       entryIds: JSON.parse(row.entry_ids) as string[],
       owner: row.owner,
       location: row.location,
+      atRisk: row.at_risk === true,
       expiresAt: Number(row.expires_at),
     }));
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { REBUILD_QUEUE_BLOCKERS_SQL_V5 } from './queue-blockers.js';
-import { SPECULATION_TABLES_SQL } from './sqlite-speculation.js';
+import { SPECULATION_AT_RISK_SQL, SPECULATION_TABLES_SQL } from './sqlite-speculation.js';
 
 /** One numbered schema migration. Migrations only ever get appended. */
 export interface Migration {
@@ -195,6 +195,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE INDEX change_queue_logs_by_time ON change_queue_logs(at, id);
     `,
+  },
+  {
+    version: 9,
+    description:
+      'a speculation candidate can be marked at risk (its check came out red, or it is a bisection probe), so that no worker builds on it',
+    sql: SPECULATION_AT_RISK_SQL,
   },
 ];
 

@@ -20,6 +20,11 @@ export interface StoredCandidate {
    * the commit; for the others it is someone else's candidate they cannot see.
    */
   location: string;
+  /**
+   * True while its verdict is likely red (its check just came out red, or it is a bisection's
+   * probe): workers do not build on it. Absent means false (a store that predates the flag).
+   */
+  atRisk?: boolean;
   /** When it expires unless renewed, store clock epoch milliseconds. */
   expiresAt: number;
 }
@@ -64,7 +69,8 @@ export type BuildTurnState = 'granted' | 'waiting' | 'lost';
  */
 export interface SpeculationStore {
   /**
-   * Publishes a candidate (replacing one with the same branch and commit) that expires `ttlMs`
+   * Publishes a candidate (replacing one with the same branch and commit, its `atRisk` flag too:
+   * republishing is how a candidate is marked at risk) that expires `ttlMs`
    * from now unless renewed, and removes the expired candidates of the branch.
    */
   publishCandidate(candidate: NewCandidate, ttlMs: number): Promise<void>;

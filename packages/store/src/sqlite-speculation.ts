@@ -30,6 +30,11 @@ export const SPECULATION_TABLES_SQL = `
   CREATE INDEX speculation_turns_by_line ON speculation_turns(target_branch, location, ticket);
 `;
 
+/** The SQL of migration 9: the candidates' `atRisk` flag. */
+export const SPECULATION_AT_RISK_SQL = `
+  ALTER TABLE speculation_candidates ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;
+`;
+
 interface CandidateRow {
   target_branch: string;
   commit_id: string;
@@ -37,6 +42,7 @@ interface CandidateRow {
   entry_ids: string;
   owner: string;
   location: string;
+  at_risk: number;
   expires_at: number;
 }
 
@@ -61,8 +67,8 @@ export class SqliteSpeculation {
           'DELETE FROM speculation_candidates WHERE target_branch = ? AND (expires_at <= ? OR commit_id = ?)',
         ).run(candidate.targetBranch, now, candidate.commit);
         this.statement(
-          `INSERT INTO speculation_candidates (target_branch, commit_id, parent, entry_ids, owner, location, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO speculation_candidates (target_branch, commit_id, parent, entry_ids, owner, location, at_risk, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           candidate.targetBranch,
           candidate.commit,
@@ -70,6 +76,7 @@ export class SqliteSpeculation {
           JSON.stringify(candidate.entryIds),
           candidate.owner,
           candidate.location,
+          candidate.atRisk === true ? 1 : 0,
           now + ttlMs,
         );
       })
@@ -115,6 +122,7 @@ export class SqliteSpeculation {
       entryIds: JSON.parse(row.entry_ids) as string[],
       owner: row.owner,
       location: row.location,
+      atRisk: row.at_risk === 1,
       expiresAt: row.expires_at,
     }));
   }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { QueueStrategyConfig } from '@hyperion/schema';
 
 /** What a strategy decides before a worker leases the entries of its next candidate. */
@@ -54,4 +55,13 @@ export class BatchStrategy implements MergeStrategy {
   }
 
   record(): void {}
+}
+
+/**
+ * How many candidates a speculating strategy keeps in flight per branch at most:
+ * `queue.strategy.max_in_flight`, or the machine's available parallelism when it is not set (a
+ * check more than there are CPUs to run it only slows the others down).
+ */
+export function maxCandidatesInFlight(config: Pick<QueueStrategyConfig, 'max_in_flight'>): number {
+  return config.max_in_flight ?? Math.max(1, availableParallelism());
 }
