@@ -32,9 +32,9 @@ export type SpeculativeBase = { base: string; wait?: undefined } | { wait: 'at_r
  * flight in this object database): the head of the chain of candidates built on `tip`, stopping
  * before any candidate carrying one of `entryIds` (an entry never stacks on its own earlier
  * attempt). It waits instead when the chain's next candidate is at risk (its verdict is likely
- * red) or when `maxInFlight` candidates are already being checked: the machine has that many
- * check slots, and one more candidate only slows the others down. A candidate whose commit is the
- * tip has landed and no longer counts.
+ * red) or when `maxInFlight` candidates are already being checked (counted by their owners: a
+ * worker checks one at a time): the machine has that many check slots, and one more candidate
+ * only slows the others down. A candidate whose commit is the tip has landed and no longer counts.
  */
 export function pickSpeculativeBase(
   candidates: readonly SpeculationCandidate[],
@@ -51,7 +51,10 @@ export function pickSpeculativeBase(
     if (next === undefined) break;
     base = next.commit;
   }
-  const inFlight = candidates.filter((candidate) => candidate.commit !== tip).length;
+  // One check per worker: a bisection swapping its probe in has two candidates for a moment.
+  const inFlight = new Set(
+    candidates.filter((candidate) => candidate.commit !== tip).map((candidate) => candidate.owner),
+  ).size;
   if (inFlight >= maxInFlight) return { wait: 'in_flight' };
   return { base };
 }

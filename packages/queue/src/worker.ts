@@ -13,7 +13,7 @@ import { faultPoint } from './fault-points.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
 import { rolledBackChangeId } from './rollback.js';
-import type { QueueRuntime } from './runtime.js';
+import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 import { maxCandidatesInFlight, strategyOf, type CandidatePlan } from './strategy/index.js';
 
 /** What one {@link QueueWorker.processNext} call did to an entry. */
@@ -28,6 +28,12 @@ const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
   'store_corrupt',
   'store_unreachable',
 ]);
+
+/**
+ * How many times one build turn builds a candidate again because its speculative base turned red
+ * while it was built (after that, the candidate is checked as it is).
+ */
+const MAX_BUILDS_PER_TURN = 3;
 
 /** How many lost compare-and-swap races one attempt tolerates before it gives the leases back. */
 const MAX_RACES_PER_ATTEMPT = 20;
@@ -291,23 +297,40 @@ export class QueueWorker {
     let built: BuiltCandidate;
     try {
       const ids = entries.map((entry) => entry.id);
-      let tip: string;
-      let base: string;
-      if (plan.speculate)
-        ({ tip, base } = await this.waitForSpeculativeBase(entries[0]!, ids, signal, verdicts));
-      else {
-        await this.waitForNoCandidate(entries[0]!, signal, verdicts);
-        if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
-        // Read the tip inside the turn: waiting for it may have taken a while.
-        tip = await landing.tip(config.target_branch);
-        base = tip;
-      }
       const context = {
         runtime: this.runtime,
         worker: this.id,
         prepareWorktree: (commit: string) => this.prepareWorktree(commit),
       };
-      built = await buildCandidate(context, entries, tip, base, randomUUID());
+      for (let build = 1; ; build += 1) {
+        let tip: string;
+        let base: string;
+        if (plan.speculate)
+          ({ tip, base } = await this.waitForSpeculativeBase(entries[0]!, ids, signal, verdicts));
+        else {
+          await this.waitForNoCandidate(entries[0]!, signal, verdicts);
+          if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
+          // Read the tip inside the turn: waiting for it may have taken a while.
+          tip = await landing.tip(config.target_branch);
+          base = tip;
+        }
+        built = await buildCandidate(context, entries, tip, base, randomUUID());
+        if (build >= MAX_BUILDS_PER_TURN || (await this.stillStacked(built, ids))) break;
+        // The base turned red (or went) while the chain was built on it: a check of this
+        // candidate would most likely be thrown away. Build again, once the base is settled.
+        await speculation.withdraw(chainHead(built));
+        await recordEntryEvents(
+          this.runtime,
+          built.links.map((link) => link.entry.id),
+          'entry:race_lost',
+          {
+            expected_tip: built.base,
+            note: 'the speculative base turned red or was withdrawn while this candidate was built; building again before any check',
+            build,
+          },
+          this.id,
+        );
+      }
     } catch (error) {
       await endTurn().catch(() => undefined);
       throw error;
@@ -340,6 +363,18 @@ export class QueueWorker {
       if (signal.aborted) throw verdicts.leaseLostError(entry);
       await speculation.waitForChange(config.queue.poll_ms, signal);
     }
+  }
+
+  /**
+   * True unless `built` was stacked on another candidate that meanwhile turned red (it is at
+   * risk), or was withdrawn without landing: then the chain this worker just built is doomed.
+   */
+  private async stillStacked(built: BuiltCandidate, ids: readonly string[]): Promise<boolean> {
+    if (built.base === built.tip || built.links.length === 0) return true;
+    const { landing, speculation, config } = this.runtime;
+    const tip = (await landing.knownTip(config.target_branch)) ?? built.tip;
+    const choice = await speculation.speculativeBase(tip, ids, Number.MAX_SAFE_INTEGER);
+    return choice.wait === undefined && choice.base === built.base;
   }
 
   /**

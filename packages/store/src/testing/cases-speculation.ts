@@ -13,7 +13,16 @@ function candidate(
   entryIds: string[],
   extra: Partial<NewCandidate> = {},
 ): NewCandidate {
-  return { targetBranch: 'main', commit, parent, entryIds, owner: 'w1', location: 'objects-1', ...extra };
+  return {
+    targetBranch: 'main',
+    commit,
+    parent,
+    entryIds,
+    owner: 'w1',
+    location: 'objects-1',
+    atRisk: false,
+    ...extra,
+  };
 }
 
 /** The chain of candidates from `tip`, as a board's `baseFor` walks it (first published first). */
@@ -63,6 +72,38 @@ export function describeSpeculationCases(context: ConformanceContext): void {
       expect(await store.withdrawCandidate('main', 'c1')).toBe(false);
       expect((await store.listCandidates('main')).map((item) => item.commit)).toEqual(['c2']);
       expect((await store.listCandidates('release')).map((item) => item.commit)).toEqual(['other']);
+    });
+
+    it('keeps the at-risk flag, and publishing the same commit again sets or clears it', async () => {
+      const { store } = context;
+      const other = await context.another();
+      await store.publishCandidate(candidate('c1', 'tip', ['E1', 'E2']), 30_000);
+      await store.publishCandidate(candidate('p1', 'tip', ['E1'], { atRisk: true }), 30_000);
+      const flags = async () =>
+        (await other.listCandidates('main')).map((item) => [item.commit, item.atRisk]);
+      expect(await flags()).toEqual([
+        ['c1', false],
+        ['p1', true],
+      ]);
+      // Its check came out red: published again, at risk, with its entries and parent unchanged.
+      await other.publishCandidate(candidate('c1', 'tip', ['E1', 'E2'], { atRisk: true }), 30_000);
+      expect(await flags()).toEqual([
+        ['p1', true],
+        ['c1', true],
+      ]);
+      expect((await store.listCandidates('main')).find((item) => item.commit === 'c1')).toEqual({
+        ...candidate('c1', 'tip', ['E1', 'E2'], { atRisk: true }),
+        expiresAt: context.now + 30_000,
+      });
+      await store.publishCandidate(candidate('p1', 'tip', ['E1']), 30_000);
+      expect(await flags()).toEqual([
+        ['c1', true],
+        ['p1', false],
+      ]);
+      // A candidate published without the flag (a caller that predates it) is not at risk.
+      const { atRisk: _unset, ...plain } = candidate('c2', 'c1', ['E3']);
+      await store.publishCandidate(plain, 30_000);
+      expect((await store.listCandidates('main')).find((item) => item.commit === 'c2')?.atRisk).toBe(false);
     });
 
     it('forms the chain a board stacks on, across connections', async () => {
