@@ -32,6 +32,12 @@ export interface BuiltCandidate {
   links: ChainLink[];
   /** The entries not in the chain (they do not apply on the tip either). */
   unapplied: UnappliedEntry[];
+  /**
+   * The entries left out of a speculative chain that do apply on the tip: they conflict with a
+   * candidate in flight, not with the branch. They go back to the queue uncharged, and are tried
+   * again once that candidate has settled.
+   */
+  deferred: QueueEntry[];
   worktree: Worktree;
 }
 
@@ -120,11 +126,12 @@ async function buildChainInOneApply(
 
 /**
  * Builds the chain of `entries` on `base` (the head of the speculative candidates in flight, or
- * the tip). When some entry does not apply on a speculative base, the whole chain is built again
- * on the tip: an entry is only left out of the candidate when it does not apply on the tip, so
- * a conflict reported is a real one, found before any check run. Records `entry:applied` and
- * `entry:committed` (and `batch:formed` for several entries) on every entry of the chain, in one
- * store transaction, and publishes its head.
+ * the tip). An entry that does not apply on a speculative base is tried on the tip: when it does
+ * not apply there either it is left out as conflicted (a conflict reported is a real one, found
+ * before any check run); when it does, it is `deferred` (it conflicts with a candidate in flight)
+ * and the chain stays on the speculative base. Records `entry:applied` and `entry:committed` (and
+ * `batch:formed` for several entries) on every entry of the chain, in one store transaction, and
+ * publishes its head.
  * Called inside the build turn.
  */
 export async function buildCandidate(
@@ -135,15 +142,32 @@ export async function buildCandidate(
   batchId: string,
 ): Promise<BuiltCandidate> {
   const { runtime, worker } = context;
-  // Every entry:applied of the build (of both chains, when it was built again on the tip), then
-  // entry:committed and batch:formed: one store transaction for them all.
+  // Every entry:applied of the build (the trial of an entry on the tip too), then entry:committed
+  // and batch:formed: one store transaction for them all.
   const events: PendingEntryEvent[] = [];
-  let built = await buildChain(context, entries, base, events);
+  const built = await buildChain(context, entries, base, events);
+  const deferred: QueueEntry[] = [];
   if (built.unapplied.length > 0 && base !== tip) {
-    base = tip;
-    built = await buildChain(context, entries, tip, events);
+    // Left out on a speculative base: conflicted only if it does not apply on the tip either.
+    // One that does conflicts with a candidate in flight; building the whole chain on the tip
+    // instead (beside that candidate) would lose the landing race to it for sure.
+    const unapplied: UnappliedEntry[] = [];
+    for (const left of built.unapplied) {
+      if (left.applied.outcome === 'rejected') {
+        unapplied.push(left);
+        continue;
+      }
+      const worktree = await context.prepareWorktree(tip);
+      const applied = await applyEntry(runtime, left.entry, worktree, tip, worker, { deferEvent: true });
+      if (applied.outcome === 'applied') {
+        events.push({ id: left.entry.id, type: 'entry:applied', data: applied.event });
+        deferred.push(left.entry);
+      } else unapplied.push({ entry: left.entry, applied });
+    }
+    built.unapplied = unapplied;
+    await context.prepareWorktree(built.links.at(-1)?.commit ?? base);
   }
-  const candidate: BuiltCandidate = { batchId, tip, base, ...built };
+  const candidate: BuiltCandidate = { batchId, tip, base, ...built, deferred };
   if (built.links.length === 0) {
     await recordEventsTogether(runtime, events, worker);
     return candidate;

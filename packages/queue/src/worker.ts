@@ -222,6 +222,11 @@ export class QueueWorker {
         for (const unapplied of built.unapplied) {
           outcomes.set(unapplied.entry.id, await this.settleUnapplied(unapplied, verdicts));
         }
+        for (const entry of built.deferred) {
+          const reason =
+            'returned uncharged: it applies on the tip but conflicts with a candidate in flight; tried again once that one settles';
+          outcomes.set(entry.id, await verdicts.returnFromBatch(entry, reason, { base: built.base }));
+        }
         if (built.links.length === 0) return;
         const context: RoundContext = {
           runtime: this.runtime,
