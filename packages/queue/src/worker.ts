@@ -299,7 +299,7 @@ export class QueueWorker {
     const endTurn = await speculation.takeBuildTurn(this.id, signal).catch((error: unknown) => {
       throw signal.aborted ? verdicts.leaseLostError(entries[0]!) : error;
     });
-    let built: BuiltCandidate;
+    let built: BuiltCandidate | undefined;
     try {
       const ids = entries.map((entry) => entry.id);
       const context = {
@@ -323,13 +323,15 @@ export class QueueWorker {
         if (build >= MAX_BUILDS_PER_TURN || (await this.stillStacked(built, ids))) break;
         // The base turned red (or went) while the chain was built on it: a check of this
         // candidate would most likely be thrown away. Build again, once the base is settled.
-        await speculation.withdraw(chainHead(built));
+        const doomed = built;
+        built = undefined;
+        await speculation.withdraw(chainHead(doomed));
         await recordEntryEvents(
           this.runtime,
-          built.links.map((link) => link.entry.id),
+          doomed.links.map((link) => link.entry.id),
           'entry:race_lost',
           {
-            expected_tip: built.base,
+            expected_tip: doomed.base,
             note: 'the speculative base turned red or was withdrawn while this candidate was built; building again before any check',
             build,
           },
@@ -337,18 +339,23 @@ export class QueueWorker {
         );
       }
     } catch (error) {
+      // A candidate published before the error must not stay on the board with nobody to withdraw it.
+      if (built !== undefined && built.links.length > 0)
+        await speculation.withdraw(chainHead(built)).catch(() => undefined);
       await endTurn().catch(() => undefined);
       throw error;
     }
+    // The loop above only ends with a candidate built (or by throwing).
+    const candidate = built!;
     try {
       await endTurn();
     } catch (error) {
       // The turn could not be given back (the store failed): the published candidate must not
       // stay on the board with nobody to withdraw it.
-      if (built.links.length > 0) await speculation.withdraw(chainHead(built)).catch(() => undefined);
+      if (candidate.links.length > 0) await speculation.withdraw(chainHead(candidate)).catch(() => undefined);
       throw error;
     }
-    return built;
+    return candidate;
   }
 
   /**
