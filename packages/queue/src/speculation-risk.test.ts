@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
 import { compareWithLive, type SqliteStore } from '@hyperion/store';
@@ -15,6 +16,11 @@ import {
 } from './testing/queue-fixture.js';
 
 let fixture: QueueFixture | undefined;
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
+  expect(await condition()).toBe(true);
+}
 
 afterEach(async () => {
   await fixture?.cleanup();
@@ -154,6 +160,41 @@ describe('speculation with a red batch (real repository, real SQLite)', () => {
       'the broken change never lands',
     ).toBe('f1\n');
     expect(await fixture.store.listCandidates('main')).toEqual([]);
+    expect(await compareWithLive(fixture.store)).toEqual([]);
+  });
+});
+
+describe('a speculative batch with a real textual conflict in it', () => {
+  it('leaves the conflicting entry out and stays stacked, instead of being rebuilt on the tip beside the candidate in flight', async () => {
+    const counter = join(temporaryDirectory('hyperion-check-runs'), 'runs');
+    fixture = await createQueueFixture({
+      files: { 'a.txt': 'a\n', 'x.txt': 'x\n', 'c.txt': 'c\n', 'd.txt': 'd\n' },
+      config: {
+        // The first batch's check is slow, so the second worker builds while it is in flight.
+        checks: [{ name: 'slow', command: `echo run >> ${counter}; grep -q A a.txt && sleep 1; true` }],
+        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 2, max_in_flight: 2 } },
+      },
+    });
+    const submit = (task: string, path: string, from: string, to: string) =>
+      fixture!.queue.submit(changeRequest(task, path, replaceFilePatch(path, from, to)));
+    await submit('T-a', 'a.txt', 'a\n', 'A\n');
+    await submit('T-x', 'x.txt', 'x\n', 'X\n');
+    const stale = await submit('T-c', 'c.txt', 'not c\n', 'C\n');
+    const stacked = await submit('T-d', 'd.txt', 'd\n', 'D\n');
+    const firstWorker = fixture.queue.createWorker('first');
+    const secondWorker = fixture.queue.createWorker('second');
+    const first = firstWorker.processNextCandidate();
+    await waitFor(async () => (await fixture!.store.listCandidates('main')).length > 0);
+    const second = secondWorker.processNextCandidate();
+    expect(await first).toEqual(['landed', 'landed']);
+    expect(await second).toEqual(['conflicted', 'landed']);
+    await firstWorker.dispose();
+    await secondWorker.dispose();
+    const events = await fixture.store.listEvents({ entryId: stacked.id });
+    expect(events.filter((event) => event.type === 'check:passed')).toHaveLength(1);
+    expect(events.map((event) => event.type)).not.toContain('entry:race_lost');
+    expect(events.find((event) => event.type === 'entry:committed')?.data['speculative']).toBe(true);
+    expect((await fixture.store.requireEntry(stale.id)).state).toBe('conflicted');
     expect(await compareWithLive(fixture.store)).toEqual([]);
   });
 });
