@@ -140,8 +140,8 @@ export async function landChain(
  * bisected over the prefixes of its chain (the base, the empty prefix, is green; the whole chain
  * is red), and every prefix a probe finds green lands at once, by one compare-and-swap from the
  * last landing, before the rest is bisected: the exact tree the probe checked becomes the tip.
- * The probed prefix is the board's candidate while it is checked (in place of the chain head), so
- * other workers stack on what may land next rather than on the red chain. The first entry whose
+ * The probed prefix is the board's candidate while it is checked (in place of the chain head),
+ * marked at risk: other workers wait for its verdict rather than stack on it. The first entry whose
  * prefix is red is the culprit; the entries after it are handed back uncharged
  * (`entry:batch_returned`). Entries that each pass alone but fail together (a semantic conflict)
  * are caught the same way.
