@@ -33,6 +33,61 @@ function touchedPaths(patch: string): string[] | undefined {
   }
 }
 
+/** The paths of each file section of `patches`, in order, as the parser reads them. */
+function sectionsOf(patches: readonly string[]): string[][] | undefined {
+  try {
+    return patches.flatMap((patch) =>
+      parsePatch(patch).map((file) => [
+        ...new Set([file.oldPath, file.newPath].filter((path): path is string => path !== undefined)),
+      ]),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The paths of each file section of `git apply --numstat -z` output: `added TAB deleted TAB path
+ * NUL`, or for a rename or copy `added TAB deleted TAB NUL old NUL new NUL`.
+ */
+function numstatSections(output: string): string[][] {
+  const fields = output.split('\0');
+  const sections: string[][] = [];
+  for (let index = 0; index < fields.length; index += 1) {
+    const field = fields[index]!;
+    if (field === '') continue;
+    const path = field.split('\t').slice(2).join('\t');
+    if (path !== '') sections.push([path]);
+    else {
+      sections.push([...new Set([fields[index + 1] ?? '', fields[index + 2] ?? ''])]);
+      index += 2;
+    }
+  }
+  return sections;
+}
+
+function sameSections(applied: readonly string[][], parsed: readonly string[][]): boolean {
+  if (applied.length !== parsed.length) return false;
+  return applied.every((paths, index) => {
+    const expected = parsed[index]!;
+    return paths.length === expected.length && paths.every((path) => expected.includes(path));
+  });
+}
+
+/** True when every index entry that differs between `before` and `after` is one of `paths`. */
+function changedOnlyWithin(
+  before: readonly IndexEntry[],
+  after: readonly IndexEntry[],
+  paths: ReadonlySet<string>,
+): boolean {
+  const key = (entry: IndexEntry) => `${entry.mode} ${entry.sha}`;
+  const was = new Map(before.map((entry) => [entry.path, key(entry)]));
+  const is = new Map(after.map((entry) => [entry.path, key(entry)]));
+  for (const [path, value] of is) if (was.get(path) !== value && !paths.has(path)) return false;
+  for (const path of was.keys()) if (!is.has(path) && !paths.has(path)) return false;
+  return true;
+}
+
 function byPath(left: IndexEntry, right: IndexEntry): number {
   return left.path < right.path ? -1 : left.path > right.path ? 1 : 0;
 }
@@ -102,11 +157,16 @@ export async function applyChainInOneGo(
   const indexPath = join(own, 'index');
   const before = await readPlainIndex(indexPath);
   if (before === undefined) return undefined;
-  const applied = await runGit(['apply', '--index', '--whitespace=nowarn', '-'], {
-    cwd: worktreePath,
-    input: joinPatches(patches.map((part) => part.patch)),
-    allowFailure: true,
-  });
+  // `--numstat -z` with `--apply`: the same one process also lists every file section git
+  // applied, in order, to be compared with what the parser saw.
+  const applied = await runGit(
+    ['apply', '--index', '--apply', '--numstat', '-z', '--whitespace=nowarn', '-'],
+    {
+      cwd: worktreePath,
+      input: joinPatches(patches.map((part) => part.patch)),
+      allowFailure: true,
+    },
+  );
   if (applied.exitCode !== 0) return undefined;
   const restore = async (): Promise<undefined> => {
     await runGit(['checkout', '--force', '--detach', head.commit], { cwd: worktreePath });
@@ -115,6 +175,13 @@ export async function applyChainInOneGo(
   const after = await readPlainIndex(indexPath);
   if (after === undefined) return restore();
   const beforeByPath = new Map(before.entries.map((entry) => [entry.path, entry]));
+  // Each commit's tree is built from the paths the parser found in each patch: git must have
+  // changed exactly those files, section by section (a `--no-prefix` patch, a path that is not
+  // UTF-8, a section hidden after a binary hunk would otherwise put a later entry's change into
+  // an earlier entry's commit). Anything else: one patch at a time, where git decides.
+  const sections = sectionsOf(patches.map((part) => part.patch));
+  if (sections === undefined || !sameSections(numstatSections(applied.stdout), sections)) return restore();
+  if (!changedOnlyWithin(before.entries, after.entries, seen)) return restore();
   const identity = options.identity ?? DEFAULT_COMMIT_IDENTITY;
   let parent = head.commit;
   let parentTree = (await readCommitFields(gitDirectory, parent)).tree;
