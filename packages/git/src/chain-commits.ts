@@ -20,30 +20,20 @@ export interface ChainPatch {
   trailers?: Trailer[];
 }
 
-/** The paths a patch touches (old and new, as the index spells them: bytes as latin1). */
-function touchedPaths(patch: string): string[] | undefined {
+/** The paths of each file section of a patch (old and new), in order, as the parser reads them. */
+function sectionsOf(patch: string): string[][] | undefined {
   try {
-    return parsePatch(patch).flatMap((file) =>
-      [file.oldPath, file.newPath]
-        .filter((path): path is string => path !== undefined)
-        .map((path) => Buffer.from(path, 'utf8').toString('latin1')),
-    );
+    return parsePatch(patch).map((file) => [
+      ...new Set([file.oldPath, file.newPath].filter((path): path is string => path !== undefined)),
+    ]);
   } catch {
     return undefined;
   }
 }
 
-/** The paths of each file section of `patches`, in order, as the parser reads them. */
-function sectionsOf(patches: readonly string[]): string[][] | undefined {
-  try {
-    return patches.flatMap((patch) =>
-      parsePatch(patch).map((file) => [
-        ...new Set([file.oldPath, file.newPath].filter((path): path is string => path !== undefined)),
-      ]),
-    );
-  } catch {
-    return undefined;
-  }
+/** A parsed path as the index spells it (its bytes as latin1). */
+function indexSpelling(path: string): string {
+  return Buffer.from(path, 'utf8').toString('latin1');
 }
 
 /**
@@ -133,10 +123,13 @@ export async function applyChainInOneGo(
   const pathsOf: string[][] = [];
   const messages: string[] = [];
   const seen = new Set<string>();
+  const sections: string[][] = [];
   for (const { patch, message, trailers } of patches) {
-    const paths = touchedPaths(patch);
+    const own = sectionsOf(patch);
+    const paths = own?.flat().map(indexSpelling);
     const cleaned = cleanUpMessage(appendTrailers(message, trailers ?? []));
-    if (paths === undefined || paths.length === 0 || cleaned === '') return undefined;
+    if (own === undefined || paths === undefined || paths.length === 0 || cleaned === '') return undefined;
+    sections.push(...own);
     messages.push(cleaned);
     for (const path of new Set(paths)) {
       if (seen.has(path)) return undefined;
@@ -179,8 +172,7 @@ export async function applyChainInOneGo(
   // changed exactly those files, section by section (a `--no-prefix` patch, a path that is not
   // UTF-8, a section hidden after a binary hunk would otherwise put a later entry's change into
   // an earlier entry's commit). Anything else: one patch at a time, where git decides.
-  const sections = sectionsOf(patches.map((part) => part.patch));
-  if (sections === undefined || !sameSections(numstatSections(applied.stdout), sections)) return restore();
+  if (!sameSections(numstatSections(applied.stdout), sections)) return restore();
   if (!changedOnlyWithin(before.entries, after.entries, seen)) return restore();
   const identity = options.identity ?? DEFAULT_COMMIT_IDENTITY;
   let parent = head.commit;
