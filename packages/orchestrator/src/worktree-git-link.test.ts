@@ -90,6 +90,29 @@ function stopWatcher(pidFile: string): void {
   }
 }
 
+/** `runDeveloper` on one assignment of a.txt, with `command` as the agent (a command harness). */
+function runAgentOnA(repository: TemporaryRepository, base: string, command: string[]) {
+  return runDeveloper(
+    {
+      assignment: TaskAssignmentSchema.parse({
+        task_id: 'T-1',
+        parent_request_id: 'R-1',
+        summary: 'change a.txt',
+        file_targets: ['a.txt'],
+      }),
+      changes: [],
+      contextTokens: 0,
+    },
+    {
+      repository: repository.repository,
+      harness: new CommandHarness({ command }),
+      worktreesDirectory: join(repository.root, '.hyperion', 'worktrees'),
+      baseCommit: base,
+      requestId: 'R-1',
+    },
+  );
+}
+
 function scratchDirectory(prefix: string): string {
   const directory = mkdtempSync(join(tmpdir(), prefix));
   scratch.push(directory);
@@ -105,25 +128,12 @@ describe("a developer's worktree .git file", () => {
     writeFileSync(script, HOSTILE_AGENT);
     const marker = join(outside, 'fsmonitor-ran');
     const worktreesDirectory = join(temporary.root, '.hyperion', 'worktrees');
-    const failure = await runDeveloper(
-      {
-        assignment: TaskAssignmentSchema.parse({
-          task_id: 'T-1',
-          parent_request_id: 'R-1',
-          summary: 'change a.txt',
-          file_targets: ['a.txt'],
-        }),
-        changes: [],
-        contextTokens: 0,
-      },
-      {
-        repository: temporary.repository,
-        harness: new CommandHarness({ command: [process.execPath, script, join(outside, 'evil'), marker] }),
-        worktreesDirectory,
-        baseCommit: base,
-        requestId: 'R-1',
-      },
-    ).catch((error: unknown) => error);
+    const failure = await runAgentOnA(temporary, base, [
+      process.execPath,
+      script,
+      join(outside, 'evil'),
+      marker,
+    ]).catch((error: unknown) => error);
     expect(HyperionError.isInstance(failure) && failure.code).toBe('unsafe_path');
     expect((failure as Error).message).toBe(
       "T-1: the worktree's .git file (where git finds the repository) was rewritten by the agent; it was put back",
@@ -146,27 +156,14 @@ describe("a developer's worktree .git file", () => {
     const marker = join(outside, 'fsmonitor-ran');
     const pidFile = join(outside, 'watcher.pid');
     try {
-      const result = await runDeveloper(
-        {
-          assignment: TaskAssignmentSchema.parse({
-            task_id: 'T-1',
-            parent_request_id: 'R-1',
-            summary: 'change a.txt',
-            file_targets: ['a.txt'],
-          }),
-          changes: [],
-          contextTokens: 0,
-        },
-        {
-          repository: temporary.repository,
-          harness: new CommandHarness({
-            command: [process.execPath, agent, join(outside, 'evil'), marker, watcher, pidFile],
-          }),
-          worktreesDirectory: join(temporary.root, '.hyperion', 'worktrees'),
-          baseCommit: base,
-          requestId: 'R-1',
-        },
-      );
+      const result = await runAgentOnA(temporary, base, [
+        process.execPath,
+        agent,
+        join(outside, 'evil'),
+        marker,
+        watcher,
+        pidFile,
+      ]);
       // The change was read from Hyperion's repository, whatever `.git` said meanwhile.
       expect(result.changeRequest.changes.map((change) => change.path)).toEqual(['a.txt']);
       expect(result.changeRequest.changes[0]!.patch).toContain('+changed');
