@@ -47,6 +47,7 @@ export {
 } from './patch-parse.js';
 export { joinPatches, splitPatch } from './patch-split.js';
 export { sha256Hex } from './hash.js';
+export { patchPathsAsGitReadsThem, type PatchPathsAsGitReadsThem } from './patch-git-paths.js';
 export { pathsEscapingRoot } from './symlink-escape.js';
 export { unsafeSymlinkTargetReason } from './symlink-target.js';
 export {

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
-import { createQueueFixture, replaceFilePatch, type QueueFixture } from './testing/queue-fixture.js';
+import type { ChangeRequest, HyperionConfigInput } from '@hyperion/schema';
+import { prepareSubmission } from './prepare-submission.js';
+import {
+  createQueueFixture,
+  replaceFilePatch,
+  testConfig,
+  type QueueFixture,
+} from './testing/queue-fixture.js';
 
 let fixture: QueueFixture | undefined;
 afterEach(async () => {
@@ -8,21 +15,23 @@ afterEach(async () => {
   fixture = undefined;
 });
 
+const batchConfig: HyperionConfigInput = {
+  checks: [{ name: 'no-D', command: '! grep -qs D d.txt' }],
+  queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 2, flake_reruns: 0 } },
+};
+
 describe('a batch whose patch git reads otherwise than the parser', () => {
   it('lands nothing of an entry that did not land (a `--no-prefix` creation in a red batch)', async () => {
     fixture = await createQueueFixture({
       files: { 'c.txt': 'c\n', 'd.txt': 'd\n', 'sub/keep.txt': 'k\n' },
-      config: {
-        checks: [{ name: 'no-D', command: '! grep -qs D d.txt' }],
-        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 2, flake_reruns: 0 } },
-      },
+      config: batchConfig,
     });
     const first = await fixture.queue.submit({
       task_id: 'T-1',
       agent: 'test',
       changes: [{ path: 'c.txt', operation: 'update', patch: replaceFilePatch('c.txt', 'c\n', 'C\n') }],
     });
-    const second = await fixture.queue.submit({
+    const secondChange: ChangeRequest = {
       task_id: 'T-2',
       agent: 'test',
       changes: [
@@ -35,7 +44,14 @@ describe('a batch whose patch git reads otherwise than the parser', () => {
             'diff --git sub/new.txt sub/new.txt\nnew file mode 100644\n--- /dev/null\n+++ sub/new.txt\n@@ -0,0 +1 @@\n+new\n',
         },
       ],
-    });
+    };
+    // Submitting this change is refused now (git reads `new.txt`, not `sub/new.txt`: see
+    // git-read-paths.test.ts). It is stored as it was before that check existed, so that the
+    // worker's own defence is what this test tries: an entry already in a store of an older release.
+    const second = await fixture.store.enqueue(
+      prepareSubmission(secondChange, { config: testConfig(batchConfig) }),
+    );
+    expect(second.paths).toEqual(['d.txt', 'sub/new.txt']);
     const worker = fixture.queue.createWorker('batcher');
     const outcomes = await worker.processNextCandidate();
     await worker.dispose();

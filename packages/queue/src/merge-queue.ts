@@ -18,6 +18,7 @@ import { conflictDependentsOf, planRollback, ROLLBACK_PRIORITY, type PlannedReve
 import { checkStacking } from './stacking.js';
 import { ShellCheckRunner, type CheckRunner } from './check-runner.js';
 import type { QueueEvents } from './events.js';
+import { requirePathsAsGitReadsThem } from './git-read-paths.js';
 import { prepareSubmission, type SubmissionContext } from './prepare-submission.js';
 import type { SpeculationBoard } from './speculation.js';
 import { storeSpeculationBoardFor } from './speculation-default.js';
@@ -151,13 +152,16 @@ export class MergeQueue {
 
   /**
    * Validates a change request and stores it as a `queued` entry with its `entry:enqueued` event.
-   * Invalid submissions throw a HyperionError naming the field, and nothing is stored.
+   * Invalid submissions throw a HyperionError naming the field, and nothing is stored. Besides
+   * `prepareSubmission`'s rules, git itself must read each file change's patch as changing exactly
+   * its declared path (`unsafe_path` otherwise, naming `changes[i].patch`).
    */
   async submit(
     change: ChangeRequest,
     context: Omit<SubmissionContext, 'config' | 'revertOf'> = {},
   ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    await requirePathsAsGitReadsThem(this.runtime.repository.root, change);
     return this.enqueuePrepared(prepared);
   }
 
@@ -172,6 +176,7 @@ export class MergeQueue {
     context: Omit<SubmissionContext, 'config' | 'revertOf'> = {},
   ): Promise<QueueEntry> {
     const prepared = prepareSubmission(change, { ...context, config: this.runtime.config });
+    await requirePathsAsGitReadsThem(this.runtime.repository.root, change);
     return this.announceEnqueued(await transaction.enqueue(prepared));
   }
 
@@ -200,6 +205,7 @@ export class MergeQueue {
     if (await store.hasSubmission(prepared.id, prepared.task_id, prepared.patch_hash)) {
       return this.enqueuePrepared(prepared);
     }
+    await requirePathsAsGitReadsThem(repository.root, change);
     const tip = await this.runtime.landing.tip(this.runtime.config.target_branch);
     const dependsOn = await checkStacking(store, repository, prepared, tip);
     return this.enqueuePrepared({ ...prepared, depends_on: dependsOn });
