@@ -147,6 +147,35 @@ export function recordLockHolderChild(pid: number): () => void {
   };
 }
 
+/** The git spawner of this process while one runs (see {@link useLockHelperProcess}). */
+let lockHelper: LockProcess | undefined;
+
+/**
+ * Sets (or clears, with undefined) the helper process of this process that starts its git
+ * commands and lives as long as any of them runs (the git spawner). Every lock taken from now on
+ * names it from the start, so that running git under a lock costs no rewrite of the lock file.
+ */
+export function useLockHelperProcess(pid: number | undefined): void {
+  lockHelper = pid === undefined ? undefined : thisProcess(pid);
+}
+
+/**
+ * Names `pid`, the helper process that starts this process's git commands and outlives each of
+ * them (the git spawner), in each lock held by the calling work that does not name it yet, so that
+ * none is taken over while a command it started runs even if the holder is killed. Unlike
+ * {@link recordLockHolderChild} it stays named until the lock is released: the lock file is
+ * rewritten at most once per holding, not twice per command. Does nothing outside such work.
+ */
+export function recordLockHolderHelper(pid: number): void {
+  const store = heldInThisContext.getStore();
+  if (store === undefined) return;
+  for (const lock of store.values()) {
+    if (lock.released || (lock.owner.children ?? []).some((child) => child.pid === pid)) continue;
+    const helper = lockHelper?.pid === pid ? lockHelper : thisProcess(pid);
+    rewriteHeldLock(lock, { ...lock.owner, children: [...(lock.owner.children ?? []), helper] });
+  }
+}
+
 /** Deletes the lock file if it still holds our record: a holder never deletes a lock it no longer holds. */
 async function release(held: HeldLock): Promise<void> {
   held.released = true;
@@ -167,6 +196,7 @@ async function acquire(
     ...thisProcess(process.pid),
     host: hostname(),
     token: randomBytes(8).toString('hex'),
+    ...(lockHelper === undefined ? {} : { children: [lockHelper] }),
   };
   const record = serialize(owner);
   const claim = claimPath(path);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { HyperionError } from '@hyperion/schema';
+import { runThroughSpawner, type GitProcessEvents, type GitSpawnRequest } from './git-spawner.js';
 import { recordLockHolderChild } from './repository-lock.js';
 
 /** Result of one git CLI invocation. */
@@ -85,64 +86,45 @@ function firstLine(text: string): string {
 }
 
 /**
- * Runs `git` with `args` (no shell). Throws `HyperionError('git_failed')` with a one-line message
- * naming the arguments and the first line of standard error when git exits non-zero, unless
- * `allowFailure` is set.
+ * What both ways of starting git report a command's end to: settles its promise as
+ * {@link runGit} promises, and tells the observer.
  */
-export function runGit(args: string[], options: RunGitOptions): Promise<GitCommandResult> {
+function commandEvents(
+  args: string[],
+  options: RunGitOptions,
+  resolve: (result: GitCommandResult) => void,
+  reject: (error: unknown) => void,
+): GitProcessEvents {
   const command = `git ${args.join(' ')}`;
   const observer = commandObserver;
   const spawned = observer === undefined ? 0 : performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
-      cwd: options.cwd,
-      env: gitEnvironment(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // With a timeout git gets a process group of its own, so that its helpers are stopped with it.
-      detached: options.timeoutMs !== undefined,
-    });
-    // Under a repository lock, the lock must outlive this command should this process be killed.
-    const exited = child.pid === undefined ? () => undefined : recordLockHolderChild(child.pid);
-    // On a timeout the promise is settled at once: a helper git started (ssh, a credential
-    // helper) may keep the pipes open after git itself is killed.
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            stopProcessGroup(child);
-            child.stdout.destroy();
-            child.stderr.destroy();
-            reject(
-              new HyperionError(
-                'git_failed',
-                `${command} did not finish within ${(options.timeoutMs ?? 0) / 1000} s and was stopped`,
-                { details: { args, cwd: options.cwd, timeout_ms: options.timeoutMs } },
-              ),
-            );
-          }, options.timeoutMs);
-    const stdoutChunks: Buffer[] = [];
-    const stderrChunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
-    child.on('error', (error) => {
-      if (timer !== undefined) clearTimeout(timer);
+  let timedOut = false;
+  return {
+    spawned: () => undefined,
+    threw: reject,
+    failedToStart: (error) =>
       reject(
         new HyperionError('git_failed', `${command} could not start in ${options.cwd}: ${error.message}`, {
           cause: error,
           details: { args, cwd: options.cwd },
         }),
+      ),
+    timedOut: () => {
+      timedOut = true;
+      reject(
+        new HyperionError(
+          'git_failed',
+          `${command} did not finish within ${(options.timeoutMs ?? 0) / 1000} s and was stopped`,
+          { details: { args, cwd: options.cwd, timeout_ms: options.timeoutMs } },
+        ),
       );
-    });
-    child.on('close', (code) => {
-      exited();
+    },
+    closed: (code, stdout, stderr) => {
       observer?.({ args, durationMs: performance.now() - spawned });
-      if (timer !== undefined) clearTimeout(timer);
       if (timedOut) return;
       const result: GitCommandResult = {
-        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
-        stderr: Buffer.concat(stderrChunks).toString('utf8'),
+        stdout: stdout.toString('utf8'),
+        stderr: stderr.toString('utf8'),
         exitCode: code ?? -1,
       };
       if (result.exitCode === 0 || options.allowFailure === true) {
@@ -156,10 +138,86 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitComma
           { details: { args, cwd: options.cwd, exitCode: result.exitCode, stderr: result.stderr } },
         ),
       );
+    },
+    lost: (error) =>
+      reject(
+        new HyperionError('git_failed', `${command} did not finish: ${error.message}`, {
+          cause: error,
+          details: { args, cwd: options.cwd },
+        }),
+      ),
+  };
+}
+
+/** Starts git in this process (the spawner is off or could not start). */
+function runInThisProcess(request: GitSpawnRequest, events: GitProcessEvents): void {
+  let child: ChildProcess;
+  try {
+    child = spawn('git', request.args, {
+      cwd: request.cwd,
+      env: request.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: request.detached,
     });
-    // git may exit before reading all input (e.g. on a bad flag); that is reported by `close`.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+  } catch (error) {
+    events.threw(error as Error);
+    return;
+  }
+  // Under a repository lock, the lock must outlive this command should this process be killed.
+  const exited = child.pid === undefined ? () => undefined : recordLockHolderChild(child.pid);
+  events.spawned(child.pid);
+  // On a timeout the command is settled at once: a helper git started (ssh, a credential
+  // helper) may keep the pipes open after git itself is killed.
+  const timer =
+    request.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          stopProcessGroup(child);
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          events.timedOut();
+        }, request.timeoutMs);
+  const stdoutChunks: Buffer[] = [];
+  const stderrChunks: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+  child.on('error', (error) => {
+    if (timer !== undefined) clearTimeout(timer);
+    events.failedToStart(error);
+  });
+  child.on('close', (code) => {
+    exited();
+    if (timer !== undefined) clearTimeout(timer);
+    events.closed(code, Buffer.concat(stdoutChunks), Buffer.concat(stderrChunks));
+  });
+  // git may exit before reading all input (e.g. on a bad flag); that is reported by `close`.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(request.input);
+}
+
+/**
+ * Runs `git` with `args` (no shell). Throws `HyperionError('git_failed')` with a one-line message
+ * naming the arguments and the first line of standard error when git exits non-zero, unless
+ * `allowFailure` is set.
+ *
+ * git is started by a small helper process of this one (so that starting it does not block this
+ * process's event loop, which a fork of a large process does), or here when that helper cannot
+ * run or `HYPERION_GIT_SPAWNER=0` is set; both behave the same.
+ */
+export function runGit(args: string[], options: RunGitOptions): Promise<GitCommandResult> {
+  return new Promise((resolve, reject) => {
+    const events = commandEvents(args, options, resolve, reject);
+    const request: GitSpawnRequest = {
+      args,
+      cwd: options.cwd,
+      env: gitEnvironment(options.env),
+      input: options.input ?? '',
+      // With a timeout git gets a process group of its own, so that its helpers are stopped with it.
+      detached: options.timeoutMs !== undefined,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    };
+    const runHere = () => runInThisProcess(request, events);
+    if (!runThroughSpawner(request, events, runHere)) runHere();
   });
 }
 

@@ -1,0 +1,240 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { AsyncResource } from 'node:async_hooks';
+import { GIT_SPAWNER_SOURCE } from './git-spawner-source.js';
+import { isSameProcessAlive } from './process-liveness.js';
+import { recordLockHolderChild, recordLockHolderHelper, useLockHelperProcess } from './repository-lock.js';
+
+/*
+ * Starting a process from Node forks the whole process: on Linux that blocks the event loop for a
+ * time that grows with its resident memory (1.5 ms at 47 MB, 4 ms and more at 350 MB), and the
+ * queue's workers then cannot overlap their git work. So git is started by a small long-lived
+ * Node process, the spawner (its program and lifetime: `git-spawner-source.ts`), started on first
+ * use; the parent only sends it a message per command. When it cannot start, or with
+ * `HYPERION_GIT_SPAWNER=0`, git is started in this process as before.
+ */
+
+/** What started git reports to the command that asked for it. */
+export interface GitProcessEvents {
+  /** git's pid, once it runs. */
+  spawned(pid: number | undefined): void;
+  /** Starting git threw (invalid arguments). */
+  threw(error: Error): void;
+  /** git could not start (the `error` event: a missing `cwd`, no git on the PATH). */
+  failedToStart(error: Error): void;
+  /** The timeout fired: git's process group was killed and its pipes closed. */
+  timedOut(): void;
+  /** git ended (`code` null after a signal) with everything it wrote. */
+  closed(code: number | null, stdout: Buffer, stderr: Buffer): void;
+  /** The spawner ended while git ran, which has ended since (its outcome is unknown). */
+  lost(error: Error): void;
+}
+
+/** One git command for the spawner. */
+export interface GitSpawnRequest {
+  /** git's arguments. */
+  args: string[];
+  /** Directory git runs in. */
+  cwd: string;
+  /** git's whole environment. */
+  env: NodeJS.ProcessEnv;
+  /** Text for git's standard input. */
+  input: string;
+  /** Whether git gets a process group of its own. */
+  detached: boolean;
+  /** Kill git's process group after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+interface PendingCommand {
+  request: GitSpawnRequest;
+  events: GitProcessEvents;
+  pid?: number;
+  /** Names a pid in the locks the caller held when it asked (bound to its async context). */
+  recordChild: (pid: number) => () => void;
+  /** Runs the command in this process instead (the spawner died before it ever worked). */
+  runHere: () => void;
+}
+
+interface SpawnerMessage {
+  type: 'ready' | 'spawned' | 'thrown' | 'error' | 'timeout' | 'close';
+  id?: number;
+  pid?: number;
+  code?: number | null;
+  error?: { name?: string; message?: string; [key: string]: unknown };
+  stdout?: Uint8Array;
+  stderr?: Uint8Array;
+}
+
+interface Spawner {
+  child: ChildProcess;
+  pid: number;
+  ready: boolean;
+  pending: Map<number, PendingCommand>;
+}
+
+/** After this many spawners ended unexpectedly, git is started in this process. */
+const MAXIMUM_UNEXPECTED_ENDS = 3;
+/** A spawner not ready by then is given up (and git started in this process). */
+const READY_TIMEOUT_MS = 15_000;
+const ORPHAN_POLL_MS = 20;
+
+let current: Spawner | undefined;
+let unavailable = false;
+let unexpectedEnds = 0;
+let nextId = 1;
+
+/** Whether git is started by the spawner (`HYPERION_GIT_SPAWNER=0` turns it off). */
+export function gitSpawnerEnabled(): boolean {
+  return !unavailable && process.env['HYPERION_GIT_SPAWNER'] !== '0';
+}
+
+/** The spawner's pid while one runs (for tests). */
+export function gitSpawnerPid(): number | undefined {
+  return current?.pid;
+}
+
+function rebuildError(info: SpawnerMessage['error']): Error {
+  const error = new Error(info?.message ?? 'unknown error');
+  if (info?.name !== undefined) error.name = info.name;
+  for (const [key, value] of Object.entries(info ?? {})) {
+    if (key !== 'name' && key !== 'message') (error as unknown as Record<string, unknown>)[key] = value;
+  }
+  return error;
+}
+
+function asBuffer(bytes: Uint8Array | undefined): Buffer {
+  if (bytes === undefined) return Buffer.alloc(0);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function deliver(spawner: Spawner, message: SpawnerMessage): void {
+  if (message.type === 'ready') {
+    spawner.ready = true;
+    return;
+  }
+  const command = message.id === undefined ? undefined : spawner.pending.get(message.id);
+  if (command === undefined || message.id === undefined) return;
+  switch (message.type) {
+    case 'spawned':
+      command.pid = message.pid;
+      command.events.spawned(message.pid);
+      return;
+    case 'thrown':
+      finish(spawner, message.id);
+      command.events.threw(rebuildError(message.error));
+      return;
+    case 'error':
+      command.events.failedToStart(rebuildError(message.error));
+      return;
+    case 'timeout':
+      command.events.timedOut();
+      return;
+    case 'close':
+      finish(spawner, message.id);
+      command.events.closed(message.code ?? null, asBuffer(message.stdout), asBuffer(message.stderr));
+      return;
+  }
+}
+
+/** Forgets a finished command; an idle spawner does not keep this process alive. */
+function finish(spawner: Spawner, id: number): void {
+  spawner.pending.delete(id);
+  if (spawner.pending.size === 0) spawner.child.channel?.unref();
+}
+
+/** Waits, under the caller's locks, for a git the dead spawner left running, then reports it lost. */
+function waitForOrphan(command: PendingCommand, reason: Error): void {
+  const pid = command.pid;
+  if (pid === undefined || !isSameProcessAlive(pid, undefined)) {
+    command.events.lost(reason);
+    return;
+  }
+  const exited = command.recordChild(pid);
+  const poll = setInterval(() => {
+    if (isSameProcessAlive(pid, undefined)) return;
+    clearInterval(poll);
+    exited();
+    command.events.lost(reason);
+  }, ORPHAN_POLL_MS);
+}
+
+function ended(spawner: Spawner, code: number | null, signal: NodeJS.Signals | null): void {
+  if (current === spawner) current = undefined;
+  useLockHelperProcess(undefined);
+  const commands = [...spawner.pending.values()];
+  spawner.pending.clear();
+  if (!spawner.ready) {
+    // It never worked here (no node binary that runs -e, a sandbox…): nothing was started.
+    unavailable = true;
+    for (const command of commands) command.runHere();
+    return;
+  }
+  unexpectedEnds += 1;
+  if (unexpectedEnds >= MAXIMUM_UNEXPECTED_ENDS) unavailable = true;
+  const how = signal === null ? `exit ${code ?? -1}` : signal;
+  const reason = new Error(`the git spawner process (pid ${spawner.pid}) ended unexpectedly (${how})`);
+  for (const command of commands) waitForOrphan(command, reason);
+}
+
+function start(): Spawner | undefined {
+  const environment: NodeJS.ProcessEnv = { ...process.env };
+  // The parent's --import, --cpu-prof… are not for the spawner (git gets the parent's own).
+  delete environment['NODE_OPTIONS'];
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ['--max-old-space-size=64', '-e', GIT_SPAWNER_SOURCE], {
+      env: environment,
+      // Not the parent's stdio: the spawner may outlive the parent, and must not hold its pipes.
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'advanced',
+    });
+  } catch {
+    return undefined;
+  }
+  if (child.pid === undefined) {
+    child.on('error', () => undefined);
+    return undefined;
+  }
+  const spawner: Spawner = { child, pid: child.pid, ready: false, pending: new Map() };
+  child.on('message', (message: SpawnerMessage) => deliver(spawner, message));
+  child.on('error', () => undefined);
+  child.on('close', (code, signal) => ended(spawner, code, signal));
+  const readyTimer = setTimeout(() => {
+    if (!spawner.ready) child.kill('SIGKILL');
+  }, READY_TIMEOUT_MS);
+  readyTimer.unref();
+  child.unref();
+  child.channel?.unref();
+  useLockHelperProcess(spawner.pid);
+  return spawner;
+}
+
+/**
+ * Starts git through the spawner, starting the spawner on first use. Returns false when git must
+ * be started in this process instead (spawner turned off or unavailable); `runHere` is called
+ * later should the spawner turn out not to work before it started this command. Before the
+ * request leaves, the spawner is named in the locks the caller holds: it outlives the commands it
+ * runs, so a lock naming it is not taken over while one runs, even if this process is killed.
+ */
+export function runThroughSpawner(
+  request: GitSpawnRequest,
+  events: GitProcessEvents,
+  runHere: () => void,
+): boolean {
+  if (!gitSpawnerEnabled()) return false;
+  const spawner = current ?? (current = start());
+  if (spawner === undefined) {
+    unavailable = true;
+    return false;
+  }
+  recordLockHolderHelper(spawner.pid);
+  const id = nextId++;
+  const recordChild = AsyncResource.bind((pid: number) => recordLockHolderChild(pid));
+  spawner.pending.set(id, { request, events, recordChild, runHere });
+  if (spawner.pending.size === 1) spawner.child.channel?.ref();
+  spawner.child.send({ type: 'run', id, ...request }, (error) => {
+    // The channel broke: the `exit` handler settles the command.
+    if (error !== null && error !== undefined) spawner.child.kill('SIGKILL');
+  });
+  return true;
+}
