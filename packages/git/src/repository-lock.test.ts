@@ -1,13 +1,25 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
-import { isProcessAlive } from './process-liveness.js';
+import { gitSpawnerPid } from './git-spawner.js';
+import { isProcessAlive, isSameProcessAlive } from './process-liveness.js';
 import { withRepositoryLock, type LockOwner } from './repository-lock.js';
+import { runGit } from './run-git.js';
 import type { LockHolderOptions } from './testing/lock-holder.js';
 
 const PACKAGE_DIRECTORY = fileURLToPath(new URL('..', import.meta.url));
@@ -31,11 +43,15 @@ function deadPid(): number {
 }
 
 /** Starts a lock-holder process; resolves once it printed `line`. */
-async function startHolder(options: LockHolderOptions, line: string): Promise<ChildProcess> {
+async function startHolder(
+  options: LockHolderOptions,
+  line: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@hyperion/source', HOLDER_SCRIPT, JSON.stringify(options)],
-    { cwd: PACKAGE_DIRECTORY, stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: PACKAGE_DIRECTORY, stdio: ['ignore', 'pipe', 'inherit'], env: environment },
   );
   children.push(child);
   let stdout = '';
@@ -49,6 +65,12 @@ async function startHolder(options: LockHolderOptions, line: string): Promise<Ch
     );
   });
   return child;
+}
+
+/** The parent pid of process `pid` (Linux). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -89,21 +111,71 @@ describe('withRepositoryLock', () => {
     expect(readdirSync(directory)).toEqual([]);
   });
 
-  it('is not taken over while a git command its killed holder started still runs', async () => {
+  it.each([
+    { way: 'through the spawner', setting: undefined },
+    { way: 'in the holder (HYPERION_GIT_SPAWNER=0)', setting: '0' },
+  ])(
+    'is not taken over while a git command its killed holder started $way still runs',
+    async ({ setting }) => {
+      directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+      const releaseFile = join(directory, 'release');
+      const environment = { ...process.env, HYPERION_GIT_SPAWNER: setting };
+      const holder = await startHolder(
+        { directory, name: LOCK, mode: 'hold-command', releaseFile },
+        'held',
+        environment,
+      );
+      const record = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+      // Named in the lock: the spawner the holder started, or (without it) the git command itself.
+      const named = record.children?.[0]?.pid ?? 0;
+      expect(isProcessAlive(named)).toBe(true);
+      if (existsSync('/proc/self/stat')) {
+        expect(parentOf(named)).toBe(holder.pid);
+        const program = readlinkSync(`/proc/${named}/exe`);
+        if (setting === undefined) expect(program).toBe(realpathSync(process.execPath));
+        else expect(basename(program)).toBe('git');
+      }
+      holder.kill('SIGKILL');
+      await exited(holder);
+      const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(HyperionError.isInstance(early) && early.code).toBe('git_failed');
+      expect(isProcessAlive(named)).toBe(true);
+      writeFileSync(releaseFile, '');
+      expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+      // The spawner does not outlive the commands of its dead parent.
+      const deadline = Date.now() + 10_000;
+      while (isSameProcessAlive(named, record.children?.[0]?.started) && Date.now() < deadline)
+        await sleep(20);
+      expect(isSameProcessAlive(named, record.children?.[0]?.started)).toBe(false);
+    },
+  );
+
+  it('names the git spawner in the lock once, not each git command twice', async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
-    const releaseFile = join(directory, 'release');
-    const holder = await startHolder({ directory, name: LOCK, mode: 'hold-command', releaseFile }, 'held');
-    const record = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
-    const command = record.children?.[0]?.pid ?? 0;
-    expect(isProcessAlive(command)).toBe(true);
-    holder.kill('SIGKILL');
-    await exited(holder);
-    const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
-      (caught: unknown) => caught,
-    );
-    expect(HyperionError.isInstance(early) && early.code).toBe('git_failed');
-    writeFileSync(releaseFile, '');
-    expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+    const previous = process.env['HYPERION_GIT_SPAWNER'];
+    delete process.env['HYPERION_GIT_SPAWNER'];
+    try {
+      await withRepositoryLock(directory, LOCK, async () => {
+        await runGit(['--version'], { cwd: directory });
+        const spawner = gitSpawnerPid();
+        const named = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+        expect(named.children?.map((child) => child.pid)).toEqual([spawner]);
+        // Each rewrite renames a new file over the lock: the same inode means no rewrite.
+        const inode = statSync(join(directory, LOCK)).ino;
+        await Promise.all(Array.from({ length: 5 }, () => runGit(['--version'], { cwd: directory })));
+        expect(statSync(join(directory, LOCK)).ino).toBe(inode);
+      });
+      // A lock taken while the spawner runs names it from the start.
+      await withRepositoryLock(directory, LOCK, async () => {
+        const owner = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+        expect(owner.children?.map((child) => child.pid)).toEqual([gitSpawnerPid()]);
+      });
+    } finally {
+      if (previous === undefined) delete process.env['HYPERION_GIT_SPAWNER'];
+      else process.env['HYPERION_GIT_SPAWNER'] = previous;
+    }
   });
 
   it('lets exactly one of many waiters take over a dead owner’s lock', async () => {

@@ -1,0 +1,45 @@
+/**
+ * A process that runs git commands through `runGit`, for the spawner tests:
+ * `node --import tsx --conditions=@hyperion/source src/testing/git-runner.ts <options JSON>` with
+ * {@link GitRunnerOptions}. Mode `wait` starts a git command that runs until the file
+ * `releaseFile` exists (with `timeoutMs`, if given; its shell writes git's pid to `pidFile`), prints one JSON line `{ "spawner": pid }` and
+ * waits to be killed. Mode `once` runs `git --version`, prints `{ "spawner": pid, "stdout": … }`
+ * and then does nothing: the process must end by itself. With `execPath`, `process.execPath` is
+ * replaced first (a spawner that cannot start).
+ */
+import { runGit } from '../run-git.js';
+import { gitSpawnerPid } from '../git-spawner.js';
+
+/** What one git-runner process does. */
+export interface GitRunnerOptions {
+  /** `wait` or `once`. */
+  mode: 'wait' | 'once';
+  /** Directory git runs in. */
+  cwd: string;
+  /** `wait`: the git command ends once this file exists. */
+  releaseFile?: string;
+  /** `wait`: where the command writes git's pid once it runs. */
+  pidFile?: string;
+  /** `wait`: the command's timeout. */
+  timeoutMs?: number;
+  /** Replaces `process.execPath` before git runs. */
+  execPath?: string;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as GitRunnerOptions;
+if (options.execPath !== undefined) {
+  Object.defineProperty(process, 'execPath', { value: options.execPath });
+}
+
+if (options.mode === 'wait') {
+  const wait = `!echo $PPID > '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
+  void runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
+    cwd: options.cwd,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  }).catch(() => undefined);
+  process.stdout.write(`${JSON.stringify({ spawner: gitSpawnerPid() ?? null })}\n`);
+  setInterval(() => undefined, 60_000);
+} else {
+  const result = await runGit(['--version'], { cwd: options.cwd });
+  process.stdout.write(`${JSON.stringify({ spawner: gitSpawnerPid() ?? null, stdout: result.stdout })}\n`);
+}
