@@ -94,7 +94,14 @@ export function gitSpawnerPid(): number | undefined {
 }
 
 function rebuildError(info: SpawnerMessage['error']): Error {
-  const error = new Error(info?.message ?? 'unknown error');
+  const message = info?.message ?? 'unknown error';
+  // spawn throws TypeError and RangeError for invalid arguments (a NUL byte in one).
+  const error =
+    info?.name === 'TypeError'
+      ? new TypeError(message)
+      : info?.name === 'RangeError'
+        ? new RangeError(message)
+        : new Error(message);
   if (info?.name !== undefined) error.name = info.name;
   for (const [key, value] of Object.entries(info ?? {})) {
     if (key !== 'name' && key !== 'message') (error as unknown as Record<string, unknown>)[key] = value;
@@ -230,7 +237,8 @@ export function runThroughSpawner(
   recordLockHolderHelper(spawner.pid);
   const id = nextId++;
   const recordChild = AsyncResource.bind((pid: number) => recordLockHolderChild(pid));
-  spawner.pending.set(id, { request, events, recordChild, runHere });
+  // Bound to the caller's async context, like the lock recording of a git started here.
+  spawner.pending.set(id, { request, events, recordChild, runHere: AsyncResource.bind(runHere) });
   if (spawner.pending.size === 1) spawner.child.channel?.ref();
   spawner.child.send({ type: 'run', id, ...request }, (error) => {
     // The channel broke: the `exit` handler settles the command.

@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
 import { gitSpawnerPid } from './git-spawner.js';
 import { isProcessAlive, isSameProcessAlive } from './process-liveness.js';
-import { withRepositoryLock, type LockOwner } from './repository-lock.js';
+import { withRepositoryLock, type LockOwner, type LockProcess } from './repository-lock.js';
 import { runGit } from './run-git.js';
 import type { LockHolderOptions } from './testing/lock-holder.js';
 
@@ -112,29 +112,47 @@ describe('withRepositoryLock', () => {
   });
 
   it.each([
-    { way: 'through the spawner', setting: undefined },
-    { way: 'in the holder (HYPERION_GIT_SPAWNER=0)', setting: '0' },
+    { way: 'through the spawner', setting: undefined, execPath: undefined },
+    { way: 'in the holder (HYPERION_GIT_SPAWNER=0)', setting: '0', execPath: undefined },
+    { way: 'in the holder (no spawner could start)', setting: undefined, execPath: '/bin/true' },
   ])(
     'is not taken over while a git command its killed holder started $way still runs',
-    async ({ setting }) => {
+    async ({ setting, execPath }) => {
       directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
       const releaseFile = join(directory, 'release');
       const environment = { ...process.env, HYPERION_GIT_SPAWNER: setting };
       const holder = await startHolder(
-        { directory, name: LOCK, mode: 'hold-command', releaseFile },
+        {
+          directory,
+          name: LOCK,
+          mode: 'hold-command',
+          releaseFile,
+          ...(execPath === undefined ? {} : { execPath }),
+        },
         'held',
         environment,
       );
-      const record = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
       // Named in the lock: the spawner the holder started, or (without it) the git command itself.
-      const named = record.children?.[0]?.pid ?? 0;
-      expect(isProcessAlive(named)).toBe(true);
-      if (existsSync('/proc/self/stat')) {
-        expect(parentOf(named)).toBe(holder.pid);
-        const program = readlinkSync(`/proc/${named}/exe`);
-        if (setting === undefined) expect(program).toBe(realpathSync(process.execPath));
-        else expect(basename(program)).toBe('git');
+      const throughSpawner = setting === undefined && execPath === undefined;
+      const expectedProgram = (program: string) =>
+        throughSpawner ? program === realpathSync(process.execPath) : basename(program) === 'git';
+      let child: LockProcess | undefined;
+      const deadline = Date.now() + 10_000;
+      while (child === undefined && Date.now() < deadline) {
+        const record = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+        child = record.children?.find((candidate) => {
+          if (!existsSync('/proc/self/stat')) return isProcessAlive(candidate.pid);
+          try {
+            return expectedProgram(readlinkSync(`/proc/${candidate.pid}/exe`));
+          } catch {
+            return false;
+          }
+        });
+        if (child === undefined) await sleep(20);
       }
+      const named = child?.pid ?? 0;
+      expect(isProcessAlive(named)).toBe(true);
+      if (existsSync('/proc/self/stat')) expect(parentOf(named)).toBe(holder.pid);
       holder.kill('SIGKILL');
       await exited(holder);
       const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
@@ -145,10 +163,9 @@ describe('withRepositoryLock', () => {
       writeFileSync(releaseFile, '');
       expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
       // The spawner does not outlive the commands of its dead parent.
-      const deadline = Date.now() + 10_000;
-      while (isSameProcessAlive(named, record.children?.[0]?.started) && Date.now() < deadline)
-        await sleep(20);
-      expect(isSameProcessAlive(named, record.children?.[0]?.started)).toBe(false);
+      const ended = Date.now() + 10_000;
+      while (isSameProcessAlive(named, child?.started) && Date.now() < ended) await sleep(20);
+      expect(isSameProcessAlive(named, child?.started)).toBe(false);
     },
   );
 

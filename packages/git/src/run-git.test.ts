@@ -158,6 +158,14 @@ describe.each(WAYS)('runGit, $way', ({ setting }) => {
     });
   });
 
+  it('rejects arguments that no process can be given (a NUL byte) as spawn does', async () => {
+    const error = await runGit(['hash-object', 'a\0b'], { cwd: tmpdir() }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as NodeJS.ErrnoException).code).toBe('ERR_INVALID_ARG_VALUE');
+    // The next command is not affected.
+    expect((await runGit(['--version'], { cwd: tmpdir() })).exitCode).toBe(0);
+  });
+
   it('fails with git_failed naming the directory when it does not exist', async () => {
     const missing = join(directory, 'missing');
     const error = await runGit(['--version'], { cwd: missing }).catch((caught: unknown) => caught);

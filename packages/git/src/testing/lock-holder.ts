@@ -29,9 +29,14 @@ export interface LockHolderOptions {
   counterFile?: string;
   /** `count`: created by the test once every process printed `ready`. */
   startFile?: string;
+  /** Replaces `process.execPath` first (a git spawner that cannot start). */
+  execPath?: string;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LockHolderOptions;
+if (options.execPath !== undefined) {
+  Object.defineProperty(process, 'execPath', { value: options.execPath });
+}
 
 if (options.mode === 'hold' || options.mode === 'hold-command') {
   await withRepositoryLock(options.directory, options.name, async () => {
