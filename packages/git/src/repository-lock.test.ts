@@ -115,19 +115,26 @@ describe('withRepositoryLock', () => {
     { way: 'through the spawner', setting: undefined, execPath: undefined },
     { way: 'in the holder (HYPERION_GIT_SPAWNER=0)', setting: '0', execPath: undefined },
     { way: 'in the holder (no spawner could start)', setting: undefined, execPath: '/bin/true' },
+    // The spawner, started outside the lock, fails after the command under the lock was queued.
+    { way: 'after a late spawner failure', setting: undefined, execPath: 'slow-failure' },
   ])(
     'is not taken over while a git command its killed holder started $way still runs',
     async ({ setting, execPath }) => {
       directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
       const releaseFile = join(directory, 'release');
       const environment = { ...process.env, HYPERION_GIT_SPAWNER: setting };
+      const slowFailure = join(directory, 'slow-failure');
+      writeFileSync(slowFailure, '#!/bin/sh\nsleep 1\n', { mode: 0o755 });
       const holder = await startHolder(
         {
           directory,
           name: LOCK,
           mode: 'hold-command',
           releaseFile,
-          ...(execPath === undefined ? {} : { execPath }),
+          ...(execPath === undefined
+            ? {}
+            : { execPath: execPath === 'slow-failure' ? slowFailure : execPath }),
+          gitFirst: execPath === 'slow-failure',
         },
         'held',
         environment,

@@ -31,12 +31,16 @@ export interface LockHolderOptions {
   startFile?: string;
   /** Replaces `process.execPath` first (a git spawner that cannot start). */
   execPath?: string;
+  /** Runs a git command before taking the lock (which starts the spawner outside of it). */
+  gitFirst?: boolean;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LockHolderOptions;
 if (options.execPath !== undefined) {
   Object.defineProperty(process, 'execPath', { value: options.execPath });
 }
+
+if (options.gitFirst === true) void runGit(['--version'], { cwd: options.directory }).catch(() => undefined);
 
 if (options.mode === 'hold' || options.mode === 'hold-command') {
   await withRepositoryLock(options.directory, options.name, async () => {
