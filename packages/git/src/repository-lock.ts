@@ -129,7 +129,9 @@ function rewriteHeldLock(held: HeldLock, owner: LockOwner): void {
 /**
  * Names `pid`, a process just started by work that holds repository locks, in each of those locks,
  * so that none is taken over while that process runs even if its holder is killed. Returns the
- * function to call once the process exited. Does nothing outside such work. `runGit` calls it.
+ * function to call once the process exited. Does nothing outside such work. `runGit` calls it
+ * for a git it starts in this process (its spawner off or unavailable), and for a git its spawner
+ * left running when it ended unexpectedly.
  */
 export function recordLockHolderChild(pid: number): () => void {
   const held = [...(heldInThisContext.getStore()?.values() ?? [])].filter((lock) => !lock.released);
