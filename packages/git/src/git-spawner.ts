@@ -83,9 +83,12 @@ let unavailable = false;
 let unexpectedEnds = 0;
 let nextId = 1;
 
-/** Whether git is started by the spawner (`HYPERION_GIT_SPAWNER=0` turns it off). */
+/**
+ * Whether git is started by the spawner (`HYPERION_GIT_SPAWNER=0` turns it off). Not on Windows,
+ * where starting a process does not fork the caller.
+ */
 export function gitSpawnerEnabled(): boolean {
-  return !unavailable && process.env['HYPERION_GIT_SPAWNER'] !== '0';
+  return !unavailable && process.platform !== 'win32' && process.env['HYPERION_GIT_SPAWNER'] !== '0';
 }
 
 /** The spawner's pid while one runs (for tests). */
