@@ -194,6 +194,9 @@ function start(): Spawner | undefined {
   try {
     child = spawn(process.execPath, ['--max-old-space-size=64', '-e', GIT_SPAWNER_SOURCE], {
       env: environment,
+      // Not the parent's directory: a process living in it would keep it busy (and look like a
+      // process left running there); each git gets its own `cwd`.
+      cwd: '/',
       // Not the parent's stdio: the spawner may outlive the parent, and must not hold its pipes.
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       serialization: 'advanced',
