@@ -119,7 +119,102 @@ export async function applyChainInOneGo(
   patches: readonly ChainPatch[],
   options: { identity?: CommitIdentity; date?: Date } = {},
 ): Promise<string[] | undefined> {
-  if (patches.length < 2) return undefined;
+  return (await tryChainInOneGo(worktreePath, gitDirectory, patches, options)).commits;
+}
+
+/** What {@link tryChainInOneGo} gives: the commits, or why there are none. */
+export type ChainInOneGoResult =
+  | { commits: string[] }
+  | {
+      commits: undefined;
+      /**
+       * When `git apply` itself refused the patches (the worktree untouched): the path each of its
+       * `error:` lines names, in order. Undefined when the patches were refused for another reason,
+       * or when a line of git's message is not one of the forms {@link pathsNamedByApplyErrors}
+       * reads.
+       */
+      failedPaths: string[] | undefined;
+    };
+
+/**
+ * The path named by each `error:` line of `git apply`'s message (LC_ALL=C): `patch failed:
+ * <path>:<line>`, `<path>: patch does not apply`, `<path>: does not exist in index`, `<path>:
+ * already exists in index` or `in working directory`, `<path>: does not match index`, `<path>:
+ * wrong type`, `<path>: No such file or directory`, `affected file '<path>' is beyond a symbolic
+ * link`; a path in C-style double quotes is unquoted. Undefined when there is no `error:` line, or
+ * one is of any other form. The paths are only a guess to be verified: a hostile path can look like
+ * any of these forms.
+ */
+export function pathsNamedByApplyErrors(message: string): string[] | undefined {
+  const paths: string[] = [];
+  for (const raw of message.split('\n')) {
+    const line = raw.trimEnd();
+    if (!line.startsWith('error: ')) continue;
+    const path = pathOfApplyError(line.slice('error: '.length));
+    if (path === undefined || path === '') return undefined;
+    paths.push(unquoted(path));
+  }
+  return paths.length === 0 ? undefined : paths;
+}
+
+const APPLY_ERROR_SUFFIXES = [
+  ': patch does not apply',
+  ': does not exist in index',
+  ': already exists in index',
+  ': already exists in working directory',
+  ': does not match index',
+  ': wrong type',
+  ': No such file or directory',
+];
+
+function pathOfApplyError(text: string): string | undefined {
+  const failed = /^patch failed: (.+):\d+$/.exec(text);
+  if (failed !== null) return failed[1];
+  const beyond = /^affected file '(.+)' is beyond a symbolic link$/.exec(text);
+  if (beyond !== null) return beyond[1];
+  const suffix = APPLY_ERROR_SUFFIXES.find((ending) => text.endsWith(ending));
+  return suffix === undefined ? undefined : text.slice(0, -suffix.length);
+}
+
+/** `path` without git's C-style quotes (`"a\\303\\251"`), or as it is when it is not quoted so. */
+function unquoted(path: string): string {
+  if (path.length < 2 || !path.startsWith('"') || !path.endsWith('"')) return path;
+  const bytes: number[] = [];
+  const body = path.slice(1, -1);
+  const escapes: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+  for (let index = 0; index < body.length; index += 1) {
+    const character = body[index]!;
+    if (character === '"') return path;
+    if (character !== '\\') {
+      bytes.push(...Buffer.from(character, 'utf8'));
+      continue;
+    }
+    const octal = /^[0-3][0-7]{2}/.exec(body.slice(index + 1));
+    const next = body[index + 1];
+    if (octal !== null) {
+      bytes.push(Number.parseInt(octal[0], 8));
+      index += 3;
+    } else if (next !== undefined && escapes[next] !== undefined) {
+      bytes.push(escapes[next]);
+      index += 1;
+    } else return path;
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * {@link applyChainInOneGo}, saying why when there are no commits: when `git apply` refused the
+ * patches, the paths its message names (see {@link ChainInOneGoResult}), so that the caller can
+ * set the patch that does not apply aside and apply the others in one go.
+ */
+export async function tryChainInOneGo(
+  worktreePath: string,
+  gitDirectory: string,
+  patches: readonly ChainPatch[],
+  options: { identity?: CommitIdentity; date?: Date } = {},
+): Promise<ChainInOneGoResult> {
+  const refused: ChainInOneGoResult = { commits: undefined, failedPaths: undefined };
+  if (patches.length < 2) return refused;
   const pathsOf: string[][] = [];
   const messages: string[] = [];
   const seen = new Set<string>();
@@ -128,11 +223,11 @@ export async function applyChainInOneGo(
     const own = sectionsOf(patch);
     const paths = own?.flat().map(indexSpelling);
     const cleaned = cleanUpMessage(appendTrailers(message, trailers ?? []));
-    if (own === undefined || paths === undefined || paths.length === 0 || cleaned === '') return undefined;
+    if (own === undefined || paths === undefined || paths.length === 0 || cleaned === '') return refused;
     sections.push(...own);
     messages.push(cleaned);
     for (const path of new Set(paths)) {
-      if (seen.has(path)) return undefined;
+      if (seen.has(path)) return refused;
       seen.add(path);
     }
     pathsOf.push([...new Set(paths)]);
@@ -141,15 +236,15 @@ export async function applyChainInOneGo(
   // reverse) makes the order of the patches matter: one at a time, git decides.
   for (const path of seen) {
     for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
-      if (seen.has(path.slice(0, slash))) return undefined;
+      if (seen.has(path.slice(0, slash))) return refused;
     }
   }
   const own = await worktreeGitDirectory(worktreePath);
   const head = await readWorktreeHead(worktreePath, gitDirectory);
-  if (own === undefined || head?.kind !== 'detached') return undefined;
+  if (own === undefined || head?.kind !== 'detached') return refused;
   const indexPath = join(own, 'index');
   const before = await readPlainIndex(indexPath);
-  if (before === undefined) return undefined;
+  if (before === undefined) return refused;
   // `--numstat -z` with `--apply`: the same one process also lists every file section git
   // applied, in order, to be compared with what the parser saw.
   const applied = await runGit(
@@ -160,10 +255,10 @@ export async function applyChainInOneGo(
       allowFailure: true,
     },
   );
-  if (applied.exitCode !== 0) return undefined;
-  const restore = async (): Promise<undefined> => {
+  if (applied.exitCode !== 0) return { commits: undefined, failedPaths: pathsNamedByApplyErrors(applied.stderr) };
+  const restore = async (): Promise<ChainInOneGoResult> => {
     await runGit(['checkout', '--force', '--detach', head.commit], { cwd: worktreePath });
-    return undefined;
+    return refused;
   };
   const after = await readPlainIndex(indexPath);
   if (after === undefined) return restore();
@@ -199,5 +294,5 @@ export async function applyChainInOneGo(
     parentTree = tree;
   }
   await writeDetachedHead(worktreePath, parent, head.commit);
-  return commits;
+  return { commits };
 }

@@ -11,7 +11,7 @@ import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
 import { writeTreeFromIndex } from './index-tree.js';
-import { applyChainInOneGo, type ChainPatch } from './chain-commits.js';
+import { applyChainInOneGo, tryChainInOneGo, type ChainPatch } from './chain-commits.js';
 import { readCommitFields } from './object-reads.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
@@ -240,6 +240,23 @@ export class Worktree {
     options: { author?: CommitIdentity; date?: Date } = {},
   ): Promise<string[] | undefined> {
     return applyChainInOneGo(this.path, this.repository.gitDirectory, patches, {
+      ...(options.author === undefined ? {} : { identity: options.author }),
+      ...(options.date === undefined ? {} : { date: options.date }),
+    });
+  }
+
+  /**
+   * {@link Worktree.commitChainInOneApply}, saying why when there are no commits: `failedPaths`
+   * is, when `git apply` itself refused the patches (the worktree untouched), the path each
+   * `error:` line of its message names, in order — a guess at the patch that does not apply, for
+   * the caller to set aside and verify (a hostile path can read like git's message); undefined when
+   * the patches were refused for another reason, or git's message is of a form not known.
+   */
+  async tryCommitChainInOneApply(
+    patches: readonly ChainPatch[],
+    options: { author?: CommitIdentity; date?: Date } = {},
+  ): Promise<{ commits: string[] } | { commits: undefined; failedPaths: string[] | undefined }> {
+    return tryChainInOneGo(this.path, this.repository.gitDirectory, patches, {
       ...(options.author === undefined ? {} : { identity: options.author }),
       ...(options.date === undefined ? {} : { date: options.date }),
     });

@@ -56,6 +56,12 @@ export interface ApplyEntryOptions {
    * in one transaction with the build's other events.
    */
   deferEvent?: boolean;
+  /**
+   * False: a conflict report's `intervening_commits` is left empty (no `git log`, no trailer
+   * read), for a trial whose report is never kept (on a speculative base, an entry that does not
+   * apply is tried on the tip, and only that report is recorded). Default true.
+   */
+  interveningCommits?: boolean;
 }
 
 /**
@@ -113,7 +119,14 @@ export async function applyEntry(
     conflictedFiles = merged.conflictedFiles;
   }
   await worktree.resetTo(tip);
-  const report = await conflictReport(runtime, entry, tip, direct.reason, conflictedFiles);
+  const report = await conflictReport(
+    runtime,
+    entry,
+    tip,
+    direct.reason,
+    conflictedFiles,
+    options.interveningCommits !== false,
+  );
   const where = report.files.map((file) => file.path).join(', ') || entry.paths.join(', ');
   return {
     outcome: 'conflicted',
@@ -197,6 +210,7 @@ async function conflictReport(
   tip: string,
   gitOutput: string,
   conflictedFiles: string[],
+  withInterveningCommits: boolean,
 ): Promise<ConflictReport> {
   const files = new Map<string, string>(
     conflictedFiles.map((path) => [path, 'both sides changed the same lines']),
@@ -206,6 +220,15 @@ async function conflictReport(
     if (match !== null && entry.paths.includes(match[1]!) && !files.has(match[1]!))
       files.set(match[1]!, line.trim());
   }
+  const intervening: ConflictReport['intervening_commits'] = [];
+  const report: ConflictReport = {
+    base_commit: entry.base_commit,
+    tip,
+    files: [...files].map(([path, error]) => ({ path, error })),
+    intervening_commits: intervening,
+    git_output: gitOutput,
+  };
+  if (!withInterveningCommits) return report;
   const range = entry.base_commit === null ? ['-n', '5', tip] : [`${entry.base_commit}..${tip}`];
   const log = await runGit(
     ['log', '-z', '--format=%x01%H%x09%s', '--name-only', ...range, '--', ...entry.paths],
@@ -214,7 +237,6 @@ async function conflictReport(
       allowFailure: true,
     },
   );
-  const intervening: ConflictReport['intervening_commits'] = [];
   for (const record of log.stdout.split('\x01').filter((text) => text.trim() !== '')) {
     const [header = '', ...names] = record.split('\n');
     const [commit = '', subject = ''] = header.split('\t');
@@ -227,11 +249,5 @@ async function conflictReport(
     const trailers = await runtime.repository.readHyperionTrailers(commit);
     intervening.push({ commit, subject, change_id: trailers?.change ?? null, paths });
   }
-  return {
-    base_commit: entry.base_commit,
-    tip,
-    files: [...files].map(([path, error]) => ({ path, error })),
-    intervening_commits: intervening,
-    git_output: gitOutput,
-  };
+  return report;
 }

@@ -1,8 +1,9 @@
 import type { QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
 import { applyEntry, type ApplyOutcome } from './apply-entry.js';
-import { commitEntry, entryCommitMessage, requireLandingProof } from './commit-message.js';
+import { commitEntry } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
+import { applyRunInOneGo } from './one-apply-run.js';
 import { recordEventsTogether, type PendingEntryEvent, type QueueRuntime } from './runtime.js';
 
 /** One entry's commit in a candidate's chain. */
@@ -54,27 +55,62 @@ export function chainHead(candidate: Pick<BuiltCandidate, 'base' | 'links'>): st
   return candidate.links.at(-1)?.commit ?? candidate.base;
 }
 
+/** At most this many refused one-applies in one build; then the rest goes one at a time. */
+const MAX_REFUSED_ONE_APPLIES = 4;
+
 /**
  * Applies and commits each entry, in order, on `base`: one commit per entry with its own
  * trailers, so each entry's landing stays provable on its own. An entry that does not apply is
  * left out and the next one goes on the same head (`applyEntry` resets to it). Each applied
  * entry's `entry:applied` event is added to `events`, for the caller to record.
+ *
+ * The result is the one of applying them one at a time, with fewer git runs: runs of two or more
+ * entries go on in one `git apply` (see {@link applyRunInOneGo}). When git refuses a run, the
+ * entries its message names are set aside: the entries before the first of them go on in one
+ * apply, that entry alone through `applyEntry` on the head it would have one at a time (so a wrong
+ * guess, or a clean three-way merge, gives the same chain in the same order), then the rest again.
+ * Anything unexpected: the rest goes one at a time.
  */
 async function buildChain(
   context: BuildContext,
   entries: readonly QueueEntry[],
   base: string,
   events: PendingEntryEvent[],
+  options: { keepConflictReports: boolean },
 ): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree }> {
-  const together = await buildChainInOneApply(context, entries, base, events);
-  if (together !== undefined) return together;
   const worktree = await context.prepareWorktree(base);
   const links: ChainLink[] = [];
   const unapplied: UnappliedEntry[] = [];
   let head = base;
-  for (const entry of entries) {
+  const remaining = [...entries];
+  const suspects = new Set<QueueEntry>();
+  let refused = 0;
+  let oneApply = entries.length >= 2;
+  while (remaining.length > 0) {
+    const firstSuspect = remaining.findIndex((entry) => suspects.has(entry));
+    const run = firstSuspect === -1 ? remaining : remaining.slice(0, firstSuspect);
+    if (oneApply && run.length >= 2) {
+      const together = await applyRunInOneGo(worktree, run, head, events);
+      if (together.kind === 'applied') {
+        links.push(...together.links);
+        head = together.links.at(-1)!.commit;
+        remaining.splice(0, run.length);
+        continue;
+      }
+      if (together.kind === 'refused' && refused < MAX_REFUSED_ONE_APPLIES) {
+        refused += 1;
+        for (const suspect of together.suspects) suspects.add(suspect);
+        continue;
+      }
+      oneApply = false;
+      await context.prepareWorktree(head);
+      continue;
+    }
+    const entry = remaining.shift()!;
+    suspects.delete(entry);
     const applied = await applyEntry(context.runtime, entry, worktree, head, context.worker, {
       deferEvent: true,
+      interveningCommits: options.keepConflictReports,
     });
     if (applied.outcome !== 'applied') {
       unapplied.push({ entry, applied });
@@ -87,41 +123,6 @@ async function buildChain(
     head = commit;
   }
   return { links, unapplied, worktree };
-}
-
-/**
- * {@link buildChain} with one `git apply` for the whole batch (see
- * `Worktree.commitChainInOneApply`): every entry's patch on `base` at once, then one commit per
- * entry with the tree it would have one at a time. Undefined (the worktree left for the caller
- * to reset) when the batch cannot go that way: a single entry, shared paths, a path through a
- * symlink, or a patch that does not apply — then each is applied alone, which tells which.
- */
-async function buildChainInOneApply(
-  context: BuildContext,
-  entries: readonly QueueEntry[],
-  base: string,
-  events: PendingEntryEvent[],
-): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree } | undefined> {
-  if (entries.length < 2) return undefined;
-  const paths = entries.flatMap((entry) => entry.paths);
-  const worktree = await context.prepareWorktree(base);
-  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return undefined;
-  const commits = await worktree.commitChainInOneApply(
-    entries.map((entry) => ({ patch: entry.patch, message: entryCommitMessage(entry) })),
-  );
-  if (commits === undefined) return undefined;
-  // As applyEntry does after each patch: no path may now resolve outside through a symlink.
-  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return undefined;
-  const links: ChainLink[] = [];
-  let parent = base;
-  for (const [index, entry] of entries.entries()) {
-    await faultPoint('after-apply', entry.id);
-    const commit = await requireLandingProof(worktree, entry, commits[index]!);
-    events.push({ id: entry.id, type: 'entry:applied', data: { tip: parent, mode: 'direct' } });
-    links.push({ entry, commit, parent });
-    parent = commit;
-  }
-  return { links, unapplied: [], worktree };
 }
 
 /**
@@ -145,20 +146,25 @@ export async function buildCandidate(
   // Every entry:applied of the build (the trial of an entry on the tip too), then entry:committed
   // and batch:formed: one store transaction for them all.
   const events: PendingEntryEvent[] = [];
-  const built = await buildChain(context, entries, base, events);
+  // On a speculative base, an entry left out is tried on the tip, whose report is the one kept:
+  // none is built (no git log) for the trial on the speculative base.
+  const built = await buildChain(context, entries, base, events, { keepConflictReports: base === tip });
   const deferred: QueueEntry[] = [];
   if (built.unapplied.length > 0 && base !== tip) {
     // Left out on a speculative base: conflicted only if it does not apply on the tip either.
     // One that does conflicts with a candidate in flight; building the whole chain on the tip
     // instead (beside that candidate) would lose the landing race to it for sure.
     const unapplied: UnappliedEntry[] = [];
+    // The worktree when it is at the tip, clean (as applyEntry leaves it when the patch is not on it).
+    let atTip: Worktree | undefined;
     for (const left of built.unapplied) {
       if (left.applied.outcome === 'rejected') {
         unapplied.push(left);
         continue;
       }
-      const worktree = await context.prepareWorktree(tip);
+      const worktree = atTip ?? (await context.prepareWorktree(tip));
       const applied = await applyEntry(runtime, left.entry, worktree, tip, worker, { deferEvent: true });
+      atTip = applied.outcome === 'applied' ? undefined : worktree;
       if (applied.outcome === 'applied') {
         events.push({ id: left.entry.id, type: 'entry:applied', data: applied.event });
         deferred.push(left.entry);
