@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pathsNamedByApplyErrors } from './chain-commits.js';
 import { observeGitCommands, runGit } from './run-git.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
 
@@ -91,5 +92,65 @@ describe('Worktree.commitChainInOneApply', () => {
     observeGitCommands(undefined);
     expect(await together.head()).toBe(base);
     expect((await runGit(['status', '--porcelain', '--ignored'], { cwd: together.path })).stdout).toBe('');
+  });
+});
+
+describe('Worktree.tryCommitChainInOneApply', () => {
+  it("names the paths of git's errors when git refuses the patches, the worktree untouched", async () => {
+    const { base, together, root } = await twoWorktrees();
+    const broken = [
+      update('dir/one.txt', 'one', 'ONE'),
+      update('z.txt', 'not z', 'Z'),
+      update('top.txt', 'top', 'TOP'),
+      'diff --git a/made.txt b/made.txt\nnew file mode 100644\n--- /dev/null\n+++ b/made.txt\n@@ -0,0 +1 @@\n+x\n',
+      'diff --git a/gone.txt b/gone.txt\ndeleted file mode 100644\n--- a/gone.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n',
+    ];
+    await writeFile(`${together.path}/made.txt`, 'untracked\n');
+    const result = await together.tryCommitChainInOneApply(broken.map((patch) => ({ patch, message: 'm' })));
+    expect(result.commits).toBeUndefined();
+    expect(result.commits === undefined && result.failedPaths).toEqual([
+      'z.txt',
+      'z.txt',
+      'made.txt',
+      'gone.txt',
+    ]);
+    expect(await together.head()).toBe(base);
+    expect((await runGit(['status', '--porcelain'], { cwd: together.path })).stdout).toBe('?? made.txt\n');
+    // The patches that do apply go in one go, as commitChainInOneApply does.
+    await rm(`${together.path}/made.txt`);
+    const good = [broken[0]!, broken[2]!].map((patch) => ({ patch, message: 'm' }));
+    const applied = await together.tryCommitChainInOneApply(good);
+    expect(applied.commits).toHaveLength(2);
+    expect(await treeOf(root, applied.commits![1]!)).not.toBe(await treeOf(root, base));
+  });
+});
+
+describe('pathsNamedByApplyErrors', () => {
+  it("reads the path of each of git apply's error lines, unquoting C-style quotes", () => {
+    expect(
+      pathsNamedByApplyErrors(
+        [
+          'error: patch failed: dir/a b.txt:12',
+          'error: dir/a b.txt: patch does not apply',
+          'error: gone.txt: does not exist in index',
+          'error: made.txt: already exists in working directory',
+          'error: idx.txt: already exists in index',
+          'error: "caf\\303\\251.txt": does not match index',
+          "error: affected file 'link/inner' is beyond a symbolic link",
+          'warning: anything else',
+        ].join('\n'),
+      ),
+    ).toEqual(['dir/a b.txt', 'dir/a b.txt', 'gone.txt', 'made.txt', 'idx.txt', 'café.txt', 'link/inner']);
+    // A path with a colon keeps it: only the line number at the end is cut.
+    expect(pathsNamedByApplyErrors('error: patch failed: a:1:b.txt:3')).toEqual(['a:1:b.txt']);
+  });
+
+  it('reads nothing when a line is of another form, or no line is an error', () => {
+    expect(pathsNamedByApplyErrors('error: corrupt patch at line 7')).toBeUndefined();
+    expect(
+      pathsNamedByApplyErrors('error: patch failed: a.txt:1\nerror: No valid patches in input'),
+    ).toBeUndefined();
+    expect(pathsNamedByApplyErrors('warning: squelched 1 whitespace error')).toBeUndefined();
+    expect(pathsNamedByApplyErrors('')).toBeUndefined();
   });
 });

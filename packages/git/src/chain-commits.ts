@@ -255,7 +255,8 @@ export async function tryChainInOneGo(
       allowFailure: true,
     },
   );
-  if (applied.exitCode !== 0) return { commits: undefined, failedPaths: pathsNamedByApplyErrors(applied.stderr) };
+  if (applied.exitCode !== 0)
+    return { commits: undefined, failedPaths: pathsNamedByApplyErrors(applied.stderr) };
   const restore = async (): Promise<ChainInOneGoResult> => {
     await runGit(['checkout', '--force', '--detach', head.commit], { cwd: worktreePath });
     return refused;

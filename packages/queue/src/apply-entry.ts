@@ -106,6 +106,9 @@ export async function applyEntry(
     entry.base_commit !== tip &&
     (await runtime.repository.resolveRef(entry.base_commit)) !== undefined;
   let conflictedFiles: string[] = [];
+  // git applies a patch whole or not at all: after the failed direct apply the worktree is still
+  // the tip, with nothing untracked in it.
+  let left: MergeLeft = 'untouched';
   if (baseKnown) {
     const merged = await threeWayMerge(worktree, entry, entry.base_commit!, tip);
     if (merged.clean) {
@@ -117,8 +120,10 @@ export async function applyEntry(
       );
     }
     conflictedFiles = merged.conflictedFiles;
+    left = merged.left;
   }
-  await worktree.resetTo(tip);
+  if (left === 'dirty') await worktree.resetTo(tip);
+  else if (left === 'checked-out') await worktree.checkoutDetached(tip);
   const report = await conflictReport(
     runtime,
     entry,
@@ -136,16 +141,29 @@ export async function applyEntry(
 }
 
 /**
+ * How {@link threeWayMerge} left the worktree when the merge was not clean: as it was (the tip);
+ * another commit checked out, its index and files that commit's or that plus the patch applied by
+ * `git apply --index` (no file untracked, so a checkout of the tip makes it the tip exactly); or
+ * with anything in it (a failed `git apply --3way`: reset it).
+ */
+type MergeLeft = 'untouched' | 'checked-out' | 'dirty';
+
+/**
  * The auto-rebase: applies the patch on its own base commit, then merges that commit with the tip
  * in memory (`git merge-tree --write-tree`). When the merge is clean the worktree is set to the
  * merged tree on top of the tip; otherwise the conflicted files are returned.
+ *
+ * The worktree comes in at the tip with nothing untracked (the caller reset it, and the failed
+ * direct apply wrote nothing), and only checkouts and `git apply --index` (which stages every
+ * file it writes) run in it here: a checkout alone then makes it equal a commit, as a reset
+ * (checkout and `git clean`) would, one git run fewer each time.
  */
 async function threeWayMerge(
   worktree: Worktree,
   entry: QueueEntry,
   base: string,
   tip: string,
-): Promise<{ clean: true } | { clean: false; conflictedFiles: string[] }> {
+): Promise<{ clean: true } | { clean: false; conflictedFiles: string[]; left: MergeLeft }> {
   const ancestor = await runGit(['merge-base', '--is-ancestor', base, tip], {
     cwd: worktree.path,
     allowFailure: true,
@@ -157,20 +175,21 @@ async function threeWayMerge(
       await worktree.applyPatch(entry.patch, { threeWay: true });
       return { clean: true };
     } catch {
-      return { clean: false, conflictedFiles: [] };
+      return { clean: false, conflictedFiles: [], left: 'dirty' };
     }
   }
-  await worktree.resetTo(base);
+  await worktree.checkoutDetached(base);
   const onBase = await worktree.tryApplyPatch(entry.patch);
-  if (!onBase.applied) return { clean: false, conflictedFiles: [] };
+  if (!onBase.applied) return { clean: false, conflictedFiles: [], left: 'checked-out' };
   const rebased = await worktree.commitIndex({ message: `hyperion: ${entry.id} on its base` });
   const merge = await runGit(['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, rebased], {
     cwd: worktree.path,
     allowFailure: true,
   });
   const [tree = '', ...conflicted] = merge.stdout.split('\n').filter((line) => line !== '');
-  if (merge.exitCode !== 0) return { clean: false, conflictedFiles: [...new Set(conflicted)] };
-  await worktree.resetTo(tip);
+  if (merge.exitCode !== 0)
+    return { clean: false, conflictedFiles: [...new Set(conflicted)], left: 'checked-out' };
+  await worktree.checkoutDetached(tip);
   await runGit(['read-tree', '-u', '--reset', tree], { cwd: worktree.path });
   return { clean: true };
 }
