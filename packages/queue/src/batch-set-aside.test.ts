@@ -126,7 +126,16 @@ async function summarise(
       id,
       outcome: applied.outcome,
       reason: applied.reason.replace(applied.report.tip.slice(0, 12), tip),
-      report: { ...applied.report, tip },
+      report: {
+        ...applied.report,
+        tip,
+        intervening_commits: await Promise.all(
+          applied.report.intervening_commits.map(async (commit) => ({
+            ...commit,
+            commit: await tree(commit.commit),
+          })),
+        ),
+      },
     });
   }
   const status = (await runGit(['status', '--porcelain', '--ignored'], { cwd: worktree.path })).stdout;
