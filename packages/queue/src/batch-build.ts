@@ -155,23 +155,27 @@ export async function buildCandidate(
     // One that does conflicts with a candidate in flight; building the whole chain on the tip
     // instead (beside that candidate) would lose the landing race to it for sure.
     const unapplied: UnappliedEntry[] = [];
-    // The worktree when it is at the tip, clean (as applyEntry leaves it when the patch is not on it).
-    let atTip: Worktree | undefined;
+    // Nothing untracked is in the worktree: it was reset before the chain, and only checkouts,
+    // `git apply --index`, `read-tree -u` and commits ran in it since. A checkout alone makes it
+    // equal a commit, as a reset (checkout and `git clean`) would, one git run fewer.
+    const worktree = built.worktree;
+    // Whether it is at the tip, as applyEntry leaves it when the patch is not on it.
+    let atTip = false;
     for (const left of built.unapplied) {
       if (left.applied.outcome === 'rejected') {
         unapplied.push(left);
         continue;
       }
-      const worktree = atTip ?? (await context.prepareWorktree(tip));
+      if (!atTip) await worktree.checkoutDetached(tip);
       const applied = await applyEntry(runtime, left.entry, worktree, tip, worker, { deferEvent: true });
-      atTip = applied.outcome === 'applied' ? undefined : worktree;
+      atTip = applied.outcome !== 'applied';
       if (applied.outcome === 'applied') {
         events.push({ id: left.entry.id, type: 'entry:applied', data: applied.event });
         deferred.push(left.entry);
       } else unapplied.push({ entry: left.entry, applied });
     }
     built.unapplied = unapplied;
-    await context.prepareWorktree(built.links.at(-1)?.commit ?? base);
+    await worktree.checkoutDetached(built.links.at(-1)?.commit ?? base);
   }
   const candidate: BuiltCandidate = { batchId, tip, base, ...built, deferred };
   if (built.links.length === 0) {

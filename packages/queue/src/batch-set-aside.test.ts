@@ -227,16 +227,18 @@ describe('a batch whose one-apply fails', () => {
     expect(summary).toEqual(reference.summary);
   });
 
-  it('on a speculative base, builds no conflict report (no git log) for an entry it then tries on the tip', async () => {
+  it('on a speculative base, builds no conflict report (no git log) for the entries it then tries on the tip', async () => {
     const { entries, runtime, tip } = await eightEntries();
     // A candidate in flight on the tip, on a file of its own.
     const speculative = await worktreeAt('in-flight', tip);
     writeFileSync(join(speculative.path, 'z.txt'), 'z\n');
+    writeFileSync(join(speculative.path, 'd.txt'), LINES.replace('1\n', 'in flight\n'));
     const base = await speculative.commit({ message: 'in flight' });
     const batch = entries.slice(0, 4);
     const { built, count } = await build(runtime, batch, tip, base);
-    expect(built.links.map((link) => link.entry.task_id)).toEqual(['T-a', 'T-b', 'T-d']);
-    expect(built.deferred).toEqual([]);
+    // d conflicts with the candidate in flight only: deferred. c conflicts with the tip.
+    expect(built.links.map((link) => link.entry.task_id)).toEqual(['T-a', 'T-b']);
+    expect(built.deferred.map((entry) => entry.task_id)).toEqual(['T-d']);
     const [left] = built.unapplied;
     expect(left?.applied.outcome).toBe('conflicted');
     if (left?.applied.outcome !== 'conflicted') return;
@@ -246,6 +248,8 @@ describe('a batch whose one-apply fails', () => {
       expect.objectContaining({ subject: expect.stringMatching(/^main moves/) as string, paths: ['c.txt'] }),
     ]);
     expect(count('log')).toBe(1);
+    // One reset (checkout and clean) before the chain; checkouts alone to the tip and back.
+    expect(count('clean')).toBe(1);
     expect(await built.worktree.head()).toBe(built.links.at(-1)!.commit);
   });
 });
