@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeTreeFromIndex } from './index-tree.js';
 import { runGit } from './run-git.js';
 
 /**
@@ -44,5 +45,43 @@ async function copyIndexKeepingMtime(source: string, target: string): Promise<vo
     await utimes(target, original.atime, original.mtime);
   } catch {
     // No index yet (an empty worktree): `git add -A` builds one from scratch.
+  }
+}
+
+/**
+ * The tree of `commit` with `patch` applied, made in a throw-away index (`git read-tree`, then
+ * `git apply --cached`): the tree `git apply --index` gives on a checkout of `commit`, since git
+ * reads each preimage from the index and stores each result blob as the patch makes it in both
+ * cases (no clean or smudge filter, no end-of-line conversion is involved), while no file of the
+ * worktree at `worktreePath`, nor its index or HEAD, is touched. `gitDirectory` is the pinned
+ * worktree's own git directory (see `Worktree.pinnedTo`), or undefined; `objectsDirectory` the
+ * repository's git directory, where the tree is written. git's reason when the patch does not apply.
+ */
+export async function treeWithPatch(
+  worktreePath: string,
+  gitDirectory: string | undefined,
+  objectsDirectory: string,
+  commit: string,
+  patch: string,
+): Promise<{ applied: true; tree: string } | { applied: false; reason: string }> {
+  const directory = await mkdtemp(join(tmpdir(), 'hyperion-index-'));
+  try {
+    const indexFile = join(directory, 'index');
+    const pinned = gitDirectory === undefined ? {} : { GIT_DIR: gitDirectory, GIT_WORK_TREE: worktreePath };
+    const env = { GIT_INDEX_FILE: indexFile, ...pinned };
+    await runGit(['read-tree', commit], { cwd: worktreePath, env });
+    const applied = await runGit(['apply', '--cached', '--whitespace=nowarn', '-'], {
+      cwd: worktreePath,
+      env,
+      input: patch,
+      allowFailure: true,
+    });
+    if (applied.exitCode !== 0) return { applied: false, reason: applied.stderr.trim() };
+    const tree =
+      (await writeTreeFromIndex(indexFile, objectsDirectory)) ??
+      (await runGit(['write-tree'], { cwd: worktreePath, env })).stdout.trim();
+    return { applied: true, tree };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
   }
 }

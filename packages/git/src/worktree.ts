@@ -5,7 +5,7 @@ import { commitEnvironment, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js
 import type { GitRepository } from './git-repository.js';
 import { firstNonEmptyLine, runGit } from './run-git.js';
 import { pathsEscapingRoot } from './symlink-escape.js';
-import { withWorkingTreeIndex } from './temporary-index.js';
+import { treeWithPatch, withWorkingTreeIndex } from './temporary-index.js';
 import type { Trailer } from './trailers.js';
 import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
@@ -226,6 +226,38 @@ export class Worktree {
       await this.git(['update-ref', '-m', `commit: ${subject}`, 'HEAD', commit, head.commit ?? '']);
     }
     return commit;
+  }
+
+  /**
+   * Commits `patch` applied on `parent`, without touching the worktree (its files, index and HEAD
+   * stay as they are): the tree is made in a throw-away index (see `treeWithPatch`), the same tree
+   * `git apply --index` on a checkout of `parent` then {@link Worktree.commitIndex} would record,
+   * and the commit object is written in-process with `message` and `trailers` cleaned up as
+   * `commitIndex` does, as `author` (default `Hyperion <hyperion@localhost>`) at `date`. Returns
+   * the commit, or git's reason when the patch does not apply on `parent`. Throws `invalid_input`,
+   * as `commitIndex` does, when the message is empty after clean-up or the patch changes nothing.
+   */
+  async commitPatchOn(
+    parent: string,
+    patch: string,
+    options: CommitOptions,
+  ): Promise<{ committed: true; commit: string } | { committed: false; reason: string }> {
+    const message = cleanUpMessage(appendTrailers(options.message, options.trailers ?? []));
+    if (message === '') throw new HyperionError('invalid_input', 'message: empty commit message');
+    const gitDirectory = this.repository.gitDirectory;
+    const parentFields = await readCommitFields(gitDirectory, parent);
+    const made = await treeWithPatch(this.path, this.pinnedGitDirectory, gitDirectory, parent, patch);
+    if (!made.applied) return { committed: false, reason: made.reason };
+    if (made.tree === parentFields.tree)
+      throw new HyperionError('invalid_input', `nothing to commit in ${this.path}`);
+    const commit = await writeCommitObject(gitDirectory, {
+      tree: made.tree,
+      parents: [parent],
+      message,
+      identity: options.author ?? DEFAULT_COMMIT_IDENTITY,
+      ...(options.date === undefined ? {} : { date: options.date }),
+    });
+    return { committed: true, commit };
   }
 
   /**

@@ -123,7 +123,6 @@ export async function applyEntry(
     left = merged.left;
   }
   if (left === 'dirty') await worktree.resetTo(tip);
-  else if (left === 'checked-out') await worktree.checkoutDetached(tip);
   const report = await conflictReport(
     runtime,
     entry,
@@ -141,22 +140,20 @@ export async function applyEntry(
 }
 
 /**
- * How {@link threeWayMerge} left the worktree when the merge was not clean: as it was (the tip);
- * another commit checked out, its index and files that commit's or that plus the patch applied by
- * `git apply --index` (no file untracked, so a checkout of the tip makes it the tip exactly); or
- * with anything in it (a failed `git apply --3way`: reset it).
+ * How {@link threeWayMerge} left the worktree when the merge was not clean: as it was (the tip),
+ * or with anything in it (a failed `git apply --3way`: reset it).
  */
-type MergeLeft = 'untouched' | 'checked-out' | 'dirty';
+type MergeLeft = 'untouched' | 'dirty';
 
 /**
  * The auto-rebase: applies the patch on its own base commit, then merges that commit with the tip
  * in memory (`git merge-tree --write-tree`). When the merge is clean the worktree is set to the
  * merged tree on top of the tip; otherwise the conflicted files are returned.
  *
- * The worktree comes in at the tip with nothing untracked (the caller reset it, and the failed
- * direct apply wrote nothing), and only checkouts and `git apply --index` (which stages every
- * file it writes) run in it here: a checkout alone then makes it equal a commit, as a reset
- * (checkout and `git clean`) would, one git run fewer each time.
+ * The patch goes on the base in a throw-away index (`Worktree.commitPatchOn`: the tree `git apply
+ * --index` gives on a checkout of the base), so the worktree stays at the tip throughout, as the
+ * caller gave it (reset, and untouched by the failed direct apply): no checkout of the base and
+ * back, and a clean merge is read into it as before.
  */
 async function threeWayMerge(
   worktree: Worktree,
@@ -178,18 +175,20 @@ async function threeWayMerge(
       return { clean: false, conflictedFiles: [], left: 'dirty' };
     }
   }
-  await worktree.checkoutDetached(base);
-  const onBase = await worktree.tryApplyPatch(entry.patch);
-  if (!onBase.applied) return { clean: false, conflictedFiles: [], left: 'checked-out' };
-  const rebased = await worktree.commitIndex({ message: `hyperion: ${entry.id} on its base` });
-  const merge = await runGit(['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, rebased], {
-    cwd: worktree.path,
-    allowFailure: true,
+  const rebased = await worktree.commitPatchOn(base, entry.patch, {
+    message: `hyperion: ${entry.id} on its base`,
   });
+  if (!rebased.committed) return { clean: false, conflictedFiles: [], left: 'untouched' };
+  const merge = await runGit(
+    ['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, rebased.commit],
+    {
+      cwd: worktree.path,
+      allowFailure: true,
+    },
+  );
   const [tree = '', ...conflicted] = merge.stdout.split('\n').filter((line) => line !== '');
   if (merge.exitCode !== 0)
-    return { clean: false, conflictedFiles: [...new Set(conflicted)], left: 'checked-out' };
-  await worktree.checkoutDetached(tip);
+    return { clean: false, conflictedFiles: [...new Set(conflicted)], left: 'untouched' };
   await runGit(['read-tree', '-u', '--reset', tree], { cwd: worktree.path });
   return { clean: true };
 }
