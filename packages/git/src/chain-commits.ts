@@ -9,6 +9,7 @@ import { joinPatches } from './patch-split.js';
 import { runGit } from './run-git.js';
 import { appendTrailers, type Trailer } from './trailers.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
+import { numstatSections } from './patch-git-paths.js';
 
 /** One patch of `Worktree.commitChainInOneApply`, with the message of its own commit. */
 export interface ChainPatch {
@@ -34,26 +35,6 @@ function sectionsOf(patch: string): string[][] | undefined {
 /** A parsed path as the index spells it (its bytes as latin1). */
 function indexSpelling(path: string): string {
   return Buffer.from(path, 'utf8').toString('latin1');
-}
-
-/**
- * The paths of each file section of `git apply --numstat -z` output: `added TAB deleted TAB path
- * NUL`, or for a rename or copy `added TAB deleted TAB NUL old NUL new NUL`.
- */
-function numstatSections(output: string): string[][] {
-  const fields = output.split('\0');
-  const sections: string[][] = [];
-  for (let index = 0; index < fields.length; index += 1) {
-    const field = fields[index]!;
-    if (field === '') continue;
-    const path = field.split('\t').slice(2).join('\t');
-    if (path !== '') sections.push([path]);
-    else {
-      sections.push([...new Set([fields[index + 1] ?? '', fields[index + 2] ?? ''])]);
-      index += 2;
-    }
-  }
-  return sections;
 }
 
 function sameSections(applied: readonly string[][], parsed: readonly string[][]): boolean {

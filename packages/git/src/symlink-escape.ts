@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 
 function isInside(root: string, path: string): boolean {
@@ -16,6 +16,20 @@ function symlinkTarget(link: string): string {
 }
 
 /**
+ * `lstat` of `path`, or undefined when nothing can be there: it does not exist, a component
+ * before it is a file (`ENOTDIR`: a patch creating `d/x` where `d` is a file), or it is too long.
+ */
+function existingEntry(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined;
+    throw error;
+  }
+}
+
+/**
  * True when following `relativePath` from `root` (a real path) leaves `root`: lexically (`..`,
  * absolute) or through a symlink, at any component, including the last one and dangling links.
  */
@@ -25,7 +39,7 @@ function escapes(root: string, relativePath: string): boolean {
   for (const segment of relativePath.split(/[\\/]/).filter((part) => part.length > 0 && part !== '.')) {
     const candidate = resolve(current, segment);
     if (!isInside(root, candidate)) return true;
-    const stats = lstatSync(candidate, { throwIfNoEntry: false });
+    const stats = existingEntry(candidate);
     if (stats === undefined) return false;
     if (stats.isSymbolicLink()) {
       const target = symlinkTarget(candidate);

@@ -11,7 +11,12 @@ import { appendTrailers } from './trailers.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
 import { writeTreeFromIndex } from './index-tree.js';
-import { applyChainInOneGo, tryChainInOneGo, type ChainPatch } from './chain-commits.js';
+import {
+  applyChainInOneGo,
+  pathsNamedByApplyErrors,
+  tryChainInOneGo,
+  type ChainPatch,
+} from './chain-commits.js';
 import { readCommitFields } from './object-reads.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
@@ -166,20 +171,29 @@ export class Worktree {
   }
 
   /**
-   * `git apply --index` in one process: applies `patch` to the index and the files, or leaves both
-   * untouched (git applies a patch whole or not at all) and returns git's reason. The same answer
-   * as {@link Worktree.checkPatch} followed by {@link Worktree.applyPatch}, one spawn fewer, on a
-   * worktree whose index matches its files (as after {@link Worktree.resetTo}).
+   * `git apply --index` in one process: applies `patch` to the index and the files, or returns
+   * git's reason. The same answer as {@link Worktree.checkPatch} followed by
+   * {@link Worktree.applyPatch}, one spawn fewer, on a worktree whose index matches its files (as
+   * after {@link Worktree.resetTo}).
+   *
+   * git checks the whole patch before it writes anything, so a refusal in that check leaves the
+   * index and the files as they were (`untouched`). A failure while writing (a path blocked by a
+   * file, a full disk) can leave files of the patch behind: `untouched` is then false, and the
+   * worktree must be reset before anything else is built or checked in it.
    */
   async tryApplyPatch(
     patch: string,
     options: ApplyPatchOptions = {},
-  ): Promise<{ applied: true } | { applied: false; reason: string }> {
+  ): Promise<{ applied: true } | { applied: false; reason: string; untouched: boolean }> {
     const result = await this.git(this.applyArguments(options, '--index'), {
       input: patch,
       allowFailure: true,
     });
-    return result.exitCode === 0 ? { applied: true } : { applied: false, reason: result.stderr.trim() };
+    if (result.exitCode === 0) return { applied: true };
+    const reason = result.stderr.trim();
+    // Only git's check-phase refusals (each error line naming the path it could not apply) say
+    // that nothing was written; any other message may come from the write phase.
+    return { applied: false, reason, untouched: pathsNamedByApplyErrors(reason) !== undefined };
   }
 
   /**

@@ -106,8 +106,10 @@ export async function applyEntry(
     entry.base_commit !== tip &&
     (await runtime.repository.resolveRef(entry.base_commit)) !== undefined;
   let conflictedFiles: string[] = [];
-  // git applies a patch whole or not at all: after the failed direct apply the worktree is still
-  // the tip, with nothing untracked in it.
+  // A refusal in git's check phase leaves the worktree as it was: the tip, with nothing untracked
+  // in it. A failure while writing (a path blocked by a file, a full disk) may have left files of
+  // the patch behind, which the next entry of the chain and the checks would otherwise see.
+  if (!direct.untouched) await worktree.resetTo(tip);
   let left: MergeLeft = 'untouched';
   if (baseKnown) {
     const merged = await threeWayMerge(worktree, entry, entry.base_commit!, tip);
