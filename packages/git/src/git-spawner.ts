@@ -146,13 +146,32 @@ function deliver(spawner: Spawner, message: SpawnerMessage): void {
   }
 }
 
+/**
+ * Keeps this process alive while the spawner runs a command of it (or lets it end once none is
+ * pending). Both handles: the channel closes first when the spawner dies, and the process handle
+ * must then keep this process alive until its `close` event settles the commands.
+ */
+function keepAlive(spawner: Spawner, alive: boolean): void {
+  if (alive) {
+    spawner.child.ref();
+    spawner.child.channel?.ref();
+  } else {
+    spawner.child.unref();
+    spawner.child.channel?.unref();
+  }
+}
+
 /** Forgets a finished command; an idle spawner does not keep this process alive. */
 function finish(spawner: Spawner, id: number): void {
   spawner.pending.delete(id);
-  if (spawner.pending.size === 0) spawner.child.channel?.unref();
+  if (spawner.pending.size === 0) keepAlive(spawner, false);
 }
 
-/** Waits, under the caller's locks, for a git the dead spawner left running, then reports it lost. */
+/**
+ * Waits, under the caller's locks, for a git the dead spawner left running, then reports it lost.
+ * The polling timer keeps this process alive meanwhile (a script with no other handles does not
+ * end with the command unsettled and the lock not naming its git).
+ */
 function waitForOrphan(command: PendingCommand, reason: Error): void {
   const pid = command.pid;
   if (pid === undefined || !isSameProcessAlive(pid, undefined)) {
@@ -216,8 +235,7 @@ function start(): Spawner | undefined {
     if (!spawner.ready) child.kill('SIGKILL');
   }, READY_TIMEOUT_MS);
   readyTimer.unref();
-  child.unref();
-  child.channel?.unref();
+  keepAlive(spawner, false);
   useLockHelperProcess(spawner.pid);
   return spawner;
 }
@@ -245,7 +263,7 @@ export function runThroughSpawner(
   const recordChild = AsyncResource.bind((pid: number) => recordLockHolderChild(pid));
   // Bound to the caller's async context, like the lock recording of a git started here.
   spawner.pending.set(id, { request, events, recordChild, runHere: AsyncResource.bind(runHere) });
-  if (spawner.pending.size === 1) spawner.child.channel?.ref();
+  if (spawner.pending.size === 1) keepAlive(spawner, true);
   spawner.child.send({ type: 'run', id, ...request }, (error) => {
     // The channel broke: the `exit` handler settles the command.
     if (error !== null && error !== undefined) spawner.child.kill('SIGKILL');

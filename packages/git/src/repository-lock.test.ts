@@ -176,6 +176,51 @@ describe('withRepositoryLock', () => {
     },
   );
 
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'names the git a killed spawner left running, and its holder stays until it ends',
+    async () => {
+      directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+      const releaseFile = join(directory, 'release');
+      const pidFile = join(directory, 'git-pid');
+      // The holder waits for its command alone: nothing else keeps it (and so the lock) alive.
+      const holder = await startHolder(
+        { directory, name: LOCK, mode: 'hold-command', releaseFile, pidFile, settle: true },
+        'held',
+      );
+      let output = '';
+      holder.stdout?.on('data', (chunk: string) => (output += chunk));
+      const deadline = Date.now() + 10_000;
+      while (
+        !(existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n')) &&
+        Date.now() < deadline
+      ) {
+        await sleep(20);
+      }
+      const git = Number(readFileSync(pidFile, 'utf8'));
+      const spawner = parentOf(git);
+      expect(parentOf(spawner)).toBe(holder.pid);
+      process.kill(spawner, 'SIGKILL');
+      const named = Date.now() + 10_000;
+      const children = () =>
+        (JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner).children?.map(
+          (child) => child.pid,
+        ) ?? [];
+      while (!children().includes(git) && Date.now() < named) await sleep(20);
+      expect(children()).toContain(git);
+      const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(HyperionError.isInstance(early) && early.code).toBe('git_failed');
+      expect(holder.exitCode).toBeNull();
+      expect(isSameProcessAlive(git, undefined)).toBe(true);
+      writeFileSync(releaseFile, '');
+      expect(await exited(holder)).toBe(0);
+      expect(output).toContain(`the git spawner process (pid ${spawner}) ended unexpectedly (SIGKILL)`);
+      expect(isSameProcessAlive(git, undefined)).toBe(false);
+      expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 5_000 })).toBe('ran');
+    },
+  );
+
   it('names the git spawner in the lock once, not each git command twice', async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
     const previous = process.env['HYPERION_GIT_SPAWNER'];

@@ -53,7 +53,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 async function startRunner(
   options: GitRunnerOptions,
   environment: NodeJS.ProcessEnv = process.env,
-): Promise<{ child: ChildProcess; line: { spawner: number | null; stdout?: string } }> {
+): Promise<{ child: ChildProcess; line: { spawner: number | null; stdout?: string }; output: () => string }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@hyperion/source', RUNNER_SCRIPT, JSON.stringify(options)],
@@ -68,7 +68,11 @@ async function startRunner(
     });
     child.on('close', (code) => reject(new Error(`git runner exited (${code}) before printing: ${stdout}`)));
   });
-  return { child, line: JSON.parse(line) as { spawner: number | null; stdout?: string } };
+  return {
+    child,
+    line: JSON.parse(line) as { spawner: number | null; stdout?: string },
+    output: () => stdout,
+  };
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -230,6 +234,31 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
     await exited(child);
     await until(() => !isSameProcessAlive(git, undefined), 'git to be stopped');
     await until(() => !isSameProcessAlive(spawner, undefined), 'the spawner to end');
+  });
+
+  it('keeps a parent with no other handle alive until the command its killed spawner left ran', async () => {
+    const releaseFile = join(directory, 'release');
+    const pidFile = join(directory, 'git-pid');
+    const { child, line, output } = await startRunner({
+      mode: 'settle',
+      cwd: directory,
+      releaseFile,
+      pidFile,
+    });
+    const spawner = line.spawner ?? 0;
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
+    const git = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(spawner, 'SIGKILL');
+    await sleep(500);
+    // Neither ended nor settled while the orphaned git runs.
+    expect(child.exitCode).toBeNull();
+    expect(output().split('\n')).toHaveLength(2);
+    expect(isSameProcessAlive(git, undefined)).toBe(true);
+    writeFileSync(releaseFile, '');
+    expect(await exited(child)).toBe(0);
+    expect(isSameProcessAlive(git, undefined)).toBe(false);
+    const settled = JSON.parse(output().split('\n')[1] ?? '') as { error?: string };
+    expect(settled.error).toContain(`the git spawner process (pid ${spawner}) ended unexpectedly (SIGKILL)`);
   });
 
   it('does not keep its parent alive once the commands are done', async () => {

@@ -3,7 +3,9 @@
  * `node --import tsx --conditions=@hyperion/source src/testing/git-runner.ts <options JSON>` with
  * {@link GitRunnerOptions}. Mode `wait` starts a git command that runs until the file
  * `releaseFile` exists (with `timeoutMs`, if given; its shell writes git's pid to `pidFile`), prints one JSON line `{ "spawner": pid }` and
- * waits to be killed. Mode `once` runs `git --version`, prints `{ "spawner": pid, "stdout": … }`
+ * waits to be killed. Mode `settle` starts the same command, prints the same line, then waits only
+ * for the command (no other handle keeps it alive) and prints `{ "error": message }` or
+ * `{ "exitCode": code }` once it settled. Mode `once` runs `git --version`, prints `{ "spawner": pid, "stdout": … }`
  * and then does nothing: the process must end by itself. With `execPath`, `process.execPath` is
  * replaced first (a spawner that cannot start).
  */
@@ -12,15 +14,15 @@ import { gitSpawnerPid } from '../git-spawner.js';
 
 /** What one git-runner process does. */
 export interface GitRunnerOptions {
-  /** `wait` or `once`. */
-  mode: 'wait' | 'once';
+  /** `wait`, `settle` or `once`. */
+  mode: 'wait' | 'settle' | 'once';
   /** Directory git runs in. */
   cwd: string;
-  /** `wait`: the git command ends once this file exists. */
+  /** `wait`, `settle`: the git command ends once this file exists. */
   releaseFile?: string;
-  /** `wait`: where the command writes git's pid once it runs. */
+  /** `wait`, `settle`: where the command writes git's pid once it runs. */
   pidFile?: string;
-  /** `wait`: the command's timeout. */
+  /** `wait`, `settle`: the command's timeout. */
   timeoutMs?: number;
   /** Replaces `process.execPath` before git runs. */
   execPath?: string;
@@ -31,14 +33,23 @@ if (options.execPath !== undefined) {
   Object.defineProperty(process, 'execPath', { value: options.execPath });
 }
 
-if (options.mode === 'wait') {
+if (options.mode === 'wait' || options.mode === 'settle') {
   const wait = `!echo $PPID > '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
-  void runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
+  const command = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
     cwd: options.cwd,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  }).catch(() => undefined);
+  });
   process.stdout.write(`${JSON.stringify({ spawner: gitSpawnerPid() ?? null })}\n`);
-  setInterval(() => undefined, 60_000);
+  if (options.mode === 'wait') {
+    command.catch(() => undefined);
+    setInterval(() => undefined, 60_000);
+  } else {
+    const outcome = await command.then(
+      (result) => ({ exitCode: result.exitCode }),
+      (error: unknown) => ({ error: (error as Error).message }),
+    );
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+  }
 } else {
   const result = await runGit(['--version'], { cwd: options.cwd });
   process.stdout.write(`${JSON.stringify({ spawner: gitSpawnerPid() ?? null, stdout: result.stdout })}\n`);

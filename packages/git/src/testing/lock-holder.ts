@@ -3,7 +3,8 @@
  * `node --import tsx --conditions=@hyperion/source src/testing/lock-holder.ts <options JSON>`
  * with {@link LockHolderOptions}. Mode `hold` takes the lock, prints `held` and waits to be
  * killed. Mode `hold-command` does the same while, under the lock, a git command runs until the
- * file `releaseFile` exists. Mode `count` waits for `startFile`, then `cycles` times increments the number in
+ * file `releaseFile` exists (with `settle`, it then waits for that command alone, with no other
+ * handle keeping it alive, prints `settled <message>` and releases the lock). Mode `count` waits for `startFile`, then `cycles` times increments the number in
  * `counterFile` under the lock by a read, a pause and a write (which loses counts unless the
  * lock excludes every other holder), and prints `done`.
  */
@@ -23,6 +24,12 @@ export interface LockHolderOptions {
   mode: 'hold' | 'hold-command' | 'count';
   /** `hold-command`: the git command under the lock ends once this file exists. */
   releaseFile?: string;
+  /** `hold-command`: the git command's timeout (git then runs in a process group of its own). */
+  timeoutMs?: number;
+  /** `hold-command`: wait for the command instead of being killed. */
+  settle?: boolean;
+  /** `hold-command`: where the command writes git's pid once it runs. */
+  pidFile?: string;
   /** `count`: increments to make. */
   cycles?: number;
   /** `count`: the file holding the count. */
@@ -45,8 +52,21 @@ if (options.gitFirst === true) void runGit(['--version'], { cwd: options.directo
 if (options.mode === 'hold' || options.mode === 'hold-command') {
   await withRepositoryLock(options.directory, options.name, async () => {
     if (options.mode === 'hold-command') {
-      const wait = `!while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
-      void runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], { cwd: options.directory });
+      const wait = `!echo $PPID > '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
+      const command = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
+        cwd: options.directory,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      if (options.settle === true) {
+        process.stdout.write('held\n');
+        const outcome = await command.then(
+          () => 'finished',
+          (error: unknown) => (error as Error).message,
+        );
+        process.stdout.write(`settled ${outcome}\n`);
+        return;
+      }
+      command.catch(() => undefined);
     }
     process.stdout.write('held\n');
     // A pending timer keeps the process (and so the lock) alive until it is killed.
