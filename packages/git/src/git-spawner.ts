@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AsyncResource } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { GIT_SPAWNER_SOURCE } from './git-spawner-source.js';
 import { isSameProcessAlive } from './process-liveness.js';
 import { recordLockHolderChild, recordLockHolderHelper, useLockHelperProcess } from './repository-lock.js';
@@ -41,7 +42,11 @@ export interface GitSpawnRequest {
   input: string;
   /** Whether git gets a process group of its own. */
   detached: boolean;
-  /** Kill git's process group after this many milliseconds. */
+  /**
+   * Kill git's process group after this many milliseconds. The spawner's timer counts from git's
+   * start; should the spawner die first, this process enforces the same deadline, counted from the
+   * arrival of the spawner's `spawned` message.
+   */
   timeoutMs?: number;
 }
 
@@ -49,6 +54,8 @@ interface PendingCommand {
   request: GitSpawnRequest;
   events: GitProcessEvents;
   pid?: number;
+  /** When the `spawned` message arrived (`performance.now()`): the start of this side's deadline. */
+  spawnedAt?: number;
   /** Names a pid in the locks the caller held when it asked (bound to its async context). */
   recordChild: (pid: number) => () => void;
   /** Runs the command in this process instead (the spawner died before it ever worked). */
@@ -127,6 +134,7 @@ function deliver(spawner: Spawner, message: SpawnerMessage): void {
   switch (message.type) {
     case 'spawned':
       command.pid = message.pid;
+      command.spawnedAt = performance.now();
       command.events.spawned(message.pid);
       return;
     case 'thrown':
@@ -167,10 +175,25 @@ function finish(spawner: Spawner, id: number): void {
   if (spawner.pending.size === 0) keepAlive(spawner, false);
 }
 
+/** SIGKILLs the process group of `pid` (it was started detached), or `pid` alone. */
+function stopOrphan(pid: number, detached: boolean): void {
+  try {
+    process.kill(detached ? -pid : pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+}
+
 /**
  * Waits, under the caller's locks, for a git the dead spawner left running, then reports it lost.
  * The polling timer keeps this process alive meanwhile (a script with no other handles does not
- * end with the command unsettled and the lock not naming its git).
+ * end with the command unsettled and the lock not naming its git). A command with a timeout is
+ * stopped here once its deadline passes (the spawner's timer died with it), and reported as timed
+ * out at once, as the spawner would have; the lock names its git until it is gone.
  */
 function waitForOrphan(command: PendingCommand, reason: Error): void {
   const pid = command.pid;
@@ -179,11 +202,26 @@ function waitForOrphan(command: PendingCommand, reason: Error): void {
     return;
   }
   const exited = command.recordChild(pid);
+  let stopped = false;
+  const { timeoutMs, detached } = command.request;
+  const deadline =
+    timeoutMs === undefined || command.spawnedAt === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            stopped = true;
+            // Not a pid (or group) reused since git ended.
+            if (isSameProcessAlive(pid, undefined)) stopOrphan(pid, detached);
+            command.events.timedOut();
+          },
+          Math.max(0, command.spawnedAt + timeoutMs - performance.now()),
+        );
   const poll = setInterval(() => {
     if (isSameProcessAlive(pid, undefined)) return;
     clearInterval(poll);
+    if (deadline !== undefined) clearTimeout(deadline);
     exited();
-    command.events.lost(reason);
+    if (!stopped) command.events.lost(reason);
   }, ORPHAN_POLL_MS);
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -276,6 +277,49 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       expect(line.stdout).toMatch(/^git version /);
       expect(line.spawner).toBeNull();
       expect(await exited(child)).toBe(0);
+    }
+  });
+
+  it('stops a command with a timeout at its deadline after its spawner was killed', async () => {
+    const releaseFile = join(directory, 'release');
+    const pidFile = join(directory, 'git-pid');
+    const shellFile = join(directory, 'shell-pid');
+    const wait = `!echo $PPID > '${pidFile}'; echo $$ > '${shellFile}'; while [ ! -e '${releaseFile}' ]; do sleep 0.05; done`;
+    const started = performance.now();
+    const outcome = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
+      cwd: directory,
+      timeoutMs: 1_500,
+    }).then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    const spawner = gitSpawnerPid() ?? 0;
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
+    await until(
+      () => existsSync(shellFile) && readFileSync(shellFile, 'utf8').endsWith('\n'),
+      'the shell to run',
+    );
+    const git = Number(readFileSync(pidFile, 'utf8'));
+    const shell = Number(readFileSync(shellFile, 'utf8'));
+    await sleep(Math.max(0, 700 - (performance.now() - started)));
+    process.kill(spawner, 'SIGKILL');
+    try {
+      const error = await Promise.race([outcome, sleep(6_000).then(() => 'still running')]);
+      const elapsed = performance.now() - started;
+      expect(HyperionError.isInstance(error) && error.code).toBe('git_failed');
+      expect((error as Error).message).toBe(
+        `git -c alias.wait-for-release=${wait} wait-for-release did not finish within 1.5 s and was stopped`,
+      );
+      expect(elapsed).toBeGreaterThanOrEqual(1_400);
+      expect(elapsed).toBeLessThan(4_000);
+      // Its whole process group went, the shell git started too.
+      await until(
+        () => !isSameProcessAlive(git, undefined) && !isSameProcessAlive(shell, undefined),
+        'git to end',
+        5_000,
+      );
+    } finally {
+      writeFileSync(releaseFile, '');
     }
   });
 
