@@ -58,6 +58,8 @@ interface PendingCommand {
   spawnedAt?: number;
   /** Names a pid in the locks the caller held when it asked (bound to its async context). */
   recordChild: (pid: number) => () => void;
+  /** Removes git from those locks again, once named there. */
+  releaseChild?: () => void;
   /** Runs the command in this process instead (the spawner died before it ever worked). */
   runHere: () => void;
 }
@@ -135,6 +137,11 @@ function deliver(spawner: Spawner, message: SpawnerMessage): void {
     case 'spawned':
       command.pid = message.pid;
       command.spawnedAt = performance.now();
+      // A detached git (one with a timeout) is not in the spawner's process group: killing this
+      // process's group with the spawner leaves it running, so the locks name it too.
+      if (command.request.detached && message.pid !== undefined) {
+        command.releaseChild = command.recordChild(message.pid);
+      }
       command.events.spawned(message.pid);
       return;
     case 'thrown':
@@ -149,6 +156,7 @@ function deliver(spawner: Spawner, message: SpawnerMessage): void {
       return;
     case 'close':
       finish(spawner, message.id);
+      command.releaseChild?.();
       command.events.closed(message.code ?? null, asBuffer(message.stdout), asBuffer(message.stderr));
       return;
   }
@@ -198,10 +206,11 @@ function stopOrphan(pid: number, detached: boolean): void {
 function waitForOrphan(command: PendingCommand, reason: Error): void {
   const pid = command.pid;
   if (pid === undefined || !isSameProcessAlive(pid, undefined)) {
+    command.releaseChild?.();
     command.events.lost(reason);
     return;
   }
-  const exited = command.recordChild(pid);
+  const exited = command.releaseChild ?? command.recordChild(pid);
   let stopped = false;
   const { timeoutMs, detached } = command.request;
   const deadline =

@@ -42,16 +42,17 @@ function deadPid(): number {
   );
 }
 
-/** Starts a lock-holder process; resolves once it printed `line`. */
+/** Starts a lock-holder process (in a process group of its own with `detached`); resolves once it printed `line`. */
 async function startHolder(
   options: LockHolderOptions,
   line: string,
   environment: NodeJS.ProcessEnv = process.env,
+  detached = false,
 ): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@hyperion/source', HOLDER_SCRIPT, JSON.stringify(options)],
-    { cwd: PACKAGE_DIRECTORY, stdio: ['ignore', 'pipe', 'inherit'], env: environment },
+    { cwd: PACKAGE_DIRECTORY, stdio: ['ignore', 'pipe', 'inherit'], env: environment, detached },
   );
   children.push(child);
   let stdout = '';
@@ -220,6 +221,58 @@ describe('withRepositoryLock', () => {
       expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 5_000 })).toBe('ran');
     },
   );
+
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'names a git with a timeout (in a process group of its own) while it runs, so killing the holder’s group does not free the lock',
+    async () => {
+      directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+      const releaseFile = join(directory, 'release');
+      const pidFile = join(directory, 'git-pid');
+      const holder = await startHolder(
+        { directory, name: LOCK, mode: 'hold-command', releaseFile, pidFile, timeoutMs: 60_000 },
+        'held',
+        process.env,
+        true,
+      );
+      const deadline = Date.now() + 10_000;
+      while (
+        !(existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n')) &&
+        Date.now() < deadline
+      ) {
+        await sleep(20);
+      }
+      const git = Number(readFileSync(pidFile, 'utf8'));
+      const children = () =>
+        (JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner).children?.map(
+          (child) => child.pid,
+        ) ?? [];
+      while (!children().includes(git) && Date.now() < deadline) await sleep(20);
+      expect(children()).toEqual([parentOf(git), git]);
+      // The holder and its spawner go; git, in its own group, runs on.
+      process.kill(-(holder.pid ?? 0), 'SIGKILL');
+      await exited(holder);
+      const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(HyperionError.isInstance(early) && early.code).toBe('git_failed');
+      expect(isSameProcessAlive(git, undefined)).toBe(true);
+      writeFileSync(releaseFile, '');
+      expect(await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+      expect(isSameProcessAlive(git, undefined)).toBe(false);
+    },
+  );
+
+  it('removes a git with a timeout from the lock once it ended', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
+    await withRepositoryLock(directory, LOCK, async () => {
+      await runGit(['--version'], { cwd: directory, timeoutMs: 10_000 });
+      const named = JSON.parse(readFileSync(join(directory, LOCK), 'utf8')) as LockOwner;
+      const spawner = gitSpawnerPid();
+      expect(named.children?.map((child) => child.pid)).toEqual(
+        spawner === undefined ? undefined : [spawner],
+      );
+    });
+  });
 
   it('names the git spawner in the lock once, not each git command twice', async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
