@@ -127,10 +127,9 @@ function asBuffer(bytes: Uint8Array | undefined): Buffer {
 }
 
 function deliver(spawner: Spawner, message: SpawnerMessage): void {
-  if (message.type === 'ready') {
-    spawner.ready = true;
-    return;
-  }
+  // Any message proves it works (`ready` comes first anyway).
+  spawner.ready = true;
+  if (message.type === 'ready') return;
   const command = message.id === undefined ? undefined : spawner.pending.get(message.id);
   if (command === undefined || message.id === undefined) return;
   switch (message.type) {
@@ -240,7 +239,9 @@ function ended(spawner: Spawner, code: number | null, signal: NodeJS.Signals | n
   const commands = [...spawner.pending.values()];
   spawner.pending.clear();
   if (!spawner.ready) {
-    // It never worked here (no node binary that runs -e, a sandbox…): nothing was started.
+    // It never worked here (no node binary that runs -e, a sandbox…): nothing was started. The
+    // messages it wrote are all read before `close`, and any of them marks it ready: no command
+    // rerun here was acknowledged by it.
     unavailable = true;
     for (const command of commands) command.runHere();
     return;
@@ -278,8 +279,12 @@ function start(): Spawner | undefined {
   child.on('message', (message: SpawnerMessage) => deliver(spawner, message));
   child.on('error', () => undefined);
   child.on('close', (code, signal) => ended(spawner, code, signal));
+  // Checked on the next turn of the event loop, once the messages waiting are read: after this
+  // process's loop was blocked past the timeout, the timer runs before `ready` is read.
   const readyTimer = setTimeout(() => {
-    if (!spawner.ready) child.kill('SIGKILL');
+    setImmediate(() => {
+      if (!spawner.ready) child.kill('SIGKILL');
+    }).unref();
   }, READY_TIMEOUT_MS);
   readyTimer.unref();
   keepAlive(spawner, false);

@@ -262,6 +262,32 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
     expect(settled.error).toContain(`the git spawner process (pid ${spawner}) ended unexpectedly (SIGKILL)`);
   });
 
+  it('neither gives up nor reruns a command of a spawner whose parent was blocked past the ready timeout', async () => {
+    const releaseFile = join(directory, 'release');
+    const pidFile = join(directory, 'git-pid');
+    // The runner blocks its event loop past the 15 s ready timeout while git runs.
+    const { child, line, output } = await startRunner({
+      mode: 'settle',
+      cwd: directory,
+      releaseFile,
+      pidFile,
+      blockMs: 15_500,
+    });
+    const spawner = line.spawner ?? 0;
+    const started = performance.now();
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
+    const git = Number(readFileSync(pidFile, 'utf8'));
+    expect(parentOf(git)).toBe(spawner);
+    await sleep(Math.max(0, 17_000 - (performance.now() - started)));
+    // The spawner was not killed for a `ready` its parent could not read in time.
+    expect(isSameProcessAlive(spawner, undefined)).toBe(true);
+    writeFileSync(releaseFile, '');
+    expect(await exited(child)).toBe(0);
+    expect(JSON.parse(output().split('\n')[1] ?? '')).toEqual({ exitCode: 0 });
+    // git ran once: through the spawner, not again in the runner.
+    expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toEqual([String(git)]);
+  }, 40_000);
+
   it('does not keep its parent alive once the commands are done', async () => {
     const { child, line } = await startRunner({ mode: 'once', cwd: directory });
     expect(line.spawner).toBeGreaterThan(0);
