@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -310,7 +310,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
     const releaseFile = join(directory, 'release');
     const pidFile = join(directory, 'git-pid');
     const shellFile = join(directory, 'shell-pid');
-    const wait = `!echo $PPID > '${pidFile}'; echo $$ > '${shellFile}'; while [ ! -e '${releaseFile}' ]; do sleep 0.05; done`;
+    const wait = `!echo $PPID > '${pidFile}'; echo $$ > '${shellFile}'; while [ ! -e '${releaseFile}' ] && [ -d '${dirname(releaseFile)}' ]; do sleep 0.05; done`;
     const started = performance.now();
     const outcome = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
       cwd: directory,
@@ -352,7 +352,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
   it('reports a command whose spawner was killed once its git ended, and starts another', async () => {
     const releaseFile = join(directory, 'release');
     const pidFile = join(directory, 'git-pid');
-    const wait = `!echo $PPID > '${pidFile}'; while [ ! -e '${releaseFile}' ]; do sleep 0.05; done`;
+    const wait = `!echo $PPID > '${pidFile}'; while [ ! -e '${releaseFile}' ] && [ -d '${dirname(releaseFile)}' ]; do sleep 0.05; done`;
     const outcome = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
       cwd: directory,
     }).then(

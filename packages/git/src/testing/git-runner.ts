@@ -9,6 +9,7 @@
  * and then does nothing: the process must end by itself. With `execPath`, `process.execPath` is
  * replaced first (a spawner that cannot start).
  */
+import { dirname } from 'node:path';
 import { runGit } from '../run-git.js';
 import { gitSpawnerPid } from '../git-spawner.js';
 
@@ -36,7 +37,7 @@ if (options.execPath !== undefined) {
 }
 
 if (options.mode === 'wait' || options.mode === 'settle') {
-  const wait = `!echo $PPID >> '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
+  const wait = `!echo $PPID >> '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ] && [ -d '${dirname(options.releaseFile ?? '.')}' ]; do sleep 0.05; done`;
   const command = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
     cwd: options.cwd,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),

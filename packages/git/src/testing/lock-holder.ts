@@ -8,6 +8,7 @@
  * `counterFile` under the lock by a read, a pause and a write (which loses counts unless the
  * lock excludes every other holder), and prints `done`.
  */
+import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,7 +53,7 @@ if (options.gitFirst === true) void runGit(['--version'], { cwd: options.directo
 if (options.mode === 'hold' || options.mode === 'hold-command') {
   await withRepositoryLock(options.directory, options.name, async () => {
     if (options.mode === 'hold-command') {
-      const wait = `!echo $PPID > '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ]; do sleep 0.05; done`;
+      const wait = `!echo $PPID > '${options.pidFile ?? '/dev/null'}'; while [ ! -e '${options.releaseFile ?? ''}' ] && [ -d '${dirname(options.releaseFile ?? '.')}' ]; do sleep 0.05; done`;
       const command = runGit(['-c', `alias.wait-for-release=${wait}`, 'wait-for-release'], {
         cwd: options.directory,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
