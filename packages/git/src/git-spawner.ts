@@ -10,7 +10,8 @@ import { recordLockHolderChild, recordLockHolderHelper, useLockHelperProcess } f
  * time that grows with its resident memory (1.5 ms at 47 MB, 4 ms and more at 350 MB), and the
  * queue's workers then cannot overlap their git work. So git is started by a small long-lived
  * Node process, the spawner (its program and lifetime: `git-spawner-source.ts`), started on first
- * use; the parent only sends it a message per command. When it cannot start, or with
+ * use once the process asked for it (`useGitSpawner`: the queue's workers do); the parent only
+ * sends it a message per command. Until then, when it cannot start, or with
  * `HYPERION_GIT_SPAWNER=0`, git is started in this process as before.
  */
 
@@ -92,12 +93,28 @@ let unavailable = false;
 let unexpectedEnds = 0;
 let nextId = 1;
 
+/** Set by {@link useGitSpawner}: this process runs git often enough for the spawner to pay. */
+let wanted = false;
+
 /**
- * Whether git is started by the spawner (`HYPERION_GIT_SPAWNER=0` turns it off). Not on Windows,
- * where starting a process does not fork the caller.
+ * Lets `runGit` start git through the spawner from now on, in this process. Long-running work
+ * that runs git many times calls it (the queue's workers, `MergeQueue.runWorkers`); a short
+ * command that runs git a few times is faster without a second Node process to start (about a
+ * `node -e 0` of its own), so by default git is started in process until this is called.
+ */
+export function useGitSpawner(): void {
+  wanted = true;
+}
+
+/**
+ * Whether git is started by the spawner: once {@link useGitSpawner} was called, or always with
+ * `HYPERION_GIT_SPAWNER=1`; never with `HYPERION_GIT_SPAWNER=0`. Not on Windows, where starting
+ * a process does not fork the caller.
  */
 export function gitSpawnerEnabled(): boolean {
-  return !unavailable && process.platform !== 'win32' && process.env['HYPERION_GIT_SPAWNER'] !== '0';
+  const setting = process.env['HYPERION_GIT_SPAWNER'];
+  if (unavailable || process.platform === 'win32' || setting === '0') return false;
+  return wanted || setting === '1';
 }
 
 /** The spawner's pid while one runs (for tests). */

@@ -14,6 +14,7 @@ export {
   type GitCommandRecord,
   type GitCommandObserver,
 } from './run-git.js';
+export { useGitSpawner } from './git-spawner.js';
 export { commitEnvironment, type CommitIdentity, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
 export { GitRepository } from './git-repository.js';
 export { type ApplyPatchOptions, type CommitOptions, type ChangedFile, Worktree } from './worktree.js';

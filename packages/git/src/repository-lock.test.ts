@@ -46,7 +46,8 @@ function deadPid(): number {
 async function startHolder(
   options: LockHolderOptions,
   line: string,
-  environment: NodeJS.ProcessEnv = process.env,
+  // The spawner is used from the first command (a process only starts it when asked to).
+  environment: NodeJS.ProcessEnv = { ...process.env, HYPERION_GIT_SPAWNER: '1' },
   detached = false,
 ): Promise<ChildProcess> {
   const child = spawn(
@@ -113,11 +114,11 @@ describe('withRepositoryLock', () => {
   });
 
   it.each([
-    { way: 'through the spawner', setting: undefined, execPath: undefined },
+    { way: 'through the spawner', setting: '1', execPath: undefined },
     { way: 'in the holder (HYPERION_GIT_SPAWNER=0)', setting: '0', execPath: undefined },
-    { way: 'in the holder (no spawner could start)', setting: undefined, execPath: '/bin/true' },
+    { way: 'in the holder (no spawner could start)', setting: '1', execPath: '/bin/true' },
     // The spawner, started outside the lock, fails after the command under the lock was queued.
-    { way: 'after a late spawner failure', setting: undefined, execPath: 'slow-failure' },
+    { way: 'after a late spawner failure', setting: '1', execPath: 'slow-failure' },
   ])(
     'is not taken over while a git command its killed holder started $way still runs',
     async ({ setting, execPath }) => {
@@ -141,7 +142,7 @@ describe('withRepositoryLock', () => {
         environment,
       );
       // Named in the lock: the spawner the holder started, or (without it) the git command itself.
-      const throughSpawner = setting === undefined && execPath === undefined;
+      const throughSpawner = setting === '1' && execPath === undefined;
       const expectedProgram = (program: string) =>
         throughSpawner ? program === realpathSync(process.execPath) : basename(program) === 'git';
       let child: LockProcess | undefined;
@@ -231,7 +232,7 @@ describe('withRepositoryLock', () => {
       const holder = await startHolder(
         { directory, name: LOCK, mode: 'hold-command', releaseFile, pidFile, timeoutMs: 60_000 },
         'held',
-        process.env,
+        { ...process.env, HYPERION_GIT_SPAWNER: '1' },
         true,
       );
       const deadline = Date.now() + 10_000;
@@ -249,7 +250,7 @@ describe('withRepositoryLock', () => {
       while (!children().includes(git) && Date.now() < deadline) await sleep(20);
       expect(children()).toEqual([parentOf(git), git]);
       // The holder and its spawner go; git, in its own group, runs on.
-      process.kill(-(holder.pid ?? 0), 'SIGKILL');
+      process.kill(-holder.pid!, 'SIGKILL');
       await exited(holder);
       const early = await withRepositoryLock(directory, LOCK, async () => 'ran', { timeoutMs: 300 }).catch(
         (caught: unknown) => caught,
@@ -277,7 +278,7 @@ describe('withRepositoryLock', () => {
   it('names the git spawner in the lock once, not each git command twice', async () => {
     directory = mkdtempSync(join(tmpdir(), 'hyperion-lock-'));
     const previous = process.env['HYPERION_GIT_SPAWNER'];
-    delete process.env['HYPERION_GIT_SPAWNER'];
+    process.env['HYPERION_GIT_SPAWNER'] = '1';
     try {
       await withRepositoryLock(directory, LOCK, async () => {
         await runGit(['--version'], { cwd: directory });

@@ -53,7 +53,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 /** Starts a git-runner process; resolves with the JSON line it printed first. */
 async function startRunner(
   options: GitRunnerOptions,
-  environment: NodeJS.ProcessEnv = process.env,
+  // The spawner is used from the first command (a process only starts it when asked to).
+  environment: NodeJS.ProcessEnv = { ...process.env, HYPERION_GIT_SPAWNER: '1' },
 ): Promise<{ child: ChildProcess; line: { spawner: number | null; stdout?: string }; output: () => string }> {
   const child = spawn(
     process.execPath,
@@ -82,7 +83,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 const WAYS = [
-  { way: 'through the spawner', setting: undefined },
+  { way: 'through the spawner (HYPERION_GIT_SPAWNER=1)', setting: '1' },
   { way: 'in this process (HYPERION_GIT_SPAWNER=0)', setting: '0' },
 ] as const;
 
@@ -118,10 +119,10 @@ describe.each(WAYS)('runGit, $way', ({ setting }) => {
       const parent = await runGit(['-c', 'alias.parent=!awk "{ print \\$4 }" /proc/$PPID/stat', 'parent'], {
         cwd: tmpdir(),
       });
-      const expected = setting === undefined ? gitSpawnerPid() : process.pid;
+      const expected = setting === '1' ? gitSpawnerPid() : process.pid;
       expect(expected).toBeDefined();
       expect(Number(parent.stdout.trim())).toBe(expected);
-      if (setting === undefined) expect(parentOf(expected ?? 0)).toBe(process.pid);
+      if (setting === '1') expect(parentOf(expected ?? 0)).toBe(process.pid);
     },
   );
 
@@ -197,12 +198,29 @@ describe.each(WAYS)('runGit, $way', ({ setting }) => {
   });
 });
 
+/** The running spawner's pid; never 0, which `process.kill` would take as this whole process group. */
+function runningSpawner(pid: number | null | undefined): number {
+  if (pid === undefined || pid === null || pid <= 0) throw new Error(`no spawner is running (pid ${pid})`);
+  return pid;
+}
+
 describe.skipIf(!HAS_PROC)('the git spawner', () => {
+  let previous: string | undefined;
+  beforeEach(() => {
+    // This process's own runGit calls below go through the spawner from the first command.
+    previous = process.env['HYPERION_GIT_SPAWNER'];
+    process.env['HYPERION_GIT_SPAWNER'] = '1';
+  });
+  afterEach(() => {
+    if (previous === undefined) delete process.env['HYPERION_GIT_SPAWNER'];
+    else process.env['HYPERION_GIT_SPAWNER'] = previous;
+  });
+
   it('outlives a parent killed with SIGKILL only while the git it started runs', async () => {
     const releaseFile = join(directory, 'release');
     const pidFile = join(directory, 'git-pid');
     const { child, line } = await startRunner({ mode: 'wait', cwd: directory, releaseFile, pidFile });
-    const spawner = line.spawner ?? 0;
+    const spawner = runningSpawner(line.spawner);
     expect(spawner).toBeGreaterThan(0);
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     const git = Number(readFileSync(pidFile, 'utf8'));
@@ -228,7 +246,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       pidFile,
       timeoutMs: 1_500,
     });
-    const spawner = line.spawner ?? 0;
+    const spawner = runningSpawner(line.spawner);
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     const git = Number(readFileSync(pidFile, 'utf8'));
     child.kill('SIGKILL');
@@ -246,7 +264,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       releaseFile,
       pidFile,
     });
-    const spawner = line.spawner ?? 0;
+    const spawner = runningSpawner(line.spawner);
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     const git = Number(readFileSync(pidFile, 'utf8'));
     process.kill(spawner, 'SIGKILL');
@@ -273,7 +291,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       pidFile,
       blockMs: 15_500,
     });
-    const spawner = line.spawner ?? 0;
+    const spawner = runningSpawner(line.spawner);
     const started = performance.now();
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     const git = Number(readFileSync(pidFile, 'utf8'));
@@ -293,7 +311,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
     expect(line.spawner).toBeGreaterThan(0);
     expect(line.stdout).toMatch(/^git version /);
     expect(await exited(child)).toBe(0);
-    await until(() => !isSameProcessAlive(line.spawner ?? 0, undefined), 'the spawner to end');
+    await until(() => !isSameProcessAlive(runningSpawner(line.spawner), undefined), 'the spawner to end');
   });
 
   it('falls back to starting git in the process when the spawner cannot start', async () => {
@@ -319,7 +337,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       () => 'finished',
       (error: unknown) => error,
     );
-    const spawner = gitSpawnerPid() ?? 0;
+    const spawner = runningSpawner(gitSpawnerPid());
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     await until(
       () => existsSync(shellFile) && readFileSync(shellFile, 'utf8').endsWith('\n'),
@@ -359,7 +377,7 @@ describe.skipIf(!HAS_PROC)('the git spawner', () => {
       () => 'finished',
       (error: unknown) => error,
     );
-    const spawner = gitSpawnerPid() ?? 0;
+    const spawner = runningSpawner(gitSpawnerPid());
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'git to run');
     const git = Number(readFileSync(pidFile, 'utf8'));
     process.kill(spawner, 'SIGKILL');

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
-import { isProcessAlive, type GitRepository, type LandingTarget } from '@hyperion/git';
+import { isProcessAlive, useGitSpawner, type GitRepository, type LandingTarget } from '@hyperion/git';
 import { landingTargetFor } from './landing-target.js';
 import type {
   EntryFilter,
@@ -331,6 +331,9 @@ export class MergeQueue {
    * Stale worktrees of dead worker processes are reclaimed first.
    */
   async runWorkers(options: RunWorkersOptions): Promise<RunSummary> {
+    // Workers run git many times: from here on git is started by the spawner process, not by a
+    // fork of this (large) one. A short command never starts it.
+    useGitSpawner();
     // A missing target branch is said at once (`branch_not_found`), never waited on in silence.
     await this.runtime.landing.tip(this.runtime.config.target_branch);
     await this.reclaimStaleWorktrees();
