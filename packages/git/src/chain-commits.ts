@@ -10,6 +10,7 @@ import { runGit } from './run-git.js';
 import { appendTrailers, type Trailer } from './trailers.js';
 import { readWorktreeHead, worktreeGitDirectory, writeDetachedHead } from './worktree-head.js';
 import { numstatSections } from './patch-git-paths.js';
+import { unquoteGitPath } from './patch-paths.js';
 
 /** One patch of `Worktree.commitChainInOneApply`, with the message of its own commit. */
 export interface ChainPatch {
@@ -157,30 +158,9 @@ function pathOfApplyError(text: string): string | undefined {
   return suffix === undefined ? undefined : text.slice(0, -suffix.length);
 }
 
-/** `path` without git's C-style quotes (`"a\\303\\251"`), or as it is when it is not quoted so. */
+/** `path` without git's C-style quotes (`"a\\303\\251"`), or as it is when it is not one quoted name. */
 function unquoted(path: string): string {
-  if (path.length < 2 || !path.startsWith('"') || !path.endsWith('"')) return path;
-  const bytes: number[] = [];
-  const body = path.slice(1, -1);
-  const escapes: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
-  for (let index = 0; index < body.length; index += 1) {
-    const character = body[index]!;
-    if (character === '"') return path;
-    if (character !== '\\') {
-      bytes.push(...Buffer.from(character, 'utf8'));
-      continue;
-    }
-    const octal = /^[0-3][0-7]{2}/.exec(body.slice(index + 1));
-    const next = body[index + 1];
-    if (octal !== null) {
-      bytes.push(Number.parseInt(octal[0], 8));
-      index += 3;
-    } else if (next !== undefined && escapes[next] !== undefined) {
-      bytes.push(escapes[next]);
-      index += 1;
-    } else return path;
-  }
-  return Buffer.from(bytes).toString('utf8');
+  return /^"(?:[^"\\]|\\.)*"$/.test(path) ? unquoteGitPath(path) : path;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { observeGitCommands, runGit } from '@hyperion/git';
-import { HyperionError, type ChangeRequest } from '@hyperion/schema';
-import { createQueueFixture, replaceFilePatch, type QueueFixture } from './testing/queue-fixture.js';
+import type { ChangeRequest } from '@hyperion/schema';
+import { refusal, createQueueFixture, replaceFilePatch, type QueueFixture } from './testing/queue-fixture.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -27,16 +27,6 @@ const NO_PREFIX_PATCH = [
 
 function update(taskId: string, changes: ChangeRequest['changes']): ChangeRequest {
   return { task_id: taskId, agent: 'test', changes };
-}
-
-async function refusal(run: () => Promise<unknown>): Promise<HyperionError> {
-  try {
-    await run();
-  } catch (error) {
-    if (HyperionError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('paths as git reads them', () => {

@@ -1,10 +1,6 @@
-import { HyperionError, type ChangeRequest } from '@hyperion/schema';
+import type { ChangeRequest } from '@hyperion/schema';
 import { joinPatches, patchPathsAsGitReadsThem } from '@hyperion/git';
-
-function refusal(index: number, message: string, code: 'unsafe_path' | 'invalid_input'): HyperionError {
-  const field = `changes[${index}].patch`;
-  return new HyperionError(code, `${field}: ${message}`, { details: { field } });
-}
+import { reject } from './prepare-submission.js';
 
 function describe(sections: readonly string[][]): string {
   if (sections.length === 0) return 'no file';
@@ -37,10 +33,11 @@ export async function requirePathsAsGitReadsThem(root: string, change: ChangeReq
   }
   for (const [index, fileChange] of fileChanges.entries()) {
     const read = await patchPathsAsGitReadsThem(root, fileChange.patch);
-    if (!read.readable) throw refusal(index, `git cannot read this patch: ${read.reason}`, 'invalid_input');
+    const field = `changes[${index}].patch`;
+    if (!read.readable) reject(field, `git cannot read this patch: ${read.reason}`, 'invalid_input');
     if (!agrees(read.sections, index)) {
-      throw refusal(
-        index,
+      reject(
+        field,
         `git reads this patch as changing ${describe(read.sections)}, not only '${fileChange.path}'`,
         'unsafe_path',
       );
@@ -48,9 +45,8 @@ export async function requirePathsAsGitReadsThem(root: string, change: ChangeReq
   }
   // Each alone agrees, yet together git reads them otherwise (a patch without its final newline
   // running into the next): refused as a whole.
-  throw new HyperionError(
-    'invalid_input',
-    `changes: git reads the joined patches as ${whole.readable ? describe(whole.sections) : `unreadable (${whole.reason})`}, not as the declared files`,
-    { details: { field: 'changes' } },
+  reject(
+    'changes',
+    `git reads the joined patches as ${whole.readable ? describe(whole.sections) : `unreadable (${whole.reason})`}, not as the declared files`,
   );
 }

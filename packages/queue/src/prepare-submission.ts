@@ -64,7 +64,8 @@ function checkIds(change: ChangeRequest, context: SubmissionContext): void {
   }
 }
 
-function reject(
+/** Refuses a submission: one error naming `field`, with its code (`invalid_input` by default). */
+export function reject(
   field: string,
   message: string,
   code: 'invalid_input' | 'unsafe_path' = 'invalid_input',

@@ -2,8 +2,8 @@ import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
-import { HyperionError, type ChangeRequest } from '@hyperion/schema';
-import { createQueueFixture, type QueueFixture } from './testing/queue-fixture.js';
+import type { ChangeRequest } from '@hyperion/schema';
+import { refusal, createQueueFixture, type QueueFixture } from './testing/queue-fixture.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -56,16 +56,6 @@ function nulPatch(path: string): string {
 
 function create(taskId: string, path: string, patch: string): ChangeRequest {
   return { task_id: taskId, agent: 'test', changes: [{ path, operation: 'create', patch }] };
-}
-
-async function refusal(run: () => Promise<unknown>): Promise<HyperionError> {
-  try {
-    await run();
-  } catch (error) {
-    if (HyperionError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 /** `git ls-tree` of one path on the target branch: `<mode> <type> <object>`, or '' when absent. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HyperionError } from '@hyperion/schema';
 import {
+  refusal,
   changeRequest,
   createQueueFixture,
   newFilePatch,
@@ -13,16 +13,6 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
-
-async function refusal(run: () => Promise<unknown>): Promise<HyperionError> {
-  try {
-    await run();
-  } catch (error) {
-    if (HyperionError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the submission to be refused');
-}
 
 describe('MergeQueue.submit refuses ids that are not identifiers (promise 10)', () => {
   it('a task_id or request_id with a line break fails at submit, naming the field, and stores nothing', async () => {

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { createTemporaryRepository, type TemporaryRepository } from '@hyperion/git';
-import { HyperionConfigSchema, type ChangeRequest, type HyperionConfigInput } from '@hyperion/schema';
+import {
+  HyperionConfigSchema,
+  HyperionError,
+  type ChangeRequest,
+  type HyperionConfigInput,
+} from '@hyperion/schema';
 import { SqliteStore } from '@hyperion/store';
 import { MergeQueue, type MergeQueueOptions } from '../merge-queue.js';
 
@@ -111,4 +116,15 @@ export function changeRequest(
 ): ChangeRequest {
   const operation = patch.includes('new file mode') ? 'create' : 'update';
   return { task_id: taskId, agent: 'test', changes: [{ path, operation, patch }], ...extra };
+}
+
+/** The HyperionError `run` is refused with; fails the test when it is not refused, or refused otherwise. */
+export async function refusal(run: () => Promise<unknown>): Promise<HyperionError> {
+  try {
+    await run();
+  } catch (error) {
+    if (HyperionError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }
