@@ -243,17 +243,21 @@ export class GitRepository {
     const absolute = canonicalPath(path);
     this.refuseMainWorktree(absolute);
     await this.administerWorktrees(async () => {
+      // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
+      // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
+      const add = ['worktree', 'add', '--quiet', '--no-checkout', '--force', '--force', '--detach', absolute, commit];
+      // Nothing at the path (the usual case: a new worker): git reuses a registration left for a
+      // missing path itself, so no list is needed first.
+      if (!existsSync(absolute)) {
+        const added = await runGit(add, { cwd: this.root, allowFailure: true });
+        if (added.exitCode === 0) return;
+      }
       const entry = (await this.listWorktreesUnlocked()).find(
         (candidate) => canonicalPath(candidate.path) === absolute,
       );
       const gitFile = await stat(join(absolute, '.git')).catch(() => undefined);
       if (entry !== undefined || gitFile !== undefined) await this.removeWorktreeUnlocked(absolute, entry);
-      // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
-      // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
-      await runGit(
-        ['worktree', 'add', '--quiet', '--no-checkout', '--force', '--force', '--detach', absolute, commit],
-        { cwd: this.root },
-      );
+      await runGit(add, { cwd: this.root });
     });
     const checkout = await runGit(['checkout', '--force', '--quiet', '--detach', commit], {
       cwd: absolute,
@@ -273,6 +277,8 @@ export class GitRepository {
   /** The worktree at `path` if it is a working, registered worktree; otherwise adds one at `commit`. */
   async ensureWorktree(path: string, commit: string): Promise<Worktree> {
     const absolute = canonicalPath(path);
+    // Nothing at the path: there is no worktree to reuse, and addWorktree needs no list either.
+    if (!existsSync(absolute)) return this.addWorktree(absolute, commit);
     const registered = (await this.listWorktrees()).some((entry) => canonicalPath(entry.path) === absolute);
     if (registered && existsSync(absolute)) {
       const topLevel = await runGit(['rev-parse', '--show-toplevel'], { cwd: absolute, allowFailure: true });
@@ -294,6 +300,14 @@ export class GitRepository {
     const absolute = canonicalPath(path);
     this.refuseMainWorktree(absolute);
     await this.administerWorktrees(async () => {
+      // The usual case first, one git run: a registered, unlocked worktree that git removes whole.
+      if (existsSync(join(absolute, '.git'))) {
+        const removed = await runGit(['worktree', 'remove', '--force', '--force', absolute], {
+          cwd: this.root,
+          allowFailure: true,
+        });
+        if (removed.exitCode === 0 && !existsSync(absolute)) return;
+      }
       const entry = (await this.listWorktreesUnlocked()).find(
         (candidate) => canonicalPath(candidate.path) === absolute,
       );
