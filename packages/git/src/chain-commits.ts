@@ -104,6 +104,21 @@ export async function applyChainInOneGo(
   return (await tryChainInOneGo(worktreePath, gitDirectory, patches, options)).commits;
 }
 
+/** Options of {@link tryChainInOneGo}. */
+export interface ChainInOneGoOptions {
+  /** Author and committer; defaults to `Hyperion <hyperion@localhost>`. */
+  identity?: CommitIdentity;
+  /** Author and committer date; defaults to now. */
+  date?: Date;
+  /**
+   * Build the chain on this commit in a throw-away index (`git read-tree`, then `git apply
+   * --cached`) instead of on the worktree's checkout: the worktree's files, index and HEAD are not
+   * touched, and the same commits are made. Refused (as for any other reason) when a patch's path,
+   * or a directory above it, is a symlink in the commit's tree or in the result.
+   */
+  on?: string;
+}
+
 /** What {@link tryChainInOneGo} gives: the commits, or why there are none. */
 export type ChainInOneGoResult =
   | { commits: string[] }
@@ -166,13 +181,15 @@ function unquoted(path: string): string {
 /**
  * {@link applyChainInOneGo}, saying why when there are no commits: when `git apply` refused the
  * patches, the paths its message names (see {@link ChainInOneGoResult}), so that the caller can
- * set the patch that does not apply aside and apply the others in one go.
+ * set the patch that does not apply aside and apply the others in one go. With `options.on`, the
+ * chain is built on that commit in a throw-away index and the worktree is left as it is (see
+ * {@link ChainInOneGoOptions.on}).
  */
 export async function tryChainInOneGo(
   worktreePath: string,
   gitDirectory: string,
   patches: readonly ChainPatch[],
-  options: { identity?: CommitIdentity; date?: Date } = {},
+  options: ChainInOneGoOptions = {},
 ): Promise<ChainInOneGoResult> {
   const refused: ChainInOneGoResult = { commits: undefined, failedPaths: undefined };
   if (patches.length < 2) return refused;
@@ -201,29 +218,55 @@ export async function tryChainInOneGo(
     }
   }
   const own = await worktreeGitDirectory(worktreePath);
-  const head = await readWorktreeHead(worktreePath, gitDirectory);
-  if (own === undefined || head?.kind !== 'detached') return refused;
-  const indexPath = join(own, 'index');
+  if (own === undefined) return refused;
+  const cached = options.on !== undefined;
+  let base: string;
+  let indexPath: string;
+  let environment: NodeJS.ProcessEnv | undefined;
+  if (options.on !== undefined) {
+    // A throw-away index of the base's tree, kept beside the worktree's own index (one file,
+    // rewritten by each build: no directory is made per build).
+    base = options.on;
+    indexPath = join(own, CHAIN_INDEX_FILE);
+    environment = { GIT_INDEX_FILE: indexPath };
+    const read = await runGit(['read-tree', base], {
+      cwd: worktreePath,
+      env: environment,
+      allowFailure: true,
+    });
+    if (read.exitCode !== 0) return refused;
+  } else {
+    const head = await readWorktreeHead(worktreePath, gitDirectory);
+    if (head?.kind !== 'detached') return refused;
+    base = head.commit;
+    indexPath = join(own, 'index');
+  }
   const before = await readPlainIndex(indexPath);
   if (before === undefined) return refused;
   // `--numstat -z` with `--apply`: the same one process also lists every file section git
   // applied, in order, to be compared with what the parser saw.
   const applied = await runGit(
-    ['apply', '--index', '--apply', '--numstat', '-z', '--whitespace=nowarn', '-'],
+    ['apply', cached ? '--cached' : '--index', '--apply', '--numstat', '-z', '--whitespace=nowarn', '-'],
     {
       cwd: worktreePath,
       input: joinPatches(patches.map((part) => part.patch)),
       allowFailure: true,
+      ...(environment === undefined ? {} : { env: environment }),
     },
   );
   if (applied.exitCode !== 0)
     return { commits: undefined, failedPaths: pathsNamedByApplyErrors(applied.stderr) };
   const restore = async (): Promise<ChainInOneGoResult> => {
-    await runGit(['checkout', '--force', '--detach', head.commit], { cwd: worktreePath });
+    // A throw-away index has nothing to restore: the worktree was never touched.
+    if (!cached) await runGit(['checkout', '--force', '--detach', base], { cwd: worktreePath });
     return refused;
   };
   const after = await readPlainIndex(indexPath);
   if (after === undefined) return restore();
+  // Built on no checkout, nothing here looked at the files: a path under (or at) a symlink of the
+  // base or of the result could resolve outside the worktree once it is checked out. The caller's
+  // check of the files decides, one patch at a time.
+  if (cached && (underSymlink(before.entries, seen) || underSymlink(after.entries, seen))) return restore();
   const beforeByPath = new Map(before.entries.map((entry) => [entry.path, entry]));
   // Each commit's tree is built from the paths the parser found in each patch: git must have
   // changed exactly those files, section by section (a `--no-prefix` patch, a path that is not
@@ -232,7 +275,7 @@ export async function tryChainInOneGo(
   if (!sameSections(numstatSections(applied.stdout), sections)) return restore();
   if (!changedOnlyWithin(before.entries, after.entries, seen)) return restore();
   const identity = options.identity ?? DEFAULT_COMMIT_IDENTITY;
-  let parent = head.commit;
+  let parent = base;
   let parentTree = (await readCommitFields(gitDirectory, parent)).tree;
   const commits: string[] = [];
   for (let index = 0; index < patches.length; index += 1) {
@@ -255,6 +298,25 @@ export async function tryChainInOneGo(
     parent = commit;
     parentTree = tree;
   }
-  await writeDetachedHead(worktreePath, parent, head.commit);
+  if (!cached) await writeDetachedHead(worktreePath, parent, base);
   return { commits };
+}
+
+/** The throw-away index of {@link tryChainInOneGo} with `on`, in the worktree's own git directory. */
+const CHAIN_INDEX_FILE = 'hyperion-chain-index';
+
+/** Symlink entries' mode in the index. */
+const SYMLINK_MODE = 0o120000;
+
+/** True when one of `paths`, or a directory above one, is a symlink among `entries`. */
+function underSymlink(entries: readonly IndexEntry[], paths: ReadonlySet<string>): boolean {
+  const links = new Set(entries.filter((entry) => entry.mode === SYMLINK_MODE).map((entry) => entry.path));
+  if (links.size === 0) return false;
+  for (const path of paths) {
+    if (links.has(path)) return true;
+    for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+      if (links.has(path.slice(0, slash))) return true;
+    }
+  }
+  return false;
 }

@@ -309,6 +309,26 @@ export class Worktree {
   }
 
   /**
+   * {@link Worktree.tryCommitChainInOneApply} on `base` instead of on the checkout: the chain is
+   * built in a throw-away index (`git read-tree base`, one `git apply --cached`), the same commits,
+   * while this worktree's files, index and HEAD stay as they are (no file is written, so a build
+   * that must not wait for a checkout need not make one). Refused, with no `failedPaths`, also when
+   * a patch's path or a directory above it is a symlink in `base` or in the result: apply those
+   * one at a time on a checkout, where the files are checked.
+   */
+  async tryCommitChainOn(
+    base: string,
+    patches: readonly ChainPatch[],
+    options: { author?: CommitIdentity; date?: Date } = {},
+  ): Promise<{ commits: string[] } | { commits: undefined; failedPaths: string[] | undefined }> {
+    return tryChainInOneGo(this.path, this.repository.gitDirectory, patches, {
+      on: base,
+      ...(options.author === undefined ? {} : { identity: options.author }),
+      ...(options.date === undefined ? {} : { date: options.date }),
+    });
+  }
+
+  /**
    * The tree of the index as `git write-tree` makes it: in-process (see `writeTreeFromIndex`) for
    * a plain index, by `git write-tree` for any other.
    */

@@ -40,12 +40,21 @@ export interface BuiltCandidate {
    */
   deferred: QueueEntry[];
   worktree: Worktree;
+  /**
+   * The commit the worktree was left at, undefined when the build never checked it out (nothing
+   * was written in it). A chain built in one go is not checked out in the build turn: the worker
+   * checks out its head after the turn, before the checks (a checkout alone once the build reset
+   * it; see `QueueWorker`).
+   */
+  checkedOut: string | undefined;
 }
 
 /** What building a candidate needs from its worker. */
 export interface BuildContext {
   runtime: QueueRuntime;
   worker: string;
+  /** The worker's worktree, wherever it is now (nothing untracked in it). */
+  worktree: Worktree;
   /** Resets the worker's worktree to `commit` and returns it. */
   prepareWorktree(commit: string): Promise<Worktree>;
 }
@@ -65,11 +74,13 @@ const MAX_REFUSED_ONE_APPLIES = 4;
  * entry's `entry:applied` event is added to `events`, for the caller to record.
  *
  * The result is the one of applying them one at a time, with fewer git runs: runs of two or more
- * entries go on in one `git apply` (see {@link applyRunInOneGo}). When git refuses a run, the
- * entries its message names are set aside: the entries before the first of them go on in one
- * apply, that entry alone through `applyEntry` on the head it would have one at a time (so a wrong
- * guess, or a clean three-way merge, gives the same chain in the same order), then the rest again.
- * Anything unexpected: the rest goes one at a time.
+ * entries go on in one `git apply` in a throw-away index (see {@link applyRunInOneGo}), with no
+ * checkout. When git refuses a run, the entries its message names are set aside: the entries
+ * before the first of them go on in one apply, that entry alone through `applyEntry` on a
+ * checkout of the head it would have one at a time (so a wrong guess, or a clean three-way merge,
+ * gives the same chain in the same order), then the rest again. Anything unexpected: the rest
+ * goes one at a time. `checkedOut` says which commit the worktree is at: a chain built in one go
+ * was never checked out, and the caller checks out its head (outside the build turn).
  */
 async function buildChain(
   context: BuildContext,
@@ -77,8 +88,23 @@ async function buildChain(
   base: string,
   events: PendingEntryEvent[],
   options: { keepConflictReports: boolean },
-): Promise<{ links: ChainLink[]; unapplied: UnappliedEntry[]; worktree: Worktree }> {
-  const worktree = await context.prepareWorktree(base);
+): Promise<{
+  links: ChainLink[];
+  unapplied: UnappliedEntry[];
+  worktree: Worktree;
+  checkedOut: string | undefined;
+}> {
+  let worktree = context.worktree;
+  /** The commit the worktree is at (its files too), or undefined when not known. */
+  let checkedOut: string | undefined;
+  const checkOut = async (commit: string): Promise<void> => {
+    if (checkedOut === commit) return;
+    // Once reset in this build, only checkouts, `git apply --index` and commits run in it (and a
+    // reset where one leaves files behind): a checkout alone makes it equal a commit.
+    if (checkedOut === undefined) worktree = await context.prepareWorktree(commit);
+    else await worktree.checkoutDetached(commit);
+    checkedOut = commit;
+  };
   const links: ChainLink[] = [];
   const unapplied: UnappliedEntry[] = [];
   let head = base;
@@ -103,16 +129,17 @@ async function buildChain(
         continue;
       }
       oneApply = false;
-      await context.prepareWorktree(head);
       continue;
     }
     const entry = remaining.shift()!;
     suspects.delete(entry);
+    await checkOut(head);
     const applied = await applyEntry(context.runtime, entry, worktree, head, context.worker, {
       deferEvent: true,
       interveningCommits: options.keepConflictReports,
     });
     if (applied.outcome !== 'applied') {
+      // applyEntry leaves the worktree at the head (untouched, or reset to it).
       unapplied.push({ entry, applied });
       continue;
     }
@@ -121,8 +148,9 @@ async function buildChain(
     const commit = await commitEntry(worktree, entry);
     links.push({ entry, commit, parent: head });
     head = commit;
+    checkedOut = commit;
   }
-  return { links, unapplied, worktree };
+  return { links, unapplied, worktree, checkedOut };
 }
 
 /**
@@ -155,7 +183,7 @@ export async function buildCandidate(
     // One that does conflicts with a candidate in flight; building the whole chain on the tip
     // instead (beside that candidate) would lose the landing race to it for sure.
     const unapplied: UnappliedEntry[] = [];
-    // Nothing untracked is in the worktree: it was reset before the chain, and only checkouts,
+    // Nothing untracked is in the worktree: it was cleaned before the turn, and only checkouts,
     // `git apply --index`, `read-tree -u` and commits ran in it since. A checkout alone makes it
     // equal a commit, as a reset (checkout and `git clean`) would, one git run fewer.
     const worktree = built.worktree;
@@ -175,7 +203,8 @@ export async function buildCandidate(
       } else unapplied.push({ entry: left.entry, applied });
     }
     built.unapplied = unapplied;
-    await worktree.checkoutDetached(built.links.at(-1)?.commit ?? base);
+    built.checkedOut = built.links.at(-1)?.commit ?? base;
+    await worktree.checkoutDetached(built.checkedOut);
   }
   const candidate: BuiltCandidate = { batchId, tip, base, ...built, deferred };
   if (built.links.length === 0) {

@@ -16,24 +16,25 @@ export interface RunLink {
 
 /** What {@link applyRunInOneGo} gives. */
 export type RunOutcome =
-  /** Every entry of the run committed, in order; the worktree is at the last commit. */
+  /** Every entry of the run committed, in order, on the head (the worktree left as it was). */
   | { kind: 'applied'; links: RunLink[] }
   /**
    * `git apply` refused the run and its message names only paths each declared by exactly one
-   * entry of the run: those entries (in run order) are the ones to set aside. The worktree is as
-   * it was.
+   * entry of the run: those entries (in run order) are the ones to set aside.
    */
   | { kind: 'refused'; suspects: QueueEntry[] }
-  /** Anything else: the worktree must be reset, and the entries applied one at a time. */
+  /** Anything else: the entries are applied one at a time, on a checkout of the head. */
   | { kind: 'unusable' };
 
 /**
- * Applies `run` (two or more entries) on `head`, where `worktree` is, with one `git apply` (see
- * `Worktree.tryCommitChainInOneApply`): one commit per entry with the tree it would have one at a
- * time, and for each its `entry:applied` event (as `applyEntry` records it for a direct apply)
- * added to `events`. When git refuses the run, the entries whose declared paths its message names
- * are returned as suspects: a guess only, which the caller verifies by applying each of them alone
- * on the head it would have one at a time.
+ * Commits `run` (two or more entries) on `head` with one `git apply`, in a throw-away index (see
+ * `Worktree.tryCommitChainOn`): one commit per entry with the tree it would have one at a time,
+ * and for each its `entry:applied` event (as `applyEntry` records it for a direct apply) added to
+ * `events`. The worktree is not touched, wherever it is: the caller checks out the chain's head
+ * before anything runs in it. A path at or under a symlink (in `head` or in the result) makes the
+ * run `unusable`: one at a time, `applyEntry` checks the files. When git refuses the run, the
+ * entries whose declared paths its message names are returned as suspects: a guess only, which
+ * the caller verifies by applying each of them alone on the head it would have one at a time.
  */
 export async function applyRunInOneGo(
   worktree: Worktree,
@@ -41,17 +42,14 @@ export async function applyRunInOneGo(
   head: string,
   events: PendingEntryEvent[],
 ): Promise<RunOutcome> {
-  const paths = run.flatMap((entry) => entry.paths);
-  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return { kind: 'unusable' };
-  const result = await worktree.tryCommitChainInOneApply(
+  const result = await worktree.tryCommitChainOn(
+    head,
     run.map((entry) => ({ patch: entry.patch, message: entryCommitMessage(entry) })),
   );
   if (result.commits === undefined) {
     const suspects = suspectsNamed(run, result.failedPaths);
     return suspects === undefined ? { kind: 'unusable' } : { kind: 'refused', suspects };
   }
-  // As applyEntry does after each patch: no path may now resolve outside through a symlink.
-  if ((await worktree.pathsEscapingThroughSymlinks(paths)).length > 0) return { kind: 'unusable' };
   const links: RunLink[] = [];
   let parent = head;
   for (const [index, entry] of run.entries()) {

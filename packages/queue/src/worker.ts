@@ -228,6 +228,11 @@ export class QueueWorker {
           outcomes.set(entry.id, await verdicts.returnFromBatch(entry, reason, { base: built.base }));
         }
         if (built.links.length === 0) return;
+        // Out of the build turn: a chain built in one go was never checked out, and the other
+        // workers' builds need not wait for its files to be written.
+        const head = chainHead(built);
+        if (built.checkedOut === undefined) await this.prepareWorktree(head);
+        else if (built.checkedOut !== head) await built.worktree.checkoutDetached(head);
         const context: RoundContext = {
           runtime: this.runtime,
           worker: this.id,
@@ -305,6 +310,8 @@ export class QueueWorker {
       const context = {
         runtime: this.runtime,
         worker: this.id,
+        // readyWorktree made it before the turn.
+        worktree: this.worktree!,
         prepareWorktree: (commit: string) => this.prepareWorktree(commit),
       };
       for (let build = 1; ; build += 1) {
@@ -485,8 +492,8 @@ export class QueueWorker {
 
   /**
    * Before the build turn: makes this worker's worktree (the first time) and removes every
-   * untracked and ignored file from it, so that the reset inside the turn, which only the workers
-   * of every process take one at a time, is a single checkout.
+   * untracked and ignored file from it, so that a reset to the chain's head (inside the turn for
+   * an entry applied alone, after it for a chain built in one go) is a single checkout.
    */
   private async readyWorktree(): Promise<void> {
     const { landing, config } = this.runtime;

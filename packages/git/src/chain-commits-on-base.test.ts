@@ -1,0 +1,131 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { observeGitCommands, runGit } from './run-git.js';
+import { createTemporaryRepository } from './testing/temporary-repository.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  observeGitCommands(undefined);
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function update(path: string, from: string, to: string): string {
+  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
+}
+
+const PATCHES = [
+  update('dir/one.txt', 'one', 'ONE'),
+  'diff --git a/new dir/made.sh b/new dir/made.sh\nnew file mode 100755\n--- /dev/null\n+++ b/new dir/made.sh\n@@ -0,0 +1 @@\n+#!/bin/sh\n',
+  'diff --git a/dir/two.txt b/dir/two.txt\ndeleted file mode 100644\n--- a/dir/two.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-two\n',
+  update('top.txt', 'top', 'TOP'),
+];
+
+/** A repository, its first commit `base`, a second commit `other`, and two worktrees at `base`. */
+async function setUp() {
+  const created = await createTemporaryRepository({
+    files: { 'dir/one.txt': 'one\n', 'dir/two.txt': 'two\n', 'top.txt': 'top\n', 'z.txt': 'z\n' },
+  });
+  cleanups.push(created.cleanup);
+  const { repository, root } = created;
+  const base = await repository.requireBranch('main');
+  await writeFile(join(root, 'z.txt'), 'z moved on\n');
+  await runGit(['commit', '--quiet', '-am', 'other'], { cwd: root });
+  const other = await repository.requireBranch('main');
+  const builder = await repository.addWorktree(`${root}-builder`, other);
+  const alone = await repository.addWorktree(`${root}-alone`, base);
+  cleanups.push(() => rm(builder.path, { recursive: true, force: true }));
+  cleanups.push(() => rm(alone.path, { recursive: true, force: true }));
+  return { ...created, base, other, builder, alone };
+}
+
+async function treeOf(cwd: string, commit: string): Promise<string> {
+  return (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim();
+}
+
+/** What `git status` and HEAD say of a worktree: the proof that nothing in it moved. */
+async function stateOf(worktree: { path: string; head(): Promise<string> }) {
+  const status = await runGit(['status', '--porcelain=v1', '--untracked-files=all', '--ignored'], {
+    cwd: worktree.path,
+  });
+  return { head: await worktree.head(), status: status.stdout };
+}
+
+describe('Worktree.tryCommitChainOn', () => {
+  it('builds the chain on a commit the worktree is not at, with the trees of one at a time, touching no file', async () => {
+    const { root, base, builder, alone } = await setUp();
+    const expected: string[] = [];
+    for (const patch of PATCHES) {
+      await alone.applyPatch(patch);
+      expected.push(await treeOf(root, await alone.commitIndex({ message: 'one at a time' })));
+    }
+    // The builder's worktree is elsewhere, with a change of its own and an untracked file.
+    await writeFile(join(builder.path, 'top.txt'), 'edited in the worktree\n');
+    await writeFile(join(builder.path, 'untracked.txt'), 'mine\n');
+    const before = await stateOf(builder);
+    const commands: string[] = [];
+    observeGitCommands(({ args }) => commands.push(args[0]!));
+    const result = await builder.tryCommitChainOn(
+      base,
+      PATCHES.map((patch, index) => ({ patch, message: `patch ${index}` })),
+    );
+    observeGitCommands(undefined);
+    expect(commands).toEqual(['read-tree', 'apply']);
+    expect(result.commits).toHaveLength(PATCHES.length);
+    const commits = result.commits!;
+    expect(await Promise.all(commits.map((commit) => treeOf(root, commit)))).toEqual(expected);
+    expect((await runGit(['rev-parse', `${commits[0]}^`], { cwd: root })).stdout.trim()).toBe(base);
+    expect((await runGit(['rev-parse', `${commits[3]}^`], { cwd: root })).stdout.trim()).toBe(commits[2]);
+    expect(await stateOf(builder)).toEqual(before);
+    // A second build reuses the throw-away index: the base's tree again, not the last result.
+    const again = await builder.tryCommitChainOn(base, [
+      { patch: PATCHES[0]!, message: 'again 0' },
+      { patch: PATCHES[3]!, message: 'again 1' },
+    ]);
+    expect(again.commits).toHaveLength(2);
+    expect((await runGit(['fsck', '--no-dangling'], { cwd: root })).exitCode).toBe(0);
+  });
+
+  it("names git's failed paths when a patch does not apply on the commit, the worktree untouched", async () => {
+    const { base, builder } = await setUp();
+    const before = await stateOf(builder);
+    const result = await builder.tryCommitChainOn(base, [
+      { patch: update('top.txt', 'top', 'TOP'), message: 'a' },
+      { patch: update('z.txt', 'not what is there', 'Z'), message: 'b' },
+    ]);
+    expect(result.commits).toBeUndefined();
+    // git names the path on two lines (`patch failed: z.txt:1`, `z.txt: patch does not apply`).
+    expect(new Set(result.commits === undefined ? result.failedPaths : [])).toEqual(new Set(['z.txt']));
+    expect(await stateOf(builder)).toEqual(before);
+  });
+
+  it('refuses, naming no path, a chain that makes a symlink or changes a path under one: the files decide', async () => {
+    const { root, base, builder } = await setUp();
+    const link =
+      'diff --git a/out b/out\nnew file mode 120000\n--- /dev/null\n+++ b/out\n@@ -0,0 +1 @@\n+/etc\n\\ No newline at end of file\n';
+    const before = await stateOf(builder);
+    const made = await builder.tryCommitChainOn(base, [
+      { patch: link, message: 'a link out' },
+      { patch: update('top.txt', 'top', 'TOP'), message: 'b' },
+    ]);
+    expect(made).toEqual({ commits: undefined, failedPaths: undefined });
+    // A base whose tree holds the symlink: a patch of the link itself is refused as well.
+    const withLink = await builder.tryCommitChainOn(base, [
+      { patch: link, message: 'a link out' },
+      { patch: update('z.txt', 'z', 'Z'), message: 'c' },
+    ]);
+    expect(withLink.commits).toBeUndefined();
+    await runGit(['checkout', '--quiet', '--detach', base], { cwd: root });
+    await runGit(['apply', '--index', '-'], { cwd: root, input: link });
+    await runGit(['commit', '--quiet', '-m', 'link'], { cwd: root });
+    const linked = (await runGit(['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
+    const retarget =
+      'diff --git a/out b/out\n--- a/out\n+++ b/out\n@@ -1 +1 @@\n-/etc\n\\ No newline at end of file\n+/tmp\n\\ No newline at end of file\n';
+    const changed = await builder.tryCommitChainOn(linked, [
+      { patch: retarget, message: 'retarget' },
+      { patch: update('top.txt', 'top', 'TOP'), message: 'd' },
+    ]);
+    expect(changed).toEqual({ commits: undefined, failedPaths: undefined });
+    expect(await stateOf(builder)).toEqual(before);
+  });
+});
