@@ -4,6 +4,7 @@ import { DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { readPlainIndex, writeTreeOfEntries, type IndexEntry } from './index-tree.js';
 import { readCommitFields } from './object-reads.js';
+import { PackWriter } from './pack-writer.js';
 import { parsePatch } from './patch-parse.js';
 import { joinPatches } from './patch-split.js';
 import { runGit } from './run-git.js';
@@ -86,7 +87,8 @@ function entriesAfter(
  * `worktreePath` with ONE `git apply --index`, then commits them as a chain of one commit per
  * patch on its HEAD, in order, each commit's tree being HEAD's plus the patches up to it — the
  * trees `git apply --index` and `git write-tree` would give one patch at a time, since patches on
- * disjoint paths do not interact. Trees and commits are written in-process; HEAD moves to the
+ * disjoint paths do not interact. Trees and commits are written in-process, as one pack (see
+ * `PackWriter`) written before HEAD moves; HEAD moves to the
  * last commit, so the index and files are the last commit's tree. Returns the commits, in order.
  *
  * Undefined, with the worktree as it was (git applies a patch whole or not at all, and the
@@ -278,16 +280,19 @@ export async function tryChainInOneGo(
   let parent = base;
   let parentTree = (await readCommitFields(gitDirectory, parent)).tree;
   const commits: string[] = [];
+  // The chain's trees and commits are collected in memory and written as one pack just before HEAD
+  // moves (two new files, against one per object loose); a chain given up writes nothing.
+  const objects = new PackWriter();
   for (let index = 0; index < patches.length; index += 1) {
     const later = new Set(pathsOf.slice(index + 1).flat());
     const tree = await writeTreeOfEntries(
-      gitDirectory,
+      objects,
       entriesAfter(after.entries, beforeByPath, later),
       after.cacheTree,
     );
     // A patch that changes nothing has no commit of its own: one at a time, git says so.
     if (tree === undefined || tree === parentTree) return restore();
-    const commit = await writeCommitObject(gitDirectory, {
+    const commit = await writeCommitObject(objects, {
       tree,
       parents: [parent],
       message: messages[index]!,
@@ -298,6 +303,7 @@ export async function tryChainInOneGo(
     parent = commit;
     parentTree = tree;
   }
+  await objects.write(gitDirectory);
   if (!cached) await writeDetachedHead(worktreePath, parent, base);
   return { commits };
 }

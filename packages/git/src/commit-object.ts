@@ -1,9 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { HyperionError } from '@hyperion/schema';
 import type { CommitIdentity } from './commit-identity.js';
+import { objectSinkOf, type ObjectSink } from './object-sink.js';
 
 /** What {@link writeCommitObject} writes. */
 export interface CommitObjectInput {
@@ -113,41 +110,15 @@ export function renderCommitObject(input: CommitObjectInput): Buffer {
 }
 
 /**
- * Writes `content` as a loose object of `type` into the object database of `gitDirectory` the way
- * git does (zlib-deflated `<type> <size>\0<content>` in `objects/xx/…`, written to a temporary
- * file in the same directory and linked into place, read-only; an object already there is left
- * alone) and returns its sha. A reader never sees a half-written object.
+ * Writes the commit object for `input` in-process and returns its sha: as a loose object of
+ * `destination` when it is the common git directory (`writeLooseObject`), or into the sink it is
+ * (a `PackWriter`, whose objects are readable once it has written its pack). No hook runs and no
+ * git configuration is read (no signing, no `commit.template`, no `i18n.commitEncoding`): the
+ * object is exactly {@link renderCommitObject}'s bytes. No ref moves.
  */
-export async function writeLooseObject(
-  gitDirectory: string,
-  type: 'blob' | 'tree' | 'commit',
-  content: Buffer,
+export async function writeCommitObject(
+  destination: string | ObjectSink,
+  input: CommitObjectInput,
 ): Promise<string> {
-  const object = Buffer.concat([Buffer.from(`${type} ${content.length}\0`, 'utf8'), content]);
-  const sha = createHash('sha1').update(object).digest('hex');
-  const directory = join(gitDirectory, 'objects', sha.slice(0, 2));
-  const path = join(directory, sha.slice(2));
-  if ((await stat(path).catch(() => undefined)) !== undefined) return sha;
-  await mkdir(directory, { recursive: true });
-  const temporary = join(directory, `tmp_obj_${randomBytes(6).toString('hex')}`);
-  await writeFile(temporary, deflateSync(object), { mode: 0o444 });
-  try {
-    await link(temporary, path).catch((error: NodeJS.ErrnoException) => {
-      // Another writer put the same object there first: it is the same bytes.
-      if (error.code !== 'EEXIST') throw error;
-    });
-  } finally {
-    await rm(temporary, { force: true });
-  }
-  return sha;
-}
-
-/**
- * Writes the commit object for `input` into the object database of `gitDirectory` (the common git
- * directory) in-process ({@link writeLooseObject}) and returns its sha. No hook runs and no git
- * configuration is read (no signing, no `commit.template`, no `i18n.commitEncoding`): the object
- * is exactly {@link renderCommitObject}'s bytes. No ref moves.
- */
-export function writeCommitObject(gitDirectory: string, input: CommitObjectInput): Promise<string> {
-  return writeLooseObject(gitDirectory, 'commit', renderCommitObject(input));
+  return objectSinkOf(destination).add('commit', renderCommitObject(input));
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { writeLooseObject } from './commit-object.js';
+import { objectSinkOf, type ObjectSink } from './object-sink.js';
 
 /*
  * `git write-tree` in-process: the tree objects of a worktree's index, written into the common
@@ -151,7 +151,7 @@ function treeOrder(left: { name: string; tree: boolean }, right: { name: string;
  * as the index keeps them) and returns the tree's sha, reusing valid cache-tree nodes.
  */
 async function writeTreeOf(
-  gitDirectory: string,
+  sink: ObjectSink,
   entries: readonly IndexEntry[],
   from: number,
   to: number,
@@ -176,7 +176,7 @@ async function writeTreeOf(
     const directory = entry.path.slice(0, skip + slash + 1);
     let last = index + 1;
     while (last < to && entries[last]!.path.startsWith(directory)) last += 1;
-    const sha = await writeTreeOf(gitDirectory, entries, index, last, directory.slice(0, -1), cacheTree);
+    const sha = await writeTreeOf(sink, entries, index, last, directory.slice(0, -1), cacheTree);
     children.push({ name, tree: true, mode: '40000', sha });
     index = last;
   }
@@ -187,7 +187,7 @@ async function writeTreeOf(
       Buffer.from(child.sha, 'hex'),
     ]),
   );
-  return writeLooseObject(gitDirectory, 'tree', content);
+  return sink.add('tree', content);
 }
 
 /**
@@ -212,13 +212,14 @@ export async function readPlainIndex(indexPath: string): Promise<PlainIndex | un
 }
 
 /**
- * Writes the tree of `entries` (sorted by path as git sorts the index) into the object database of
- * `gitDirectory`; cache-tree nodes are reused only where they cover exactly the entries found
+ * Writes the tree of `entries` (sorted by path as git sorts the index): as loose objects of
+ * `destination` when it is the common git directory, or into the sink it is (a `PackWriter`, whose
+ * trees are readable once it has written its pack); cache-tree nodes are reused only where they cover exactly the entries found
  * under their directory. Undefined when the entries are empty, unsorted, hold a path twice or a
  * path under another entry's path (git's write-tree then says what is wrong).
  */
 export async function writeTreeOfEntries(
-  gitDirectory: string,
+  destination: string | ObjectSink,
   entries: readonly IndexEntry[],
   cacheTree: ReadonlyMap<string, CacheTreeNode>,
 ): Promise<string | undefined> {
@@ -229,5 +230,5 @@ export async function writeTreeOfEntries(
     const path = entries[index]!.path;
     if (previous >= path || path.startsWith(`${previous}/`)) return undefined;
   }
-  return writeTreeOf(gitDirectory, entries, 0, entries.length, '', cacheTree);
+  return writeTreeOf(objectSinkOf(destination), entries, 0, entries.length, '', cacheTree);
 }

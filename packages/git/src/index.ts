@@ -70,3 +70,4 @@ export {
 export { withLandingLock, LANDING_LOCK_FILE } from './landing-lock.js';
 export { withWorktreeLock, WORKTREE_LOCK_FILE, WORKTREE_LOCK_TIMEOUT_MS } from './worktree-lock.js';
 export { findLandedChangeInHistory } from './object-reads.js';
+export { consolidatePacks, PACK_LIMIT, type PackConsolidation } from './pack-consolidation.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { provesLanding, type LandingProof } from './hyperion-trailers.js';
 import { isomorphicGit } from './isomorphic-git-loader.js';
+import { readPackedObject } from './packed-object-read.js';
 
 /*
  * In-process reads of refs and objects through isomorphic-git: no process is spawned per call.
@@ -106,22 +107,8 @@ function normalizedMessage(message: string): string {
   return `${message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
 }
 
-/**
- * The loose commit object `commit` parsed in-process with one synchronous read and inflate, or
- * undefined when it is not a loose commit object (packed, say).
- */
-function readLooseCommit(gitDirectory: string, commit: string): CommitFields | undefined {
-  if (!FULL_SHA.test(commit)) return undefined;
-  let object: Buffer;
-  try {
-    object = inflateSync(readFileSync(join(gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2))));
-  } catch {
-    return undefined;
-  }
-  const text = object.toString('utf8');
-  const headerEnd = text.indexOf('\0');
-  if (!text.startsWith('commit ') || headerEnd === -1) return undefined;
-  const body = text.slice(headerEnd + 1);
+/** The fields of a commit object's content (no header), or undefined when they do not parse. */
+function parseCommit(body: string): CommitFields | undefined {
   const split = body.indexOf('\n\n');
   const headers = (split === -1 ? body : body.slice(0, split)).split('\n');
   const tree = /^tree ([0-9a-f]{40})$/.exec(headers[0] ?? '')?.[1];
@@ -136,16 +123,39 @@ function readLooseCommit(gitDirectory: string, commit: string): CommitFields | u
 }
 
 /**
- * The tree, parents and message of `commit` (a full sha): a loose object is read directly, any
- * other through isomorphic-git, which gives the same fields.
+ * The commit object `commit` parsed in-process: a loose object with one synchronous read and
+ * inflate, a whole object of a pack with a few positional reads (see `readPackedObject`).
+ * Undefined when it is neither (a delta, say).
+ */
+function readCommitDirectly(gitDirectory: string, commit: string): CommitFields | undefined {
+  if (!FULL_SHA.test(commit)) return undefined;
+  let object: Buffer | undefined;
+  try {
+    object = inflateSync(readFileSync(join(gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2))));
+  } catch {
+    object = undefined;
+  }
+  if (object === undefined) {
+    const packed = readPackedObject(gitDirectory, commit);
+    return packed?.type === 'commit' ? parseCommit(packed.content.toString('utf8')) : undefined;
+  }
+  const text = object.toString('utf8');
+  const headerEnd = text.indexOf('\0');
+  if (!text.startsWith('commit ') || headerEnd === -1) return undefined;
+  return parseCommit(text.slice(headerEnd + 1));
+}
+
+/**
+ * The tree, parents and message of `commit` (a full sha): a loose object or a whole packed one is
+ * read directly, any other (a delta) through isomorphic-git, which gives the same fields.
  */
 export async function readCommitFields(
   gitDirectory: string,
   commit: string,
   cache?: object,
 ): Promise<CommitFields> {
-  const loose = readLooseCommit(gitDirectory, commit);
-  if (loose !== undefined) return loose;
+  const direct = readCommitDirectly(gitDirectory, commit);
+  if (direct !== undefined) return direct;
   const result = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
   return { tree: result.commit.tree, parents: result.commit.parent, message: result.commit.message };
 }

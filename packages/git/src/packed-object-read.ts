@@ -1,0 +1,109 @@
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import type { GitObjectType } from './object-sink.js';
+
+/*
+ * A packed object read in-process with a few positional reads: each pack index of the repository
+ * is searched through its fanout table (the shas starting with the object's first byte only),
+ * nothing is cached and no whole pack or index is read. Only whole objects are read here (the
+ * packs `PackWriter` writes hold no deltas); a delta is left to isomorphic-git.
+ */
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const TYPES: ReadonlyArray<GitObjectType | undefined> = [undefined, 'commit', 'tree', 'blob'];
+
+function readAt(descriptor: number, length: number, position: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  const read = readSync(descriptor, buffer, 0, length, position);
+  return buffer.subarray(0, read);
+}
+
+/** The object's offset in the pack of the index at `indexPath`, or undefined when it is not there. */
+function offsetInIndex(indexPath: string, sha: Buffer): number | undefined {
+  const descriptor = openSync(indexPath, 'r');
+  try {
+    const head = readAt(descriptor, 8, 0);
+    if (head.length < 8 || head.readUInt32BE(0) !== 0xff744f63 || head.readUInt32BE(4) !== 2) {
+      return undefined;
+    }
+    const first = sha[0]!;
+    const fanout = readAt(descriptor, 8, 8 + (first === 0 ? 0 : first - 1) * 4);
+    const start = first === 0 ? 0 : fanout.readUInt32BE(0);
+    const end = fanout.readUInt32BE(first === 0 ? 0 : 4);
+    const count = readAt(descriptor, 4, 8 + 255 * 4).readUInt32BE(0);
+    if (end <= start) return undefined;
+    const shas = readAt(descriptor, (end - start) * 20, 8 + 256 * 4 + start * 20);
+    let low = 0;
+    let high = end - start;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const order = shas.compare(sha, 0, 20, middle * 20, middle * 20 + 20);
+      if (order === 0) {
+        const position = start + middle;
+        const offsets = 8 + 256 * 4 + count * 24;
+        const offset = readAt(descriptor, 4, offsets + position * 4).readUInt32BE(0);
+        if ((offset & 0x80000000) === 0) return offset;
+        const large = readAt(descriptor, 8, offsets + count * 4 + (offset & 0x7fffffff) * 8);
+        return Number(large.readBigUInt64BE(0));
+      }
+      if (order < 0) low = middle + 1;
+      else high = middle;
+    }
+    return undefined;
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** The whole object at `offset` of the pack at `packPath`, or undefined when it is a delta. */
+function objectAt(
+  packPath: string,
+  offset: number,
+): { type: GitObjectType; content: Buffer } | undefined {
+  const descriptor = openSync(packPath, 'r');
+  try {
+    const header = readAt(descriptor, 16, offset);
+    let byte = header[0]!;
+    const type = TYPES[(byte >> 4) & 7];
+    let size = byte & 0x0f;
+    let shift = 16;
+    let length = 1;
+    while ((byte & 0x80) !== 0 && length < header.length) {
+      byte = header[length++]!;
+      size += (byte & 0x7f) * shift;
+      shift *= 128;
+    }
+    if (type === undefined || (byte & 0x80) !== 0) return undefined;
+    // Deflate adds at most a few bytes a 16 KiB block, and 6 for the stream.
+    const compressed = readAt(descriptor, size + Math.ceil(size / 16384) * 5 + 64, offset + length);
+    const content = inflateSync(compressed);
+    return content.length === size ? { type, content } : undefined;
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * The object `sha` (a full sha) read from the packs of `gitDirectory` (the common git directory)
+ * when one holds it whole: its type and content. Undefined when no pack holds it, when the pack
+ * holds it as a delta, or on anything unexpected; the caller then asks isomorphic-git.
+ */
+export function readPackedObject(
+  gitDirectory: string,
+  sha: string,
+): { type: GitObjectType; content: Buffer } | undefined {
+  if (!FULL_SHA.test(sha)) return undefined;
+  const directory = join(gitDirectory, 'objects', 'pack');
+  const wanted = Buffer.from(sha, 'hex');
+  try {
+    for (const name of readdirSync(directory)) {
+      if (!name.startsWith('pack-') || !name.endsWith('.idx')) continue;
+      const offset = offsetInIndex(join(directory, name), wanted);
+      if (offset !== undefined) return objectAt(join(directory, `${name.slice(0, -4)}.pack`), offset);
+    }
+  } catch {
+    // A pack removed by a repack between the listing and the read, or an unreadable one.
+  }
+  return undefined;
+}
