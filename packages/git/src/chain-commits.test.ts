@@ -1,4 +1,5 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pathsNamedByApplyErrors } from './chain-commits.js';
 import { observeGitCommands, runGit } from './run-git.js';
@@ -32,6 +33,15 @@ async function twoWorktrees() {
   cleanups.push(() => rm(together.path, { recursive: true, force: true }));
   cleanups.push(() => rm(alone.path, { recursive: true, force: true }));
   return { ...created, base, together, alone };
+}
+
+async function looseObjects(gitDirectory: string): Promise<Set<string>> {
+  const shas = new Set<string>();
+  for (const directory of await readdir(join(gitDirectory, 'objects'))) {
+    if (!/^[0-9a-f]{2}$/.test(directory)) continue;
+    for (const name of await readdir(join(gitDirectory, 'objects', directory))) shas.add(directory + name);
+  }
+  return shas;
 }
 
 async function treeOf(cwd: string, commit: string): Promise<string> {
@@ -92,6 +102,47 @@ describe('Worktree.commitChainInOneApply', () => {
     observeGitCommands(undefined);
     expect(await together.head()).toBe(base);
     expect((await runGit(['status', '--porcelain', '--ignored'], { cwd: together.path })).stdout).toBe('');
+  });
+});
+
+describe('the objects of a chain in one go', () => {
+  it("are one pack of the chain's trees and commits, which git and the in-process reads read", async () => {
+    const { root, base, together, repository } = await twoWorktrees();
+    const packs = join(repository.gitDirectory, 'objects', 'pack');
+    const packsBefore = await readdir(packs);
+    const looseBefore = await looseObjects(repository.gitDirectory);
+    const commits = await together.commitChainInOneApply(
+      PATCHES.map((patch, index) => ({ patch, message: `patch ${index}` })),
+    );
+    expect(commits).toHaveLength(PATCHES.length);
+    const added = (await readdir(packs)).filter((name) => !packsBefore.includes(name)).sort();
+    expect(added).toHaveLength(2);
+    expect(added[0]).toMatch(/^pack-[0-9a-f]{40}\.idx$/);
+    expect(added[1]).toBe(added[0]!.replace(/idx$/, 'pack'));
+    // Loose: only the blobs git apply wrote; the chain's commits and trees are in the pack.
+    const looseAdded = [...(await looseObjects(repository.gitDirectory))].filter((sha) => !looseBefore.has(sha));
+    for (const sha of looseAdded) {
+      expect((await runGit(['cat-file', '-t', sha], { cwd: root })).stdout).toBe('blob\n');
+    }
+    const verified = (await runGit(['verify-pack', '-v', join(packs, added[0]!)], { cwd: root })).stdout;
+    for (const commit of commits!) {
+      expect(verified).toMatch(new RegExp(`^${commit} commit `, 'm'));
+      expect(verified).toMatch(new RegExp(`^${await treeOf(root, commit)} tree `, 'm'));
+    }
+    // One tree for the root and one for each changed directory per commit, each object once.
+    expect(verified).toContain(`non delta: ${commits!.length + 7} objects`);
+    expect((await runGit(['cat-file', '-p', commits![3]!], { cwd: root })).stdout).toContain(
+      `parent ${commits![2]}\n`,
+    );
+    expect((await runGit(['log', '--format=%s', `${base}..${commits![3]}`], { cwd: root })).stdout).toBe(
+      'patch 3\npatch 2\npatch 1\npatch 0\n',
+    );
+    await runGit(['fsck', '--strict', '--no-dangling'], { cwd: root });
+    expect(await together.repository.readCommitMessage(commits![1]!)).toBe('patch 1\n');
+    // The next commit on top reads its packed parent in-process.
+    await together.applyPatch(update('z.txt', 'z', 'Z'));
+    const next = await together.commitIndex({ message: 'on top' });
+    expect((await runGit(['rev-parse', `${next}^`], { cwd: root })).stdout.trim()).toBe(commits![3]);
   });
 });
 
