@@ -31,7 +31,9 @@ async function freshRepository(): Promise<string> {
 }
 
 function entriesOf(round: number, changed: number): IndexEntry[] {
-  const entries: IndexEntry[] = [{ path: 'README.md', mode: 0o100644, sha: objectSha('blob', Buffer.from('r')) }];
+  const entries: IndexEntry[] = [
+    { path: 'README.md', mode: 0o100644, sha: objectSha('blob', Buffer.from('r')) },
+  ];
   for (let file = 0; file < 100; file += 1) {
     const text = file < changed ? `changed ${round} ${file}` : `file ${file}`;
     const path = `files/f${String(file).padStart(3, '0')}.txt`;

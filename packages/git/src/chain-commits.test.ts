@@ -120,7 +120,9 @@ describe('the objects of a chain in one go', () => {
     expect(added[0]).toMatch(/^pack-[0-9a-f]{40}\.idx$/);
     expect(added[1]).toBe(added[0]!.replace(/idx$/, 'pack'));
     // Loose: only the blobs git apply wrote; the chain's commits and trees are in the pack.
-    const looseAdded = [...(await looseObjects(repository.gitDirectory))].filter((sha) => !looseBefore.has(sha));
+    const looseAdded = [...(await looseObjects(repository.gitDirectory))].filter(
+      (sha) => !looseBefore.has(sha),
+    );
     for (const sha of looseAdded) {
       expect((await runGit(['cat-file', '-t', sha], { cwd: root })).stdout).toBe('blob\n');
     }

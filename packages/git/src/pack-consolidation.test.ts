@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function countPacks(gitDirectory: string): Promise<number> {
-  return (await readdir(join(gitDirectory, 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
+  return (await readdir(join(gitDirectory, 'objects', 'pack'))).filter((name) => name.endsWith('.pack'))
+    .length;
 }
 
 describe('consolidatePacks', () => {

@@ -66,7 +66,9 @@ describe('PackWriter', () => {
       `pack-${written!.name}.pack`,
     ]);
     // Nothing loose: the objects are readable from the pack only.
-    await expect(readFile(join(repo.gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2)))).rejects.toThrow();
+    await expect(
+      readFile(join(repo.gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2))),
+    ).rejects.toThrow();
     const packPath = join(packDirectory, `pack-${written!.name}.pack`);
     const verified = await git(root, ['verify-pack', '-v', packPath.replace(/\.pack$/, '.idx')]);
     for (const [sha, type] of [

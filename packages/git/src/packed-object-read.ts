@@ -57,10 +57,7 @@ function offsetInIndex(indexPath: string, sha: Buffer): number | undefined {
 }
 
 /** The whole object at `offset` of the pack at `packPath`, or undefined when it is a delta. */
-function objectAt(
-  packPath: string,
-  offset: number,
-): { type: GitObjectType; content: Buffer } | undefined {
+function objectAt(packPath: string, offset: number): { type: GitObjectType; content: Buffer } | undefined {
   const descriptor = openSync(packPath, 'r');
   try {
     const header = readAt(descriptor, 16, offset);
