@@ -4,7 +4,13 @@ import { basename, dirname, resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { HyperionError, type ChangeRequest, type HyperionConfig, type QueueEntry } from '@hyperion/schema';
-import { isProcessAlive, useGitSpawner, type GitRepository, type LandingTarget } from '@hyperion/git';
+import {
+  consolidatePacks,
+  isProcessAlive,
+  useGitSpawner,
+  type GitRepository,
+  type LandingTarget,
+} from '@hyperion/git';
 import { landingTargetFor } from './landing-target.js';
 import type {
   EntryFilter,
@@ -110,6 +116,8 @@ export class MergeQueue {
   /** Typed in-process events (every one is also a row in `change_queue_logs`). */
   readonly events = new EventEmitter<QueueEvents>();
   private readonly runtime: QueueRuntime;
+  /** The pack consolidation running now (see {@link MergeQueue.keepPacksFew}), if any. */
+  private packConsolidation: Promise<void> | undefined;
 
   constructor(options: MergeQueueOptions) {
     const logger = options.logger ?? silentLogger;
@@ -348,6 +356,7 @@ export class MergeQueue {
       while (options.signal?.aborted !== true) {
         const outcomes = await worker.processNextCandidate();
         outcomes.forEach(count);
+        if (outcomes.includes('landed')) this.keepPacksFew();
         if (options.mode === 'once') return;
         if (outcomes.some((outcome) => outcome !== 'idle')) continue;
         if ((await this.runtime.store.queueControls()).draining) return;
@@ -362,9 +371,40 @@ export class MergeQueue {
       const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
     } finally {
+      await this.packConsolidation;
       await Promise.all(workers.map((worker) => worker.dispose().catch(() => undefined)));
     }
     return summary;
+  }
+
+  /**
+   * Every chain built in one go adds a small pack to the repository (see `Worktree.tryCommitChainOn`),
+   * and nothing in the queue's plumbing runs `git gc --auto`: after a landing, the packs are counted
+   * (one directory read) and, past git's `gc.autoPackLimit` default, the small ones are merged
+   * (`consolidatePacks`), beside the workers rather than in their way, one consolidation at a time
+   * per queue. `runWorkers` waits for it before it returns.
+   */
+  private keepPacksFew(): void {
+    if (this.packConsolidation !== undefined) return;
+    const { repository, logger } = this.runtime;
+    this.packConsolidation = consolidatePacks(repository.gitDirectory)
+      .then((result) => {
+        if (result.repacked) {
+          logger.info(
+            { packs_before: result.packsBefore, packs_after: result.packsAfter },
+            'packs consolidated',
+          );
+        } else if (result.reason === 'repack_failed') {
+          logger.warn(
+            { packs: result.packsBefore },
+            'git repack --geometric failed; packs were not consolidated',
+          );
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.packConsolidation = undefined;
+      });
   }
 
   /**
@@ -376,7 +416,8 @@ export class MergeQueue {
     const host = hostname();
     for (const worktree of await this.runtime.repository.listWorktrees()) {
       if (resolve(dirname(worktree.path)) !== this.runtime.worktreesDirectory) continue;
-      const match = /^(.*)-(\d+)-(\d+)(?:-p[0-9a-f]+)?$/.exec(basename(worktree.path));
+      // A worker's worktree, or its probe worktree (`…-probe`).
+      const match = /^(.*)-(\d+)-(\d+)(?:-p[0-9a-f]+)?(?:-probe)?$/.exec(basename(worktree.path));
       if (match === null || match[1] !== host || isProcessAlive(Number(match[2]))) continue;
       await this.runtime.repository.removeWorktree(worktree.path);
       reclaimed.push(worktree.path);
