@@ -103,10 +103,10 @@ describe('batch strategy', () => {
     expect(await compareWithLive(fixture!.store)).toEqual([]);
   });
 
-  it('finds the one culprit in 8 within 1 + log2(8) runs, lands the green prefix and then the rest', async () => {
+  it('finds the one culprit in 8 within 1 + log2(8) runs one probe at a time, lands the green prefix and then the rest', async () => {
     const { counter, entries, root } = await setUp(8, '! grep -qs BAD f4.txt', {
       max_attempts: 1,
-      strategy: { name: 'batch', max_batch: 8, flake_reruns: 1 },
+      strategy: { name: 'batch', max_batch: 8, flake_reruns: 1, bisect_concurrency: 1 },
     });
     const worker = fixture!.queue.createWorker('bisector');
     const outcomes = await worker.processNextCandidate();
@@ -146,6 +146,55 @@ describe('batch strategy', () => {
     await worker.dispose();
     expect(await fixture!.store.countByState()).toEqual({ landed: 7, quarantined: 1 });
     expect((await runGit(['show', 'main:f4.txt'], { cwd: root })).stdout).toBe('f4\n');
+    expect(await compareWithLive(fixture!.store)).toEqual([]);
+  });
+
+  it('checks two probes at once by default, in two worktrees: the culprit in 8 found in two rounds, the green prefixes landed', async () => {
+    const spans = join(temporaryDirectory('hyperion-check-spans'), 'spans');
+    // Each run writes its start and end (ms) and the prefix it saw; a probe takes at least 300 ms.
+    const verdict =
+      `start=$(node -e 'process.stdout.write(String(Date.now()))'); sleep 0.3; ` +
+      `n=$(cat f*.txt | grep -c '^F'); ` +
+      `echo "$start $(node -e 'process.stdout.write(String(Date.now()))') $n $(grep -c BAD f4.txt)" >> ${spans}; ` +
+      '! grep -qs BAD f4.txt';
+    const { counter, entries, root } = await setUp(8, verdict, {
+      max_attempts: 1,
+      strategy: { name: 'batch', max_batch: 8, flake_reruns: 1 },
+    });
+    const worker = fixture!.queue.createWorker('bisector');
+    const outcomes = await worker.processNextCandidate();
+    expect(outcomes).toEqual([
+      'landed',
+      'landed',
+      'landed',
+      'landed',
+      'quarantined',
+      'returned',
+      'returned',
+      'returned',
+    ]);
+    // The chain (red), then prefixes 3 and 5 at once (green, red), then prefix 4 (green).
+    expect(runsOf(counter)).toBe(4);
+    const runs = readFileSync(spans, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').map(Number) as [number, number, number, number]);
+    const [, three, five] = [
+      runs[0]!,
+      ...runs.slice(1, 3).sort((left, right) => left[2] + left[3] - right[2] - right[3]),
+    ];
+    expect(three![2] + three![3]).toBe(3);
+    expect(five![2] + five![3]).toBe(5);
+    expect(three![0] < five![1] && five![0] < three![1], 'the two probes overlapped').toBe(true);
+    expect(worker.probeWorktreePath.endsWith('-probe')).toBe(true);
+    const bisected = (await fixture!.store.listEvents({ entryId: entries[4]!.id })).find(
+      (event) => event.type === 'batch:bisected',
+    );
+    expect(bisected?.data).toMatchObject({ culprit: entries[4]!.id, green_prefix: 4, runs: 3 });
+    await worker.dispose();
+    const worktrees = (await runGit(['worktree', 'list', '--porcelain'], { cwd: root })).stdout;
+    expect(worktrees).not.toContain('-probe');
+    expect((await runGit(['show', 'main:f3.txt'], { cwd: root })).stdout).toBe('F3\n');
     expect(await compareWithLive(fixture!.store)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import type { LandCommitResult } from '@hyperion/git';
+import type { LandCommitResult, Worktree } from '@hyperion/git';
 import type { QueueEntry } from '@hyperion/schema';
 import { chainHead, type BuiltCandidate, type ChainLink } from './batch-build.js';
 import type { EntryVerdicts, EntryOutcome } from './entry-verdicts.js';
@@ -6,7 +6,7 @@ import { faultPoint } from './fault-points.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { runCandidateChecks, type CandidateBatch, type EntryChecksOutcome } from './run-entry-checks.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
-import { strategyOf } from './strategy/index.js';
+import { bisectionConcurrency, strategyOf } from './strategy/index.js';
 
 /** What one round of a candidate (check, land or bisect) needs from its worker. */
 export interface RoundContext {
@@ -20,6 +20,11 @@ export interface RoundContext {
   race: number;
   /** Waits until `base` is no longer a candidate in flight; the tip then. */
   settledTip(base: string): Promise<string | undefined>;
+  /**
+   * The worker's second worktree, for a bisection probe checked beside the one in the
+   * candidate's worktree (made on first use, nothing untracked in it).
+   */
+  probeWorktree(): Promise<Worktree>;
 }
 
 /** `done`: every entry of the round is settled. `rebuild`: build again on the new tip. */
@@ -138,8 +143,10 @@ export async function landChain(
 /**
  * A red candidate whose base is the real tip. One entry alone is charged an attempt. A batch is
  * bisected over the prefixes of its chain (the base, the empty prefix, is green; the whole chain
- * is red), and every prefix a probe finds green lands at once, by one compare-and-swap from the
- * last landing, before the rest is bisected: the exact tree the probe checked becomes the tip.
+ * is red), `queue.strategy.bisect_concurrency` probes at once (see {@link probeLengths}; the
+ * second and later ones in the worker's probe worktree), and the longest prefix a round finds
+ * green lands at once, by one compare-and-swap from the last landing, before the rest is
+ * bisected: the exact tree the probe checked becomes the tip.
  * The probed prefix is the board's candidate while it is checked (in place of the chain head),
  * marked at risk: other workers wait for its verdict rather than stack on it. The first entry whose
  * prefix is red is the culprit; the entries after it are handed back uncharged
@@ -258,17 +265,27 @@ class LandingBisection {
   async run(): Promise<BisectionEnd> {
     let red = this.links.length;
     let runs = 0;
+    const concurrency = bisectionConcurrency(this.context.runtime.config);
     while (red - this.landed > 1) {
-      const middle = Math.floor((this.landed + red) / 2);
-      runs += 1;
-      const probe = await this.probe(middle);
-      if (!probe.passed) {
-        this.redChecks.set(middle, probe);
-        red = middle;
-        continue;
+      const lengths = probeLengths(this.landed, red, concurrency);
+      runs += lengths.length;
+      const results = await this.probeAll(lengths);
+      // The longest green prefix below the shortest red one lands; a green probe above a red one
+      // (a flake, or entries that fail only without a later one) says nothing and is dropped.
+      let green = this.landed;
+      for (const [index, length] of lengths.entries()) {
+        const result = results[index]!;
+        if (!result.passed) {
+          this.redChecks.set(length, result);
+          red = length;
+          break;
+        }
+        green = length;
       }
-      const landing = await this.landPrefix(middle);
-      if (landing !== 'done') return landing;
+      if (green > this.landed) {
+        const landing = await this.landPrefix(green);
+        if (landing !== 'done') return landing;
+      }
     }
     if (red === this.links.length) {
       // Only the first run of the whole chain was red: run it again before charging its last entry.
@@ -308,19 +325,39 @@ class LandingBisection {
   }
 
   /**
-   * Checks the prefix of the first `length` links (its head checked out), with that head on the
-   * board in place of what this bisection had there.
+   * Checks the prefixes of the first `lengths[i]` links (ascending) at once, the first in the
+   * candidate's worktree and each other in the worker's probe worktree, with the longest one's
+   * head on the board in place of what this bisection had there (it stands for them all: the
+   * others are its ancestors). Every probe ends before this returns, even when one of them throws.
    */
-  private async probe(length: number): Promise<EntryChecksOutcome> {
+  private async probeAll(lengths: readonly number[]): Promise<EntryChecksOutcome[]> {
+    const longest = lengths.at(-1)!;
+    await this.swapOnBoard(this.links[longest - 1]!.commit, this.links.slice(this.landed, longest));
+    const worktrees = [this.candidate.worktree];
+    for (let index = 1; index < lengths.length; index += 1)
+      worktrees.push(await this.context.probeWorktree());
+    const settled = await Promise.allSettled(
+      lengths.map((length, index) => this.probe(length, worktrees[index]!)),
+    );
+    const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((result) => (result as PromiseFulfilledResult<EntryChecksOutcome>).value);
+  }
+
+  /** Checks the prefix of the first `length` links, its head checked out in `worktree`. */
+  private async probe(
+    length: number,
+    worktree: Worktree = this.candidate.worktree,
+  ): Promise<EntryChecksOutcome> {
     const { runtime, worker, leases } = this.context;
     const probeLinks = this.links.slice(this.landed, length);
     const head = this.links[length - 1]!.commit;
     await this.swapOnBoard(head, probeLinks);
-    await this.candidate.worktree.resetTo(head);
+    await worktree.resetTo(head);
     const checks = await runCandidateChecks(
       runtime,
       probeLinks.map((link) => link.entry),
-      this.candidate.worktree.path,
+      worktree.path,
       worker,
       leases.signal,
       { id: this.candidate.batchId, size: length, head },
@@ -373,6 +410,21 @@ class LandingBisection {
     this.published = head;
     if (previous !== undefined) await runtime.speculation.withdraw(previous);
   }
+}
+
+/**
+ * The prefix lengths a bisection round probes at once, ascending, between `green` (the longest
+ * prefix known green) and `red` (the shortest known red): the middle alone with one probe at a
+ * time; otherwise up to `concurrency` cuts that split the range evenly (each length at most once),
+ * so a round of two probes leaves a third of the range where one leaves a half.
+ */
+export function probeLengths(green: number, red: number, concurrency: number): number[] {
+  const span = red - green;
+  const cuts = Math.min(Math.max(1, concurrency), span - 1);
+  if (cuts <= 1) return [Math.floor((green + red) / 2)];
+  const lengths = new Set<number>();
+  for (let cut = 1; cut <= cuts; cut += 1) lengths.add(green + Math.round((cut * span) / (cuts + 1)));
+  return [...lengths].filter((length) => length > green && length < red).sort((left, right) => left - right);
 }
 
 /**

@@ -56,6 +56,7 @@ export {
 export {
   createStrategy,
   maxCandidatesInFlight,
+  bisectionConcurrency,
   strategyOf,
   batchSizeFor,
   expectedRunsPerEntry,

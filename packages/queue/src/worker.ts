@@ -35,6 +35,12 @@ const REPOSITORY_PROBLEMS: ReadonlySet<string> = new Set([
  */
 const MAX_BUILDS_PER_TURN = 3;
 
+/**
+ * The end of a worker's probe worktree's name, after the worker's id (stale ones are reclaimed
+ * with the worker's own, see `MergeQueue.reclaimStaleWorktrees`).
+ */
+const PROBE_WORKTREE_SUFFIX = '-probe';
+
 /** How many lost compare-and-swap races one attempt tolerates before it gives the leases back. */
 const MAX_RACES_PER_ATTEMPT = 20;
 
@@ -52,6 +58,8 @@ export class QueueWorker {
   readonly id: string;
   private readonly runtime: QueueRuntime;
   private worktree: Worktree | undefined;
+  /** The second worktree (see {@link probeWorktreePath}), once a bisection needed it. */
+  private probeWorktree: Worktree | undefined;
   /** True from {@link readyWorktree} until the next reset: the worktree holds no untracked file. */
   private untrackedRemoved = false;
 
@@ -102,10 +110,20 @@ export class QueueWorker {
     return leased.map((id) => outcomes.get(id) ?? 'lease_lost');
   }
 
-  /** Removes this worker's worktree. */
+  /** The directory of this worker's second worktree, for bisection probes checked at once. */
+  get probeWorktreePath(): string {
+    return `${this.worktreePath}${PROBE_WORKTREE_SUFFIX}`;
+  }
+
+  /** Removes this worker's worktrees. */
   async dispose(): Promise<void> {
+    const { repository } = this.runtime;
+    if (this.probeWorktree !== undefined) {
+      await repository.removeWorktree(this.probeWorktree.path);
+      this.probeWorktree = undefined;
+    }
     if (this.worktree === undefined) return;
-    await this.runtime.repository.removeWorktree(this.worktree.path);
+    await repository.removeWorktree(this.worktree.path);
     this.worktree = undefined;
   }
 
@@ -241,6 +259,7 @@ export class QueueWorker {
           outcomes,
           race,
           settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
+          probeWorktree: () => this.openProbeWorktree(head),
         };
         await faultPoint('before-checks', built.links[0]!.entry.id);
         const checks = await checkCandidate(context, built);
@@ -506,20 +525,26 @@ export class QueueWorker {
     this.untrackedRemoved = true;
   }
 
+  /** This worker's probe worktree (made at `commit` the first time); a probe resets it. */
+  private async openProbeWorktree(commit: string): Promise<Worktree> {
+    this.probeWorktree ??= await this.openWorktree(commit, this.probeWorktreePath);
+    return this.probeWorktree;
+  }
+
   /**
    * This worker's worktree. Its path is this worker's alone, so a directory there that git cannot
    * use (left half-made by a killed `git worktree add`) is deleted and the worktree made afresh.
    */
-  private async openWorktree(commit: string): Promise<Worktree> {
+  private async openWorktree(commit: string, path = this.worktreePath): Promise<Worktree> {
     const { repository } = this.runtime;
     try {
-      return await repository.ensureWorktree(this.worktreePath, commit);
+      return await repository.ensureWorktree(path, commit);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.runtime.logger.warn({ worker: this.id, error: message }, 'recreating an unusable worktree');
-      await repository.removeWorktree(this.worktreePath).catch(() => undefined);
-      await rm(this.worktreePath, { recursive: true, force: true });
-      return repository.addWorktree(this.worktreePath, commit);
+      await repository.removeWorktree(path).catch(() => undefined);
+      await rm(path, { recursive: true, force: true });
+      return repository.addWorktree(path, commit);
     }
   }
 }

@@ -106,6 +106,15 @@ export const QueueStrategyConfigSchema = z
       .describe(
         'Re-runs of a failed batch check on the same tree before its last entry is charged, when bisection found every other prefix green (a red verdict seen twice is not re-run); a pass after a failure is recorded as a flake and the batch lands.',
       ),
+    bisect_concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .optional()
+      .describe(
+        "Bisection probes of a red batch checked at once, each in a worktree of the bisecting worker's own (a second one is made on first use): two probes leave a third of the batch where one leaves a half, one check run's time less per red batch for about 0.75 runs more. Default: 2, or 1 with one worker or max_in_flight 1.",
+      ),
     max_in_flight: z
       .number()
       .int()

@@ -65,3 +65,17 @@ export class BatchStrategy implements MergeStrategy {
 export function maxCandidatesInFlight(config: Pick<QueueStrategyConfig, 'max_in_flight'>): number {
   return config.max_in_flight ?? Math.max(1, availableParallelism());
 }
+
+/**
+ * How many bisection probes of a red batch are checked at once: `queue.strategy.bisect_concurrency`,
+ * by default 2 (1 with one worker, or with `max_in_flight` 1: probes are checks in flight too).
+ */
+export function bisectionConcurrency(config: {
+  workers: number;
+  queue: { strategy: Pick<QueueStrategyConfig, 'bisect_concurrency' | 'max_in_flight'> };
+}): number {
+  const strategy = config.queue.strategy;
+  return (
+    strategy.bisect_concurrency ?? Math.max(1, Math.min(2, config.workers, maxCandidatesInFlight(strategy)))
+  );
+}
