@@ -2,7 +2,7 @@
 // Run with `pnpm bench` (it builds first). Prints figures, then all of them as one JSON object on
 // the last line (also written to the file named by BENCH_JSON); never fails on them.
 // BENCH_SECTIONS=queue_core,queue_drain,overhead,landing_proof_lookup picks sections (default: all);
-// overhead (scripts/bench-overhead.mjs) takes BENCH_OVERHEAD_ENTRIES (default 60);
+// overhead (scripts/bench-overhead.mjs) takes BENCH_OVERHEAD_ENTRIES (default 300, 60 with --quick);
 // BENCH_BACKLOG, BENCH_CYCLES and BENCH_SYNCHRONOUS (FULL, the store's default, or NORMAL) shape queue_core.
 // startup times CLI commands against `node -e 0` (BENCH_STARTUP_BASELINE_CLI: another build's
 // apps/cli/dist/bin.js, timed in the same rounds).
@@ -244,7 +244,11 @@ if (SECTIONS.has('queue_drain')) {
 }
 
 if (SECTIONS.has('overhead')) {
-  results.overhead = await overhead({ entries: Number(process.env.BENCH_OVERHEAD_ENTRIES ?? 60) });
+  // Quick: 3 rounds of 20 changes per configuration; the full run: 3 rounds of 100, where a drain's
+  // fixed costs (worktrees made, the strategy's slow start) weigh less against the per-change cost.
+  results.overhead = await overhead({
+    entries: Number(process.env.BENCH_OVERHEAD_ENTRIES ?? (QUICK ? 60 : 300)),
+  });
 }
 
 if (SECTIONS.has('landing_proof_lookup')) {
