@@ -245,7 +245,17 @@ export class GitRepository {
     await this.administerWorktrees(async () => {
       // --force twice: a worker killed during `git worktree add` leaves its path registered, missing
       // and locked ("initializing"); git refuses to reuse such a path unless forced twice.
-      const add = ['worktree', 'add', '--quiet', '--no-checkout', '--force', '--force', '--detach', absolute, commit];
+      const add = [
+        'worktree',
+        'add',
+        '--quiet',
+        '--no-checkout',
+        '--force',
+        '--force',
+        '--detach',
+        absolute,
+        commit,
+      ];
       // Nothing at the path (the usual case: a new worker): git reuses a registration left for a
       // missing path itself, so no list is needed first.
       if (!existsSync(absolute)) {
