@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { GitRepository } from '@hyperion/git';
-import { hyperionPaths, loadConfig, type HyperionPaths } from '@hyperion/queue/workspace';
+import type { HyperionPaths } from '@hyperion/queue/workspace';
 import type { HyperionConfig } from '@hyperion/schema';
-import { translateOpenError, type HyperionStore } from '@hyperion/store';
-import { openExistingStore, withStoreWayOut } from './store-access.js';
-import { selectStore, type StoreSelection } from './store-selection.js';
+import type { HyperionStore } from '@hyperion/store';
+import type { StoreSelection } from './store-selection.js';
 
 /** What a command that reads or writes the store of an initialized repository needs. */
 export interface StoreContext {
@@ -34,11 +33,14 @@ export interface RepositoryOptions {
  * which is reported before a missing, empty or corrupt store (never read as an empty queue).
  */
 export async function openStoreContext(options: RepositoryOptions): Promise<StoreContext> {
-  const repository = await GitRepository.open(resolve(options.repo ?? '.'));
-  const paths = hyperionPaths(repository.root);
-  const config = loadConfig(paths);
-  const storeSelection = selectStore(paths, config);
-  const store = await openExistingStore(paths, config);
+  const opened = GitRepository.open(resolve(options.repo ?? '.'));
+  // The config and store modules (better-sqlite3 among them) load while git runs; a failure to
+  // load them is reported only once the repository is found.
+  const opening = import('./store-opening.js');
+  opening.catch(() => undefined);
+  const repository = await opened;
+  const { openRepositoryStore } = await opening;
+  const { paths, config, storeSelection, store } = await openRepositoryStore(repository.root);
   return { repository, paths, config, store, storeSelection, close: () => store.close() };
 }
 
@@ -53,6 +55,7 @@ export async function runWithContext<C extends StoreContext, T>(
   try {
     return await work(context);
   } catch (error) {
+    const { translateOpenError, withStoreWayOut } = await import('./store-opening.js');
     throw withStoreWayOut(
       context.storeSelection.kind === 'sqlite' ? translateOpenError(error, context.store.location) : error,
       context.paths,

@@ -204,16 +204,29 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The versions recorded in `schema_migrations`, read without a transaction of their own. */
+function recordedVersions(database: Database.Database): Set<number> {
+  const rows = database.prepare('SELECT version FROM schema_migrations').all() as Array<{
+    version: number;
+  }>;
+  return new Set(rows.map((row) => row.version));
+}
+
 /**
  * Brings the database up to the newest migration, each in its own immediate transaction, and
- * returns the versions applied. Safe when several processes open the same file at once.
+ * returns the versions applied. Safe when several processes open the same file at once. The
+ * versions already recorded are read once first (a recorded migration is never undone), so
+ * opening an up-to-date store takes no write lock; each one still missing is checked again
+ * inside its transaction, where another process may have applied it meanwhile.
  */
 export function migrate(database: Database.Database): number[] {
   database.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
+  const recorded = recordedVersions(database);
   const applied: number[] = [];
   for (const migration of MIGRATIONS) {
+    if (recorded.has(migration.version)) continue;
     const run = database.transaction(() => {
       const existing = database
         .prepare('SELECT version FROM schema_migrations WHERE version = ?')
