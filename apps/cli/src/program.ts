@@ -23,8 +23,43 @@ import { isCommanderSuccess, oneLine, toHyperionError } from './error-translatio
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { jsonText, printableOutput, processOutput, type CommandOutput } from './output.js';
 
-/** Builds the `hyperion` command tree. */
-export function createProgram(given: CommandOutput = processOutput): Command {
+/** What adds one or more of the top-level commands to the program. */
+type Registration = (program: Command, output: CommandOutput) => void;
+
+/**
+ * Every top-level command, in the order `--help` lists them, with the function that adds it (some
+ * add several). `program.test.ts` checks these names against what the functions add.
+ */
+const REGISTRATIONS: ReadonlyArray<readonly [names: readonly string[], register: Registration]> = [
+  [['init'], registerInit],
+  [['request'], registerRequest],
+  [['submit'], registerSubmit],
+  [['worker'], registerWorker],
+  [['run'], registerRun],
+  [['queue'], registerQueue],
+  [['approve', 'reject', 'cancel', 'bump'], registerApprovals],
+  [['rollback'], registerRollback],
+  [['pause', 'resume', 'drain'], registerControls],
+  [['requests'], registerRequests],
+  [['schema'], registerSchema],
+  [['demo'], registerDemo],
+  [['plan'], registerPlan],
+  [['watch'], registerWatch],
+  [['log'], registerLog],
+  [['backup', 'cleanup', 'doctor'], registerMaintenance],
+  [['tui'], registerTui],
+  [['report'], registerReport],
+  [['metrics'], registerMetrics],
+];
+
+/** The names of every top-level command, in the order `--help` lists them. */
+export const COMMAND_NAMES: readonly string[] = REGISTRATIONS.flatMap(([names]) => names);
+
+/**
+ * The program with the top-level commands `registrations` add: every one, or (see
+ * {@link runCli}) only those of the command being run.
+ */
+function programWith(given: CommandOutput, registrations: readonly Registration[]): Command {
   const output = printableOutput(given);
   const program = new Command('hyperion')
     .description('Hyperion: several coding agents, one branch, never broken.')
@@ -40,31 +75,29 @@ export function createProgram(given: CommandOutput = processOutput): Command {
       writeErr: (text) => void process.stderr.write(printableBlock(text)),
       outputError: () => undefined,
     });
-  for (const register of [
-    registerInit,
-    registerRequest,
-    registerSubmit,
-    registerWorker,
-    registerRun,
-    registerQueue,
-    registerApprovals,
-    registerRollback,
-    registerControls,
-    registerRequests,
-    registerSchema,
-    registerDemo,
-    registerPlan,
-    registerWatch,
-    registerLog,
-    registerMaintenance,
-    registerTui,
-    registerReport,
-    registerMetrics,
-  ]) {
-    register(program, output);
-  }
+  for (const register of registrations) register(program, output);
   for (const command of program.commands) command.exitOverride();
   return program;
+}
+
+/** Builds the `hyperion` command tree. */
+export function createProgram(given: CommandOutput = processOutput): Command {
+  return programWith(
+    given,
+    REGISTRATIONS.map(([, register]) => register),
+  );
+}
+
+/**
+ * The program that runs `argv`. When its first word names a command, commander dispatches to that
+ * command alone, so only that command's registration is built (the others' option trees are a
+ * measurable part of a short command's start); anything else (`--help`, `help`, an unknown
+ * command, a global option) gets every command.
+ */
+function programFor(argv: readonly string[], given: CommandOutput): Command {
+  const first = argv[0];
+  const registration = REGISTRATIONS.find(([names]) => first !== undefined && names.includes(first));
+  return registration === undefined ? createProgram(given) : programWith(given, [registration[1]]);
 }
 
 function wantsJson(argv: readonly string[]): boolean {
@@ -81,7 +114,7 @@ export async function runCli(
   argv: readonly string[],
   output: CommandOutput = processOutput,
 ): Promise<number> {
-  const program = createProgram(output);
+  const program = programFor(argv, output);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
