@@ -26,7 +26,8 @@ describe('command registration', () => {
       expect(run.code, `${name}: ${run.stderr}`).toBe(0);
       expect(run.stdout, name).toMatch(new RegExp(`^Usage: hyperion ${name} `));
     }
-  });
+    // Two dozen processes, one after another: more than the default timeout on a loaded machine.
+  }, 180_000);
 
   it('a subcommand, the help command and an unknown command behave as with every command built', async () => {
     const list = await hyperion(['queue', 'list', '--help']);
