@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RepoPathSchema, type TaskRequest } from '@hyperion/schema';
 import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
 import type { BaseFiles } from './base-files.js';

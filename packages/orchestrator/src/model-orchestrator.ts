@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentBudget, AgentHarnessV1, AgentRunResult } from '@hyperion/harness';
 import {
   decompose,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What an alert target can be told about: an entry `quarantined`, an entry `conflicted`, and

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RepoPathSchema } from './paths.js';
 import { PrintableNameSchema } from './control-characters.js';
 import { CommitIdSchema, FileOperationSchema, IdentifierSchema } from './common.js';

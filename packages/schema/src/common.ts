@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Identifier shape shared by requests, tasks and changes: letters, digits, `.`, `_`, `-`, at most

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertTargetSchema } from './alerts-config.js';
 import { DEFAULT_CHECK_ENVIRONMENT } from './environment/check-environment.js';
 import { isSecretName } from './environment/secret-names.js';

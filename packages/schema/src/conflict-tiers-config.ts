@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The resolver tier: an agent that edits the conflicted files' markers away. */
 export const ResolverTierConfigSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Characters a terminal may act on instead of showing: C0 controls (U+0000–U+001F, ESC among

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChangeRequestSchema } from './change-request.js';
 import { HyperionConfigSchema } from './config.js';
 import { QueueEntrySchema } from './queue-entry.js';

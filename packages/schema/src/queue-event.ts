@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QueueStateSchema } from './queue-entry.js';
 
 /** Every event type written to `change_queue_logs`. */

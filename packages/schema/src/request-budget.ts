@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A budget on a whole request: every agent run it makes (engineer, orchestrator, developers,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RepoPathSchema } from './paths.js';
 import { TaskAssignmentSchema } from './task-assignment.js';
 import { FileOperationSchema, IdentifierSchema } from './common.js';

@@ -1,5 +1,5 @@
 import { HyperionError } from '@hyperion/schema';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentCliHarnessOptions } from '../agent-cli/agent-cli-harness-options.js';
 
 const AgentCliFactoryOptionsSchema = z.object({

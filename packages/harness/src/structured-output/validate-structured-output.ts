@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The outcome of checking a value against a JSON Schema. */
 export type StructuredOutputValidation =
