@@ -117,3 +117,26 @@ describe('SqliteStore.open: the store is the queue', () => {
     await recreated.close();
   });
 });
+
+describe('SqliteStore.open: an up-to-date store', () => {
+  it('opens while another connection holds the write lock, and reads its entries', async () => {
+    await SqliteStore.open(path, { create: true }).close();
+    const writer = new Database(path);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      // Every migration is recorded: opening reads them and asks for no write lock of its own,
+      // so it neither waits for the writer nor fails on its lock.
+      const started = Date.now();
+      const store = SqliteStore.open(path, { busyTimeoutMs: 50 });
+      try {
+        expect(await store.listEntries({})).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+});
