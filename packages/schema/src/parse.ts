@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HyperionError } from './errors.js';
 import { locateJsonSyntaxError } from './json-syntax-error.js';
 
