@@ -21,10 +21,10 @@ export interface RoundContext {
   /** Waits until `base` is no longer a candidate in flight; the tip then. */
   settledTip(base: string): Promise<string | undefined>;
   /**
-   * The worker's second worktree, for a bisection probe checked beside the one in the
-   * candidate's worktree (made on first use, nothing untracked in it).
+   * The worker's probe worktree number `slot` (1, 2, …; one per probe checked beside the one in
+   * the candidate's worktree: two probes never share a worktree), made on first use.
    */
-  probeWorktree(): Promise<Worktree>;
+  probeWorktree(slot: number): Promise<Worktree>;
 }
 
 /** `done`: every entry of the round is settled. `rebuild`: build again on the new tip. */
@@ -335,24 +335,29 @@ class LandingBisection {
     await this.swapOnBoard(this.links[longest - 1]!.commit, this.links.slice(this.landed, longest));
     const worktrees = [this.candidate.worktree];
     for (let index = 1; index < lengths.length; index += 1)
-      worktrees.push(await this.context.probeWorktree());
+      worktrees.push(await this.context.probeWorktree(index));
+    // The longest probe stays on the board for them all: the others do not swap themselves in.
     const settled = await Promise.allSettled(
-      lengths.map((length, index) => this.probe(length, worktrees[index]!)),
+      lengths.map((length, index) => this.probe(length, worktrees[index]!, { swap: false })),
     );
     const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     return settled.map((result) => (result as PromiseFulfilledResult<EntryChecksOutcome>).value);
   }
 
-  /** Checks the prefix of the first `length` links, its head checked out in `worktree`. */
+  /**
+   * Checks the prefix of the first `length` links, its head checked out in `worktree`; that head
+   * is put on the board first unless `swap` is false (the caller put a longer one there).
+   */
   private async probe(
     length: number,
     worktree: Worktree = this.candidate.worktree,
+    options: { swap: boolean } = { swap: true },
   ): Promise<EntryChecksOutcome> {
     const { runtime, worker, leases } = this.context;
     const probeLinks = this.links.slice(this.landed, length);
     const head = this.links[length - 1]!.commit;
-    await this.swapOnBoard(head, probeLinks);
+    if (options.swap) await this.swapOnBoard(head, probeLinks);
     await worktree.resetTo(head);
     const checks = await runCandidateChecks(
       runtime,

@@ -416,8 +416,8 @@ export class MergeQueue {
     const host = hostname();
     for (const worktree of await this.runtime.repository.listWorktrees()) {
       if (resolve(dirname(worktree.path)) !== this.runtime.worktreesDirectory) continue;
-      // A worker's worktree, or its probe worktree (`…-probe`).
-      const match = /^(.*)-(\d+)-(\d+)(?:-p[0-9a-f]+)?(?:-probe)?$/.exec(basename(worktree.path));
+      // A worker's worktree, or one of its probe worktrees (`…-probe`, `…-probe2`, …).
+      const match = /^(.*)-(\d+)-(\d+)(?:-p[0-9a-f]+)?(?:-probe\d*)?$/.exec(basename(worktree.path));
       if (match === null || match[1] !== host || isProcessAlive(Number(match[2]))) continue;
       await this.runtime.repository.removeWorktree(worktree.path);
       reclaimed.push(worktree.path);

@@ -58,8 +58,8 @@ export class QueueWorker {
   readonly id: string;
   private readonly runtime: QueueRuntime;
   private worktree: Worktree | undefined;
-  /** The second worktree (see {@link probeWorktreePath}), once a bisection needed it. */
-  private probeWorktree: Worktree | undefined;
+  /** The probe worktrees by slot (see {@link probeWorktreePathOf}), once a bisection needed them. */
+  private readonly probeWorktrees = new Map<number, Worktree>();
   /** True from {@link readyWorktree} until the next reset: the worktree holds no untracked file. */
   private untrackedRemoved = false;
 
@@ -110,17 +110,25 @@ export class QueueWorker {
     return leased.map((id) => outcomes.get(id) ?? 'lease_lost');
   }
 
-  /** The directory of this worker's second worktree, for bisection probes checked at once. */
+  /** The directory of this worker's (first) probe worktree, for bisection probes checked at once. */
   get probeWorktreePath(): string {
-    return `${this.worktreePath}${PROBE_WORKTREE_SUFFIX}`;
+    return this.probeWorktreePathOf(1);
+  }
+
+  /**
+   * The directory of this worker's probe worktree `slot` (1, 2, …): `<worktree>-probe`, then
+   * `<worktree>-probe2`, …; each probe checked at once has its own.
+   */
+  probeWorktreePathOf(slot: number): string {
+    return `${this.worktreePath}${PROBE_WORKTREE_SUFFIX}${slot === 1 ? '' : String(slot)}`;
   }
 
   /** Removes this worker's worktrees. */
   async dispose(): Promise<void> {
     const { repository } = this.runtime;
-    if (this.probeWorktree !== undefined) {
-      await repository.removeWorktree(this.probeWorktree.path);
-      this.probeWorktree = undefined;
+    for (const [slot, probe] of [...this.probeWorktrees]) {
+      await repository.removeWorktree(probe.path);
+      this.probeWorktrees.delete(slot);
     }
     if (this.worktree === undefined) return;
     await repository.removeWorktree(this.worktree.path);
@@ -259,7 +267,7 @@ export class QueueWorker {
           outcomes,
           race,
           settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
-          probeWorktree: () => this.openProbeWorktree(head),
+          probeWorktree: (slot) => this.openProbeWorktree(slot, head),
         };
         await faultPoint('before-checks', built.links[0]!.entry.id);
         const checks = await checkCandidate(context, built);
@@ -525,10 +533,14 @@ export class QueueWorker {
     this.untrackedRemoved = true;
   }
 
-  /** This worker's probe worktree (made at `commit` the first time); a probe resets it. */
-  private async openProbeWorktree(commit: string): Promise<Worktree> {
-    this.probeWorktree ??= await this.openWorktree(commit, this.probeWorktreePath);
-    return this.probeWorktree;
+  /** This worker's probe worktree `slot` (made at `commit` the first time); a probe resets it. */
+  private async openProbeWorktree(slot: number, commit: string): Promise<Worktree> {
+    let probe = this.probeWorktrees.get(slot);
+    if (probe === undefined) {
+      probe = await this.openWorktree(commit, this.probeWorktreePathOf(slot));
+      this.probeWorktrees.set(slot, probe);
+    }
+    return probe;
   }
 
   /**
