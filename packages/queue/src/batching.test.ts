@@ -159,7 +159,8 @@ describe('batch strategy', () => {
       '! grep -qs BAD f4.txt';
     const { counter, entries, root } = await setUp(8, verdict, {
       max_attempts: 1,
-      strategy: { name: 'batch', max_batch: 8, flake_reruns: 1 },
+      // Two check slots whatever the machine's parallelism (the default is os.availableParallelism()).
+      strategy: { name: 'batch', max_batch: 8, flake_reruns: 1, max_in_flight: 2 },
     });
     const worker = fixture!.queue.createWorker('bisector');
     const outcomes = await worker.processNextCandidate();

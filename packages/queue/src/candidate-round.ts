@@ -6,7 +6,7 @@ import { faultPoint } from './fault-points.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { runCandidateChecks, type CandidateBatch, type EntryChecksOutcome } from './run-entry-checks.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
-import { bisectionConcurrency, strategyOf } from './strategy/index.js';
+import { bisectionConcurrency, maxCandidatesInFlight, strategyOf } from './strategy/index.js';
 
 /** What one round of a candidate (check, land or bisect) needs from its worker. */
 export interface RoundContext {
@@ -267,7 +267,7 @@ class LandingBisection {
     let runs = 0;
     const concurrency = bisectionConcurrency(this.context.runtime.config);
     while (red - this.landed > 1) {
-      const lengths = probeLengths(this.landed, red, concurrency);
+      const lengths = probeLengths(this.landed, red, await this.probeSlots(concurrency));
       runs += lengths.length;
       const results = await this.probeAll(lengths);
       // The longest green prefix below the shortest red one lands; a green probe above a red one
@@ -315,6 +315,18 @@ class LandingBisection {
       }
     }
     return { culprit: { index: red - 1, runs } };
+  }
+
+  /**
+   * How many probes the next round checks at once: `concurrency`, within the check slots
+   * (`queue.strategy.max_in_flight`) the other workers' candidates in flight leave free, and at
+   * least one. One when the board cannot count them.
+   */
+  private async probeSlots(concurrency: number): Promise<number> {
+    const { speculation, config } = this.context.runtime;
+    if (concurrency <= 1 || speculation.checksInFlight === undefined) return 1;
+    const others = await speculation.checksInFlight(this.landedBase, this.context.worker);
+    return Math.max(1, Math.min(concurrency, maxCandidatesInFlight(config.queue.strategy) - others));
   }
 
   /** Withdraws what this bisection still has on the board. */

@@ -1,6 +1,7 @@
 import type { BuildTurnLine, SpeculationStore } from '@hyperion/store';
 import { silentLogger, type QueueLogger } from './runtime.js';
 import {
+  checksInFlightBesides,
   pickSpeculativeBase,
   type SpeculationBoard,
   type SpeculationCandidate,
@@ -175,6 +176,15 @@ export class StoreSpeculationBoard implements SpeculationBoard {
       'a candidate commit is not in this repository; building on the tip',
     );
     return { base: tip };
+  }
+
+  /** @inheritdoc */
+  async checksInFlight(tip: string, owner: string): Promise<number> {
+    const location = await this.lineLocation();
+    const candidates = (await this.store.listCandidates(this.targetBranch)).filter(
+      (candidate) => candidate.location === location,
+    );
+    return checksInFlightBesides(candidates, tip, owner);
   }
 
   /** @inheritdoc */

@@ -104,6 +104,29 @@ export interface SpeculationBoard {
    * `timeoutMs` at the latest, or when `signal` aborts. Waiting workers use it instead of polling.
    */
   waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * How many workers other than `owner` have a candidate in flight that is not `tip` (see
+   * {@link checksInFlightBesides}): the check slots they hold, which a bisection checking several
+   * probes at once leaves to them (`queue.strategy.max_in_flight`). Optional: without it, a
+   * bisection checks one probe at a time.
+   */
+  checksInFlight?(tip: string, owner: string): Promise<number>;
+}
+
+/**
+ * The workers other than `owner` with a candidate in `candidates` that is not `tip` (a candidate
+ * whose commit is the tip has landed): one check each, as {@link pickSpeculativeBase} counts them.
+ */
+export function checksInFlightBesides(
+  candidates: readonly SpeculationCandidate[],
+  tip: string,
+  owner: string,
+): number {
+  return new Set(
+    candidates
+      .filter((candidate) => candidate.commit !== tip && candidate.owner !== owner)
+      .map((candidate) => candidate.owner),
+  ).size;
 }
 
 /** The board shared by the workers of one process. */
@@ -149,6 +172,10 @@ export class ProcessSpeculationBoard implements SpeculationBoard {
     maxInFlight: number,
   ): Promise<SpeculativeBase> {
     return pickSpeculativeBase([...this.candidates.values()], tip, entryIds, maxInFlight);
+  }
+
+  async checksInFlight(tip: string, owner: string): Promise<number> {
+    return checksInFlightBesides([...this.candidates.values()], tip, owner);
   }
 
   async waitForChange(timeoutMs: number, signal?: AbortSignal): Promise<void> {

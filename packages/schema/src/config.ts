@@ -113,7 +113,7 @@ export const QueueStrategyConfigSchema = z
       .max(4)
       .optional()
       .describe(
-        "Bisection probes of a red batch checked at once, each in a worktree of the bisecting worker's own (a second one is made on first use): two probes leave a third of the batch where one leaves a half, one check run's time less per red batch for about 0.75 runs more. Default: 2, or 1 with one worker or max_in_flight 1.",
+        "Bisection probes of a red batch checked at once, each in a worktree of the bisecting worker's own (a second one is made on first use): two probes leave a third of the batch where one leaves a half, one check run's time less per red batch for about 0.75 runs more. Never more than max_in_flight leaves beside the other workers' checks in flight. Default: 2, or 1 with one worker or max_in_flight 1.",
       ),
     max_in_flight: z
       .number()

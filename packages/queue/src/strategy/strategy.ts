@@ -67,8 +67,9 @@ export function maxCandidatesInFlight(config: Pick<QueueStrategyConfig, 'max_in_
 }
 
 /**
- * How many bisection probes of a red batch are checked at once: `queue.strategy.bisect_concurrency`,
+ * How many bisection probes of a red batch are checked at once at most: `queue.strategy.bisect_concurrency`,
  * by default 2 (1 with one worker, or with `max_in_flight` 1: probes are checks in flight too).
+ * Each round also leaves the other workers' checks in flight their slots of `max_in_flight`.
  */
 export function bisectionConcurrency(config: {
   workers: number;
