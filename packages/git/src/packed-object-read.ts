@@ -1,12 +1,12 @@
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { GitObjectType } from './object-sink.js';
 
 /*
  * A packed object read in-process with a few positional reads: each pack index of the repository
- * is searched through its fanout table (the shas starting with the object's first byte only),
- * nothing is cached and no whole pack or index is read. Only whole objects are read here (the
+ * is searched through its fanout table (the shas starting with the object's first byte only); a
+ * small index is kept whole in memory once read (see CACHED_INDEX_BYTES), and no whole pack is read. Only whole objects are read here (the
  * packs `PackWriter` writes hold no deltas); a delta is left to isomorphic-git.
  */
 
@@ -19,41 +19,78 @@ function readAt(descriptor: number, length: number, position: number): Buffer {
   return buffer.subarray(0, read);
 }
 
+/**
+ * Pack indexes at most this large are kept whole in memory once read (the small packs
+ * `PackWriter` writes, a few KiB each): a pack's name is its checksum, so its index never changes.
+ * Larger ones (a clone's pack) are read a slice at a time, as before.
+ */
+const CACHED_INDEX_BYTES = 64 * 1024;
+
+/** Most small indexes kept; past it the cache starts again (packs are consolidated long before). */
+const CACHED_INDEXES = 256;
+
+/** Whole small pack indexes by path (see {@link CACHED_INDEX_BYTES}); null: too large to keep. */
+const indexCache = new Map<string, Buffer | null>();
+
+/** The index file at `indexPath` whole, when it is small (cached); undefined when it is not. */
+function smallIndex(indexPath: string): Buffer | undefined {
+  const known = indexCache.get(indexPath);
+  if (known !== undefined) return known ?? undefined;
+  const content = ((): Buffer | null => {
+    const descriptor = openSync(indexPath, 'r');
+    try {
+      const size = fstatSync(descriptor).size;
+      return size <= CACHED_INDEX_BYTES ? readAt(descriptor, size, 0) : null;
+    } finally {
+      closeSync(descriptor);
+    }
+  })();
+  if (indexCache.size >= CACHED_INDEXES) indexCache.clear();
+  indexCache.set(indexPath, content);
+  return content ?? undefined;
+}
+
 /** The object's offset in the pack of the index at `indexPath`, or undefined when it is not there. */
 function offsetInIndex(indexPath: string, sha: Buffer): number | undefined {
+  const whole = smallIndex(indexPath);
+  if (whole !== undefined)
+    return offsetIn((length, position) => whole.subarray(position, position + length), sha);
   const descriptor = openSync(indexPath, 'r');
   try {
-    const head = readAt(descriptor, 8, 0);
-    if (head.length < 8 || head.readUInt32BE(0) !== 0xff744f63 || head.readUInt32BE(4) !== 2) {
-      return undefined;
-    }
-    const first = sha[0]!;
-    const fanout = readAt(descriptor, 8, 8 + (first === 0 ? 0 : first - 1) * 4);
-    const start = first === 0 ? 0 : fanout.readUInt32BE(0);
-    const end = fanout.readUInt32BE(first === 0 ? 0 : 4);
-    const count = readAt(descriptor, 4, 8 + 255 * 4).readUInt32BE(0);
-    if (end <= start) return undefined;
-    const shas = readAt(descriptor, (end - start) * 20, 8 + 256 * 4 + start * 20);
-    let low = 0;
-    let high = end - start;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const order = shas.compare(sha, 0, 20, middle * 20, middle * 20 + 20);
-      if (order === 0) {
-        const position = start + middle;
-        const offsets = 8 + 256 * 4 + count * 24;
-        const offset = readAt(descriptor, 4, offsets + position * 4).readUInt32BE(0);
-        if ((offset & 0x80000000) === 0) return offset;
-        const large = readAt(descriptor, 8, offsets + count * 4 + (offset & 0x7fffffff) * 8);
-        return Number(large.readBigUInt64BE(0));
-      }
-      if (order < 0) low = middle + 1;
-      else high = middle;
-    }
-    return undefined;
+    return offsetIn((length, position) => readAt(descriptor, length, position), sha);
   } finally {
     closeSync(descriptor);
   }
+}
+
+/** {@link offsetInIndex} over `read(length, position)`, the index file's bytes. */
+function offsetIn(read: (length: number, position: number) => Buffer, sha: Buffer): number | undefined {
+  const head = read(8, 0);
+  if (head.length < 8 || head.readUInt32BE(0) !== 0xff744f63 || head.readUInt32BE(4) !== 2) return undefined;
+  const first = sha[0]!;
+  const fanout = read(8, 8 + (first === 0 ? 0 : first - 1) * 4);
+  const start = first === 0 ? 0 : fanout.readUInt32BE(0);
+  const end = fanout.readUInt32BE(first === 0 ? 0 : 4);
+  const count = read(4, 8 + 255 * 4).readUInt32BE(0);
+  if (end <= start) return undefined;
+  const shas = read((end - start) * 20, 8 + 256 * 4 + start * 20);
+  let low = 0;
+  let high = end - start;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = shas.compare(sha, 0, 20, middle * 20, middle * 20 + 20);
+    if (order === 0) {
+      const position = start + middle;
+      const offsets = 8 + 256 * 4 + count * 24;
+      const offset = read(4, offsets + position * 4).readUInt32BE(0);
+      if ((offset & 0x80000000) === 0) return offset;
+      const large = read(8, offsets + count * 4 + (offset & 0x7fffffff) * 8);
+      return Number(large.readBigUInt64BE(0));
+    }
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return undefined;
 }
 
 /** The whole object at `offset` of the pack at `packPath`, or undefined when it is a delta. */
