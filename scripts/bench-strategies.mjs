@@ -10,7 +10,8 @@
 // BENCH_STRATEGY_WORK (work units of the suite, 2,000,000; --quick 300,000),
 // BENCH_STRATEGY_WORKERS (3), BENCH_STRATEGY_NAMES ("serial,batch,adaptive"),
 // BENCH_STRATEGY_MAX_ATTEMPTS (1), BENCH_STRATEGY_EVENTS_DIR (when set, each run's entries and
-// events are written there as <failure rate>-<strategy>.json, to be read again later).
+// events are written there as <failure rate>-<strategy>.json, to be read again later),
+// BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default).
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,11 @@ function settingsFor(quick) {
     workUnits: number('BENCH_STRATEGY_WORK', quick ? 300_000 : 2_000_000),
     workers: number('BENCH_STRATEGY_WORKERS', 3),
     maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
+    // Unset: the queue's default (queue.strategy.bisect_concurrency).
+    bisectConcurrency:
+      process.env.BENCH_STRATEGY_BISECT_CONCURRENCY === undefined
+        ? undefined
+        : Number(process.env.BENCH_STRATEGY_BISECT_CONCURRENCY),
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
       .split(',')
@@ -52,7 +58,16 @@ function configInput(settings, checkCommand, strategy) {
     queue: {
       max_attempts: settings.maxAttempts,
       backoff_base_ms: 10,
-      ...(strategy === null ? {} : { strategy: { name: strategy } }),
+      ...(strategy === null && settings.bisectConcurrency === undefined
+        ? {}
+        : {
+            strategy: {
+              ...(strategy === null ? {} : { name: strategy }),
+              ...(settings.bisectConcurrency === undefined
+                ? {}
+                : { bisect_concurrency: settings.bisectConcurrency }),
+            },
+          }),
     },
   };
 }

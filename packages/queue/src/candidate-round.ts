@@ -270,17 +270,17 @@ class LandingBisection {
       const lengths = probeLengths(this.landed, red, await this.probeSlots(concurrency));
       runs += lengths.length;
       const results = await this.probeAll(lengths);
-      // The longest green prefix below the shortest red one lands; a green probe above a red one
-      // (a flake, or entries that fail only without a later one) says nothing and is dropped.
+      // The longest green probe lands (the exact tree it checked); the culprit is sought below the
+      // shortest red probe above it. A red probe below a green one is contradicted by it (a flake,
+      // or an entry whose breakage a later one repairs) and is not held against anyone.
       let green = this.landed;
+      for (const [index, length] of lengths.entries()) if (results[index]!.passed) green = length;
       for (const [index, length] of lengths.entries()) {
         const result = results[index]!;
-        if (!result.passed) {
-          this.redChecks.set(length, result);
-          red = length;
-          break;
-        }
-        green = length;
+        if (result.passed || length < green) continue;
+        this.redChecks.set(length, result);
+        red = length;
+        break;
       }
       if (green > this.landed) {
         const landing = await this.landPrefix(green);

@@ -32,6 +32,14 @@ export const BATCH_AGAIN_BELOW_FAILURE_RATE = 0.2;
 export const SPECULATE_BELOW_FAILURE_RATE = 0.15;
 
 /**
+ * The strategy turns serial only while the slow average is at least this high too: a burst of
+ * failures among many passes (the red entries of a workload bunched together, the returned
+ * entries of a bisected batch tried again) is not a failure rate that batches lose to, and going
+ * serial for it checks one entry at a time with no candidate beside it.
+ */
+export const SERIAL_ABOVE_SLOW_FAILURE_RATE = 0.15;
+
+/**
  * The largest batch before any verdict is known; each verdict recorded allows one entry more (up
  * to what the estimate sizes). A queue that fails often thus learns it from a few small batches
  * instead of paying a bisection of `max_batch` entries first.
@@ -84,7 +92,9 @@ export function batchSizeFor(failureRate: number, maxBatch: number): number {
  * ({@link SLOW_VERDICT_WEIGHT}) sizes batches by {@link batchSizeFor} and allows speculation while
  * failures are rare; the fast one ({@link VERDICT_WEIGHT}) makes it the serial strategy (one
  * entry, one candidate in flight) as soon as the recent rate reaches
- * {@link SERIAL_ABOVE_FAILURE_RATE}, until it is below {@link BATCH_AGAIN_BELOW_FAILURE_RATE}.
+ * {@link SERIAL_ABOVE_FAILURE_RATE} while the slow one is at least
+ * {@link SERIAL_ABOVE_SLOW_FAILURE_RATE}, until the recent rate is below
+ * {@link BATCH_AGAIN_BELOW_FAILURE_RATE}; a burst of failures alone shrinks nothing.
  * Batches start at {@link SLOW_START} entries and grow with each verdict recorded.
  */
 export class AdaptiveStrategy implements MergeStrategy {
@@ -113,14 +123,13 @@ export class AdaptiveStrategy implements MergeStrategy {
   plan(): CandidatePlan {
     if (this.serial) return { batchSize: 1, speculate: false };
     return {
-      // Sized by the worse of the two: failures that cluster shrink batches at once.
-      // Slow start: the prior is a guess; no batch is larger than the verdicts seen allow.
-      batchSize: Math.min(
-        SLOW_START + this.verdictsSeen,
-        batchSizeFor(Math.max(this.failureRate, this.recentFailureRate), this.maxBatch),
-      ),
-      // Speculation also stops as soon as failures cluster (two in a row reach the threshold),
-      // before the strategy goes serial: a speculative run is lost with its predecessor.
+      // Sized by the slow average: a red batch is bisected cheaply, so a burst of failures
+      // costs less in batches of the steady rate's size than in the small ones the burst's
+      // rate would choose. Slow start: the prior is a guess; no batch is larger than the
+      // verdicts seen allow.
+      batchSize: Math.min(SLOW_START + this.verdictsSeen, batchSizeFor(this.failureRate, this.maxBatch)),
+      // Speculation stops as soon as failures cluster (two in a row reach the threshold), even
+      // while batches keep their size: a speculative run is lost with its predecessor.
       speculate:
         this.failureRate < SPECULATE_BELOW_FAILURE_RATE &&
         this.recentFailureRate < BATCH_AGAIN_BELOW_FAILURE_RATE,
@@ -133,7 +142,11 @@ export class AdaptiveStrategy implements MergeStrategy {
       this.verdictsSeen += 1;
       this.recentFailureRate += VERDICT_WEIGHT * (failed - this.recentFailureRate);
       this.failureRate += SLOW_VERDICT_WEIGHT * (failed - this.failureRate);
-      if (this.recentFailureRate >= SERIAL_ABOVE_FAILURE_RATE) this.serial = true;
+      if (
+        this.recentFailureRate >= SERIAL_ABOVE_FAILURE_RATE &&
+        this.failureRate >= SERIAL_ABOVE_SLOW_FAILURE_RATE
+      )
+        this.serial = true;
       else if (this.recentFailureRate < BATCH_AGAIN_BELOW_FAILURE_RATE) this.serial = false;
     }
   }

@@ -104,6 +104,18 @@ describe('merge strategies', () => {
     expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
   });
 
+  it('adaptive keeps its batches and stays off serial through a burst of failures among many passes', () => {
+    const strategy = new AdaptiveStrategy(config({ max_batch: 8 }));
+    for (let round = 0; round < 100; round += 1) strategy.record(['passed']);
+    strategy.record(['failed', 'failed', 'failed']);
+    expect(strategy.recentRate).toBeGreaterThan(0.3);
+    expect(strategy.estimatedFailureRate).toBeLessThan(0.15);
+    // No speculation while the burst lasts, but batches of the steady rate's size, not serial.
+    expect(strategy.plan()).toEqual({ batchSize: 8, speculate: false });
+    for (let round = 0; round < 5; round += 1) strategy.record(['passed']);
+    expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
+  });
+
   it('adaptive keeps speculating through a single failure among passes, and its batches grow back within thirty passes', () => {
     const strategy = new AdaptiveStrategy(config({ max_batch: 8 }));
     for (let round = 0; round < 100; round += 1) strategy.record(['passed']);
