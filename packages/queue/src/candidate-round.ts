@@ -320,7 +320,9 @@ class LandingBisection {
   /**
    * How many probes the next round checks at once: `concurrency`, within the check slots
    * (`queue.strategy.max_in_flight`) the other workers' candidates in flight leave free, and at
-   * least one. One when the board cannot count them.
+   * least one. One when the board cannot count them. The count is read when the round starts,
+   * not reserved: a candidate another worker publishes at that moment (its base chosen before
+   * this bisection's chain turned red) is not seen, and the round may then check one more.
    */
   private async probeSlots(concurrency: number): Promise<number> {
     const { speculation, config } = this.context.runtime;
