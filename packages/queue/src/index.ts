@@ -48,6 +48,7 @@ export {
 export { riskReasons } from './risk-policy.js';
 export {
   pickSpeculativeBase,
+  checksInFlightBesides,
   ProcessSpeculationBoard,
   type SpeculationBoard,
   type SpeculationCandidate,
