@@ -11,13 +11,16 @@
 // BENCH_STRATEGY_WORKERS (3), BENCH_STRATEGY_NAMES ("serial,batch,adaptive"),
 // BENCH_STRATEGY_MAX_ATTEMPTS (1), BENCH_STRATEGY_EVENTS_DIR (when set, each run's entries and
 // events are written there as <failure rate>-<strategy>.json, to be read again later),
-// BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default).
+// BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default),
+// BENCH_STRATEGY_GIT_LOG_DIR (when set, every git command of each run's drain, with its start time
+// and duration, is written there as <failure rate>-<strategy>-git.json: where the time outside the
+// checks goes).
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTemporaryRepository, runGit } from '@hyperion/git';
+import { createTemporaryRepository, observeGitCommands, runGit } from '@hyperion/git';
 import { HyperionConfigSchema } from '@hyperion/schema';
 import { SqliteStore } from '@hyperion/store';
 import { MergeQueue } from '@hyperion/queue';
@@ -44,6 +47,7 @@ function settingsFor(quick) {
         ? undefined
         : Number(process.env.BENCH_STRATEGY_BISECT_CONCURRENCY),
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
+    gitLogDirectory: process.env.BENCH_STRATEGY_GIT_LOG_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
       .split(',')
       .map((name) => name.trim()),
@@ -308,8 +312,27 @@ async function runStrategy(settings, workload, strategy, treeVerdicts) {
     const submitSeconds = (performance.now() - submitStarted) / 1000;
     const runStarted = Date.now();
     const started = performance.now();
-    const summary = await queue.runWorkers({ mode: 'drain' });
+    const gitCommands = [];
+    if (settings.gitLogDirectory !== undefined)
+      observeGitCommands(({ args, durationMs }) =>
+        gitCommands.push({
+          at_ms: Math.round(performance.now() - started),
+          ms: Math.round(durationMs),
+          command: args.slice(0, 2),
+        }),
+      );
+    const summary = await queue.runWorkers({ mode: 'drain' }).finally(() => observeGitCommands(undefined));
     const wallSeconds = (performance.now() - started) / 1000;
+    if (settings.gitLogDirectory !== undefined) {
+      await mkdir(settings.gitLogDirectory, { recursive: true });
+      await writeFile(
+        join(settings.gitLogDirectory, `${workload.mix.failure_rate}-${strategy ?? 'current'}-git.json`),
+        JSON.stringify({
+          run_started_ms: Date.now() - Math.round(performance.now() - started),
+          commands: gitCommands,
+        }),
+      );
+    }
     const tip = await temporary.repository.requireBranch('main');
     const events = await store.listEvents();
     const entries = await store.listEntries();

@@ -86,6 +86,24 @@ describe('Worktree.tryCommitChainOn', () => {
     expect((await runGit(['fsck', '--no-dangling'], { cwd: root })).exitCode).toBe(0);
   });
 
+  it('builds in one go after a git killed mid-build left the throw-away index locked', async () => {
+    const { base, builder } = await setUp();
+    const gitDirectory = (
+      await runGit(['rev-parse', '--absolute-git-dir'], { cwd: builder.path })
+    ).stdout.trim();
+    // What a killed `git read-tree` or `git apply --cached` leaves behind.
+    await writeFile(join(gitDirectory, 'hyperion-chain-index.lock'), '');
+    const commands: string[] = [];
+    observeGitCommands(({ args }) => commands.push(args[0]!));
+    const result = await builder.tryCommitChainOn(base, [
+      { patch: PATCHES[0]!, message: 'a' },
+      { patch: PATCHES[3]!, message: 'b' },
+    ]);
+    observeGitCommands(undefined);
+    expect(result.commits).toHaveLength(2);
+    expect(commands).toEqual(['read-tree', 'apply']);
+  });
+
   it("names git's failed paths when a patch does not apply on the commit, the worktree untouched", async () => {
     const { base, builder } = await setUp();
     const before = await stateOf(builder);

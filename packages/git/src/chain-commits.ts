@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommitIdentity } from './commit-identity.js';
 import { DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
@@ -117,6 +118,9 @@ export interface ChainInOneGoOptions {
    * --cached`) instead of on the worktree's checkout: the worktree's files, index and HEAD are not
    * touched, and the same commits are made. Refused (as for any other reason) when a patch's path,
    * or a directory above it, is a symlink in the commit's tree or in the result.
+   * The throw-away index is one file in the worktree's git directory: builds on one worktree must
+   * not overlap (a worker builds one candidate at a time in its own worktree). A lock on that file
+   * left by a git process killed mid-build is therefore stale, and is removed first.
    */
   on?: string;
 }
@@ -231,6 +235,9 @@ export async function tryChainInOneGo(
     base = options.on;
     indexPath = join(own, CHAIN_INDEX_FILE);
     environment = { GIT_INDEX_FILE: indexPath };
+    // Nobody else writes this index (builds on one worktree do not overlap): a lock on it is left
+    // by a git killed mid-build, and would refuse every later build in one go.
+    await rm(`${indexPath}.lock`, { force: true });
     const read = await runGit(['read-tree', base], {
       cwd: worktreePath,
       env: environment,
