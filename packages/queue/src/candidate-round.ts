@@ -4,7 +4,12 @@ import { chainHead, type BuiltCandidate, type ChainLink } from './batch-build.js
 import type { EntryVerdicts, EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import type { LeaseKeeper } from './lease-keeper.js';
-import { runCandidateChecks, type CandidateBatch, type EntryChecksOutcome } from './run-entry-checks.js';
+import {
+  runCandidateChecks,
+  runCandidateChecksUnlessStopped,
+  type CandidateBatch,
+  type EntryChecksOutcome,
+} from './run-entry-checks.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 import { bisectionConcurrency, maxCandidatesInFlight, strategyOf } from './strategy/index.js';
 
@@ -20,6 +25,11 @@ export interface RoundContext {
   race: number;
   /** Waits until `base` is no longer a candidate in flight; the tip then. */
   settledTip(base: string): Promise<string | undefined>;
+  /**
+   * True when the candidate's speculative base turned red (it is at risk) or was withdrawn
+   * without landing: a verdict of the candidate would most likely be thrown away.
+   */
+  baseDoomed(): Promise<boolean>;
   /**
    * The worker's probe worktree number `slot` (1, 2, …; one per probe checked beside the one in
    * the candidate's worktree: two probes never share a worktree), made on first use.
@@ -60,6 +70,10 @@ function throwIfLeaseLost(context: RoundContext, entries: readonly QueueEntry[])
  * Runs the checks once on the candidate's head. A red result on a speculative base whose
  * predecessor then did not land is not the candidate's fault: `rebuild`. A red batch is not run
  * again here: {@link bisectAndLand} confirms a red verdict before it charges anyone.
+ *
+ * On a speculative base, the checks are stopped as soon as that base turns red or is withdrawn
+ * without landing (`entry:race_lost`, then `rebuild`): their verdict would be thrown away, and
+ * the check slot they hold is the one the red base's bisection needs for its probes.
  */
 export async function checkCandidate(
   context: RoundContext,
@@ -68,15 +82,33 @@ export async function checkCandidate(
   const { runtime, worker, leases } = context;
   const entries = candidate.links.map((link) => link.entry);
   const batch = batchOf(candidate, candidate.links);
-  const checks = await runCandidateChecks(
-    runtime,
-    entries,
-    candidate.worktree.path,
-    worker,
-    leases.signal,
-    batch,
-  );
+  const speculative = candidate.base !== candidate.tip;
+  const stop = speculative ? new AbortController() : undefined;
+  const watching = stop === undefined ? undefined : stopWhenBaseDoomed(context, stop);
+  let checks: EntryChecksOutcome | 'stopped';
+  try {
+    checks = await runCandidateChecksUnlessStopped(
+      runtime,
+      entries,
+      candidate.worktree.path,
+      worker,
+      leases.signal,
+      batch,
+      stop?.signal,
+    );
+  } finally {
+    stop?.abort();
+    await watching;
+  }
   throwIfLeaseLost(context, entries);
+  if (checks === 'stopped') {
+    await recordOnEach(context, entries, 'entry:race_lost', {
+      expected_tip: candidate.base,
+      note: 'the speculative base turned red or was withdrawn while this candidate was checked: its check was stopped; rebuilding',
+      race: context.race + 1,
+    });
+    return 'rebuild';
+  }
   if (checks.passed) return checks;
   const { base, tip } = candidate;
   // Red once: most likely red for good. Marked at risk so that nobody stacks on it while it is
@@ -97,6 +129,29 @@ export async function checkCandidate(
     return 'rebuild';
   }
   return checks;
+}
+
+/**
+ * Aborts `stop` once the candidate's base is doomed ({@link RoundContext.baseDoomed}); returns
+ * when it is aborted (by this or by the caller, once the checks are over). Woken by the board.
+ * A failure to read the board ends the watch and leaves the checks running.
+ */
+async function stopWhenBaseDoomed(context: RoundContext, stop: AbortController): Promise<void> {
+  const { speculation, config } = context.runtime;
+  try {
+    while (!stop.signal.aborted) {
+      if (await context.baseDoomed()) {
+        stop.abort();
+        return;
+      }
+      await speculation.waitForChange(config.queue.poll_ms, stop.signal);
+    }
+  } catch (error) {
+    context.runtime.logger.warn(
+      { worker: context.worker, error: error instanceof Error ? error.message : String(error) },
+      'could not watch the speculative base; the checks go on',
+    );
+  }
 }
 
 /**

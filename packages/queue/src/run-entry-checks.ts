@@ -72,9 +72,30 @@ export async function runCandidateChecks(
   signal: AbortSignal,
   batch?: CandidateBatch,
 ): Promise<EntryChecksOutcome> {
+  const outcome = await runCandidateChecksUnlessStopped(runtime, entries, directory, worker, signal, batch);
+  // Only a `stop` signal stops them, and none was given.
+  if (outcome === 'stopped') throw new Error('checks without a stop signal were stopped');
+  return outcome;
+}
+
+/**
+ * {@link runCandidateChecks} that `stop` can end early: the running check is killed, nothing is
+ * recorded of it (it came to no verdict) and the result is `stopped`. For a speculative candidate
+ * whose base turned red while it was checked: its verdict would be thrown away.
+ */
+export async function runCandidateChecksUnlessStopped(
+  runtime: QueueRuntime,
+  entries: readonly QueueEntry[],
+  directory: string,
+  worker: string,
+  signal: AbortSignal,
+  batch?: CandidateBatch,
+  stop?: AbortSignal,
+): Promise<EntryChecksOutcome | 'stopped'> {
   const secretValues = secretValuesOf(process.env, runtime.config.agent.secret_env);
+  const runSignal = stop === undefined ? signal : AbortSignal.any([signal, stop]);
   const run = async (check: (typeof runtime.config.checks)[number]): Promise<CheckRunResult> =>
-    redactResult(await runtime.checkRunner.run(check, directory, signal), secretValues);
+    redactResult(await runtime.checkRunner.run(check, directory, runSignal), secretValues);
   const extra = batch === undefined ? {} : { batch: { ...batch } };
   const ids = entries.map((entry) => entry.id);
   const recordOnEach = (type: 'check:flaked' | 'check:passed' | 'check:failed', data: object) =>
@@ -82,10 +103,11 @@ export async function runCandidateChecks(
   for (const check of runtime.config.checks) {
     let result = await run(check);
     const failures: CheckRunResult[] = [];
-    while (!result.passed && failures.length < check.retries && !signal.aborted) {
+    while (!result.passed && failures.length < check.retries && !runSignal.aborted) {
       failures.push(result);
       result = await run(check);
     }
+    if (stop?.aborted === true && !signal.aborted) return 'stopped';
     if (!result.passed) failures.push(result);
     for (const entry of entries) runtime.events.emit('check:finished', { entry, worker, result });
     if (result.passed && failures.length > 0) {

@@ -116,15 +116,31 @@ export interface SpeculationBoard {
 /**
  * The workers other than `owner` with a candidate in `candidates` that is not `tip` (a candidate
  * whose commit is the tip has landed): one check each, as {@link pickSpeculativeBase} counts them.
+ * A candidate stacked (directly or further up) on one at risk does not count: its checks are
+ * being stopped (a speculative candidate's checks stop once its base turns red).
  */
 export function checksInFlightBesides(
   candidates: readonly SpeculationCandidate[],
   tip: string,
   owner: string,
 ): number {
+  const byCommit = new Map(candidates.map((candidate) => [candidate.commit, candidate]));
+  const onRisk = (candidate: SpeculationCandidate): boolean => {
+    const seen = new Set<string>();
+    for (
+      let parent = byCommit.get(candidate.parent);
+      parent !== undefined;
+      parent = byCommit.get(parent.parent)
+    ) {
+      if (parent.atRisk === true) return true;
+      if (seen.has(parent.commit)) return false;
+      seen.add(parent.commit);
+    }
+    return false;
+  };
   return new Set(
     candidates
-      .filter((candidate) => candidate.commit !== tip && candidate.owner !== owner)
+      .filter((candidate) => candidate.commit !== tip && candidate.owner !== owner && !onRisk(candidate))
       .map((candidate) => candidate.owner),
   ).size;
 }

@@ -267,6 +267,11 @@ export class QueueWorker {
           outcomes,
           race,
           settledTip: (base) => this.settledTip(built.links[0]!.entry, base, signal, verdicts),
+          baseDoomed: async () =>
+            !(await this.stillStacked(
+              built,
+              built.links.map((link) => link.entry.id),
+            )),
           probeWorktree: (slot) => this.openProbeWorktree(slot, head),
         };
         await faultPoint('before-checks', built.links[0]!.entry.id);
