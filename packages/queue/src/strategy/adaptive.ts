@@ -26,8 +26,9 @@ export const SERIAL_ABOVE_FAILURE_RATE = 0.3;
  */
 export const BATCH_AGAIN_BELOW_FAILURE_RATE = 0.2;
 /**
- * Speculative candidates are built only below this failure rate: a speculative run is wasted
- * when a predecessor fails, so its expected waste per candidate is about the failure rate.
+ * Speculative candidates are built only while the slow average is below this failure rate: a
+ * speculative candidate is rebuilt when a predecessor fails (its check stopped then), so its
+ * expected waste per candidate grows with the failure rate.
  */
 export const SPECULATE_BELOW_FAILURE_RATE = 0.15;
 
@@ -128,11 +129,11 @@ export class AdaptiveStrategy implements MergeStrategy {
       // rate would choose. Slow start: the prior is a guess; no batch is larger than the
       // verdicts seen allow.
       batchSize: Math.min(SLOW_START + this.verdictsSeen, batchSizeFor(this.failureRate, this.maxBatch)),
-      // Speculation stops as soon as failures cluster (two in a row reach the threshold), even
-      // while batches keep their size: a speculative run is lost with its predecessor.
-      speculate:
-        this.failureRate < SPECULATE_BELOW_FAILURE_RATE &&
-        this.recentFailureRate < BATCH_AGAIN_BELOW_FAILURE_RATE,
+      // Speculation by the slow average too: a burst of failures does not stop it. A speculative
+      // candidate whose base turns red has its check stopped at once, so what it wastes is the
+      // part of a run it overlapped, and stopping speculation for the burst left a check slot
+      // idle while the queue was still mostly green.
+      speculate: this.failureRate < SPECULATE_BELOW_FAILURE_RATE,
     };
   }
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { QueueStrategyConfigSchema } from '@hyperion/schema';
 import { findFirstRedPrefix } from '../bisect.js';
-import { AdaptiveStrategy, batchSizeFor, expectedRunsPerEntry, PRIOR_FAILURE_RATE } from './adaptive.js';
+import {
+  AdaptiveStrategy,
+  batchSizeFor,
+  expectedRunsPerEntry,
+  PRIOR_FAILURE_RATE,
+  SPECULATE_BELOW_FAILURE_RATE,
+} from './adaptive.js';
 import { createStrategy } from './index.js';
 
 const config = (input: object = {}) => QueueStrategyConfigSchema.parse(input);
@@ -104,16 +110,18 @@ describe('merge strategies', () => {
     expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
   });
 
-  it('adaptive keeps its batches and stays off serial through a burst of failures among many passes', () => {
+  it('adaptive keeps its batches, speculates and stays off serial through a burst of failures among many passes', () => {
     const strategy = new AdaptiveStrategy(config({ max_batch: 8 }));
     for (let round = 0; round < 100; round += 1) strategy.record(['passed']);
     strategy.record(['failed', 'failed', 'failed']);
     expect(strategy.recentRate).toBeGreaterThan(0.3);
     expect(strategy.estimatedFailureRate).toBeLessThan(0.15);
-    // No speculation while the burst lasts, but batches of the steady rate's size, not serial.
-    expect(strategy.plan()).toEqual({ batchSize: 8, speculate: false });
-    for (let round = 0; round < 5; round += 1) strategy.record(['passed']);
+    // Batches of the steady rate's size, speculating still: not serial.
     expect(strategy.plan()).toEqual({ batchSize: 8, speculate: true });
+    // A failure rate that stays high does stop speculation (the slow average reaches 15%).
+    for (let round = 0; round < 10; round += 1) strategy.record(['failed', 'passed']);
+    expect(strategy.estimatedFailureRate).toBeGreaterThanOrEqual(SPECULATE_BELOW_FAILURE_RATE);
+    expect(strategy.plan().speculate).toBe(false);
   });
 
   it('adaptive keeps speculating through a single failure among passes, and its batches grow back within thirty passes', () => {
