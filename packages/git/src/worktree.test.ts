@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HyperionError } from '@hyperion/schema';
 import { runGit } from './run-git.js';
+import { Worktree } from './worktree.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
 import type { TemporaryRepository } from './testing/temporary-repository.js';
 
@@ -291,5 +292,37 @@ describe('worktrees left behind by a killed `git worktree add`', () => {
     expect(listed.filter((entry) => entry.path === path)).toHaveLength(1);
     await created.repository.removeWorktree(path);
     expect((await created.repository.listWorktrees()).map((entry) => entry.path)).toEqual([created.root]);
+  });
+});
+
+describe('a git killed in a worktree', () => {
+  it('leaves an index.lock that removeStaleIndexLock removes, and only there', async () => {
+    const created = await temporaryRepository({ 'a.txt': 'a\n' });
+    const base = await created.repository.requireBranch('main');
+    const worktree = await created.repository.addWorktree(await worktreePath(created, 'killed-check'), base);
+    const own = (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: worktree.path })).stdout.trim();
+    await writeFile(join(own, 'index.lock'), '');
+    await writeFile(join(worktree.path, 'a.txt'), 'A\n');
+    await expect(worktree.resetTo(base)).rejects.toThrow(/index\.lock/);
+    await worktree.removeStaleIndexLock();
+    await worktree.resetTo(base);
+    expect(await readFile(join(worktree.path, 'a.txt'), 'utf8')).toBe('a\n');
+
+    // A `.git` file rewritten (by whatever ran in the worktree) to name another directory: that
+    // directory's index.lock is not the worktree's to remove.
+    const elsewhere = await worktreePath(created, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(join(elsewhere, 'index.lock'), 'keep');
+    const dotGit = join(worktree.path, '.git');
+    const original = await readFile(dotGit, 'utf8');
+    await writeFile(dotGit, `gitdir: ${elsewhere}\n`);
+    await worktree.removeStaleIndexLock();
+    expect(existsSync(join(elsewhere, 'index.lock'))).toBe(true);
+    await writeFile(dotGit, original);
+    // The main worktree's own index is not a worker's either.
+    await writeFile(join(created.repository.gitDirectory, 'index.lock'), '');
+    await new Worktree(created.root, created.repository).removeStaleIndexLock();
+    expect(existsSync(join(created.repository.gitDirectory, 'index.lock'))).toBe(true);
+    await rm(join(created.repository.gitDirectory, 'index.lock'));
   });
 });

@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HyperionError } from '@hyperion/schema';
 import type { CommitIdentity } from './commit-identity.js';
 import { commitEnvironment, DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
@@ -18,6 +19,7 @@ import {
   type ChainPatch,
 } from './chain-commits.js';
 import { readCommitFields } from './object-reads.js';
+import { canonicalPath } from './canonical-path.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
 export interface ApplyPatchOptions {
@@ -127,6 +129,22 @@ export class Worktree {
    */
   async checkoutDetached(commit: string): Promise<void> {
     await this.git(['checkout', '--force', '--detach', commit]);
+  }
+
+  /**
+   * Removes the `index.lock` a git process killed in this worktree left in the worktree's own git
+   * directory (a check stopped or timed out while it ran git there): every later git command that
+   * writes the index would fail on it. Only for a worktree that no git process is running in; does
+   * nothing unless that directory is one of the repository's (`<git dir>/worktrees/<name>`).
+   */
+  async removeStaleIndexLock(): Promise<void> {
+    const own = this.pinnedGitDirectory ?? (await worktreeGitDirectory(this.path));
+    if (own === undefined) return;
+    const worktrees = join(this.repository.gitDirectory, 'worktrees');
+    const relation = relative(worktrees, canonicalPath(own));
+    if (relation === '' || relation.startsWith('..') || isAbsolute(relation) || relation.includes(sep))
+      return;
+    await rm(join(own, 'index.lock'), { force: true });
   }
 
   /** Removes every untracked and ignored file and directory (`git clean -ffdx`). */

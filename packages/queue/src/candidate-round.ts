@@ -72,13 +72,13 @@ function throwIfLeaseLost(context: RoundContext, entries: readonly QueueEntry[])
  * again here: {@link bisectAndLand} confirms a red verdict before it charges anyone.
  *
  * On a speculative base, the checks are stopped as soon as that base turns red or is withdrawn
- * without landing (`entry:race_lost`, then `rebuild`): their verdict would be thrown away, and
+ * without landing (`entry:race_lost`, then `stopped`: rebuilt, no race counted): their verdict would be thrown away, and
  * the check slot they hold is the one the red base's bisection needs for its probes.
  */
 export async function checkCandidate(
   context: RoundContext,
   candidate: BuiltCandidate,
-): Promise<EntryChecksOutcome | 'rebuild'> {
+): Promise<EntryChecksOutcome | 'rebuild' | 'stopped'> {
   const { runtime, worker, leases } = context;
   const entries = candidate.links.map((link) => link.entry);
   const batch = batchOf(candidate, candidate.links);
@@ -107,7 +107,7 @@ export async function checkCandidate(
       note: 'the speculative base turned red or was withdrawn while this candidate was checked: its check was stopped; rebuilding',
       race: context.race + 1,
     });
-    return 'rebuild';
+    return 'stopped';
   }
   if (checks.passed) return checks;
   const { base, tip } = candidate;
@@ -134,7 +134,7 @@ export async function checkCandidate(
 /**
  * Aborts `stop` once the candidate's base is doomed ({@link RoundContext.baseDoomed}); returns
  * when it is aborted (by this or by the caller, once the checks are over). Woken by the board.
- * A failure to read the board ends the watch and leaves the checks running.
+ * A failure to read the board aborts `stop` too.
  */
 async function stopWhenBaseDoomed(context: RoundContext, stop: AbortController): Promise<void> {
   const { speculation, config } = context.runtime;
@@ -147,10 +147,13 @@ async function stopWhenBaseDoomed(context: RoundContext, stop: AbortController):
       await speculation.waitForChange(config.queue.poll_ms, stop.signal);
     }
   } catch (error) {
+    // Unwatched, a check stacked on a base that turns red would go on holding a slot that a
+    // bisection counts as free (see checksInFlightBesides): stopped and rebuilt instead.
     context.runtime.logger.warn(
       { worker: context.worker, error: error instanceof Error ? error.message : String(error) },
-      'could not watch the speculative base; the checks go on',
+      'could not watch the speculative base; the checks are stopped and the candidate rebuilt',
     );
+    stop.abort();
   }
 }
 
@@ -427,6 +430,8 @@ class LandingBisection {
     const probeLinks = this.links.slice(this.landed, length);
     const head = this.links[length - 1]!.commit;
     if (options.swap) await this.swapOnBoard(head, probeLinks);
+    // A probe killed mid-git at a lost lease may have left its index locked.
+    await worktree.removeStaleIndexLock();
     await worktree.resetTo(head);
     const checks = await runCandidateChecks(
       runtime,

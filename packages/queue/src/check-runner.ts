@@ -34,7 +34,10 @@ export interface CheckRunResult {
  * team can replace it (a remote CI, a container) behind this interface.
  */
 export interface CheckRunner {
-  /** Runs one check in `directory`. Must stop the command when `signal` aborts. */
+  /**
+   * Runs one check in `directory`. Must stop the command when `signal` aborts, and must not start
+   * it when `signal` has already aborted.
+   */
   run(check: CheckConfig, directory: string, signal?: AbortSignal): Promise<CheckRunResult>;
 }
 
@@ -86,6 +89,18 @@ export class ShellCheckRunner implements CheckRunner {
       secretNames,
     );
     const secretValues = secretValuesOf(base, secretNames);
+    if (signal?.aborted === true) {
+      // Stopped before it started: nothing is spawned.
+      return Promise.resolve({
+        name: check.name,
+        command: check.command,
+        passed: false,
+        exitCode: null,
+        timedOut: false,
+        durationMs: 0,
+        output: `[hyperion] check '${check.name}' was stopped before it started`,
+      });
+    }
     return new Promise((resolve) => {
       const child = spawn('sh', ['-c', check.command], {
         cwd: directory,

@@ -6,6 +6,19 @@ import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 export type EntryChecksOutcome =
   { passed: true; failed?: undefined } | { passed: false; reason: string; failed: CheckRunResult };
 
+/** The result of a check that did not run (it was stopped before it started). */
+function notRun(check: { name: string; command: string }): CheckRunResult {
+  return {
+    name: check.name,
+    command: check.command,
+    passed: false,
+    exitCode: null,
+    timedOut: false,
+    durationMs: 0,
+    output: '',
+  };
+}
+
 /** Largest piece of check output kept in one event row. */
 const EVENT_OUTPUT_LIMIT = 16 * 1024;
 
@@ -47,7 +60,8 @@ export interface CandidateBatch {
  * check is run again up to its `retries`; a pass after a failure is recorded as a flake, never as
  * a silent success. Stops at the first check that still fails. Every result is redacted
  * (`redactSecrets`, with the values of the worker's secret variables) before it is emitted or
- * recorded.
+ * recorded. Once `signal` aborts (the lease was lost) the running check is killed, no other
+ * starts, and nothing more is recorded: the result is a failure the caller must not charge.
  */
 export function runEntryChecks(
   runtime: QueueRuntime,
@@ -80,7 +94,8 @@ export async function runCandidateChecks(
 
 /**
  * {@link runCandidateChecks} that `stop` can end early: the running check is killed, nothing is
- * recorded of it (it came to no verdict) and the result is `stopped`. For a speculative candidate
+ * recorded of it (it came to no verdict), no further check or retry starts, and the result is
+ * `stopped`. For a speculative candidate
  * whose base turned red while it was checked: its verdict would be thrown away.
  */
 export async function runCandidateChecksUnlessStopped(
@@ -100,14 +115,32 @@ export async function runCandidateChecksUnlessStopped(
   const ids = entries.map((entry) => entry.id);
   const recordOnEach = (type: 'check:flaked' | 'check:passed' | 'check:failed', data: object) =>
     recordEntryEvents(runtime, ids, type, { ...data, ...extra }, worker);
+  // A run cut short by the lease's loss or by `stop` came to no verdict: nothing of it is
+  // recorded (the entry may be another worker's by now; the caller throws for a lost lease), and
+  // no further check or retry starts.
+  const cutShort = (
+    check: (typeof runtime.config.checks)[number],
+    result?: CheckRunResult,
+  ): EntryChecksOutcome | 'stopped' | undefined => {
+    if (signal.aborted)
+      return {
+        passed: false,
+        reason: 'the lease was lost while it was checked',
+        failed: result ?? notRun(check),
+      };
+    return stop?.aborted === true ? 'stopped' : undefined;
+  };
   for (const check of runtime.config.checks) {
+    const before = cutShort(check);
+    if (before !== undefined) return before;
     let result = await run(check);
     const failures: CheckRunResult[] = [];
     while (!result.passed && failures.length < check.retries && !runSignal.aborted) {
       failures.push(result);
       result = await run(check);
     }
-    if (stop?.aborted === true && !signal.aborted) return 'stopped';
+    const after = cutShort(check, result);
+    if (after !== undefined) return after;
     if (!result.passed) failures.push(result);
     for (const entry of entries) runtime.events.emit('check:finished', { entry, worker, result });
     if (result.passed && failures.length > 0) {

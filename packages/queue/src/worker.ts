@@ -12,6 +12,7 @@ import { EntryVerdicts, type EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
+import { isStillStacked } from './still-stacked.js';
 import { rolledBackChangeId } from './rollback.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 import { maxCandidatesInFlight, strategyOf, type CandidatePlan } from './strategy/index.js';
@@ -43,6 +44,8 @@ const PROBE_WORKTREE_SUFFIX = '-probe';
 
 /** How many lost compare-and-swap races one attempt tolerates before it gives the leases back. */
 const MAX_RACES_PER_ATTEMPT = 20;
+/** How many stopped checks (their base turned red) an attempt rebuilds after without counting a race. */
+const MAX_STOPS_PER_ATTEMPT = 100;
 
 /**
  * One merge-queue worker with its own git worktree. Each {@link processNextCandidate} asks the
@@ -233,6 +236,7 @@ export class QueueWorker {
     outcomes: Map<string, WorkOutcome>,
   ): Promise<void> {
     const signal = leases.signal;
+    let stops = 0;
     for (let race = 0; race < MAX_RACES_PER_ATTEMPT; race += 1) {
       const open = await this.settleFinishedEntries(leases, verdicts, outcomes);
       if (open.length === 0) return;
@@ -276,6 +280,13 @@ export class QueueWorker {
         };
         await faultPoint('before-checks', built.links[0]!.entry.id);
         const checks = await checkCandidate(context, built);
+        if (checks === 'stopped') {
+          // A check stopped because its base turned red is no race this candidate lost: it does
+          // not count toward the attempt's races (up to a bound, so the attempt still ends).
+          stops += 1;
+          if (stops <= MAX_STOPS_PER_ATTEMPT) race -= 1;
+          continue;
+        }
         if (checks === 'rebuild') continue;
         const round = checks.passed
           ? await landChain(context, built, built.links)
@@ -423,9 +434,12 @@ export class QueueWorker {
   private async stillStacked(built: BuiltCandidate, ids: readonly string[]): Promise<boolean> {
     if (built.base === built.tip || built.links.length === 0) return true;
     const { landing, speculation, config } = this.runtime;
-    const tip = (await landing.knownTip(config.target_branch)) ?? built.tip;
-    const choice = await speculation.speculativeBase(tip, ids, Number.MAX_SAFE_INTEGER);
-    return choice.wait === undefined && choice.base === built.base;
+    return isStillStacked(
+      speculation,
+      async () => (await landing.knownTip(config.target_branch)) ?? built.tip,
+      built.base,
+      ids,
+    );
   }
 
   /**
@@ -534,6 +548,8 @@ export class QueueWorker {
       const tip = (await landing.knownTip(config.target_branch)) ?? (await landing.tip(config.target_branch));
       this.worktree = await this.openWorktree(tip);
     }
+    // A check killed mid-git (stopped, timed out) may have left the index locked.
+    await this.worktree.removeStaleIndexLock();
     await this.worktree.removeUntrackedFiles();
     this.untrackedRemoved = true;
   }
