@@ -160,7 +160,8 @@ async function buildChain(
  * before any check run); when it does, it is `deferred` (it conflicts with a candidate in flight)
  * and the chain stays on the speculative base. Records `entry:applied` and `entry:committed` (and
  * `batch:formed` for several entries) on every entry of the chain, in one store transaction, and
- * publishes its head.
+ * publishes its head (unless `options.publish` is false: a candidate built ahead of a check slot
+ * is published once it takes one, see {@link publishCandidate}).
  * Called inside the build turn.
  */
 export async function buildCandidate(
@@ -169,6 +170,7 @@ export async function buildCandidate(
   tip: string,
   base: string,
   batchId: string,
+  options: { publish?: boolean } = {},
 ): Promise<BuiltCandidate> {
   const { runtime, worker } = context;
   // Every entry:applied of the build (the trial of an entry on the tip too), then entry:committed
@@ -230,11 +232,20 @@ export async function buildCandidate(
     for (const id of ids) events.push({ id, type: 'batch:formed', data: { batch, base, entries: ids } });
   }
   await recordEventsTogether(runtime, events, worker);
+  if (options.publish !== false) await publishCandidate(runtime, worker, candidate);
+  return candidate;
+}
+
+/** Announces `candidate` (built by `worker`, with at least one link) on the speculation board. */
+export async function publishCandidate(
+  runtime: QueueRuntime,
+  worker: string,
+  candidate: BuiltCandidate,
+): Promise<void> {
   await runtime.speculation.publish({
-    commit: head,
-    parent: base,
-    entryIds: built.links.map((link) => link.entry.id),
+    commit: chainHead(candidate),
+    parent: candidate.base,
+    entryIds: candidate.links.map((link) => link.entry.id),
     owner: worker,
   });
-  return candidate;
 }

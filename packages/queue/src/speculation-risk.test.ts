@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runGit } from '@hyperion/git';
+import { runGit, type GitRepository } from '@hyperion/git';
 import { compareWithLive, type SqliteStore } from '@hyperion/store';
 import { QueueStrategyConfigSchema } from '@hyperion/schema';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
@@ -29,16 +30,23 @@ afterEach(async () => {
 
 /**
  * The real store board, remembering the most candidates the store held at once, by their owners
- * (a bisection swapping in its probe holds two for a moment).
+ * (a bisection swapping in its probe holds two for a moment). A candidate that is the tip has
+ * landed (its check is over) and is not counted, as `pickSpeculativeBase` does not count it.
  */
 class WatchedBoard extends StoreSpeculationBoard {
   mostInFlight = 0;
-  constructor(private readonly watched: SqliteStore) {
+  constructor(
+    private readonly watched: SqliteStore,
+    private readonly repository: GitRepository,
+  ) {
     super({ store: watched, targetBranch: 'main', location: 'objects' });
   }
   override async publish(candidate: SpeculationCandidate): Promise<void> {
     await super.publish(candidate);
-    const owners = new Set((await this.watched.listCandidates('main')).map((item) => item.owner));
+    const listed = await this.watched.listCandidates('main');
+    // Read after the list: a landing in between leaves out one more candidate whose check is over.
+    const tip = await this.repository.requireBranch('main');
+    const owners = new Set(listed.filter((item) => item.commit !== tip).map((item) => item.owner));
     this.mostInFlight = Math.max(this.mostInFlight, owners.size);
   }
 }
@@ -51,7 +59,7 @@ describe('pickSpeculativeBase', () => {
   it('stacks on the head of the chain, waits on a candidate at risk, and never exceeds the slots', () => {
     const chain = [candidate('c1', 'tip', ['E1']), candidate('c2', 'c1', ['E2'])];
     expect(pickSpeculativeBase(chain, 'tip', ['E9'], 3)).toEqual({ base: 'c2' });
-    expect(pickSpeculativeBase(chain, 'tip', ['E9'], 2)).toEqual({ wait: 'in_flight' });
+    expect(pickSpeculativeBase(chain, 'tip', ['E9'], 2)).toEqual({ wait: 'in_flight', base: 'c2' });
     // An entry never stacks on its own earlier attempt.
     expect(pickSpeculativeBase(chain, 'tip', ['E2'], 3)).toEqual({ base: 'c1' });
     // c1 landed: it is the tip now, and no longer takes a slot.
@@ -102,10 +110,11 @@ describe('speculation with a red batch (real repository, real SQLite)', () => {
       );
       ids.push((await fixture.queue.submit(request)).id);
     }
-    const board = new WatchedBoard(fixture.store);
-    const queue = fixture.openAnotherQueue({ speculation: board });
+    const board = new WatchedBoard(fixture.store, fixture.temporary.repository);
+    const queue = fixture.openQueue({ speculation: board });
     // The entries after the culprit go back uncharged (`returned`) and land later.
-    expect(await queue.runWorkers({ mode: 'drain', workers: 3 })).toMatchObject({
+    const summary = await queue.runWorkers({ mode: 'drain', workers: 3 });
+    expect(summary).toMatchObject({
       landed: 11,
       quarantined: 1,
     });
@@ -196,5 +205,58 @@ describe('a speculative batch with a real textual conflict in it', () => {
     expect(events.find((event) => event.type === 'entry:committed')?.data['speculative']).toBe(true);
     expect((await fixture.store.requireEntry(stale.id)).state).toBe('conflicted');
     expect(await compareWithLive(fixture.store)).toEqual([]);
+  });
+});
+
+describe('a candidate while every check slot is taken', () => {
+  it('is built and checked out ahead, and its check starts once a slot frees, never beyond max_in_flight', async () => {
+    const log = join(temporaryDirectory('hyperion-check-starts'), 'starts');
+    // Each check logs the commit it runs on and when it started, then takes 1.5 s.
+    const check = `echo "$(git rev-parse HEAD) $(node -e 'console.log(Date.now())')" >> ${log}; sleep 1.5`;
+    fixture = await createQueueFixture({
+      files: { 'f0.txt': 'f0\n', 'f1.txt': 'f1\n', 'f2.txt': 'f2\n' },
+      config: {
+        checks: [{ name: 'slow', command: check, timeout_ms: 60_000 }],
+        queue: { max_attempts: 1, strategy: { name: 'batch', max_batch: 1, max_in_flight: 2 } },
+      },
+    });
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const request = changeRequest(
+        `T-${index}`,
+        `f${index}.txt`,
+        replaceFilePatch(`f${index}.txt`, `f${index}\n`, `F${index}\n`),
+      );
+      ids.push((await fixture.queue.submit(request)).id);
+    }
+    const board = new WatchedBoard(fixture.store, fixture.temporary.repository);
+    const queue = fixture.openQueue({ speculation: board });
+    expect(await queue.runWorkers({ mode: 'drain', workers: 3 })).toMatchObject({ landed: 3 });
+    expect(board.mostInFlight).toBe(2);
+
+    const events = await fixture.store.listEvents({});
+    const at = (type: string, id: string) =>
+      events
+        .filter((event) => event.type === type && event.entry_id === id)
+        .map((event) => Date.parse(event.at));
+    const landed = await Promise.all(ids.map((id) => fixture!.store.requireEntry(id)));
+    // Landing order: the candidate landed last was built ahead of a slot.
+    const order = [...landed].sort(
+      (a, b) => Math.min(...at('entry:landed', a.id)) - Math.min(...at('entry:landed', b.id)),
+    );
+    const [first, , last] = order;
+    const firstLanded = Math.min(...at('entry:landed', first!.id));
+    // Committed (built) before the first candidate landed and freed a slot…
+    expect(Math.max(...at('entry:committed', last!.id))).toBeLessThan(firstLanded);
+    // …and checked after, on the commit it was built as: one build, one check.
+    const starts = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const lastRuns = starts.filter(([commit]) => commit === last!.landed_commit);
+    expect(lastRuns).toHaveLength(1);
+    expect(Number(lastRuns[0]![1])).toBeGreaterThanOrEqual(firstLanded - 5);
+    expect(starts).toHaveLength(3);
+    expect(await fixture.store.listCandidates('main')).toEqual([]);
   });
 });

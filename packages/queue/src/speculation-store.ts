@@ -169,13 +169,13 @@ export class StoreSpeculationBoard implements SpeculationBoard {
       (candidate) => candidate.location === location,
     );
     const choice = pickSpeculativeBase(candidates, tip, entryIds, maxInFlight);
-    if (choice.wait !== undefined || choice.base === tip || this.hasCommit === undefined) return choice;
+    if (choice.wait === 'at_risk' || choice.base === tip || this.hasCommit === undefined) return choice;
     if (await this.hasCommit(choice.base)) return choice;
     this.logger.warn(
       { base: choice.base, tip },
       'a candidate commit is not in this repository; building on the tip',
     );
-    return { base: tip };
+    return { ...choice, base: tip };
   }
 
   /** @inheritdoc */

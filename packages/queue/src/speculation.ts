@@ -23,9 +23,14 @@ export interface SpeculationCandidate {
 /**
  * Where a speculating worker may build its next candidate ({@link SpeculationBoard.speculativeBase}):
  * on `base`, or nowhere yet — `wait` says why: the head it would stack on is `at_risk`, or
- * `in_flight` candidates already take every check slot of the machine.
+ * `in_flight` candidates already take every check slot of the machine. With `in_flight`, `base`
+ * is where the candidate would go: a worker may build it there ahead of time, and check it once a
+ * slot is free and the base is still the same.
  */
-export type SpeculativeBase = { base: string; wait?: undefined } | { wait: 'at_risk' | 'in_flight' };
+export type SpeculativeBase =
+  | { base: string; wait?: undefined }
+  | { wait: 'at_risk'; base?: undefined }
+  | { wait: 'in_flight'; base: string };
 
 /**
  * The base a speculating worker may build on, read from `candidates` (the branch's candidates in
@@ -34,7 +39,8 @@ export type SpeculativeBase = { base: string; wait?: undefined } | { wait: 'at_r
  * attempt). It waits instead when the chain's next candidate is at risk (its verdict is likely
  * red) or when `maxInFlight` candidates are already being checked (counted by their owners: a
  * worker checks one at a time): the machine has that many check slots, and one more candidate
- * only slows the others down. A candidate whose commit is the tip has landed and no longer counts.
+ * only slows the others down (the base is given with that answer: see {@link SpeculativeBase}).
+ * A candidate whose commit is the tip has landed and no longer counts.
  */
 export function pickSpeculativeBase(
   candidates: readonly SpeculationCandidate[],
@@ -55,7 +61,7 @@ export function pickSpeculativeBase(
   const inFlight = new Set(
     candidates.filter((candidate) => candidate.commit !== tip).map((candidate) => candidate.owner),
   ).size;
-  if (inFlight >= maxInFlight) return { wait: 'in_flight' };
+  if (inFlight >= maxInFlight) return { wait: 'in_flight', base };
   return { base };
 }
 

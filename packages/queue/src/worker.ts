@@ -5,14 +5,20 @@ import { HyperionError, type QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
 import { applyEntry } from './apply-entry.js';
 import { conflictOnDependencies, stopCrashingEntry, unlandedDependencies } from './entry-prechecks.js';
-import { buildCandidate, chainHead, type BuiltCandidate, type UnappliedEntry } from './batch-build.js';
+import {
+  buildCandidate,
+  chainHead,
+  publishCandidate,
+  type BuiltCandidate,
+  type UnappliedEntry,
+} from './batch-build.js';
 import { bisectAndLand, checkCandidate, landChain, type RoundContext } from './candidate-round.js';
 import { landingProof } from './commit-message.js';
 import { EntryVerdicts, type EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { runEntryChecks } from './run-entry-checks.js';
-import { isStillStacked } from './still-stacked.js';
+import { isStillStacked, standingOf } from './still-stacked.js';
 import { rolledBackChangeId } from './rollback.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 import { maxCandidatesInFlight, strategyOf, type CandidatePlan } from './strategy/index.js';
@@ -360,8 +366,9 @@ export class QueueWorker {
       for (let build = 1; ; build += 1) {
         let tip: string;
         let base: string;
+        let slotFree = true;
         if (plan.speculate)
-          ({ tip, base } = await this.waitForSpeculativeBase(entries[0]!, ids, signal, verdicts));
+          ({ tip, base, slotFree } = await this.waitForSpeculativeBase(entries[0]!, ids, signal, verdicts));
         else {
           await this.waitForNoCandidate(entries[0]!, signal, verdicts);
           if (signal.aborted) throw verdicts.leaseLostError(entries[0]!);
@@ -369,20 +376,31 @@ export class QueueWorker {
           tip = await landing.tip(config.target_branch);
           base = tip;
         }
-        built = await buildCandidate(context, entries, tip, base, randomUUID());
-        if (build >= MAX_BUILDS_PER_TURN || (await this.stillStacked(built, ids))) break;
+        // Every check slot taken: the candidate is built (and checked out) now, while the others
+        // are checked, and published once a slot is free — its check then starts at once.
+        built = await buildCandidate(context, entries, tip, base, randomUUID(), { publish: slotFree });
+        const standing = slotFree
+          ? await this.stillStacked(built, ids)
+          : await this.waitForCheckSlot(built, ids, signal, verdicts);
+        if (build >= MAX_BUILDS_PER_TURN || standing) {
+          if (!slotFree && built.links.length > 0 && !standing)
+            await publishCandidate(this.runtime, this.id, built);
+          break;
+        }
         // The base turned red (or went) while the chain was built on it: a check of this
         // candidate would most likely be thrown away. Build again, once the base is settled.
         const doomed = built;
         built = undefined;
-        await speculation.withdraw(chainHead(doomed));
+        if (slotFree) await speculation.withdraw(chainHead(doomed));
         await recordEntryEvents(
           this.runtime,
           doomed.links.map((link) => link.entry.id),
           'entry:race_lost',
           {
             expected_tip: doomed.base,
-            note: 'the speculative base turned red or was withdrawn while this candidate was built; building again before any check',
+            note: slotFree
+              ? 'the speculative base turned red or was withdrawn while this candidate was built; building again before any check'
+              : 'the speculative base turned red or was withdrawn while this candidate waited for a check slot; building again before any check',
             build,
           },
           this.id,
@@ -446,22 +464,55 @@ export class QueueWorker {
    * With speculation: the tip (read in the turn) and the base to build on, the head of the
    * candidates in flight on it. Waits first (woken by the board, never polling) while the
    * candidate this worker would stack on is at risk (a red chain being settled, a bisection
-   * probe: a candidate built on it would most likely be thrown away) or while
-   * `queue.strategy.max_in_flight` candidates are already being checked.
+   * probe: a candidate built on it would most likely be thrown away). `slotFree` is false when
+   * `queue.strategy.max_in_flight` candidates are already being checked: the candidate is then
+   * built ahead and waits for a slot (`waitForCheckSlot`).
    */
   private async waitForSpeculativeBase(
     entry: QueueEntry,
     ids: readonly string[],
     signal: AbortSignal,
     verdicts: EntryVerdicts,
-  ): Promise<{ tip: string; base: string }> {
+  ): Promise<{ tip: string; base: string; slotFree: boolean }> {
     const { landing, speculation, config } = this.runtime;
     const maxInFlight = maxCandidatesInFlight(config.queue.strategy);
     for (;;) {
       if (signal.aborted) throw verdicts.leaseLostError(entry);
       const tip = await landing.tip(config.target_branch);
       const choice = await speculation.speculativeBase(tip, ids, maxInFlight);
-      if (choice.wait === undefined) return { tip, base: choice.base };
+      if (choice.wait !== 'at_risk') return { tip, base: choice.base, slotFree: choice.wait === undefined };
+      await speculation.waitForChange(config.queue.poll_ms, signal);
+    }
+  }
+
+  /**
+   * For a candidate built ahead while every check slot was taken (still in the build turn, not
+   * published): checks it out, then waits (woken by the board) until a slot is free, and publishes
+   * it if its base is still where a candidate goes. False, unpublished, when the base was doomed
+   * meanwhile (it turned red or was withdrawn without landing).
+   */
+  private async waitForCheckSlot(
+    built: BuiltCandidate,
+    ids: readonly string[],
+    signal: AbortSignal,
+    verdicts: EntryVerdicts,
+  ): Promise<boolean> {
+    if (built.links.length === 0) return true;
+    const { landing, speculation, config } = this.runtime;
+    const head = chainHead(built);
+    if (built.checkedOut === undefined) await this.prepareWorktree(head);
+    else if (built.checkedOut !== head) await built.worktree.checkoutDetached(head);
+    built.checkedOut = head;
+    const maxInFlight = maxCandidatesInFlight(config.queue.strategy);
+    const readTip = async () => (await landing.knownTip(config.target_branch)) ?? built.tip;
+    for (;;) {
+      if (signal.aborted) throw verdicts.leaseLostError(built.links[0]!.entry);
+      const standing = await standingOf(speculation, readTip, built.base, ids, maxInFlight);
+      if (standing === 'doomed') return false;
+      if (standing === 'free') {
+        await publishCandidate(this.runtime, this.id, built);
+        return true;
+      }
       await speculation.waitForChange(config.queue.poll_ms, signal);
     }
   }

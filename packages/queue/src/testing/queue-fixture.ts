@@ -17,6 +17,12 @@ export interface QueueFixture {
   worktreesDirectory: string;
   /** Makes another queue over the same repository and store file (a second process's view). */
   openAnotherQueue(overrides?: Partial<MergeQueueOptions>): MergeQueue;
+  /**
+   * Makes another queue over the same store connection as `store` (a board built on `store`
+   * must be used by a queue on the same connection: a second connection of one process would
+   * block the event loop in SQLite's busy wait while the first holds a transaction).
+   */
+  openQueue(overrides?: Partial<MergeQueueOptions>): MergeQueue;
   cleanup(): Promise<void>;
 }
 
@@ -65,6 +71,7 @@ export async function createQueueFixture(
     store,
     queue: make(),
     worktreesDirectory,
+    openQueue: (overrides) => make(overrides),
     openAnotherQueue: (overrides) => {
       const another = SqliteStore.open(databaseFile, { clock: options.clock });
       extraStores.push(another);
