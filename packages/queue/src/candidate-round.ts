@@ -131,6 +131,9 @@ export async function checkCandidate(
   return checks;
 }
 
+/** How long after its check starts a speculative candidate's base is first looked at, at most. */
+const FIRST_LOOK_MS = 50;
+
 /**
  * Aborts `stop` once the candidate's base is doomed ({@link RoundContext.baseDoomed}); returns
  * when it is aborted (by this or by the caller, once the checks are over). Woken by the board.
@@ -139,12 +142,17 @@ export async function checkCandidate(
 async function stopWhenBaseDoomed(context: RoundContext, stop: AbortController): Promise<void> {
   const { speculation, config } = context.runtime;
   try {
+    // The base stood when the build turn ended, a moment ago: the first look is after a short
+    // wait (or a change of the board), so a check that ends at once costs no read of the board.
+    let wait = Math.min(config.queue.poll_ms, FIRST_LOOK_MS);
     while (!stop.signal.aborted) {
+      await speculation.waitForChange(wait, stop.signal);
+      wait = config.queue.poll_ms;
+      if (stop.signal.aborted) return;
       if (await context.baseDoomed()) {
         stop.abort();
         return;
       }
-      await speculation.waitForChange(config.queue.poll_ms, stop.signal);
     }
   } catch (error) {
     // Unwatched, a check stacked on a base that turns red would go on holding a slot that a
