@@ -133,12 +133,40 @@ export async function applyEntry(
     conflictedFiles,
     options.interveningCommits !== false,
   );
+  return conflictedOutcome(entry, tip, report);
+}
+
+/** The `conflicted` outcome of `entry` on `tip`, with `report`. */
+function conflictedOutcome(entry: QueueEntry, tip: string, report: ConflictReport): ConflictedOutcome {
   const where = report.files.map((file) => file.path).join(', ') || entry.paths.join(', ');
   return {
     outcome: 'conflicted',
-    reason: `patch does not apply on ${entry.target_branch} at ${tip.slice(0, 12)} (${where}): ${firstLine(direct.reason)}`,
+    reason: `patch does not apply on ${entry.target_branch} at ${tip.slice(0, 12)} (${where}): ${firstLine(report.git_output)}`,
     report,
   };
+}
+
+/** What a conflicted {@link applyEntry} gives. */
+export type ConflictedOutcome = Extract<ApplyOutcome, { outcome: 'conflicted' }>;
+
+/**
+ * The conflict `trial` found for `entry` on another commit (a speculative chain's head), restated
+ * on `tip`, with the report a trial on `tip` keeps (the intervening commits between the entry's
+ * base and `tip`). Only for a commit that differs from `tip` in no path of the entry (see
+ * `sameForEntryAsTip`): there, `git apply` and the 3-way merge come to the same result, so the
+ * trial on `tip` is not run again.
+ */
+export async function conflictRestatedOnTip(
+  runtime: QueueRuntime,
+  entry: QueueEntry,
+  trial: ConflictedOutcome,
+  tip: string,
+): Promise<ConflictedOutcome> {
+  const conflictedFiles = trial.report.files
+    .filter((file) => file.error === BOTH_SIDES_CHANGED)
+    .map((file) => file.path);
+  const report = await conflictReport(runtime, entry, tip, trial.report.git_output, conflictedFiles, true);
+  return conflictedOutcome(entry, tip, report);
 }
 
 /**
@@ -224,6 +252,9 @@ function firstLine(text: string): string {
   );
 }
 
+/** A conflict report's error for a file the 3-way merge found conflicted. */
+const BOTH_SIDES_CHANGED = 'both sides changed the same lines';
+
 async function conflictReport(
   runtime: QueueRuntime,
   entry: QueueEntry,
@@ -232,9 +263,7 @@ async function conflictReport(
   conflictedFiles: string[],
   withInterveningCommits: boolean,
 ): Promise<ConflictReport> {
-  const files = new Map<string, string>(
-    conflictedFiles.map((path) => [path, 'both sides changed the same lines']),
-  );
+  const files = new Map<string, string>(conflictedFiles.map((path) => [path, BOTH_SIDES_CHANGED]));
   for (const line of gitOutput.split('\n')) {
     const match = /^error: (?:patch failed: )?([^:]+):(?:\d+:)?\s*(.*)$/.exec(line.trim());
     if (match !== null && entry.paths.includes(match[1]!) && !files.has(match[1]!))

@@ -1,6 +1,7 @@
 import type { QueueEntry } from '@hyperion/schema';
 import type { Worktree } from '@hyperion/git';
-import { applyEntry, type ApplyOutcome } from './apply-entry.js';
+import { applyEntry, conflictRestatedOnTip, type ApplyOutcome } from './apply-entry.js';
+import { ChangesSinceTip } from './changes-since-tip.js';
 import { commitEntry } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
 import { applyRunInOneGo } from './one-apply-run.js';
@@ -191,12 +192,24 @@ export async function buildCandidate(
     const worktree = built.worktree;
     // Whether it is at the tip, as applyEntry leaves it when the patch is not on it.
     let atTip = false;
+    let moved = false;
+    const changes = new ChangesSinceTip(runtime, tip);
     for (const left of built.unapplied) {
       if (left.applied.outcome === 'rejected') {
         unapplied.push(left);
         continue;
       }
+      if (await changes.sameForEntry(left.applied.report.tip, left.entry)) {
+        // Its paths hold on the head it was tried on what they hold on the tip: the trial there
+        // would come to the same conflict.
+        unapplied.push({
+          entry: left.entry,
+          applied: await conflictRestatedOnTip(runtime, left.entry, left.applied, tip),
+        });
+        continue;
+      }
       if (!atTip) await worktree.checkoutDetached(tip);
+      moved = true;
       const applied = await applyEntry(runtime, left.entry, worktree, tip, worker, { deferEvent: true });
       atTip = applied.outcome !== 'applied';
       if (applied.outcome === 'applied') {
@@ -205,8 +218,10 @@ export async function buildCandidate(
       } else unapplied.push({ entry: left.entry, applied });
     }
     built.unapplied = unapplied;
-    built.checkedOut = built.links.at(-1)?.commit ?? base;
-    await worktree.checkoutDetached(built.checkedOut);
+    if (moved) {
+      built.checkedOut = built.links.at(-1)?.commit ?? base;
+      await worktree.checkoutDetached(built.checkedOut);
+    }
   }
   const candidate: BuiltCandidate = { batchId, tip, base, ...built, deferred };
   if (built.links.length === 0) {
