@@ -318,6 +318,19 @@ describe('a git killed in a worktree', () => {
     await writeFile(dotGit, `gitdir: ${elsewhere}\n`);
     await worktree.removeStaleIndexLock();
     expect(existsSync(join(elsewhere, 'index.lock'))).toBe(true);
+    // …nor is a sibling worktree's, named directly or through a symlink.
+    const sibling = await created.repository.addWorktree(await worktreePath(created, 'sibling'), base);
+    const siblingDirectory = (
+      await runGit(['rev-parse', '--absolute-git-dir'], { cwd: sibling.path })
+    ).stdout.trim();
+    await writeFile(join(siblingDirectory, 'index.lock'), 'live');
+    await writeFile(dotGit, `gitdir: ${siblingDirectory}\n`);
+    await worktree.removeStaleIndexLock();
+    const link = await worktreePath(created, 'link');
+    await symlink(siblingDirectory, link);
+    await writeFile(dotGit, `gitdir: ${link}\n`);
+    await worktree.removeStaleIndexLock();
+    expect(existsSync(join(siblingDirectory, 'index.lock'))).toBe(true);
     await writeFile(dotGit, original);
     // The main worktree's own index is not a worker's either.
     await writeFile(join(created.repository.gitDirectory, 'index.lock'), '');

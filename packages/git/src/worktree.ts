@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HyperionError } from '@hyperion/schema';
 import type { CommitIdentity } from './commit-identity.js';
@@ -135,16 +135,27 @@ export class Worktree {
    * Removes the `index.lock` a git process killed in this worktree left in the worktree's own git
    * directory (a check stopped or timed out while it ran git there): every later git command that
    * writes the index would fail on it. Only for a worktree that no git process is running in; does
-   * nothing unless that directory is one of the repository's (`<git dir>/worktrees/<name>`).
+   * nothing unless that directory is one of the repository's (`<git dir>/worktrees/<name>`) and
+   * git's record in it (`gitdir`) names this worktree.
    */
   async removeStaleIndexLock(): Promise<void> {
     const own = this.pinnedGitDirectory ?? (await worktreeGitDirectory(this.path));
     if (own === undefined) return;
+    const directory = canonicalPath(own);
     const worktrees = join(this.repository.gitDirectory, 'worktrees');
-    const relation = relative(worktrees, canonicalPath(own));
+    const relation = relative(worktrees, directory);
     if (relation === '' || relation.startsWith('..') || isAbsolute(relation) || relation.includes(sep))
       return;
-    await rm(join(own, 'index.lock'), { force: true });
+    // It must be this worktree's own directory, not a sibling's that a rewritten `.git` file
+    // names: git records in it (`gitdir`) the `.git` file of the worktree it belongs to.
+    let owner: string;
+    try {
+      owner = (await readFile(join(directory, 'gitdir'), 'utf8')).trim();
+    } catch {
+      return;
+    }
+    if (canonicalPath(owner) !== canonicalPath(join(this.path, '.git'))) return;
+    await rm(join(directory, 'index.lock'), { force: true });
   }
 
   /** Removes every untracked and ignored file and directory (`git clean -ffdx`). */

@@ -74,6 +74,35 @@ describe('checks cut short', () => {
     expect(await checkTypes()).toEqual(['check:passed']);
   });
 
+  it('starts no further check once stopped, whatever the runner does with an aborted signal', async () => {
+    const { runtime, events, entry, directory } = await checksRuntime([
+      { name: 'quick', command: 'true' },
+      { name: 'second', command: 'sleep 1' },
+    ]);
+    // A runner of a platform team's that starts a check even for a signal already aborted.
+    const started: string[] = [];
+    const shell = new ShellCheckRunner();
+    runtime.checkRunner = {
+      run: (check, where, signal) => {
+        started.push(check.name);
+        return shell.run(check, where, signal?.aborted === true ? undefined : signal);
+      },
+    };
+    const stop = new AbortController();
+    events.on('check:finished', () => stop.abort());
+    const outcome = await runCandidateChecksUnlessStopped(
+      runtime,
+      [entry],
+      directory,
+      'w',
+      new AbortController().signal,
+      undefined,
+      stop.signal,
+    );
+    expect(outcome).toBe('stopped');
+    expect(started).toEqual(['quick']);
+  });
+
   it('records nothing of a check killed because the lease was lost', async () => {
     const marker = join(temporaryDirectory('hyperion-cut-short'), 'started');
     const { runtime, entry, checkTypes, directory } = await checksRuntime([

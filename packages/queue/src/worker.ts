@@ -382,11 +382,9 @@ export class QueueWorker {
         const standing = slotFree
           ? await this.stillStacked(built, ids)
           : await this.waitForCheckSlot(built, ids, signal, verdicts);
-        if (build >= MAX_BUILDS_PER_TURN || standing) {
-          if (!slotFree && built.links.length > 0 && !standing)
-            await publishCandidate(this.runtime, this.id, built);
-          break;
-        }
+        // The cap is for published candidates (checked as they are after it); one built ahead is
+        // never published without a free slot: each rebuild of it waits for its base to settle.
+        if (standing || (slotFree && build >= MAX_BUILDS_PER_TURN)) break;
         // The base turned red (or went) while the chain was built on it: a check of this
         // candidate would most likely be thrown away. Build again, once the base is settled.
         const doomed = built;
