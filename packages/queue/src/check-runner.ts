@@ -51,6 +51,19 @@ export interface ShellCheckRunnerOptions {
   baseEnvironment?: Record<string, string | undefined>;
 }
 
+/** The result of a check that was never started (it was stopped first), with `output`. */
+export function notStartedResult(check: Pick<CheckConfig, 'name' | 'command'>, output = ''): CheckRunResult {
+  return {
+    name: check.name,
+    command: check.command,
+    passed: false,
+    exitCode: null,
+    timedOut: false,
+    durationMs: 0,
+    output,
+  };
+}
+
 /**
  * The last {@link CHECK_OUTPUT_LIMIT} characters of `output`. Once anything was cut, the first,
  * partial line is dropped as well: it may hold the tail of a secret, which redaction cannot know.
@@ -91,15 +104,9 @@ export class ShellCheckRunner implements CheckRunner {
     const secretValues = secretValuesOf(base, secretNames);
     if (signal?.aborted === true) {
       // Stopped before it started: nothing is spawned.
-      return Promise.resolve({
-        name: check.name,
-        command: check.command,
-        passed: false,
-        exitCode: null,
-        timedOut: false,
-        durationMs: 0,
-        output: `[hyperion] check '${check.name}' was stopped before it started`,
-      });
+      return Promise.resolve(
+        notStartedResult(check, `[hyperion] check '${check.name}' was stopped before it started`),
+      );
     }
     return new Promise((resolve) => {
       const child = spawn('sh', ['-c', check.command], {

@@ -4,6 +4,7 @@ import { EventEmitter } from 'eventemitter3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
+import type { QueueEntry } from '@hyperion/schema';
 import { ShellCheckRunner } from './check-runner.js';
 import { runCandidateChecksUnlessStopped } from './run-entry-checks.js';
 import type { QueueEvents } from './events.js';
@@ -47,6 +48,26 @@ async function checksRuntime(checks: { name: string; command: string }[]) {
   return { runtime, events, entry, checkTypes, directory: fixture.temporary.root };
 }
 
+/** Runs the checks with a stop that aborts as the first check ends (the base turns red then). */
+function runStoppedAfterFirstCheck(
+  runtime: QueueRuntime,
+  events: EventEmitter<QueueEvents>,
+  entry: QueueEntry,
+  directory: string,
+) {
+  const stop = new AbortController();
+  events.on('check:finished', () => stop.abort());
+  return runCandidateChecksUnlessStopped(
+    runtime,
+    [entry],
+    directory,
+    'w',
+    new AbortController().signal,
+    undefined,
+    stop.signal,
+  );
+}
+
 describe('checks cut short', () => {
   it('starts no further check once stopped between two checks', async () => {
     const marker = join(temporaryDirectory('hyperion-cut-short'), 'second-started');
@@ -54,19 +75,8 @@ describe('checks cut short', () => {
       { name: 'quick', command: 'true' },
       { name: 'slow', command: `touch ${marker}; sleep 30` },
     ]);
-    const stop = new AbortController();
-    // The base turns red just as the first check ends.
-    events.on('check:finished', () => stop.abort());
     const started = Date.now();
-    const outcome = await runCandidateChecksUnlessStopped(
-      runtime,
-      [entry],
-      directory,
-      'w',
-      new AbortController().signal,
-      undefined,
-      stop.signal,
-    );
+    const outcome = await runStoppedAfterFirstCheck(runtime, events, entry, directory);
     expect(outcome).toBe('stopped');
     expect(existsSync(marker)).toBe(false);
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -88,17 +98,7 @@ describe('checks cut short', () => {
         return shell.run(check, where, signal?.aborted === true ? undefined : signal);
       },
     };
-    const stop = new AbortController();
-    events.on('check:finished', () => stop.abort());
-    const outcome = await runCandidateChecksUnlessStopped(
-      runtime,
-      [entry],
-      directory,
-      'w',
-      new AbortController().signal,
-      undefined,
-      stop.signal,
-    );
+    const outcome = await runStoppedAfterFirstCheck(runtime, events, entry, directory);
     expect(outcome).toBe('stopped');
     expect(started).toEqual(['quick']);
   });

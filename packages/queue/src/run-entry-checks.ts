@@ -1,23 +1,10 @@
 import { redactSecrets, secretValuesOf, type QueueEntry } from '@hyperion/schema';
-import type { CheckRunResult } from './check-runner.js';
+import { notStartedResult, type CheckRunResult } from './check-runner.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
 
 /** What the checks of one attempt came to. */
 export type EntryChecksOutcome =
   { passed: true; failed?: undefined } | { passed: false; reason: string; failed: CheckRunResult };
-
-/** The result of a check that did not run (it was stopped before it started). */
-function notRun(check: { name: string; command: string }): CheckRunResult {
-  return {
-    name: check.name,
-    command: check.command,
-    passed: false,
-    exitCode: null,
-    timedOut: false,
-    durationMs: 0,
-    output: '',
-  };
-}
 
 /** Largest piece of check output kept in one event row. */
 const EVENT_OUTPUT_LIMIT = 16 * 1024;
@@ -126,7 +113,7 @@ export async function runCandidateChecksUnlessStopped(
       return {
         passed: false,
         reason: 'the lease was lost while it was checked',
-        failed: result ?? notRun(check),
+        failed: result ?? notStartedResult(check),
       };
     return stop?.aborted === true ? 'stopped' : undefined;
   };

@@ -449,13 +449,14 @@ export class QueueWorker {
    */
   private async stillStacked(built: BuiltCandidate, ids: readonly string[]): Promise<boolean> {
     if (built.base === built.tip || built.links.length === 0) return true;
-    const { landing, speculation, config } = this.runtime;
-    return isStillStacked(
-      speculation,
-      async () => (await landing.knownTip(config.target_branch)) ?? built.tip,
-      built.base,
-      ids,
-    );
+    const { speculation } = this.runtime;
+    return isStillStacked(speculation, () => this.knownTipOr(built.tip), built.base, ids);
+  }
+
+  /** The target branch's tip as this repository last saw it, or `fallback` when never seen. */
+  private async knownTipOr(fallback: string): Promise<string> {
+    const { landing, config } = this.runtime;
+    return (await landing.knownTip(config.target_branch)) ?? fallback;
   }
 
   /**
@@ -496,13 +497,13 @@ export class QueueWorker {
     verdicts: EntryVerdicts,
   ): Promise<boolean> {
     if (built.links.length === 0) return true;
-    const { landing, speculation, config } = this.runtime;
+    const { speculation, config } = this.runtime;
     const head = chainHead(built);
     if (built.checkedOut === undefined) await this.prepareWorktree(head);
     else if (built.checkedOut !== head) await built.worktree.checkoutDetached(head);
     built.checkedOut = head;
     const maxInFlight = maxCandidatesInFlight(config.queue.strategy);
-    const readTip = async () => (await landing.knownTip(config.target_branch)) ?? built.tip;
+    const readTip = () => this.knownTipOr(built.tip);
     for (;;) {
       if (signal.aborted) throw verdicts.leaseLostError(built.links[0]!.entry);
       const standing = await standingOf(speculation, readTip, built.base, ids, maxInFlight);
