@@ -57,6 +57,24 @@ describe('resolveRef (loose and packed refs read in-process)', () => {
     expect(await repository.resolveRef('refs/heads/packed-only')).toBe(first);
     expect(await repository.resolveRef('refs/heads/both')).not.toBe(first);
   });
+
+  it('resolves a full sha only when its object is here: loose, packed, or neither', async () => {
+    const created = await createTemporaryRepository();
+    cleanups.push(created.cleanup);
+    const { root, repository } = created;
+    const first = await repository.requireBranch('main');
+    const missing = first.replace(/^./, (digit) => (digit === '0' ? '1' : '0'));
+    const loose = `${root}/.git/objects/${first.slice(0, 2)}/${first.slice(2)}`;
+    expect(fs.existsSync(loose)).toBe(true);
+    expect(await repository.resolveRef(first)).toBe(first);
+    expect(await repository.resolveRef(missing)).toBeUndefined();
+    await runGit(['gc', '--quiet', '--prune=now'], { cwd: root });
+    // Now only a pack index lists it.
+    expect(fs.existsSync(loose)).toBe(false);
+    expect(await repository.resolveRef(first)).toBe(first);
+    expect(await repository.resolveRef(missing)).toBeUndefined();
+    expect(await revParse(root, missing)).toBeUndefined();
+  });
 });
 
 describe('readCommitFields (loose commits read directly)', () => {

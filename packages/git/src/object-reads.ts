@@ -1,10 +1,10 @@
-import fs, { readFileSync } from 'node:fs';
+import fs, { existsSync, readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { provesLanding, type LandingProof } from './hyperion-trailers.js';
 import { isomorphicGit } from './isomorphic-git-loader.js';
-import { readPackedObject } from './packed-object-read.js';
+import { isInPacks, readPackedObject } from './packed-object-read.js';
 
 /*
  * In-process reads of refs and objects through isomorphic-git: no process is spawned per call.
@@ -12,8 +12,18 @@ import { readPackedObject } from './packed-object-read.js';
  */
 
 const HEX = /^[0-9a-f]{4,40}$/i;
+const FULL_SHA = /^[0-9a-f]{40}$/;
 
+/**
+ * True when the object `oid` is in the repository: a loose object file or a pack index that lists
+ * it answers at once (a file test, or an index lookup kept in memory); only otherwise is
+ * isomorphic-git asked, which reads every pack index again on each call without a cache.
+ */
 async function objectExists(gitDirectory: string, oid: string): Promise<boolean> {
+  if (FULL_SHA.test(oid)) {
+    if (existsSync(join(gitDirectory, 'objects', oid.slice(0, 2), oid.slice(2)))) return true;
+    if (isInPacks(gitDirectory, oid)) return true;
+  }
   try {
     await (await isomorphicGit()).readObject({ fs, gitdir: gitDirectory, oid, format: 'deflated' });
     return true;
@@ -22,7 +32,6 @@ async function objectExists(gitDirectory: string, oid: string): Promise<boolean>
   }
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 /** A full ref name that is safe to read as a path under the git directory. */
 const PLAIN_REF = /^(?:HEAD|refs\/(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+)$/;
 
@@ -77,6 +86,9 @@ export async function resolveToCommit(gitDirectory: string, ref: string): Promis
   // file read or two this way, against about a millisecond through isomorphic-git's lookup.
   const plain = await readPlainRef(gitDirectory, ref);
   if (plain !== null) return plain;
+  // A full sha of an object that is here (the commits the queue just built, read back): a file
+  // test or an index lookup, no isomorphic-git.
+  if (FULL_SHA.test(ref) && (await objectExists(gitDirectory, ref))) return ref;
   if (!HEX.test(ref) || ref.length === 40) {
     try {
       const oid = await (await isomorphicGit()).resolveRef({ fs, gitdir: gitDirectory, ref });

@@ -127,6 +127,27 @@ export function readPackedObject(
   gitDirectory: string,
   sha: string,
 ): { type: GitObjectType; content: Buffer } | undefined {
+  const found = findInPacks(gitDirectory, sha);
+  if (found === undefined) return undefined;
+  try {
+    return objectAt(found.packPath, found.offset);
+  } catch {
+    // A pack removed by a repack between the listing and the read, or an unreadable one.
+    return undefined;
+  }
+}
+
+/**
+ * True when a pack index of `gitDirectory` (the common git directory) lists the object `sha` (a
+ * full sha); false when none does or they cannot be read, which does not prove that the object is
+ * missing (it may be loose, in an alternate, or in a pack written meanwhile).
+ */
+export function isInPacks(gitDirectory: string, sha: string): boolean {
+  return findInPacks(gitDirectory, sha) !== undefined;
+}
+
+/** The pack that holds `sha` (a full sha) and its offset there, by the packs' indexes. */
+function findInPacks(gitDirectory: string, sha: string): { packPath: string; offset: number } | undefined {
   if (!FULL_SHA.test(sha)) return undefined;
   const directory = join(gitDirectory, 'objects', 'pack');
   const wanted = Buffer.from(sha, 'hex');
@@ -134,7 +155,7 @@ export function readPackedObject(
     for (const name of readdirSync(directory)) {
       if (!name.startsWith('pack-') || !name.endsWith('.idx')) continue;
       const offset = offsetInIndex(join(directory, name), wanted);
-      if (offset !== undefined) return objectAt(join(directory, `${name.slice(0, -4)}.pack`), offset);
+      if (offset !== undefined) return { packPath: join(directory, `${name.slice(0, -4)}.pack`), offset };
     }
   } catch {
     // A pack removed by a repack between the listing and the read, or an unreadable one.
