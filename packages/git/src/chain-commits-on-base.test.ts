@@ -1,8 +1,10 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordHeldTree } from './held-chain-index.js';
 import { observeGitCommands, runGit } from './run-git.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
+import type { Worktree } from './worktree.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -145,5 +147,88 @@ describe('Worktree.tryCommitChainOn', () => {
     ]);
     expect(changed).toEqual({ commits: undefined, failedPaths: undefined });
     expect(await stateOf(builder)).toEqual(before);
+  });
+
+  describe('the throw-away index a chain leaves (the tree of its head)', () => {
+    const NEXT = [update('z.txt', 'z', 'Z'), update('dir/one.txt', 'ONE', 'one again')];
+    const BACK = [update('dir/one.txt', 'one again', 'ONE'), update('z.txt', 'Z', 'z')];
+
+    async function gitDirectoryOf(path: string): Promise<string> {
+      return (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: path })).stdout.trim();
+    }
+
+    /** The trees of `patches` applied one at a time on `head`, in the main worktree. */
+    async function expectedTrees(root: string, head: string, patches = NEXT): Promise<string[]> {
+      await runGit(['checkout', '--quiet', '--force', '--detach', head], { cwd: root });
+      const trees: string[] = [];
+      for (const patch of patches) {
+        await runGit(['apply', '--index', '-'], { cwd: root, input: patch });
+        trees.push((await runGit(['write-tree'], { cwd: root })).stdout.trim());
+      }
+      return trees;
+    }
+
+    async function buildNext(worktree: Worktree, head: string, patches = NEXT) {
+      const commands: string[] = [];
+      observeGitCommands(({ args }) => commands.push(args[0]!));
+      const result = await worktree.tryCommitChainOn(
+        head,
+        patches.map((patch, index) => ({ patch, message: `next ${index}` })),
+      );
+      observeGitCommands(undefined);
+      expect(result.commits).toHaveLength(patches.length);
+      return { commands, commits: result.commits! };
+    }
+
+    it('is where the next chain on that head starts, in this worktree or copied into another: no read-tree, the same trees', async () => {
+      const { root, base, builder, alone } = await setUp();
+      const first = await builder.tryCommitChainOn(
+        base,
+        PATCHES.map((patch, index) => ({ patch, message: `patch ${index}` })),
+      );
+      const head = first.commits!.at(-1)!;
+      const expected = await expectedTrees(root, head);
+      const mine = await buildNext(builder, head);
+      expect(mine.commands).toEqual(['apply']);
+      expect(await Promise.all(mine.commits.map((commit) => treeOf(root, commit)))).toEqual(expected);
+      // The builder's index now holds its second chain's head; the first head's tree is nowhere,
+      // so the other worktree reads it.
+      expect((await buildNext(alone, head)).commands).toEqual(['read-tree', 'apply']);
+      // Built on the builder's second head, the other worktree copies the builder's index.
+      const secondHead = mine.commits.at(-1)!;
+      const copied = await buildNext(alone, secondHead, BACK);
+      expect(copied.commands).toEqual(['apply']);
+      expect(await Promise.all(copied.commits.map((commit) => treeOf(root, commit)))).toEqual(
+        await expectedTrees(root, secondHead, BACK),
+      );
+      expect((await runGit(['fsck', '--no-dangling'], { cwd: root })).exitCode).toBe(0);
+    });
+
+    it('is not taken once anything else wrote it, nor when the tree it holds is not the head’s', async () => {
+      const { root, base, other, builder } = await setUp();
+      const first = await builder.tryCommitChainOn(
+        base,
+        PATCHES.map((patch, index) => ({ patch, message: `patch ${index}` })),
+      );
+      const head = first.commits!.at(-1)!;
+      const indexPath = join(await gitDirectoryOf(builder.path), 'hyperion-chain-index');
+      // git rewrote it (another tree): the record no longer describes the file.
+      await runGit(['read-tree', other], { cwd: builder.path, env: { GIT_INDEX_FILE: indexPath } });
+      const rewritten = await buildNext(builder, head);
+      expect(rewritten.commands).toEqual(['read-tree', 'apply']);
+      expect(await Promise.all(rewritten.commits.map((commit) => treeOf(root, commit)))).toEqual(
+        await expectedTrees(root, head),
+      );
+      // A record that names the wrong commit for the file: the tree hashed from the index decides.
+      await recordHeldTree(indexPath, other);
+      const wrong = await builder.tryCommitChainOn(other, [
+        { patch: update('top.txt', 'top', 'TOP'), message: 'a' },
+        { patch: update('dir/one.txt', 'one', 'ONE'), message: 'b' },
+      ]);
+      expect(wrong.commits).toHaveLength(2);
+      expect((await runGit(['rev-parse', `${wrong.commits![0]}^`], { cwd: root })).stdout.trim()).toBe(other);
+      const moved = (await runGit(['diff', '--name-only', other, wrong.commits![1]!], { cwd: root })).stdout;
+      expect(moved.trim().split('\n').sort()).toEqual(['dir/one.txt', 'top.txt']);
+    });
   });
 });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { CommitIdentity } from './commit-identity.js';
 import { DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
-import { readPlainIndex, writeTreeOfEntries, type IndexEntry } from './index-tree.js';
+import { forgetHeldTree, recordHeldTree, takeHeldTree } from './held-chain-index.js';
+import { readPlainIndex, writeTreeOfEntries, type IndexEntry, type PlainIndex } from './index-tree.js';
+import { objectSha } from './object-sink.js';
 import { readCommitFields } from './object-reads.js';
 import { PackWriter } from './pack-writer.js';
 import { parsePatch } from './patch-parse.js';
@@ -184,74 +186,99 @@ function unquoted(path: string): string {
   return /^"(?:[^"\\]|\\.)*"$/.test(path) ? unquoteGitPath(path) : path;
 }
 
+/** What a chain's patches say before anything is applied (see {@link parseChain}). */
+export interface ParsedChain {
+  /** Each patch's commit message, cleaned up, its trailers appended. */
+  messages: string[];
+  /** Each patch's paths (old and new, latin1 spelling as the index has them), each once. */
+  pathsOf: string[][];
+  /** Every path of every patch. */
+  seen: Set<string>;
+  /** The paths of every file section, in order, as the parser read them. */
+  sections: string[][];
+}
+
 /**
- * {@link applyChainInOneGo}, saying why when there are no commits: when `git apply` refused the
- * patches, the paths its message names (see {@link ChainInOneGoResult}), so that the caller can
- * set the patch that does not apply aside and apply the others in one go. With `options.on`, the
- * chain is built on that commit in a throw-away index and the worktree is left as it is (see
- * {@link ChainInOneGoOptions.on}).
+ * The patches of a chain built in one go, parsed; undefined when they cannot be: fewer than two,
+ * one the parser cannot read or with no path or an empty message, two patches of one path, or a
+ * path that is a directory of another's (then the order of the patches matters: one at a time,
+ * git decides).
  */
-export async function tryChainInOneGo(
-  worktreePath: string,
-  gitDirectory: string,
-  patches: readonly ChainPatch[],
-  options: ChainInOneGoOptions = {},
-): Promise<ChainInOneGoResult> {
-  const refused: ChainInOneGoResult = { commits: undefined, failedPaths: undefined };
-  if (patches.length < 2) return refused;
-  const pathsOf: string[][] = [];
-  const messages: string[] = [];
-  const seen = new Set<string>();
-  const sections: string[][] = [];
+export function parseChain(patches: readonly ChainPatch[]): ParsedChain | undefined {
+  if (patches.length < 2) return undefined;
+  const parsed: ParsedChain = { messages: [], pathsOf: [], seen: new Set(), sections: [] };
   for (const { patch, message, trailers } of patches) {
     const own = sectionsOf(patch);
     const paths = own?.flat().map(indexSpelling);
     const cleaned = cleanUpMessage(appendTrailers(message, trailers ?? []));
-    if (own === undefined || paths === undefined || paths.length === 0 || cleaned === '') return refused;
-    sections.push(...own);
-    messages.push(cleaned);
+    if (own === undefined || paths === undefined || paths.length === 0 || cleaned === '') return undefined;
+    parsed.sections.push(...own);
+    parsed.messages.push(cleaned);
     for (const path of new Set(paths)) {
-      if (seen.has(path)) return refused;
-      seen.add(path);
+      if (parsed.seen.has(path)) return undefined;
+      parsed.seen.add(path);
     }
-    pathsOf.push([...new Set(paths)]);
+    parsed.pathsOf.push([...new Set(paths)]);
   }
-  // A path that is a directory of another patch's path (a file replaced by a directory, or the
-  // reverse) makes the order of the patches matter: one at a time, git decides.
-  for (const path of seen) {
+  for (const path of parsed.seen) {
     for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
-      if (seen.has(path.slice(0, slash))) return refused;
+      if (parsed.seen.has(path.slice(0, slash))) return undefined;
     }
   }
+  return parsed;
+}
+
+/** The index before and after a chain's one `git apply`, checked (see {@link applyChain}). */
+export interface AppliedChain {
+  /** The commit the chain was applied on. */
+  base: string;
+  /** The index file the chain was applied in. */
+  indexPath: string;
+  before: PlainIndex;
+  after: PlainIndex;
+}
+
+const REFUSED: ChainInOneGoResult = { commits: undefined, failedPaths: undefined };
+
+/**
+ * Applies the patches of a chain with one `git apply`: on `on` in the worktree's throw-away
+ * index (nothing else touched), or, without it, with `--index` on the worktree's detached
+ * checkout (restored when the result is refused). Refused when git refuses (its failed paths
+ * named), when git changed other files or other sections than the parser read, and, in the
+ * throw-away index, when a path or a directory above one is a symlink before or after.
+ */
+export async function applyChain(
+  worktreePath: string,
+  gitDirectory: string,
+  patches: readonly ChainPatch[],
+  parsed: ParsedChain,
+  on: string | undefined,
+): Promise<AppliedChain | ChainInOneGoResult> {
   const own = await worktreeGitDirectory(worktreePath);
-  if (own === undefined) return refused;
-  const cached = options.on !== undefined;
+  if (own === undefined) return REFUSED;
+  const cached = on !== undefined;
   let base: string;
   let indexPath: string;
   let environment: NodeJS.ProcessEnv | undefined;
-  if (options.on !== undefined) {
+  if (on !== undefined) {
     // A throw-away index of the base's tree, kept beside the worktree's own index (one file,
     // rewritten by each build: no directory is made per build).
-    base = options.on;
+    base = on;
     indexPath = join(own, CHAIN_INDEX_FILE);
     environment = { GIT_INDEX_FILE: indexPath };
     // Nobody else writes this index (builds on one worktree do not overlap): a lock on it is left
     // by a git killed mid-build, and would refuse every later build in one go.
     await rm(`${indexPath}.lock`, { force: true });
-    const read = await runGit(['read-tree', base], {
-      cwd: worktreePath,
-      env: environment,
-      allowFailure: true,
-    });
-    if (read.exitCode !== 0) return refused;
   } else {
     const head = await readWorktreeHead(worktreePath, gitDirectory);
-    if (head?.kind !== 'detached') return refused;
+    if (head?.kind !== 'detached') return REFUSED;
     base = head.commit;
     indexPath = join(own, 'index');
   }
-  const before = await readPlainIndex(indexPath);
-  if (before === undefined) return refused;
+  const before = cached
+    ? await throwAwayIndexOf(worktreePath, gitDirectory, indexPath, base)
+    : await readPlainIndex(indexPath);
+  if (before === undefined) return REFUSED;
   // `--numstat -z` with `--apply`: the same one process also lists every file section git
   // applied, in order, to be compared with what the parser saw.
   const applied = await runGit(
@@ -265,40 +292,47 @@ export async function tryChainInOneGo(
   );
   if (applied.exitCode !== 0)
     return { commits: undefined, failedPaths: pathsNamedByApplyErrors(applied.stderr) };
-  const restore = async (): Promise<ChainInOneGoResult> => {
-    // A throw-away index has nothing to restore: the worktree was never touched.
-    if (!cached) await runGit(['checkout', '--force', '--detach', base], { cwd: worktreePath });
-    return refused;
-  };
   const after = await readPlainIndex(indexPath);
-  if (after === undefined) return restore();
-  // Built on no checkout, nothing here looked at the files: a path under (or at) a symlink of the
-  // base or of the result could resolve outside the worktree once it is checked out. The caller's
-  // check of the files decides, one patch at a time.
-  if (cached && (underSymlink(before.entries, seen) || underSymlink(after.entries, seen))) return restore();
-  const beforeByPath = new Map(before.entries.map((entry) => [entry.path, entry]));
-  // Each commit's tree is built from the paths the parser found in each patch: git must have
-  // changed exactly those files, section by section (a `--no-prefix` patch, a path that is not
-  // UTF-8, a section hidden after a binary hunk would otherwise put a later entry's change into
-  // an earlier entry's commit). Anything else: one patch at a time, where git decides.
-  if (!sameSections(numstatSections(applied.stdout), sections)) return restore();
-  if (!changedOnlyWithin(before.entries, after.entries, seen)) return restore();
+  const { seen } = parsed;
+  const usable =
+    after !== undefined &&
+    // Built on no checkout, nothing here looked at the files: a path under (or at) a symlink of the
+    // base or of the result could resolve outside the worktree once it is checked out. The caller's
+    // check of the files decides, one patch at a time.
+    !(cached && (underSymlink(before.entries, seen) || underSymlink(after.entries, seen))) &&
+    // Each commit's tree is built from the paths the parser found in each patch: git must have
+    // changed exactly those files, section by section (a `--no-prefix` patch, a path that is not
+    // UTF-8, a section hidden after a binary hunk would otherwise put a later entry's change into
+    // an earlier entry's commit). Anything else: one patch at a time, where git decides.
+    sameSections(numstatSections(applied.stdout), parsed.sections) &&
+    changedOnlyWithin(before.entries, after.entries, seen);
+  if (usable) return { base, indexPath, before, after };
+  // A throw-away index has nothing to restore: the worktree was never touched.
+  if (!cached) await runGit(['checkout', '--force', '--detach', base], { cwd: worktreePath });
+  return REFUSED;
+}
+
+/**
+ * Writes one commit per patch on `base` into `objects`, each with the tree `treeAt(index)` gives
+ * (written into `objects` too) and the next patch's commit on it. Undefined, with the objects
+ * left unwritten, when a tree cannot be made or a patch changes nothing (it has no commit of its
+ * own: one at a time, git says so).
+ */
+export async function writeChainCommits(
+  gitDirectory: string,
+  objects: PackWriter,
+  base: string,
+  messages: readonly string[],
+  treeAt: (index: number) => Promise<string | undefined>,
+  options: { identity?: CommitIdentity; date?: Date },
+): Promise<string[] | undefined> {
   const identity = options.identity ?? DEFAULT_COMMIT_IDENTITY;
   let parent = base;
   let parentTree = (await readCommitFields(gitDirectory, parent)).tree;
   const commits: string[] = [];
-  // The chain's trees and commits are collected in memory and written as one pack just before HEAD
-  // moves (two new files, against one per object loose); a chain given up writes nothing.
-  const objects = new PackWriter();
-  for (let index = 0; index < patches.length; index += 1) {
-    const later = new Set(pathsOf.slice(index + 1).flat());
-    const tree = await writeTreeOfEntries(
-      objects,
-      entriesAfter(after.entries, beforeByPath, later),
-      after.cacheTree,
-    );
-    // A patch that changes nothing has no commit of its own: one at a time, git says so.
-    if (tree === undefined || tree === parentTree) return restore();
+  for (let index = 0; index < messages.length; index += 1) {
+    const tree = await treeAt(index);
+    if (tree === undefined || tree === parentTree) return undefined;
     const commit = await writeCommitObject(objects, {
       tree,
       parents: [parent],
@@ -310,9 +344,105 @@ export async function tryChainInOneGo(
     parent = commit;
     parentTree = tree;
   }
+  return commits;
+}
+
+/**
+ * The trees of an applied chain, by patch: after the first `index + 1` patches, the final index
+ * with every path of a later patch as it was before (see {@link entriesAfter}), written into
+ * `objects`.
+ */
+export function appliedTrees(
+  objects: PackWriter,
+  applied: AppliedChain,
+  parsed: ParsedChain,
+): (index: number) => Promise<string | undefined> {
+  const beforeByPath = new Map(applied.before.entries.map((entry) => [entry.path, entry]));
+  return (index) =>
+    writeTreeOfEntries(
+      objects,
+      entriesAfter(applied.after.entries, beforeByPath, new Set(parsed.pathsOf.slice(index + 1).flat())),
+      applied.after.cacheTree,
+    );
+}
+
+/**
+ * {@link applyChainInOneGo}, saying why when there are no commits: when `git apply` refused the
+ * patches, the paths its message names (see {@link ChainInOneGoResult}), so that the caller can
+ * set the patch that does not apply aside and apply the others in one go. With `options.on`, the
+ * chain is built on that commit in a throw-away index and the worktree is left as it is (see
+ * {@link ChainInOneGoOptions.on}).
+ */
+export async function tryChainInOneGo(
+  worktreePath: string,
+  gitDirectory: string,
+  patches: readonly ChainPatch[],
+  options: ChainInOneGoOptions = {},
+): Promise<ChainInOneGoResult> {
+  const parsed = parseChain(patches);
+  if (parsed === undefined) return REFUSED;
+  const applied = await applyChain(worktreePath, gitDirectory, patches, parsed, options.on);
+  if (!('after' in applied)) return applied;
+  const cached = options.on !== undefined;
+  // The chain's trees and commits are collected in memory and written as one pack just before HEAD
+  // moves (two new files, against one per object loose); a chain given up writes nothing.
+  const objects = new PackWriter();
+  const commits = await writeChainCommits(
+    gitDirectory,
+    objects,
+    applied.base,
+    parsed.messages,
+    appliedTrees(objects, applied, parsed),
+    options,
+  );
+  if (commits === undefined) {
+    if (!cached) await runGit(['checkout', '--force', '--detach', applied.base], { cwd: worktreePath });
+    return REFUSED;
+  }
+  const head = commits.at(-1)!;
   await objects.write(gitDirectory);
-  if (!cached) await writeDetachedHead(worktreePath, parent, base);
+  if (!cached) await writeDetachedHead(worktreePath, head, applied.base);
+  // The throw-away index now holds the tree of the chain's head: a chain built on that head next
+  // starts from it.
+  else await recordHeldTree(applied.indexPath, head);
   return { commits };
+}
+
+/**
+ * The throw-away index at `indexPath`, made to hold the tree of `base` and read: taken from a
+ * chain built on `base` before when one left it (see `takeHeldTree`; used only when the tree it
+ * holds is `base`'s, hashed from the index), else by `git read-tree`. Undefined when git cannot
+ * read `base` or the index is of a kind not read here. Whatever it returns, the index is no
+ * longer recorded as holding anything: the caller is about to write it.
+ */
+async function throwAwayIndexOf(
+  worktreePath: string,
+  gitDirectory: string,
+  indexPath: string,
+  base: string,
+): Promise<PlainIndex | undefined> {
+  if (await takeHeldTree(indexPath, base)) {
+    forgetHeldTree(indexPath);
+    const held = await readPlainIndex(indexPath);
+    if (held !== undefined && (await treeOfIndex(held)) === (await readCommitFields(gitDirectory, base)).tree)
+      return held;
+  }
+  forgetHeldTree(indexPath);
+  const read = await runGit(['read-tree', base], {
+    cwd: worktreePath,
+    env: { GIT_INDEX_FILE: indexPath },
+    allowFailure: true,
+  });
+  return read.exitCode === 0 ? readPlainIndex(indexPath) : undefined;
+}
+
+/** The sha of the tree `index` holds, computed and written nowhere (undefined for no entry). */
+function treeOfIndex(index: PlainIndex): Promise<string | undefined> {
+  return writeTreeOfEntries(
+    { add: (type, content) => objectSha(type, content) },
+    index.entries,
+    index.cacheTree,
+  );
 }
 
 /** The throw-away index of {@link tryChainInOneGo} with `on`, in the worktree's own git directory. */

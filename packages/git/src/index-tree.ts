@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { objectSinkOf, type ObjectSink } from './object-sink.js';
+import { TREE_MODE, treeContentOf, type TreeItem } from './tree-edit.js';
 
 /*
  * `git write-tree` in-process: the tree objects of a worktree's index, written into the common
@@ -139,13 +140,6 @@ function parseIndex(
   return { entries, cacheTree };
 }
 
-/** Git's order of tree entries: by name, a subtree compared as if its name ended in '/'. */
-function treeOrder(left: { name: string; tree: boolean }, right: { name: string; tree: boolean }): number {
-  const a = left.tree ? `${left.name}/` : left.name;
-  const b = right.tree ? `${right.name}/` : right.name;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Writes the tree objects of `entries[from..to)` (the entries under directory `prefix`, sorted
  * as the index keeps them) and returns the tree's sha, reusing valid cache-tree nodes.
@@ -160,7 +154,7 @@ async function writeTreeOf(
 ): Promise<string> {
   const cached = cacheTree.get(prefix);
   if (cached !== undefined && cached.sha !== undefined && cached.entryCount === to - from) return cached.sha;
-  const children: Array<{ name: string; tree: boolean; mode: string; sha: string }> = [];
+  const children: TreeItem[] = [];
   const skip = prefix === '' ? 0 : prefix.length + 1;
   let index = from;
   while (index < to) {
@@ -168,7 +162,7 @@ async function writeTreeOf(
     const rest = entry.path.slice(skip);
     const slash = rest.indexOf('/');
     if (slash < 0) {
-      children.push({ name: rest, tree: false, mode: entry.mode.toString(8), sha: entry.sha });
+      children.push({ name: rest, mode: entry.mode.toString(8), sha: entry.sha });
       index += 1;
       continue;
     }
@@ -177,16 +171,10 @@ async function writeTreeOf(
     let last = index + 1;
     while (last < to && entries[last]!.path.startsWith(directory)) last += 1;
     const sha = await writeTreeOf(sink, entries, index, last, directory.slice(0, -1), cacheTree);
-    children.push({ name, tree: true, mode: '40000', sha });
+    children.push({ name, mode: TREE_MODE, sha });
     index = last;
   }
-  children.sort(treeOrder);
-  const content = Buffer.concat(
-    children.flatMap((child) => [
-      Buffer.from(`${child.mode} ${child.name}\0`, 'latin1'),
-      Buffer.from(child.sha, 'hex'),
-    ]),
-  );
+  const content = treeContentOf(children);
   return sink.add('tree', content);
 }
 

@@ -19,6 +19,7 @@ export { commitEnvironment, type CommitIdentity, DEFAULT_COMMIT_IDENTITY } from 
 export { GitRepository } from './git-repository.js';
 export { type ApplyPatchOptions, type CommitOptions, type ChangedFile, Worktree } from './worktree.js';
 export { type ChainPatch } from './chain-commits.js';
+export { type PreparedChain } from './prepared-chain.js';
 export { landCommitOnBranch, type LandCommitResult } from './land-commit.js';
 export { type LandingTarget, LocalBranchTarget } from './landing-target.js';
 export {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { provesLanding, type LandingProof } from './hyperion-trailers.js';
 import { isomorphicGit } from './isomorphic-git-loader.js';
+import type { GitObjectType } from './object-sink.js';
 import { isInPacks, readPackedObject } from './packed-object-read.js';
 
 /*
@@ -135,26 +136,56 @@ function parseCommit(body: string): CommitFields | undefined {
 }
 
 /**
- * The commit object `commit` parsed in-process: a loose object with one synchronous read and
+ * The object `sha` (a full sha) read in-process: a loose object with one synchronous read and
  * inflate, a whole object of a pack with a few positional reads (see `readPackedObject`).
- * Undefined when it is neither (a delta, say).
+ * Undefined when it is neither (a delta, say) or its header is not one of a commit, tree or blob.
  */
-function readCommitDirectly(gitDirectory: string, commit: string): CommitFields | undefined {
-  if (!FULL_SHA.test(commit)) return undefined;
+export function readObjectDirectly(
+  gitDirectory: string,
+  sha: string,
+): { type: GitObjectType; content: Buffer } | undefined {
+  if (!FULL_SHA.test(sha)) return undefined;
   let object: Buffer | undefined;
   try {
-    object = inflateSync(readFileSync(join(gitDirectory, 'objects', commit.slice(0, 2), commit.slice(2))));
+    object = inflateSync(readFileSync(join(gitDirectory, 'objects', sha.slice(0, 2), sha.slice(2))));
   } catch {
     object = undefined;
   }
-  if (object === undefined) {
-    const packed = readPackedObject(gitDirectory, commit);
-    return packed?.type === 'commit' ? parseCommit(packed.content.toString('utf8')) : undefined;
+  if (object === undefined) return readPackedObject(gitDirectory, sha);
+  const headerEnd = object.indexOf(0);
+  const header = /^(commit|tree|blob) (\d+)$/.exec(object.toString('latin1', 0, Math.max(headerEnd, 0)));
+  if (headerEnd === -1 || header === null) return undefined;
+  const content = object.subarray(headerEnd + 1);
+  return content.length === Number(header[2]) ? { type: header[1] as GitObjectType, content } : undefined;
+}
+
+/**
+ * The object `sha` (a full sha) of type `type`: read directly when it is loose or whole in a
+ * pack, else through isomorphic-git (a delta). Throws when it is not there or not of that type.
+ */
+export async function readObjectOfType(
+  gitDirectory: string,
+  sha: string,
+  type: GitObjectType,
+  cache?: object,
+): Promise<Buffer> {
+  const direct = readObjectDirectly(gitDirectory, sha);
+  if (direct !== undefined) {
+    if (direct.type !== type) throw new Error(`object ${sha} is a ${direct.type}, not a ${type}`);
+    return direct.content;
   }
-  const text = object.toString('utf8');
-  const headerEnd = text.indexOf('\0');
-  if (!text.startsWith('commit ') || headerEnd === -1) return undefined;
-  return parseCommit(text.slice(headerEnd + 1));
+  const read = await (
+    await isomorphicGit()
+  ).readObject({ fs, gitdir: gitDirectory, oid: sha, format: 'content', cache });
+  if (read.type !== type || !(read.object instanceof Uint8Array))
+    throw new Error(`object ${sha} is a ${read.type}, not a ${type}`);
+  return Buffer.from(read.object);
+}
+
+/** The commit object `commit` parsed in-process (see {@link readObjectDirectly}). */
+function readCommitDirectly(gitDirectory: string, commit: string): CommitFields | undefined {
+  const object = readObjectDirectly(gitDirectory, commit);
+  return object?.type === 'commit' ? parseCommit(object.content.toString('utf8')) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderCommitObject } from './commit-object.js';
 import { changedPathsBetween, readCommitFields } from './object-reads.js';
-import { crc32, PackWriter } from './pack-writer.js';
+import { crc32, crc32ByTable, PackWriter } from './pack-writer.js';
 import { readPackedObject } from './packed-object-read.js';
 import { runGit } from './run-git.js';
 import { createTemporaryRepository } from './testing/temporary-repository.js';
@@ -114,7 +114,15 @@ describe('PackWriter', () => {
   });
 
   it('computes the CRC-32 zlib computes', () => {
-    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
-    expect(crc32(Buffer.alloc(0))).toBe(0);
+    for (const compute of [crc32, crc32ByTable]) {
+      expect(compute(Buffer.from('123456789'))).toBe(0xcbf43926);
+      expect(compute(Buffer.alloc(0))).toBe(0);
+    }
+    // The table and zlib's own agree on every byte value and on data of odd lengths.
+    const bytes = Buffer.alloc(4099);
+    for (let index = 0; index < bytes.length; index += 1) bytes[index] = (index * 7919 + 13) & 0xff;
+    for (const length of [1, 255, 256, 4099]) {
+      expect(crc32ByTable(bytes.subarray(0, length))).toBe(crc32(bytes.subarray(0, length)));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import zlib, { deflateSync } from 'node:zlib';
 import { objectSha, writeLooseObject, type GitObjectType, type ObjectSink } from './object-sink.js';
 
 /*
@@ -18,11 +18,14 @@ const LARGEST_SMALL_OFFSET = 0x7fffffff;
 
 let crcTable: Uint32Array | undefined;
 
+/** zlib's own CRC-32 (`zlib.crc32`, from Node 20.15 and 22.2), when this Node has it. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /**
- * The CRC-32 (zlib's, as git's pack index records it) of `bytes`. Table-based: `zlib.crc32` exists
- * only from Node 20.15 and 22.2, and the packages support Node 20.11.
+ * The CRC-32 (zlib's, as git's pack index records it) of `bytes`, computed by a table: the
+ * packages support Node 20.11, which has no `zlib.crc32`.
  */
-export function crc32(bytes: Uint8Array): number {
+export function crc32ByTable(bytes: Uint8Array): number {
   if (crcTable === undefined) {
     crcTable = new Uint32Array(256);
     for (let index = 0; index < 256; index += 1) {
@@ -31,9 +34,20 @@ export function crc32(bytes: Uint8Array): number {
       crcTable[index] = value >>> 0;
     }
   }
+  const table = crcTable;
   let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  for (let index = 0; index < bytes.length; index += 1)
+    crc = table[(crc ^ bytes[index]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The CRC-32 (zlib's, as git's pack index records it) of `bytes`: zlib's own where this Node has
+ * it (about forty times faster: a chain's pack spent more time here than deflating), else
+ * {@link crc32ByTable}.
+ */
+export function crc32(bytes: Uint8Array): number {
+  return nativeCrc32 === undefined ? crc32ByTable(bytes) : nativeCrc32(bytes) >>> 0;
 }
 
 /** The type-and-size header of one packed object: type in bits 4–6, the size 4 then 7 bits a byte. */

@@ -20,6 +20,7 @@ import {
 } from './chain-commits.js';
 import { readCommitFields } from './object-reads.js';
 import { canonicalPath } from './canonical-path.js';
+import { commitPreparedChain, prepareChainOn, type PreparedChain } from './prepared-chain.js';
 
 /** Options of {@link Worktree.checkPatch} and {@link Worktree.applyPatch}. */
 export interface ApplyPatchOptions {
@@ -348,13 +349,37 @@ export class Worktree {
   async tryCommitChainOn(
     base: string,
     patches: readonly ChainPatch[],
-    options: { author?: CommitIdentity; date?: Date } = {},
+    options: { author?: CommitIdentity; date?: Date; prepared?: PreparedChain } = {},
   ): Promise<{ commits: string[] } | { commits: undefined; failedPaths: string[] | undefined }> {
-    return tryChainInOneGo(this.path, this.repository.gitDirectory, patches, {
-      on: base,
+    const commitOptions = {
       ...(options.author === undefined ? {} : { identity: options.author }),
       ...(options.date === undefined ? {} : { date: options.date }),
-    });
+    };
+    if (options.prepared?.isFor(patches) === true) {
+      const commits = await commitPreparedChain(
+        this.repository.gitDirectory,
+        options.prepared,
+        base,
+        commitOptions,
+      );
+      if (commits !== undefined) return { commits };
+    }
+    return tryChainInOneGo(this.path, this.repository.gitDirectory, patches, { on: base, ...commitOptions });
+  }
+
+  /**
+   * Applies the chain of `patches` on `base` ahead of its build, in the throw-away index of
+   * {@link Worktree.tryCommitChainOn} (one `git apply`, no object written, nothing else touched),
+   * so that the build itself, given the result as `prepared`, only writes trees and commits. Built
+   * on `base`, it gives the commits `tryCommitChainOn` would; built on another commit, it carries
+   * over when every path of the chain holds there what it holds on `base` (with a tree at each
+   * directory above it; `git apply` reads only the files a patch names), and otherwise
+   * `tryCommitChainOn` applies the patches there itself. Undefined when `tryCommitChainOn` would
+   * refuse the chain on `base`. Runs in the worktree's throw-away index: not while a chain is
+   * built in this worktree.
+   */
+  async prepareChainOn(base: string, patches: readonly ChainPatch[]): Promise<PreparedChain | undefined> {
+    return prepareChainOn(this.path, this.repository.gitDirectory, base, patches);
   }
 
   /**
