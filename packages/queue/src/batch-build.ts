@@ -1,5 +1,5 @@
 import type { QueueEntry } from '@hyperion/schema';
-import type { Worktree } from '@hyperion/git';
+import type { PreparedChain, Worktree } from '@hyperion/git';
 import { applyEntry, conflictRestatedOnTip, type ApplyOutcome } from './apply-entry.js';
 import { ChangesSinceTip } from './changes-since-tip.js';
 import { commitEntry } from './commit-message.js';
@@ -88,7 +88,7 @@ async function buildChain(
   entries: readonly QueueEntry[],
   base: string,
   events: PendingEntryEvent[],
-  options: { keepConflictReports: boolean },
+  options: { keepConflictReports: boolean; prepared: PreparedChain | undefined },
 ): Promise<{
   links: ChainLink[];
   unapplied: UnappliedEntry[];
@@ -117,7 +117,8 @@ async function buildChain(
     const firstSuspect = remaining.findIndex((entry) => suspects.has(entry));
     const run = firstSuspect === -1 ? remaining : remaining.slice(0, firstSuspect);
     if (oneApply && run.length >= 2) {
-      const together = await applyRunInOneGo(worktree, run, head, events);
+      // The chain applied ahead (outside the turn) serves the run of every entry, wherever it goes.
+      const together = await applyRunInOneGo(worktree, run, head, events, options.prepared);
       if (together.kind === 'applied') {
         links.push(...together.links);
         head = together.links.at(-1)!.commit;
@@ -162,7 +163,9 @@ async function buildChain(
  * and the chain stays on the speculative base. Records `entry:applied` and `entry:committed` (and
  * `batch:formed` for several entries) on every entry of the chain, in one store transaction, and
  * publishes its head (unless `options.publish` is false: a candidate built ahead of a check slot
- * is published once it takes one, see {@link publishCandidate}).
+ * is published once it takes one, see {@link publishCandidate}). `options.prepared`, the chain of
+ * `entries` applied ahead on the base the worker expected (`prepareRunInOneGo`), spares the build
+ * its `git apply` when it carries over to `base`.
  * Called inside the build turn.
  */
 export async function buildCandidate(
@@ -171,7 +174,7 @@ export async function buildCandidate(
   tip: string,
   base: string,
   batchId: string,
-  options: { publish?: boolean } = {},
+  options: { publish?: boolean; prepared?: PreparedChain } = {},
 ): Promise<BuiltCandidate> {
   const { runtime, worker } = context;
   // Every entry:applied of the build (the trial of an entry on the tip too), then entry:committed
@@ -179,7 +182,10 @@ export async function buildCandidate(
   const events: PendingEntryEvent[] = [];
   // On a speculative base, an entry left out is tried on the tip, whose report is the one kept:
   // none is built (no git log) for the trial on the speculative base.
-  const built = await buildChain(context, entries, base, events, { keepConflictReports: base === tip });
+  const built = await buildChain(context, entries, base, events, {
+    keepConflictReports: base === tip,
+    prepared: options.prepared,
+  });
   const deferred: QueueEntry[] = [];
   if (built.unapplied.length > 0 && base !== tip) {
     // Left out on a speculative base: conflicted only if it does not apply on the tip either.

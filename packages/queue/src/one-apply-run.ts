@@ -1,5 +1,5 @@
 import type { QueueEntry } from '@hyperion/schema';
-import type { Worktree } from '@hyperion/git';
+import type { ChainPatch, PreparedChain, Worktree } from '@hyperion/git';
 import { entryCommitMessage, requireLandingProof } from './commit-message.js';
 import { faultPoint } from './fault-points.js';
 import type { PendingEntryEvent } from './runtime.js';
@@ -41,10 +41,12 @@ export async function applyRunInOneGo(
   run: readonly QueueEntry[],
   head: string,
   events: PendingEntryEvent[],
+  prepared?: PreparedChain,
 ): Promise<RunOutcome> {
   const result = await worktree.tryCommitChainOn(
     head,
-    run.map((entry) => ({ patch: entry.patch, message: entryCommitMessage(entry) })),
+    chainPatchesOf(run),
+    prepared === undefined ? {} : { prepared },
   );
   if (result.commits === undefined) {
     const suspects = suspectsNamed(run, result.failedPaths);
@@ -60,6 +62,25 @@ export async function applyRunInOneGo(
     parent = commit;
   }
   return { kind: 'applied', links };
+}
+
+/**
+ * Applies `run` (two or more entries) on `base` ahead of its build, outside the build turn (see
+ * `Worktree.prepareChainOn`): given to {@link applyRunInOneGo} for the same entries, the build
+ * then runs no `git apply` when the head it builds on holds the entries' paths as `base` does.
+ * Undefined when the run would not go on in one apply there.
+ */
+export function prepareRunInOneGo(
+  worktree: Worktree,
+  run: readonly QueueEntry[],
+  base: string,
+): Promise<PreparedChain | undefined> {
+  return worktree.prepareChainOn(base, chainPatchesOf(run));
+}
+
+/** The patches of `run`'s chain, each with its entry's commit message. */
+function chainPatchesOf(run: readonly QueueEntry[]): ChainPatch[] {
+  return run.map((entry) => ({ patch: entry.patch, message: entryCommitMessage(entry) }));
 }
 
 /**

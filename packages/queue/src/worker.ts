@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HyperionError, type QueueEntry } from '@hyperion/schema';
-import type { Worktree } from '@hyperion/git';
+import type { PreparedChain, Worktree } from '@hyperion/git';
 import { applyEntry } from './apply-entry.js';
 import { conflictOnDependencies, stopCrashingEntry, unlandedDependencies } from './entry-prechecks.js';
 import {
@@ -13,6 +13,7 @@ import {
   type UnappliedEntry,
 } from './batch-build.js';
 import { bisectAndLand, checkCandidate, landChain, type RoundContext } from './candidate-round.js';
+import { prepareRunInOneGo } from './one-apply-run.js';
 import { landingProof } from './commit-message.js';
 import { EntryVerdicts, type EntryOutcome } from './entry-verdicts.js';
 import { faultPoint } from './fault-points.js';
@@ -251,7 +252,8 @@ export class QueueWorker {
         return;
       }
       await this.readyWorktree();
-      const built = await this.buildInTurn(open, plan, verdicts, signal);
+      const prepared = await this.prepareAhead(open, plan);
+      const built = await this.buildInTurn(open, plan, verdicts, signal, prepared);
       // From here on the candidate is published: whatever happens, it is withdrawn again (a
       // candidate left on a shared board would hold up every worker stacking on it or waiting).
       try {
@@ -348,6 +350,7 @@ export class QueueWorker {
     plan: CandidatePlan,
     verdicts: EntryVerdicts,
     signal: AbortSignal,
+    prepared: PreparedChain | undefined,
   ): Promise<BuiltCandidate> {
     const { landing, speculation, config } = this.runtime;
     const endTurn = await speculation.takeBuildTurn(this.id, signal).catch((error: unknown) => {
@@ -378,7 +381,10 @@ export class QueueWorker {
         }
         // Every check slot taken: the candidate is built (and checked out) now, while the others
         // are checked, and published once a slot is free — its check then starts at once.
-        built = await buildCandidate(context, entries, tip, base, randomUUID(), { publish: slotFree });
+        built = await buildCandidate(context, entries, tip, base, randomUUID(), {
+          publish: slotFree,
+          ...(prepared === undefined ? {} : { prepared }),
+        });
         const standing = slotFree
           ? await this.stillStacked(built, ids)
           : await this.waitForCheckSlot(built, ids, signal, verdicts);
@@ -422,6 +428,39 @@ export class QueueWorker {
       throw error;
     }
     return candidate;
+  }
+
+  /**
+   * Before the build turn: applies the chain of `entries` (two or more) on the base it will most
+   * likely be built on — the head of the candidates in flight when the plan speculates, else the
+   * tip — in this worker's throw-away index, so that the build in the turn only writes trees and
+   * commits (see `prepareRunInOneGo`; it carries over to another base when the entries' paths
+   * hold the same there). The other workers' builds go on meanwhile. Undefined when there is
+   * nothing to prepare or it failed: the build then applies the entries itself.
+   */
+  private async prepareAhead(entries: QueueEntry[], plan: CandidatePlan): Promise<PreparedChain | undefined> {
+    if (entries.length < 2) return undefined;
+    const { landing, speculation, config, logger } = this.runtime;
+    try {
+      const tip = await landing.tip(config.target_branch);
+      const base = plan.speculate
+        ? ((
+            await speculation.speculativeBase(
+              tip,
+              entries.map((entry) => entry.id),
+              maxCandidatesInFlight(config.queue.strategy),
+            )
+          ).base ?? tip)
+        : tip;
+      return await prepareRunInOneGo(this.worktree!, entries, base);
+    } catch (error) {
+      // Only the head start is lost: the build in the turn applies the entries, and reports there.
+      logger.warn(
+        { worker: this.id, error: error instanceof Error ? error.message : String(error) },
+        'could not apply a chain ahead of its build',
+      );
+      return undefined;
+    }
   }
 
   /**

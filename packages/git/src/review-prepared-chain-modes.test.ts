@@ -1,0 +1,142 @@
+import { rm } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChainPatch } from './chain-commits.js';
+import { writeLooseObject } from './object-sink.js';
+import { observeGitCommands, runGit } from './run-git.js';
+import { createTemporaryRepository } from './testing/temporary-repository.js';
+
+/*
+ * Review: a prepared chain carried over to another commit Q keeps every sibling entry of the
+ * trees it rewrites exactly as Q's tree objects spell them, while `git read-tree` + `git apply
+ * --cached` + `git write-tree` on Q (and the old code, which hashed the index) rewrites those
+ * directories from index entries, whose modes git canonicalizes (100664 -> 100644, 040000 ->
+ * 40000). The carried-over trees therefore differ from git's; with a zero-padded tree mode the
+ * carried-over tree is even sorted wrongly (the subtree is ordered as a file), which
+ * `git fsck` reports as an error (treeNotSorted).
+ */
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  observeGitCommands(undefined);
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function update(path: string, from: string, to: string): string {
+  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
+}
+
+const CHAIN: ChainPatch[] = [
+  { patch: update('dir/one.txt', 'one', 'ONE'), message: 'edit in dir' },
+  { patch: update('top.txt', 'top', 'TOP'), message: 'edit at the top' },
+];
+
+interface RawItem {
+  mode: string;
+  name: string;
+  sha: string;
+}
+
+/** A tree object written byte for byte as given (no sorting, no mode canonicalization). */
+async function rawTree(gitDirectory: string, items: readonly RawItem[]): Promise<string> {
+  const content = Buffer.concat(
+    items.flatMap((item) => [Buffer.from(`${item.mode} ${item.name}\0`, 'latin1'), Buffer.from(item.sha, 'hex')]),
+  );
+  return writeLooseObject(gitDirectory, 'tree', content);
+}
+
+async function lsTree(cwd: string, tree: string): Promise<RawItem[]> {
+  const out = (await runGit(['ls-tree', tree], { cwd })).stdout.trim().split('\n');
+  return out.map((line) => {
+    const [meta, name] = line.split('\t') as [string, string];
+    const [mode, , sha] = meta.split(' ') as [string, string, string];
+    return { mode, name, sha };
+  });
+}
+
+async function setUp() {
+  const created = await createTemporaryRepository({
+    files: {
+      'dir/one.txt': 'one\n',
+      'dir/two.txt': 'two\n',
+      'sub/inner.txt': 'inner\n',
+      'sub.txt': 'sub file\n',
+      'top.txt': 'top\n',
+    },
+  });
+  cleanups.push(created.cleanup);
+  const { repository, root } = created;
+  const base = await repository.requireBranch('main');
+  const builder = await repository.addWorktree(`${root}-builder`, base);
+  const fresh = await repository.addWorktree(`${root}-fresh`, base);
+  cleanups.push(() => rm(builder.path, { recursive: true, force: true }));
+  cleanups.push(() => rm(fresh.path, { recursive: true, force: true }));
+  const gitDirectory = repository.gitDirectory;
+  const rootTree = (await runGit(['rev-parse', `${base}^{tree}`], { cwd: root })).stdout.trim();
+  return { ...created, base, builder, fresh, gitDirectory, rootTree };
+}
+
+async function treesOf(cwd: string, commits: readonly string[] | undefined): Promise<string[]> {
+  expect(commits).toBeDefined();
+  return Promise.all(
+    commits!.map(async (commit) => (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim()),
+  );
+}
+
+describe('review: a carried-over chain on a commit whose trees spell modes as old tools did', () => {
+  it('gives the trees git gives there when a sibling has a legacy 100664 mode', async () => {
+    const { root, base, builder, fresh, gitDirectory, rootTree } = await setUp();
+    // Q: the base's tree, with dir/two.txt stored as 100664 (as git before 2005-04 wrote it).
+    const top = await lsTree(root, rootTree);
+    const dir = await lsTree(root, top.find((item) => item.name === 'dir')!.sha);
+    const legacyDir = await rawTree(
+      gitDirectory,
+      dir.map((item) => (item.name === 'two.txt' ? { ...item, mode: '100664' } : item)),
+    );
+    const legacyRoot = await rawTree(
+      gitDirectory,
+      top.map((item) => (item.name === 'dir' ? { ...item, mode: '40000', sha: legacyDir } : item)),
+    );
+    const q = (await runGit(['commit-tree', '-p', base, '-m', 'legacy modes', legacyRoot], { cwd: root })).stdout.trim();
+
+    const prepared = await builder.prepareChainOn(base, CHAIN);
+    expect(prepared).toBeDefined();
+    const commands: string[] = [];
+    observeGitCommands(({ args }) => commands.push(args[0]!));
+    const carried = await builder.tryCommitChainOn(q, CHAIN, { prepared: prepared! });
+    observeGitCommands(undefined);
+    // It did carry over (no git ran): the chain's paths hold the same entries on q.
+    expect(commands).toEqual([]);
+    const expected = await fresh.tryCommitChainOn(q, CHAIN);
+    // What git itself makes on q, one patch at a time.
+    await runGit(['checkout', '--quiet', '--force', '--detach', q], { cwd: root });
+    const byGit: string[] = [];
+    for (const { patch } of CHAIN) {
+      await runGit(['apply', '--cached', '-'], { cwd: root, input: patch });
+      byGit.push((await runGit(['write-tree'], { cwd: root })).stdout.trim());
+    }
+    expect(await treesOf(root, expected.commits)).toEqual(byGit);
+    expect(await treesOf(root, carried.commits)).toEqual(byGit);
+  });
+
+  it('gives the trees git gives there, sorted as git sorts, when a sibling subtree has a zero-padded 040000 mode', async () => {
+    const { root, base, builder, fresh, gitDirectory, rootTree } = await setUp();
+    // Q: the base's tree with `sub` written as `040000 sub` (zero-padded, as some tools wrote it),
+    // in git's order (sub.txt before sub/).
+    const top = await lsTree(root, rootTree);
+    const padded = await rawTree(
+      gitDirectory,
+      top.map((item) => (item.name === 'sub' ? { ...item, mode: '040000' } : item)),
+    );
+    const q = (await runGit(['commit-tree', '-p', base, '-m', 'zero-padded', padded], { cwd: root })).stdout.trim();
+
+    const prepared = await builder.prepareChainOn(base, CHAIN);
+    expect(prepared).toBeDefined();
+    const carried = await builder.tryCommitChainOn(q, CHAIN, { prepared: prepared! });
+    const expected = await fresh.tryCommitChainOn(q, CHAIN);
+    expect(carried.commits).toHaveLength(2);
+    // git's fsck finds no error in what the carry-over made (a wrongly sorted tree is an error).
+    const fsck = await runGit(['fsck', '--no-dangling', '--strict'], { cwd: root, allowFailure: true });
+    expect(fsck.stderr).not.toMatch(/treeNotSorted|not properly sorted/);
+    expect(await treesOf(root, carried.commits)).toEqual(await treesOf(root, expected.commits));
+  });
+});
