@@ -24,20 +24,27 @@ import { TreeEditor, type PathEntry } from './tree-edit.js';
  * paths replaced.
  */
 
-/** A chain applied on a commit, to be built there or carried over to another (see the module comment). */
-export class PreparedChain {
+/**
+ * A chain applied on a commit ahead of its build (see `Worktree.prepareChainOn`), to be given to
+ * `Worktree.tryCommitChainOn` as `prepared`.
+ */
+export interface PreparedChain {
   /** The commit the chain was applied on. */
   readonly base: string;
-  /** @internal The patches, as given. */
+  /** True when `patches` are the ones this chain was prepared from (texts, messages, trailers). */
+  isFor(patches: readonly ChainPatch[]): boolean;
+}
+
+/** What a {@link PreparedChain} holds (made only by {@link prepareChainOn}). */
+class AppliedAhead implements PreparedChain {
+  readonly base: string;
+  /** The patches, as given. */
   readonly patches: readonly ChainPatch[];
-  /** @internal */
   readonly parsed: ParsedChain;
-  /** @internal */
   readonly applied: AppliedChain;
-  /** @internal The throw-away index as the apply left it. */
+  /** The throw-away index as the apply left it. */
   readonly snapshot: IndexSnapshot | undefined;
 
-  /** @internal */
   constructor(
     patches: readonly ChainPatch[],
     parsed: ParsedChain,
@@ -56,7 +63,6 @@ export class PreparedChain {
     this.snapshot = snapshot;
   }
 
-  /** True when `patches` are the ones this chain was prepared from (texts, messages, trailers). */
   isFor(patches: readonly ChainPatch[]): boolean {
     return (
       patches.length === this.patches.length &&
@@ -86,7 +92,7 @@ export async function prepareChainOn(
   if (parsed === undefined) return undefined;
   const applied = await applyChain(worktreePath, gitDirectory, patches, parsed, base);
   if (!('after' in applied)) return undefined;
-  return new PreparedChain(patches, parsed, applied, await snapshotOfIndex(applied.indexPath));
+  return new AppliedAhead(patches, parsed, applied, await snapshotOfIndex(applied.indexPath));
 }
 
 /**
@@ -101,6 +107,8 @@ export async function commitPreparedChain(
   base: string,
   options: { identity?: CommitIdentity; date?: Date } = {},
 ): Promise<string[] | undefined> {
+  // Only a chain this module prepared holds what is needed; anything else is applied afresh.
+  if (!(prepared instanceof AppliedAhead)) return undefined;
   const { parsed, applied } = prepared;
   const objects = new PackWriter();
   let treeAt: (index: number) => Promise<string | undefined>;
@@ -127,7 +135,7 @@ export async function commitPreparedChain(
 async function carriedTrees(
   gitDirectory: string,
   objects: PackWriter,
-  prepared: PreparedChain,
+  prepared: AppliedAhead,
   base: string,
 ): Promise<((index: number) => Promise<string | undefined>) | undefined> {
   const { parsed, applied } = prepared;
