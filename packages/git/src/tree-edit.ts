@@ -10,6 +10,13 @@ import { readObjectOfType } from './object-reads.js';
 /** A tree's mode for a subtree, as git writes it. */
 export const TREE_MODE = '40000';
 
+/**
+ * The modes git writes (a regular file, an executable, a symlink, a submodule, a subtree). An
+ * older git or another tool may have written others (`100664`, a zero-padded `040000`), which
+ * git itself rewrites canonically when it rewrites the tree: such a tree is not edited here.
+ */
+const CANONICAL_MODES: ReadonlySet<string> = new Set(['100644', '100755', '120000', '160000', TREE_MODE]);
+
 /** One entry of a tree: its mode as git writes it (`100644`, `40000`…), its name (bytes as latin1), its object. */
 export interface TreeItem {
   mode: string;
@@ -102,7 +109,9 @@ export class TreeEditor {
   /**
    * The tree `root` with each path of `changes` set to its entry (or removed, for null), the
    * trees above it rewritten (a subtree left empty is removed, as git stores none). Undefined when
-   * a directory above a changed path is not a tree, or when the whole tree would be empty.
+   * a directory above a changed path is not a tree, when a tree to rewrite holds an entry of a
+   * mode git does not write (it would rewrite that entry too), or when the whole tree would be
+   * empty.
    */
   async edit(root: string, changes: ReadonlyMap<string, PathEntry>): Promise<string | undefined> {
     const edited = await this.editTree(
@@ -127,7 +136,9 @@ export class TreeEditor {
     sha: string | undefined,
     changes: ReadonlyArray<readonly [readonly string[], PathEntry]>,
   ): Promise<string | null | undefined> {
-    const items = new Map((sha === undefined ? [] : await this.read(sha)).map((item) => [item.name, item]));
+    const existing = sha === undefined ? [] : await this.read(sha);
+    if (existing.some((item) => !CANONICAL_MODES.has(item.mode))) return undefined;
+    const items = new Map(existing.map((item) => [item.name, item]));
     const below = new Map<string, Array<readonly [readonly string[], PathEntry]>>();
     for (const [parts, entry] of changes) {
       const name = parts[0]!;

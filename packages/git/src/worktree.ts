@@ -356,12 +356,14 @@ export class Worktree {
       ...(options.date === undefined ? {} : { date: options.date }),
     };
     if (options.prepared?.isFor(patches) === true) {
+      // Anything unexpected there (a tree that does not parse, an object that cannot be read):
+      // the patches are applied on `base` as without it.
       const commits = await commitPreparedChain(
         this.repository.gitDirectory,
         options.prepared,
         base,
         commitOptions,
-      );
+      ).catch(() => undefined);
       if (commits !== undefined) return { commits };
     }
     return tryChainInOneGo(this.path, this.repository.gitDirectory, patches, { on: base, ...commitOptions });
