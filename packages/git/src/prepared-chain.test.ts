@@ -193,6 +193,30 @@ describe('Worktree.prepareChainOn', () => {
     expect(
       (await runGit(['log', '-1', '--format=%s', built.commits!.at(-1)!], { cwd: root })).stdout.trim(),
     ).toBe('another message');
+    // Prepared in another repository (its blobs are there, not here): applied here afresh.
+    const elsewhere = await createTemporaryRepository({
+      files: { 'dir/one.txt': 'one\n', 'top.txt': 'top\n' },
+    });
+    cleanups.push(elsewhere.cleanup);
+    const elsewhereWorktree = await elsewhere.repository.addWorktree(`${elsewhere.root}-builder`, 'main');
+    cleanups.push(() => rm(elsewhereWorktree.path, { recursive: true, force: true }));
+    // Contents no object of this repository has.
+    const two = [
+      { patch: update('dir/one.txt', 'one', 'one from elsewhere'), message: 'a' },
+      { patch: update('top.txt', 'top', 'top from elsewhere'), message: 'b' },
+    ];
+    const foreign = await elsewhereWorktree.prepareChainOn(
+      await elsewhere.repository.requireBranch('main'),
+      two,
+    );
+    expect(foreign?.isFor(two)).toBe(true);
+    const here = await builder.tryCommitChainOn(base, two, { prepared: foreign! });
+    expect(here.commits).toHaveLength(2);
+    // Every object of the chain is here.
+    const missing = await runGit(['rev-list', '--objects', '--missing=print', here.commits!.at(-1)!], {
+      cwd: root,
+    });
+    expect(missing.stdout.split('\n').filter((line) => line.startsWith('?'))).toEqual([]);
     // Refused on the base (a patch that does not apply): nothing is prepared.
     expect(
       await builder.prepareChainOn(base, [

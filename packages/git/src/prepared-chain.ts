@@ -38,6 +38,8 @@ export interface PreparedChain {
 /** What a {@link PreparedChain} holds (made only by {@link prepareChainOn}). */
 class AppliedAhead implements PreparedChain {
   readonly base: string;
+  /** The common git directory whose objects the apply wrote (its blobs). */
+  readonly gitDirectory: string;
   /** The patches, as given. */
   readonly patches: readonly ChainPatch[];
   readonly parsed: ParsedChain;
@@ -46,12 +48,14 @@ class AppliedAhead implements PreparedChain {
   readonly snapshot: IndexSnapshot | undefined;
 
   constructor(
+    gitDirectory: string,
     patches: readonly ChainPatch[],
     parsed: ParsedChain,
     applied: AppliedChain,
     snapshot: IndexSnapshot | undefined,
   ) {
     this.base = applied.base;
+    this.gitDirectory = gitDirectory;
     this.patches = patches.map((patch) => ({
       ...patch,
       ...(patch.trailers === undefined
@@ -92,7 +96,7 @@ export async function prepareChainOn(
   if (parsed === undefined) return undefined;
   const applied = await applyChain(worktreePath, gitDirectory, patches, parsed, base);
   if (!('after' in applied)) return undefined;
-  return new AppliedAhead(patches, parsed, applied, await snapshotOfIndex(applied.indexPath));
+  return new AppliedAhead(gitDirectory, patches, parsed, applied, await snapshotOfIndex(applied.indexPath));
 }
 
 /**
@@ -107,8 +111,9 @@ export async function commitPreparedChain(
   base: string,
   options: { identity?: CommitIdentity; date?: Date } = {},
 ): Promise<string[] | undefined> {
-  // Only a chain this module prepared holds what is needed; anything else is applied afresh.
-  if (!(prepared instanceof AppliedAhead)) return undefined;
+  // Only a chain this module prepared in this object database (its blobs are here) holds what is
+  // needed; anything else is applied afresh.
+  if (!(prepared instanceof AppliedAhead) || prepared.gitDirectory !== gitDirectory) return undefined;
   const { parsed, applied } = prepared;
   const objects = new PackWriter();
   let treeAt: (index: number) => Promise<string | undefined>;
