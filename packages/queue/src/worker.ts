@@ -442,7 +442,9 @@ export class QueueWorker {
     if (entries.length < 2) return undefined;
     const { landing, speculation, config, logger } = this.runtime;
     try {
-      const tip = await landing.tip(config.target_branch);
+      // The tip as last seen (no fetch of a remote target for a guess): the build reads it again.
+      const tip = await landing.knownTip(config.target_branch);
+      if (tip === undefined) return undefined;
       const base = plan.speculate
         ? ((
             await speculation.speculativeBase(
