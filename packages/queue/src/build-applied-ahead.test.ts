@@ -1,6 +1,5 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observeGitCommands, runGit } from '@hyperion/git';
 import type { QueueEntry } from '@hyperion/schema';
@@ -12,6 +11,7 @@ import {
   replaceFilePatch,
   type QueueFixture,
 } from './testing/queue-fixture.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -20,11 +20,6 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
-  expect(await condition()).toBe(true);
-}
 
 describe('a batch applied ahead of its build turn', () => {
   it('is built in the turn on the candidate published meanwhile without another git apply, stacked and landed', async () => {

@@ -18,6 +18,7 @@ import {
   testConfig,
   type QueueFixture,
 } from './testing/queue-fixture.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -111,7 +112,7 @@ describe('checks cut short', () => {
     ]);
     const lease = new AbortController();
     const running = runCandidateChecksUnlessStopped(runtime, [entry], directory, 'w', lease.signal);
-    for (let round = 0; round < 500 && !existsSync(marker); round += 1) await sleep(20);
+    await waitFor(() => existsSync(marker));
     lease.abort();
     const outcome = await running;
     expect(outcome).toMatchObject({ passed: false, reason: 'the lease was lost while it was checked' });

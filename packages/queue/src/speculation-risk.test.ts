@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit, type GitRepository } from '@hyperion/git';
 import { compareWithLive, type SqliteStore } from '@hyperion/store';
@@ -15,13 +14,9 @@ import {
   replaceFilePatch,
   type QueueFixture,
 } from './testing/queue-fixture.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
-  expect(await condition()).toBe(true);
-}
 
 afterEach(async () => {
   await fixture?.cleanup();

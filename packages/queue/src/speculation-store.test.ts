@@ -13,6 +13,7 @@ import {
 } from './testing/queue-fixture.js';
 import { objectStoreId } from './speculation-location.js';
 import { StoreSpeculationBoard } from './speculation-store.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
 const closers: Array<() => Promise<void>> = [];
@@ -22,11 +23,6 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
-  expect(await condition()).toBe(true);
-}
 
 /** A fresh SQLite store with a clock the test moves. */
 function storeWithClock(): { store: SqliteStore; clock: { now: number } } {

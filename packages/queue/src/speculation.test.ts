@@ -12,6 +12,7 @@ import {
   type QueueFixture,
 } from './testing/queue-fixture.js';
 import { ProcessSpeculationBoard } from './speculation.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -19,11 +20,6 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
-  expect(await condition()).toBe(true);
-}
 
 /** A check that waits for a verdict file: `pass` or `fail` (only for the entry editing a.txt). */
 function gatedCheck(gate: string): string {

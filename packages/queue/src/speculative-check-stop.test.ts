@@ -1,6 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '@hyperion/git';
 import { temporaryDirectory } from '../../../test-support/temporary-directory.js';
@@ -11,6 +10,7 @@ import {
   replaceFilePatch,
   type QueueFixture,
 } from './testing/queue-fixture.js';
+import { waitFor } from './testing/wait-for.js';
 
 let fixture: QueueFixture | undefined;
 
@@ -18,11 +18,6 @@ afterEach(async () => {
   await fixture?.cleanup();
   fixture = undefined;
 });
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500 && !(await condition()); round += 1) await sleep(20);
-  expect(await condition()).toBe(true);
-}
 
 describe('a speculative candidate whose base turns red', () => {
   it('has its check stopped at once, records no verdict of it, and lands once rebuilt on the tip', async () => {
