@@ -1,48 +1,38 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordHeldTree } from './held-chain-index.js';
 import { observeGitCommands, runGit } from './run-git.js';
-import { createTemporaryRepository } from './testing/temporary-repository.js';
+import {
+  addWorktrees,
+  cleanupsAfterEach,
+  repositoryOf,
+  treeOf,
+  updatePatch,
+} from './testing/chain-fixtures.js';
 import type { Worktree } from './worktree.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  observeGitCommands(undefined);
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function update(path: string, from: string, to: string): string {
-  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
-}
+const cleanups = cleanupsAfterEach();
 
 const PATCHES = [
-  update('dir/one.txt', 'one', 'ONE'),
+  updatePatch('dir/one.txt', 'one', 'ONE'),
   'diff --git a/new dir/made.sh b/new dir/made.sh\nnew file mode 100755\n--- /dev/null\n+++ b/new dir/made.sh\n@@ -0,0 +1 @@\n+#!/bin/sh\n',
   'diff --git a/dir/two.txt b/dir/two.txt\ndeleted file mode 100644\n--- a/dir/two.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-two\n',
-  update('top.txt', 'top', 'TOP'),
+  updatePatch('top.txt', 'top', 'TOP'),
 ];
 
 /** A repository, its first commit `base`, a second commit `other`, and two worktrees at `base`. */
 async function setUp() {
-  const created = await createTemporaryRepository({
-    files: { 'dir/one.txt': 'one\n', 'dir/two.txt': 'two\n', 'top.txt': 'top\n', 'z.txt': 'z\n' },
-  });
-  cleanups.push(created.cleanup);
-  const { repository, root } = created;
-  const base = await repository.requireBranch('main');
+  const created = await repositoryOf(
+    { 'dir/one.txt': 'one\n', 'dir/two.txt': 'two\n', 'top.txt': 'top\n', 'z.txt': 'z\n' },
+    cleanups,
+  );
+  const { repository, root, base } = created;
   await writeFile(join(root, 'z.txt'), 'z moved on\n');
   await runGit(['commit', '--quiet', '-am', 'other'], { cwd: root });
   const other = await repository.requireBranch('main');
-  const builder = await repository.addWorktree(`${root}-builder`, other);
-  const alone = await repository.addWorktree(`${root}-alone`, base);
-  cleanups.push(() => rm(builder.path, { recursive: true, force: true }));
-  cleanups.push(() => rm(alone.path, { recursive: true, force: true }));
-  return { ...created, base, other, builder, alone };
-}
-
-async function treeOf(cwd: string, commit: string): Promise<string> {
-  return (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim();
+  const { builder, alone } = await addWorktrees(created, { builder: other, alone: base }, cleanups);
+  return { ...created, other, builder, alone };
 }
 
 /** What `git status` and HEAD say of a worktree: the proof that nothing in it moved. */
@@ -110,8 +100,8 @@ describe('Worktree.tryCommitChainOn', () => {
     const { base, builder } = await setUp();
     const before = await stateOf(builder);
     const result = await builder.tryCommitChainOn(base, [
-      { patch: update('top.txt', 'top', 'TOP'), message: 'a' },
-      { patch: update('z.txt', 'not what is there', 'Z'), message: 'b' },
+      { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'a' },
+      { patch: updatePatch('z.txt', 'not what is there', 'Z'), message: 'b' },
     ]);
     expect(result.commits).toBeUndefined();
     // git names the path on two lines (`patch failed: z.txt:1`, `z.txt: patch does not apply`).
@@ -126,13 +116,13 @@ describe('Worktree.tryCommitChainOn', () => {
     const before = await stateOf(builder);
     const made = await builder.tryCommitChainOn(base, [
       { patch: link, message: 'a link out' },
-      { patch: update('top.txt', 'top', 'TOP'), message: 'b' },
+      { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'b' },
     ]);
     expect(made).toEqual({ commits: undefined, failedPaths: undefined });
     // A base whose tree holds the symlink: a patch of the link itself is refused as well.
     const withLink = await builder.tryCommitChainOn(base, [
       { patch: link, message: 'a link out' },
-      { patch: update('z.txt', 'z', 'Z'), message: 'c' },
+      { patch: updatePatch('z.txt', 'z', 'Z'), message: 'c' },
     ]);
     expect(withLink.commits).toBeUndefined();
     await runGit(['checkout', '--quiet', '--detach', base], { cwd: root });
@@ -143,15 +133,15 @@ describe('Worktree.tryCommitChainOn', () => {
       'diff --git a/out b/out\n--- a/out\n+++ b/out\n@@ -1 +1 @@\n-/etc\n\\ No newline at end of file\n+/tmp\n\\ No newline at end of file\n';
     const changed = await builder.tryCommitChainOn(linked, [
       { patch: retarget, message: 'retarget' },
-      { patch: update('top.txt', 'top', 'TOP'), message: 'd' },
+      { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'd' },
     ]);
     expect(changed).toEqual({ commits: undefined, failedPaths: undefined });
     expect(await stateOf(builder)).toEqual(before);
   });
 
   describe('the throw-away index a chain leaves (the tree of its head)', () => {
-    const NEXT = [update('z.txt', 'z', 'Z'), update('dir/one.txt', 'ONE', 'one again')];
-    const BACK = [update('dir/one.txt', 'one again', 'ONE'), update('z.txt', 'Z', 'z')];
+    const NEXT = [updatePatch('z.txt', 'z', 'Z'), updatePatch('dir/one.txt', 'ONE', 'one again')];
+    const BACK = [updatePatch('dir/one.txt', 'one again', 'ONE'), updatePatch('z.txt', 'Z', 'z')];
 
     async function gitDirectoryOf(path: string): Promise<string> {
       return (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: path })).stdout.trim();
@@ -222,8 +212,8 @@ describe('Worktree.tryCommitChainOn', () => {
       // A record that names the wrong commit for the file: the tree hashed from the index decides.
       await recordHeldTree(indexPath, other);
       const wrong = await builder.tryCommitChainOn(other, [
-        { patch: update('top.txt', 'top', 'TOP'), message: 'a' },
-        { patch: update('dir/one.txt', 'one', 'ONE'), message: 'b' },
+        { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'a' },
+        { patch: updatePatch('dir/one.txt', 'one', 'ONE'), message: 'b' },
       ]);
       expect(wrong.commits).toHaveLength(2);
       expect((await runGit(['rev-parse', `${wrong.commits![0]}^`], { cwd: root })).stdout.trim()).toBe(other);

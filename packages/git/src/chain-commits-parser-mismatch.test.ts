@@ -1,28 +1,19 @@
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGit } from './run-git.js';
-import { createTemporaryRepository } from './testing/temporary-repository.js';
+import {
+  addWorktrees,
+  cleanupsAfterEach,
+  repositoryOf,
+  treeOf,
+  updatePatch,
+} from './testing/chain-fixtures.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function twoWorktrees(files: Record<string, string>) {
-  const created = await createTemporaryRepository({ files });
-  cleanups.push(created.cleanup);
-  const base = await created.repository.requireBranch('main');
-  const together = await created.repository.addWorktree(`${created.root}-together`, base);
-  const alone = await created.repository.addWorktree(`${created.root}-alone`, base);
-  cleanups.push(() => rm(together.path, { recursive: true, force: true }));
-  cleanups.push(() => rm(alone.path, { recursive: true, force: true }));
-  return { ...created, base, together, alone };
-}
-const treeOf = async (cwd: string, commit: string) =>
-  (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim();
-
-function update(path: string, from: string, to: string): string {
-  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
+  const created = await repositoryOf(files, cleanups);
+  const { base } = created;
+  return { ...created, ...(await addWorktrees(created, { together: base, alone: base }, cleanups)) };
 }
 
 describe('one apply for a chain: patches whose files git reads otherwise than the parser', () => {
@@ -32,11 +23,11 @@ describe('one apply for a chain: patches whose files git reads otherwise than th
       'd.txt': 'd\n',
       'sub/keep.txt': 'k\n',
     });
-    const first = update('c.txt', 'c', 'C');
+    const first = updatePatch('c.txt', 'c', 'C');
     // Entry 2: two files. The second is a creation as `git diff --no-prefix` writes it: parsePatch
     // (and so the submission's path check) reads `sub/new.txt`; git apply -p1 creates `new.txt`.
     const second =
-      update('d.txt', 'd', 'D') +
+      updatePatch('d.txt', 'd', 'D') +
       'diff --git sub/new.txt sub/new.txt\nnew file mode 100644\n--- /dev/null\n+++ sub/new.txt\n@@ -0,0 +1 @@\n+new\n';
     const expected: string[] = [];
     for (const patch of [first, second]) {
@@ -55,9 +46,9 @@ describe('one apply for a chain: patches whose files git reads otherwise than th
 
   it('refuses a quoted path that is not UTF-8 (git writes its raw bytes)', async () => {
     const { root, together, alone } = await twoWorktrees({ 'c.txt': 'c\n', 'd.txt': 'd\n' });
-    const first = update('c.txt', 'c', 'C');
+    const first = updatePatch('c.txt', 'c', 'C');
     const second =
-      update('d.txt', 'd', 'D') +
+      updatePatch('d.txt', 'd', 'D') +
       'diff --git "a/\\351.txt" "b/\\351.txt"\nnew file mode 100644\n--- /dev/null\n+++ "b/\\351.txt"\n@@ -0,0 +1 @@\n+latin1\n';
     const expected: string[] = [];
     for (const patch of [first, second]) {
@@ -76,7 +67,7 @@ describe('one apply for a chain: patches whose files git reads otherwise than th
 
   it('refuses a plain section hidden after a GIT binary patch (the parser does not see it)', async () => {
     const { root, together, alone } = await twoWorktrees({ 'c.txt': 'c\n', 'd.txt': 'd\n' });
-    const first = update('d.txt', 'd', 'D');
+    const first = updatePatch('d.txt', 'd', 'D');
     const second =
       'diff --git a/b.bin b/b.bin\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..88768efdf77ec78c9a995f94881793be6a41752b\nGIT binary patch\nliteral 5\nMcmZQzOv=my00M6TI{*Lx\n\nliteral 0\nHcmV?d00001\n\n--- a/c.txt\n+++ b/c.txt\n@@ -1 +1 @@\n-c\n+SMUGGLED\n';
     const expected: string[] = [];
@@ -95,7 +86,7 @@ describe('one apply for a chain: patches whose files git reads otherwise than th
   });
   it("refuses a section hidden after a binary patch that changes another entry's file", async () => {
     const { together } = await twoWorktrees({ 'c.txt': 'c\n', 'd.txt': 'd\n' });
-    const first = update('c.txt', 'c', 'C');
+    const first = updatePatch('c.txt', 'c', 'C');
     const second =
       'diff --git a/b.bin b/b.bin\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..88768efdf77ec78c9a995f94881793be6a41752b\nGIT binary patch\nliteral 5\nMcmZQzOv=my00M6TI{*Lx\n\nliteral 0\nHcmV?d00001\n\n--- a/c.txt\n+++ b/c.txt\n@@ -1 +1 @@\n-C\n+SMUGGLED\n';
     const commits = await together.commitChainInOneApply([
@@ -108,7 +99,7 @@ describe('one apply for a chain: patches whose files git reads otherwise than th
 
   it('still takes git-made patches on disjoint files in one apply, each commit its own tree', async () => {
     const { root, together, alone } = await twoWorktrees({ 'c.txt': 'c\n', 'd.txt': 'd\n' });
-    const patches = [update('c.txt', 'c', 'C'), update('d.txt', 'd', 'D')];
+    const patches = [updatePatch('c.txt', 'c', 'C'), updatePatch('d.txt', 'd', 'D')];
     const expected: string[] = [];
     for (const patch of patches) {
       await alone.applyPatch(patch);

@@ -1,38 +1,32 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pathsNamedByApplyErrors } from './chain-commits.js';
 import { observeGitCommands, runGit } from './run-git.js';
-import { createTemporaryRepository } from './testing/temporary-repository.js';
+import {
+  addWorktrees,
+  cleanupsAfterEach,
+  repositoryOf,
+  treeOf,
+  updatePatch,
+} from './testing/chain-fixtures.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  observeGitCommands(undefined);
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function update(path: string, from: string, to: string): string {
-  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
-}
+const cleanups = cleanupsAfterEach();
 
 const PATCHES = [
-  update('dir/one.txt', 'one', 'ONE'),
+  updatePatch('dir/one.txt', 'one', 'ONE'),
   'diff --git a/new dir/made.sh b/new dir/made.sh\nnew file mode 100755\n--- /dev/null\n+++ b/new dir/made.sh\n@@ -0,0 +1 @@\n+#!/bin/sh\n',
   'diff --git a/dir/two.txt b/dir/two.txt\ndeleted file mode 100644\n--- a/dir/two.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-two\n',
-  update('top.txt', 'top', 'TOP'),
+  updatePatch('top.txt', 'top', 'TOP'),
 ];
 
 async function twoWorktrees() {
-  const created = await createTemporaryRepository({
-    files: { 'dir/one.txt': 'one\n', 'dir/two.txt': 'two\n', 'top.txt': 'top\n', 'z.txt': 'z\n' },
-  });
-  cleanups.push(created.cleanup);
-  const base = await created.repository.requireBranch('main');
-  const together = await created.repository.addWorktree(`${created.root}-together`, base);
-  const alone = await created.repository.addWorktree(`${created.root}-alone`, base);
-  cleanups.push(() => rm(together.path, { recursive: true, force: true }));
-  cleanups.push(() => rm(alone.path, { recursive: true, force: true }));
-  return { ...created, base, together, alone };
+  const created = await repositoryOf(
+    { 'dir/one.txt': 'one\n', 'dir/two.txt': 'two\n', 'top.txt': 'top\n', 'z.txt': 'z\n' },
+    cleanups,
+  );
+  const { base } = created;
+  return { ...created, ...(await addWorktrees(created, { together: base, alone: base }, cleanups)) };
 }
 
 async function looseObjects(gitDirectory: string): Promise<Set<string>> {
@@ -42,10 +36,6 @@ async function looseObjects(gitDirectory: string): Promise<Set<string>> {
     for (const name of await readdir(join(gitDirectory, 'objects', directory))) shas.add(directory + name);
   }
   return shas;
-}
-
-async function treeOf(cwd: string, commit: string): Promise<string> {
-  return (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim();
 }
 
 describe('Worktree.commitChainInOneApply', () => {
@@ -81,7 +71,7 @@ describe('Worktree.commitChainInOneApply', () => {
     const { base, together } = await twoWorktrees();
     const commands: string[] = [];
     observeGitCommands(({ args }) => commands.push(args[0]!));
-    const shared = [update('top.txt', 'top', 'A'), update('top.txt', 'A', 'B')];
+    const shared = [updatePatch('top.txt', 'top', 'A'), updatePatch('top.txt', 'A', 'B')];
     expect(
       await together.commitChainInOneApply(shared.map((patch) => ({ patch, message: 'm' }))),
     ).toBeUndefined();
@@ -95,7 +85,7 @@ describe('Worktree.commitChainInOneApply', () => {
       await together.commitChainInOneApply(nested.map((patch) => ({ patch, message: 'm' }))),
     ).toBeUndefined();
     expect(commands).toEqual([]);
-    const broken = [PATCHES[1]!, update('z.txt', 'not z', 'Z')];
+    const broken = [PATCHES[1]!, updatePatch('z.txt', 'not z', 'Z')];
     expect(
       await together.commitChainInOneApply(broken.map((patch) => ({ patch, message: 'm' }))),
     ).toBeUndefined();
@@ -142,7 +132,7 @@ describe('the objects of a chain in one go', () => {
     await runGit(['fsck', '--strict', '--no-dangling'], { cwd: root });
     expect(await together.repository.readCommitMessage(commits![1]!)).toBe('patch 1\n');
     // The next commit on top reads its packed parent in-process.
-    await together.applyPatch(update('z.txt', 'z', 'Z'));
+    await together.applyPatch(updatePatch('z.txt', 'z', 'Z'));
     const next = await together.commitIndex({ message: 'on top' });
     expect((await runGit(['rev-parse', `${next}^`], { cwd: root })).stdout.trim()).toBe(commits![3]);
   });
@@ -152,9 +142,9 @@ describe('Worktree.tryCommitChainInOneApply', () => {
   it("names the paths of git's errors when git refuses the patches, the worktree untouched", async () => {
     const { base, together, root } = await twoWorktrees();
     const broken = [
-      update('dir/one.txt', 'one', 'ONE'),
-      update('z.txt', 'not z', 'Z'),
-      update('top.txt', 'top', 'TOP'),
+      updatePatch('dir/one.txt', 'one', 'ONE'),
+      updatePatch('z.txt', 'not z', 'Z'),
+      updatePatch('top.txt', 'top', 'TOP'),
       'diff --git a/made.txt b/made.txt\nnew file mode 100644\n--- /dev/null\n+++ b/made.txt\n@@ -0,0 +1 @@\n+x\n',
       'diff --git a/gone.txt b/gone.txt\ndeleted file mode 100644\n--- a/gone.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n',
     ];

@@ -1,9 +1,15 @@
-import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChainPatch } from './chain-commits.js';
 import { writeLooseObject } from './object-sink.js';
 import { observeGitCommands, runGit } from './run-git.js';
-import { createTemporaryRepository } from './testing/temporary-repository.js';
+import {
+  addWorktrees,
+  cleanupsAfterEach,
+  repositoryOf,
+  treeOf,
+  treesOf,
+  updatePatch,
+} from './testing/chain-fixtures.js';
 
 /*
  * Review: a prepared chain carried over to another commit Q keeps every sibling entry of the
@@ -18,19 +24,11 @@ import { createTemporaryRepository } from './testing/temporary-repository.js';
  * "unexpected error".
  */
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  observeGitCommands(undefined);
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function update(path: string, from: string, to: string): string {
-  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
-}
+const cleanups = cleanupsAfterEach();
 
 const CHAIN: ChainPatch[] = [
-  { patch: update('dir/one.txt', 'one', 'ONE'), message: 'edit in dir' },
-  { patch: update('top.txt', 'top', 'TOP'), message: 'edit at the top' },
+  { patch: updatePatch('dir/one.txt', 'one', 'ONE'), message: 'edit in dir' },
+  { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'edit at the top' },
 ];
 
 interface RawItem {
@@ -61,32 +59,25 @@ async function lsTree(cwd: string, tree: string): Promise<RawItem[]> {
 }
 
 async function setUp() {
-  const created = await createTemporaryRepository({
-    files: {
+  const created = await repositoryOf(
+    {
       'dir/one.txt': 'one\n',
       'dir/two.txt': 'two\n',
       'sub/inner.txt': 'inner\n',
       'sub.txt': 'sub file\n',
       'top.txt': 'top\n',
     },
-  });
-  cleanups.push(created.cleanup);
-  const { repository, root } = created;
-  const base = await repository.requireBranch('main');
-  const builder = await repository.addWorktree(`${root}-builder`, base);
-  const fresh = await repository.addWorktree(`${root}-fresh`, base);
-  cleanups.push(() => rm(builder.path, { recursive: true, force: true }));
-  cleanups.push(() => rm(fresh.path, { recursive: true, force: true }));
-  const gitDirectory = repository.gitDirectory;
-  const rootTree = (await runGit(['rev-parse', `${base}^{tree}`], { cwd: root })).stdout.trim();
-  return { ...created, base, builder, fresh, gitDirectory, rootTree };
-}
-
-async function treesOf(cwd: string, commits: readonly string[] | undefined): Promise<string[]> {
-  expect(commits).toBeDefined();
-  return Promise.all(
-    commits!.map(async (commit) => (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim()),
+    cleanups,
   );
+  const { root, base, repository } = created;
+  const { builder, fresh } = await addWorktrees(created, { builder: base, fresh: base }, cleanups);
+  return {
+    ...created,
+    builder,
+    fresh,
+    gitDirectory: repository.gitDirectory,
+    rootTree: await treeOf(root, base),
+  };
 }
 
 describe('a prepared chain on a commit whose trees spell modes as old tools did', () => {

@@ -1,55 +1,43 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChainPatch } from './chain-commits.js';
 import { observeGitCommands, runGit } from './run-git.js';
-import { createTemporaryRepository } from './testing/temporary-repository.js';
+import {
+  addWorktrees,
+  cleanupsAfterEach,
+  creationPatch,
+  removalPatch,
+  repositoryOf,
+  treesOf,
+  updatePatch,
+} from './testing/chain-fixtures.js';
 import type { Worktree } from './worktree.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  observeGitCommands(undefined);
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function update(path: string, from: string, to: string): string {
-  return `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-${from}\n+${to}\n`;
-}
-
-function removal(path: string, content: string): string {
-  return `diff --git a/${path} b/${path}\ndeleted file mode 100644\n--- a/${path}\n+++ /dev/null\n@@ -1 +0,0 @@\n-${content}\n`;
-}
-
-function creation(path: string, content: string): string {
-  return `diff --git a/${path} b/${path}\nnew file mode 100644\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1 @@\n+${content}\n`;
-}
+const cleanups = cleanupsAfterEach();
 
 /** A chain: an edit in `dir/`, a new file in a new directory, the last file of `gone/` removed, an edit at the top. */
 const CHAIN: ChainPatch[] = [
-  { patch: update('dir/one.txt', 'one', 'ONE'), message: 'edit in dir' },
-  { patch: creation('new dir/deep/made.txt', 'made'), message: 'new directories' },
-  { patch: removal('gone/last.txt', 'last'), message: 'empties gone/' },
-  { patch: update('top.txt', 'top', 'TOP'), message: 'edit at the top' },
+  { patch: updatePatch('dir/one.txt', 'one', 'ONE'), message: 'edit in dir' },
+  { patch: creationPatch('new dir/deep/made.txt', 'made'), message: 'new directories' },
+  { patch: removalPatch('gone/last.txt', 'last'), message: 'empties gone/' },
+  { patch: updatePatch('top.txt', 'top', 'TOP'), message: 'edit at the top' },
 ];
 
 /** A repository at `base`, two worktrees, and commits made on `base` in the main worktree. */
 async function setUp() {
-  const created = await createTemporaryRepository({
-    files: {
+  const created = await repositoryOf(
+    {
       'dir/one.txt': 'one\n',
       'dir/two.txt': 'two\n',
       'gone/last.txt': 'last\n',
       'top.txt': 'top\n',
       'z.txt': 'z\n',
     },
-  });
-  cleanups.push(created.cleanup);
-  const { repository, root } = created;
-  const base = await repository.requireBranch('main');
-  const builder = await repository.addWorktree(`${root}-builder`, base);
-  const fresh = await repository.addWorktree(`${root}-fresh`, base);
-  cleanups.push(() => rm(builder.path, { recursive: true, force: true }));
-  cleanups.push(() => rm(fresh.path, { recursive: true, force: true }));
+    cleanups,
+  );
+  const { root, base } = created;
+  const { builder, fresh } = await addWorktrees(created, { builder: base, fresh: base }, cleanups);
   /** A commit on `base` made by `change` in the main worktree (then back at `base`). */
   const commitOnBase = async (change: () => Promise<void>): Promise<string> => {
     await runGit(['checkout', '--quiet', '--force', '--detach', base], { cwd: root });
@@ -61,13 +49,6 @@ async function setUp() {
     return made;
   };
   return { ...created, base, builder, fresh, commitOnBase };
-}
-
-async function treesOf(cwd: string, commits: readonly string[] | undefined): Promise<string[]> {
-  expect(commits).toBeDefined();
-  return Promise.all(
-    commits!.map(async (commit) => (await runGit(['rev-parse', `${commit}^{tree}`], { cwd })).stdout.trim()),
-  );
 }
 
 /** The chain built with `prepared` on `on`, and the git commands it ran. */
@@ -97,8 +78,8 @@ describe('Worktree.prepareChainOn', () => {
     const commands: string[] = [];
     observeGitCommands(({ args }) => commands.push(args[0]!));
     const next = await builder.tryCommitChainOn(built.result.commits!.at(-1)!, [
-      { patch: update('z.txt', 'z', 'Z'), message: 'a' },
-      { patch: update('dir/two.txt', 'two', 'TWO'), message: 'b' },
+      { patch: updatePatch('z.txt', 'z', 'Z'), message: 'a' },
+      { patch: updatePatch('dir/two.txt', 'two', 'TWO'), message: 'b' },
     ]);
     observeGitCommands(undefined);
     expect(next.commits).toHaveLength(2);
@@ -183,7 +164,9 @@ describe('Worktree.prepareChainOn', () => {
     );
     expect(prepared?.isFor(CHAIN)).toBe(true);
     expect(prepared?.isFor(changed)).toBe(false);
-    expect(prepared?.isFor([...CHAIN, { patch: update('z.txt', 'z', 'Z'), message: 'more' }])).toBe(false);
+    expect(prepared?.isFor([...CHAIN, { patch: updatePatch('z.txt', 'z', 'Z'), message: 'more' }])).toBe(
+      false,
+    );
     const commands: string[] = [];
     observeGitCommands(({ args }) => commands.push(args[0]!));
     const built = await builder.tryCommitChainOn(base, changed, { prepared: prepared! });
@@ -194,21 +177,18 @@ describe('Worktree.prepareChainOn', () => {
       (await runGit(['log', '-1', '--format=%s', built.commits!.at(-1)!], { cwd: root })).stdout.trim(),
     ).toBe('another message');
     // Prepared in another repository (its blobs are there, not here): applied here afresh.
-    const elsewhere = await createTemporaryRepository({
-      files: { 'dir/one.txt': 'one\n', 'top.txt': 'top\n' },
-    });
-    cleanups.push(elsewhere.cleanup);
-    const elsewhereWorktree = await elsewhere.repository.addWorktree(`${elsewhere.root}-builder`, 'main');
-    cleanups.push(() => rm(elsewhereWorktree.path, { recursive: true, force: true }));
+    const elsewhere = await repositoryOf({ 'dir/one.txt': 'one\n', 'top.txt': 'top\n' }, cleanups);
+    const { builder: elsewhereWorktree } = await addWorktrees(
+      elsewhere,
+      { builder: elsewhere.base },
+      cleanups,
+    );
     // Contents no object of this repository has.
     const two = [
-      { patch: update('dir/one.txt', 'one', 'one from elsewhere'), message: 'a' },
-      { patch: update('top.txt', 'top', 'top from elsewhere'), message: 'b' },
+      { patch: updatePatch('dir/one.txt', 'one', 'one from elsewhere'), message: 'a' },
+      { patch: updatePatch('top.txt', 'top', 'top from elsewhere'), message: 'b' },
     ];
-    const foreign = await elsewhereWorktree.prepareChainOn(
-      await elsewhere.repository.requireBranch('main'),
-      two,
-    );
+    const foreign = await elsewhereWorktree.prepareChainOn(elsewhere.base, two);
     expect(foreign?.isFor(two)).toBe(true);
     const here = await builder.tryCommitChainOn(base, two, { prepared: foreign! });
     expect(here.commits).toHaveLength(2);
@@ -221,7 +201,7 @@ describe('Worktree.prepareChainOn', () => {
     expect(
       await builder.prepareChainOn(base, [
         CHAIN[0]!,
-        { patch: update('z.txt', 'not there', 'Z'), message: 'b' },
+        { patch: updatePatch('z.txt', 'not there', 'Z'), message: 'b' },
       ]),
     ).toBeUndefined();
   });
