@@ -4,7 +4,13 @@ import type { CommitIdentity } from './commit-identity.js';
 import { DEFAULT_COMMIT_IDENTITY } from './commit-identity.js';
 import { cleanUpMessage, writeCommitObject } from './commit-object.js';
 import { forgetHeldTree, recordHeldTree, takeHeldTree } from './held-chain-index.js';
-import { readPlainIndex, writeTreeOfEntries, type IndexEntry, type PlainIndex } from './index-tree.js';
+import {
+  parsePlainIndex,
+  readPlainIndex,
+  writeTreeOfEntries,
+  type IndexEntry,
+  type PlainIndex,
+} from './index-tree.js';
 import { objectSha } from './object-sink.js';
 import { readCommitFields } from './object-reads.js';
 import { PackWriter } from './pack-writer.js';
@@ -421,13 +427,11 @@ async function throwAwayIndexOf(
   indexPath: string,
   base: string,
 ): Promise<PlainIndex | undefined> {
-  if (await takeHeldTree(indexPath, base)) {
-    forgetHeldTree(indexPath);
-    const held = await readPlainIndex(indexPath);
-    if (held !== undefined && (await treeOfIndex(held)) === (await readCommitFields(gitDirectory, base)).tree)
-      return held;
-  }
+  const content = await takeHeldTree(indexPath, base);
   forgetHeldTree(indexPath);
+  const held = content === undefined ? undefined : parsePlainIndex(content);
+  if (held !== undefined && (await treeOfIndex(held)) === (await readCommitFields(gitDirectory, base)).tree)
+    return held;
   const read = await runGit(['read-tree', base], {
     cwd: worktreePath,
     env: { GIT_INDEX_FILE: indexPath },

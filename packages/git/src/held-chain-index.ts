@@ -76,14 +76,18 @@ export function forgetHeldTree(indexPath: string): void {
 
 /**
  * Makes the index file at `indexPath` hold the tree of `commit` without git, when a recorded
- * index does: true when `indexPath` itself still is that file, or when another one is and was
- * copied over `indexPath` (read through a descriptor whose file is checked against the record, so
- * a concurrent replacement is never copied; written beside it and renamed into place). False when
- * no record applies: the caller runs `git read-tree`.
+ * index does, and returns what it then holds: when `indexPath` itself still is that file, its
+ * content; when another one is, that file's content, copied over `indexPath` (written beside it
+ * and renamed into place). Either is read through a descriptor whose file is checked against the
+ * record, so a concurrent replacement is never taken. Undefined when no record applies: the caller
+ * runs `git read-tree`.
  */
-export async function takeHeldTree(indexPath: string, commit: string): Promise<boolean> {
+export async function takeHeldTree(indexPath: string, commit: string): Promise<Buffer | undefined> {
   const own = held.get(indexPath);
-  if (own?.commit === commit && (await sameIndexFile(own))) return true;
+  if (own?.commit === commit) {
+    const content = await readIfSame(indexPath, own);
+    if (content !== undefined) return content;
+  }
   forgetHeldTree(indexPath);
   for (const [path, record] of held) {
     if (record.commit !== commit || path === indexPath) continue;
@@ -95,12 +99,12 @@ export async function takeHeldTree(indexPath: string, commit: string): Promise<b
       await rename(temporary, indexPath);
     } catch {
       await rm(temporary, { force: true });
-      return false;
+      return undefined;
     }
     await recordHeldTree(indexPath, commit);
-    return true;
+    return content;
   }
-  return false;
+  return undefined;
 }
 
 /** The content of the file at `path` when it still is the file `record` describes. */

@@ -199,6 +199,11 @@ export async function readPlainIndex(indexPath: string): Promise<PlainIndex | un
   return content === undefined ? undefined : parseIndex(content);
 }
 
+/** An index file's `content` parsed in-process, or undefined when only git should read it. */
+export function parsePlainIndex(content: Buffer): PlainIndex | undefined {
+  return parseIndex(content);
+}
+
 /**
  * Writes the tree of `entries` (sorted by path as git sorts the index): as loose objects of
  * `destination` when it is the common git directory, or into the sink it is (a `PackWriter`, whose

@@ -182,25 +182,21 @@ export async function readObjectOfType(
   return Buffer.from(read.object);
 }
 
-/** The commit object `commit` parsed in-process (see {@link readObjectDirectly}). */
-function readCommitDirectly(gitDirectory: string, commit: string): CommitFields | undefined {
-  const object = readObjectDirectly(gitDirectory, commit);
-  return object?.type === 'commit' ? parseCommit(object.content.toString('utf8')) : undefined;
-}
-
 /**
- * The tree, parents and message of `commit` (a full sha): a loose object or a whole packed one is
- * read directly, any other (a delta) through isomorphic-git, which gives the same fields.
+ * The tree, parents and message of `commit` (a full sha), parsed in-process from the object as
+ * {@link readObjectOfType} reads it (loose, whole in a pack, or a delta through isomorphic-git).
+ * Throws when it is not there, not a commit, or its headers do not parse.
  */
 export async function readCommitFields(
   gitDirectory: string,
   commit: string,
   cache?: object,
 ): Promise<CommitFields> {
-  const direct = readCommitDirectly(gitDirectory, commit);
-  if (direct !== undefined) return direct;
-  const result = await (await isomorphicGit()).readCommit({ fs, gitdir: gitDirectory, oid: commit, cache });
-  return { tree: result.commit.tree, parents: result.commit.parent, message: result.commit.message };
+  const fields = parseCommit(
+    (await readObjectOfType(gitDirectory, commit, 'commit', cache)).toString('utf8'),
+  );
+  if (fields === undefined) throw new Error(`commit ${commit} does not parse`);
+  return fields;
 }
 
 /** The message of `commit` (a full sha), as isomorphic-git gives it (see {@link CommitFields}). */
