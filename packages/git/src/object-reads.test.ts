@@ -77,7 +77,7 @@ describe('resolveRef (loose and packed refs read in-process)', () => {
   });
 });
 
-describe('readCommitFields (loose commits read directly)', () => {
+describe('readCommitFields (loose, whole packed and delta commits)', () => {
   it('gives what isomorphic-git gives, for a loose commit and once it is packed', async () => {
     const created = await createTemporaryRepository();
     cleanups.push(created.cleanup);
@@ -111,5 +111,53 @@ describe('readCommitFields (loose commits read directly)', () => {
       false,
     );
     expect(await readCommitFields(repository.gitDirectory, commit)).toEqual(loose);
+  });
+
+  it('reads a commit stored as a delta in a pack as isomorphic-git does, and refuses a tree', async () => {
+    const created = await createTemporaryRepository();
+    cleanups.push(created.cleanup);
+    const { root, repository } = created;
+    const base = await repository.requireBranch('main');
+    const tree = (await runGit(['rev-parse', `${base}^{tree}`], { cwd: root })).stdout.trim();
+    const environment = {
+      GIT_AUTHOR_NAME: 'a',
+      GIT_AUTHOR_EMAIL: 'a@x',
+      GIT_COMMITTER_NAME: 'a',
+      GIT_COMMITTER_EMAIL: 'a@x',
+    };
+    // Two commits whose long messages differ in one line: the pack stores one as a delta of the other.
+    const body = Array.from({ length: 200 }, (_, line) => `line ${line} of a long message`).join('\n');
+    const commits: string[] = [];
+    for (const subject of ['First', 'Second']) {
+      const made = await runGit(['commit-tree', tree, '-p', base, '-F', '-'], {
+        cwd: root,
+        input: `${subject}\n\n${body}\n`,
+        env: environment,
+      });
+      commits.push(made.stdout.trim());
+      await runGit(['update-ref', `refs/heads/${subject}`, commits.at(-1)!], { cwd: root });
+    }
+    await runGit(['repack', '-a', '-d', '-f', '--quiet'], { cwd: root });
+    const pack = fs
+      .readdirSync(`${repository.gitDirectory}/objects/pack`)
+      .find((name) => name.endsWith('.idx'))!;
+    const listing = (
+      await runGit(['verify-pack', '-v', `${repository.gitDirectory}/objects/pack/${pack}`], { cwd: root })
+    ).stdout;
+    // verify-pack lists a delta with its depth and base: seven fields after the sha.
+    const deltas = listing
+      .split('\n')
+      .filter((line) => / commit .* [0-9a-f]{40}$/.test(line))
+      .map((line) => line.slice(0, 40));
+    expect(deltas.length).toBe(1);
+    const delta = deltas[0]!;
+    expect(commits).toContain(delta);
+    const read = await readCommit({ fs, gitdir: repository.gitDirectory, oid: delta });
+    expect(await readCommitFields(repository.gitDirectory, delta)).toEqual({
+      tree: read.commit.tree,
+      parents: read.commit.parent,
+      message: read.commit.message,
+    });
+    await expect(readCommitFields(repository.gitDirectory, tree)).rejects.toThrow(/is a tree, not a commit/);
   });
 });
