@@ -12,6 +12,7 @@
 // BENCH_STRATEGY_MAX_ATTEMPTS (1), BENCH_STRATEGY_EVENTS_DIR (when set, each run's entries and
 // events are written there as <failure rate>-<strategy>.json, to be read again later),
 // BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default),
+// BENCH_STRATEGY_MAX_BATCH (queue.strategy.max_batch; unset: the queue's default),
 // BENCH_STRATEGY_GIT_LOG_DIR (when set, every git command of each run's drain, with its start time
 // and duration, is written there as <failure rate>-<strategy>-git.json: where the time outside the
 // checks goes).
@@ -46,6 +47,10 @@ function settingsFor(quick) {
       process.env.BENCH_STRATEGY_BISECT_CONCURRENCY === undefined
         ? undefined
         : Number(process.env.BENCH_STRATEGY_BISECT_CONCURRENCY),
+    maxBatch:
+      process.env.BENCH_STRATEGY_MAX_BATCH === undefined
+        ? undefined
+        : Number(process.env.BENCH_STRATEGY_MAX_BATCH),
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     gitLogDirectory: process.env.BENCH_STRATEGY_GIT_LOG_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
@@ -62,7 +67,7 @@ function configInput(settings, checkCommand, strategy) {
     queue: {
       max_attempts: settings.maxAttempts,
       backoff_base_ms: 10,
-      ...(strategy === null && settings.bisectConcurrency === undefined
+      ...(strategy === null && settings.bisectConcurrency === undefined && settings.maxBatch === undefined
         ? {}
         : {
             strategy: {
@@ -70,6 +75,7 @@ function configInput(settings, checkCommand, strategy) {
               ...(settings.bisectConcurrency === undefined
                 ? {}
                 : { bisect_concurrency: settings.bisectConcurrency }),
+              ...(settings.maxBatch === undefined ? {} : { max_batch: settings.maxBatch }),
             },
           }),
     },
@@ -494,6 +500,11 @@ function targetsOf(defaultName, headline, highFailure) {
       speed === null ? null : round(ratio(chosen.throughput_per_s, serial.throughput_per_s) * speed, 3),
     p95_latency_vs_serial:
       speed === null ? null : round(ratio(chosen.p95_latency_s, serial.p95_latency_s) / speed, 3),
+    // How much slower a check ran beside others than alone, in this run: the default's median
+    // check against serial's (which runs one at a time). 1 where two checks at once cost the
+    // machine nothing; where its cores slow each other down, every parallel strategy gains that
+    // much less over serial.
+    parallel_check_slowdown: both ? round(ratio(chosen.median_check_ms, serial.median_check_ms), 3) : null,
   };
   add('check_runs_per_landed', ran(chosen) ? chosen.check_runs_per_landed : null, 0.5, '<=');
   add('p95_latency_vs_serial', both ? ratio(chosen.p95_latency_s, serial.p95_latency_s) : null, 1 / 3, '<=');
