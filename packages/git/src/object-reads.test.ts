@@ -10,6 +10,29 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
+/** Author and committer of the commits these tests make with `git commit-tree`. */
+const COMMIT_ENVIRONMENT = {
+  GIT_AUTHOR_NAME: 'a',
+  GIT_AUTHOR_EMAIL: 'a@x',
+  GIT_COMMITTER_NAME: 'a',
+  GIT_COMMITTER_EMAIL: 'a@x',
+};
+
+/** A temporary repository (deleted after the test), its first commit and that commit's tree. */
+async function repositoryWithTree() {
+  const created = await createTemporaryRepository();
+  cleanups.push(created.cleanup);
+  const first = await created.repository.requireBranch('main');
+  const tree = (await runGit(['rev-parse', `${first}^{tree}`], { cwd: created.root })).stdout.trim();
+  return { ...created, first, tree };
+}
+
+/** The fields of `commit` as isomorphic-git's `readCommit` gives them. */
+async function fieldsByIsomorphicGit(gitDirectory: string, commit: string) {
+  const read = await readCommit({ fs, gitdir: gitDirectory, oid: commit });
+  return { tree: read.commit.tree, parents: read.commit.parent, message: read.commit.message };
+}
+
 async function revParse(cwd: string, ref: string): Promise<string | undefined> {
   const result = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
     cwd,
@@ -79,31 +102,17 @@ describe('resolveRef (loose and packed refs read in-process)', () => {
 
 describe('readCommitFields (loose, whole packed and delta commits)', () => {
   it('gives what isomorphic-git gives, for a loose commit and once it is packed', async () => {
-    const created = await createTemporaryRepository();
-    cleanups.push(created.cleanup);
-    const { root, repository } = created;
-    const parent = await repository.requireBranch('main');
-    const tree = (await runGit(['rev-parse', `${parent}^{tree}`], { cwd: root })).stdout.trim();
-    const environment = {
-      GIT_AUTHOR_NAME: 'a',
-      GIT_AUTHOR_EMAIL: 'a@x',
-      GIT_COMMITTER_NAME: 'a',
-      GIT_COMMITTER_EMAIL: 'a@x',
-    };
+    const { root, repository, first: parent, tree } = await repositoryWithTree();
     // commit-tree stores the message as given: leading blank lines, carriage returns, trailing blank lines.
     const commit = (
       await runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
         cwd: root,
         input: '\n\nSubject\r\n\nbody\n\n\n',
-        env: environment,
+        env: COMMIT_ENVIRONMENT,
       })
     ).stdout.trim();
-    const expected = async () => {
-      const read = await readCommit({ fs, gitdir: repository.gitDirectory, oid: commit });
-      return { tree: read.commit.tree, parents: read.commit.parent, message: read.commit.message };
-    };
     const loose = await readCommitFields(repository.gitDirectory, commit);
-    expect(loose).toEqual(await expected());
+    expect(loose).toEqual(await fieldsByIsomorphicGit(repository.gitDirectory, commit));
     expect(loose).toEqual({ tree, parents: [parent], message: 'Subject\n\nbody\n' });
     await runGit(['update-ref', 'refs/heads/kept', commit], { cwd: root });
     await runGit(['gc', '--quiet', '--prune=now'], { cwd: root });
@@ -114,17 +123,7 @@ describe('readCommitFields (loose, whole packed and delta commits)', () => {
   });
 
   it('reads a commit stored as a delta in a pack as isomorphic-git does, and refuses a tree', async () => {
-    const created = await createTemporaryRepository();
-    cleanups.push(created.cleanup);
-    const { root, repository } = created;
-    const base = await repository.requireBranch('main');
-    const tree = (await runGit(['rev-parse', `${base}^{tree}`], { cwd: root })).stdout.trim();
-    const environment = {
-      GIT_AUTHOR_NAME: 'a',
-      GIT_AUTHOR_EMAIL: 'a@x',
-      GIT_COMMITTER_NAME: 'a',
-      GIT_COMMITTER_EMAIL: 'a@x',
-    };
+    const { root, repository, first: base, tree } = await repositoryWithTree();
     // Two commits whose long messages differ in one line: the pack stores one as a delta of the other.
     const body = Array.from({ length: 200 }, (_, line) => `line ${line} of a long message`).join('\n');
     const commits: string[] = [];
@@ -132,7 +131,7 @@ describe('readCommitFields (loose, whole packed and delta commits)', () => {
       const made = await runGit(['commit-tree', tree, '-p', base, '-F', '-'], {
         cwd: root,
         input: `${subject}\n\n${body}\n`,
-        env: environment,
+        env: COMMIT_ENVIRONMENT,
       });
       commits.push(made.stdout.trim());
       await runGit(['update-ref', `refs/heads/${subject}`, commits.at(-1)!], { cwd: root });
@@ -152,12 +151,9 @@ describe('readCommitFields (loose, whole packed and delta commits)', () => {
     expect(deltas.length).toBe(1);
     const delta = deltas[0]!;
     expect(commits).toContain(delta);
-    const read = await readCommit({ fs, gitdir: repository.gitDirectory, oid: delta });
-    expect(await readCommitFields(repository.gitDirectory, delta)).toEqual({
-      tree: read.commit.tree,
-      parents: read.commit.parent,
-      message: read.commit.message,
-    });
+    expect(await readCommitFields(repository.gitDirectory, delta)).toEqual(
+      await fieldsByIsomorphicGit(repository.gitDirectory, delta),
+    );
     await expect(readCommitFields(repository.gitDirectory, tree)).rejects.toThrow(/is a tree, not a commit/);
   });
 });
