@@ -11,6 +11,7 @@ import {
   type EntryChecksOutcome,
 } from './run-entry-checks.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
+import { hintedProbeLengths, suspectsIn } from './culprit-hints.js';
 import { bisectionConcurrency, maxCandidatesInFlight, strategyOf } from './strategy/index.js';
 
 /** What one round of a candidate (check, land or bisect) needs from its worker. */
@@ -209,7 +210,7 @@ export async function landChain(
 /**
  * A red candidate whose base is the real tip. One entry alone is charged an attempt. A batch is
  * bisected over the prefixes of its chain (the base, the empty prefix, is green; the whole chain
- * is red), `queue.strategy.bisect_concurrency` probes at once (see {@link probeLengths}; the
+ * is red), `queue.strategy.bisect_concurrency` probes at once (see {@link hintedProbeLengths}; the
  * second and later ones in the worker's probe worktree), and the longest prefix a round finds
  * green lands at once, by one compare-and-swap from the last landing, before the rest is
  * bisected: the exact tree the probe checked becomes the tip.
@@ -242,7 +243,7 @@ export async function bisectAndLand(
     return 'done';
   }
   const batch = batchOf(candidate, links)!;
-  const bisection = new LandingBisection(context, candidate);
+  const bisection = new LandingBisection(context, candidate, checks);
   try {
     const result = await bisection.run();
     if (result === 'rebuild') return 'rebuild';
@@ -317,15 +318,31 @@ class LandingBisection {
   private landedBase: string;
   /** The commit this bisection has on the board (the chain head at first, then each probe). */
   private published: string | undefined;
+  /** The links the newest red output points at (see {@link suspectsIn}), by index. */
+  private suspects: number[];
 
   constructor(
     private readonly context: RoundContext,
     private readonly candidate: BuiltCandidate,
+    red: FailedChecks,
   ) {
     this.links = candidate.links;
     this.landedBase = candidate.base;
     this.published = chainHead(candidate);
     this.redChecks = new Map();
+    this.suspects = this.suspectsOf(red, this.links.length);
+  }
+
+  /**
+   * The links the output of `red` (the checks of the prefix of `length` links) points at, when
+   * `queue.strategy.culprit_hints` is on.
+   */
+  private suspectsOf(red: FailedChecks, length: number): number[] {
+    if (!this.context.runtime.config.queue.strategy.culprit_hints) return [];
+    return suspectsIn(
+      red.failed.output,
+      this.links.slice(0, length).map((link) => link.entry.paths),
+    );
   }
 
   async run(): Promise<BisectionEnd> {
@@ -333,7 +350,7 @@ class LandingBisection {
     let runs = 0;
     const concurrency = bisectionConcurrency(this.context.runtime.config);
     while (red - this.landed > 1) {
-      const lengths = probeLengths(this.landed, red, await this.probeSlots(concurrency));
+      const lengths = hintedProbeLengths(this.landed, red, await this.probeSlots(concurrency), this.suspects);
       runs += lengths.length;
       const results = await this.probeAll(lengths);
       // The longest green probe lands (the exact tree it checked); the culprit is sought below the
@@ -346,6 +363,9 @@ class LandingBisection {
         if (result.passed || length < green) continue;
         this.redChecks.set(length, result);
         red = length;
+        // The shortest red output names fewer suspects; the older ones stand when it names none.
+        const suspects = this.suspectsOf(result, length);
+        if (suspects.some((index) => index >= green)) this.suspects = suspects;
         break;
       }
       if (green > this.landed) {
@@ -497,21 +517,6 @@ class LandingBisection {
     this.published = head;
     if (previous !== undefined) await runtime.speculation.withdraw(previous);
   }
-}
-
-/**
- * The prefix lengths a bisection round probes at once, ascending, between `green` (the longest
- * prefix known green) and `red` (the shortest known red): the middle alone with one probe at a
- * time; otherwise up to `concurrency` cuts that split the range evenly (each length at most once),
- * so a round of two probes leaves a third of the range where one leaves a half.
- */
-export function probeLengths(green: number, red: number, concurrency: number): number[] {
-  const span = red - green;
-  const cuts = Math.min(Math.max(1, concurrency), span - 1);
-  if (cuts <= 1) return [Math.floor((green + red) / 2)];
-  const lengths = new Set<number>();
-  for (let cut = 1; cut <= cuts; cut += 1) lengths.add(green + Math.round((cut * span) / (cuts + 1)));
-  return [...lengths].filter((length) => length > green && length < red).sort((left, right) => left - right);
 }
 
 /**

@@ -106,6 +106,12 @@ export const QueueStrategyConfigSchema = z
       .describe(
         'Re-runs of a failed batch check on the same tree before its last entry is charged, when bisection found every other prefix green (a red verdict seen twice is not re-run); a pass after a failure is recorded as a flake and the batch lands.',
       ),
+    culprit_hints: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Whether a bisection first probes around the entries a red check's output mentions (a changed path, or its file's stem as in `parser` for src/parser.ts when test/parser.test.ts fails): the prefixes without and with the first such entry, which name the culprit in one round when the hint is right. A hint only orders the probes; every verdict comes from a check that ran. Off: the probes split the range evenly.",
+      ),
     bisect_concurrency: z
       .number()
       .int()

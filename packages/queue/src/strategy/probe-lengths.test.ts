@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeLengths } from '../candidate-round.js';
+import { probeLengths } from '../probe-lengths.js';
 
 describe('probeLengths', () => {
   it('probes the middle when one probe runs at a time', () => {
