@@ -13,6 +13,7 @@
 // events are written there as <failure rate>-<strategy>.json, to be read again later),
 // BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default),
 // BENCH_STRATEGY_MAX_BATCH (queue.strategy.max_batch; unset: the queue's default),
+// BENCH_STRATEGY_CULPRIT_HINTS (0 or 1: queue.strategy.culprit_hints; unset: the queue's default),
 // BENCH_STRATEGY_GIT_LOG_DIR (when set, every git command of each run's drain, with its start time
 // and duration, is written there as <failure rate>-<strategy>-git.json: where the time outside the
 // checks goes).
@@ -51,6 +52,10 @@ function settingsFor(quick) {
       process.env.BENCH_STRATEGY_MAX_BATCH === undefined
         ? undefined
         : Number(process.env.BENCH_STRATEGY_MAX_BATCH),
+    culpritHints:
+      process.env.BENCH_STRATEGY_CULPRIT_HINTS === undefined
+        ? undefined
+        : process.env.BENCH_STRATEGY_CULPRIT_HINTS !== '0',
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     gitLogDirectory: process.env.BENCH_STRATEGY_GIT_LOG_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
@@ -67,7 +72,10 @@ function configInput(settings, checkCommand, strategy) {
     queue: {
       max_attempts: settings.maxAttempts,
       backoff_base_ms: 10,
-      ...(strategy === null && settings.bisectConcurrency === undefined && settings.maxBatch === undefined
+      ...(strategy === null &&
+      settings.bisectConcurrency === undefined &&
+      settings.maxBatch === undefined &&
+      settings.culpritHints === undefined
         ? {}
         : {
             strategy: {
@@ -76,6 +84,7 @@ function configInput(settings, checkCommand, strategy) {
                 ? {}
                 : { bisect_concurrency: settings.bisectConcurrency }),
               ...(settings.maxBatch === undefined ? {} : { max_batch: settings.maxBatch }),
+              ...(settings.culpritHints === undefined ? {} : { culprit_hints: settings.culpritHints }),
             },
           }),
     },
@@ -569,6 +578,12 @@ export async function strategyBench({ quick = false, log = console.log } = {}) {
       check_s: checkSeconds,
       workers: settings.workers,
       max_attempts: settings.maxAttempts,
+      // Strategy settings the environment overrode ('default': the queue's own).
+      strategy_settings: {
+        max_batch: settings.maxBatch ?? 'default',
+        bisect_concurrency: settings.bisectConcurrency ?? 'default',
+        culprit_hints: settings.culpritHints ?? 'default',
+      },
       submitted: 'all before the workers start (submitChecked, base_commit = the start commit)',
     };
     const strategies = {};

@@ -67,8 +67,15 @@ describe('merge strategies', () => {
     });
   });
 
-  it('defaults to adaptive with batches of 8, no wait and one flake re-run, and refuses out-of-range values', () => {
-    expect(config()).toEqual({ name: 'adaptive', max_batch: 8, batch_wait_ms: 0, flake_reruns: 1 });
+  it('defaults to adaptive with batches of 8, no wait, one flake re-run and culprit hints, and refuses out-of-range values', () => {
+    expect(config()).toEqual({
+      name: 'adaptive',
+      max_batch: 8,
+      batch_wait_ms: 0,
+      flake_reruns: 1,
+      culprit_hints: true,
+    });
+    expect(QueueStrategyConfigSchema.safeParse({ culprit_hints: 'yes' }).success).toBe(false);
     expect(QueueStrategyConfigSchema.safeParse({ max_batch: 65 }).success).toBe(false);
     expect(QueueStrategyConfigSchema.safeParse({ flake_reruns: 4 }).success).toBe(false);
     expect(QueueStrategyConfigSchema.safeParse({ name: 'bors' }).success).toBe(false);
