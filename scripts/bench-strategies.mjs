@@ -13,7 +13,7 @@
 // events are written there as <failure rate>-<strategy>.json, to be read again later),
 // BENCH_STRATEGY_BISECT_CONCURRENCY (queue.strategy.bisect_concurrency; unset: the queue's default),
 // BENCH_STRATEGY_MAX_BATCH (queue.strategy.max_batch; unset: the queue's default),
-// BENCH_STRATEGY_CULPRIT_HINTS (0 or 1: queue.strategy.culprit_hints; unset: the queue's default),
+// BENCH_STRATEGY_CULPRIT_HINTS (0/false/off/no or 1: queue.strategy.culprit_hints; unset: the queue's default),
 // BENCH_STRATEGY_GIT_LOG_DIR (when set, every git command of each run's drain, with its start time
 // and duration, is written there as <failure rate>-<strategy>-git.json: where the time outside the
 // checks goes).
@@ -55,7 +55,7 @@ function settingsFor(quick) {
     culpritHints:
       process.env.BENCH_STRATEGY_CULPRIT_HINTS === undefined
         ? undefined
-        : process.env.BENCH_STRATEGY_CULPRIT_HINTS !== '0',
+        : !['0', 'false', 'off', 'no'].includes(process.env.BENCH_STRATEGY_CULPRIT_HINTS.toLowerCase()),
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     gitLogDirectory: process.env.BENCH_STRATEGY_GIT_LOG_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))

@@ -11,7 +11,7 @@ import {
   type EntryChecksOutcome,
 } from './run-entry-checks.js';
 import { recordEntryEvents, type QueueRuntime } from './runtime.js';
-import { hintedProbeLengths, suspectsIn } from './culprit-hints.js';
+import { followedSuspect, hintedProbeLengths, MAX_HINTED_ROUNDS, suspectsIn } from './culprit-hints.js';
 import { bisectionConcurrency, maxCandidatesInFlight, strategyOf } from './strategy/index.js';
 
 /** What one round of a candidate (check, land or bisect) needs from its worker. */
@@ -348,9 +348,14 @@ class LandingBisection {
   async run(): Promise<BisectionEnd> {
     let red = this.links.length;
     let runs = 0;
+    let hintedRounds = 0;
     const concurrency = bisectionConcurrency(this.context.runtime.config);
     while (red - this.landed > 1) {
-      const lengths = hintedProbeLengths(this.landed, red, await this.probeSlots(concurrency), this.suspects);
+      // A hint is followed for a few rounds at most: wrong ones cannot make a bisection long.
+      const suspect =
+        hintedRounds < MAX_HINTED_ROUNDS ? followedSuspect(this.landed, red, this.suspects) : undefined;
+      if (suspect !== undefined) hintedRounds += 1;
+      const lengths = hintedProbeLengths(this.landed, red, await this.probeSlots(concurrency), suspect);
       runs += lengths.length;
       const results = await this.probeAll(lengths);
       // The longest green probe lands (the exact tree it checked); the culprit is sought below the

@@ -110,7 +110,7 @@ export const QueueStrategyConfigSchema = z
       .boolean()
       .default(true)
       .describe(
-        "Whether a bisection first probes around the entries a red check's output mentions (a changed path, or its file's stem as in `parser` for src/parser.ts when test/parser.test.ts fails): the prefixes without and with the first such entry, which name the culprit in one round when the hint is right. A hint only orders the probes; every verdict comes from a check that ran. Off: the probes split the range evenly.",
+        "Whether a bisection first probes around the first entry a red check's output mentions outside its pass lines (a changed path, that file's stem as in `parser` for src/parser.ts when test/parser.test.ts fails, or its directory's name where the stem is short or generic; case ignored): the prefixes without and with it, which name the culprit in one round when the hint is right. Output naming more than half the entries points at none, and at most two rounds per red batch follow a hint. A hint only orders the probes; every verdict comes from a check that ran. Off: the probes split the range evenly.",
       ),
     bisect_concurrency: z
       .number()
