@@ -265,13 +265,13 @@ export async function bisectAndLand(
       return 'done';
     }
     if (result.culprit === undefined) return 'done';
-    const { index, runs } = result.culprit;
+    const { index, runs, hintedRounds } = result.culprit;
     const culprit = links[index]!;
     await recordOnEach(
       context,
       links.map((link) => link.entry),
       'batch:bisected',
-      { batch, culprit: culprit.entry.id, green_prefix: index, runs },
+      { batch, culprit: culprit.entry.id, green_prefix: index, runs, hinted_rounds: hintedRounds },
     );
     const red = bisection.redChecks.get(index + 1) ?? checks;
     const reason =
@@ -306,7 +306,7 @@ export async function bisectAndLand(
  * How a {@link LandingBisection} ended: the culprit found, every entry landed (a flake), the
  * branch moved under it (`rebuild` what is left), or a landing was held (`held`).
  */
-type BisectionEnd = { culprit?: { index: number; runs: number } } | 'rebuild' | 'held';
+type BisectionEnd = { culprit?: { index: number; runs: number; hintedRounds: number } } | 'rebuild' | 'held';
 
 /** The bisection of one red batch, landing each green prefix as soon as a probe finds it. */
 class LandingBisection {
@@ -405,7 +405,7 @@ class LandingBisection {
         return landing === 'done' ? {} : landing;
       }
     }
-    return { culprit: { index: red - 1, runs } };
+    return { culprit: { index: red - 1, runs, hintedRounds } };
   }
 
   /**

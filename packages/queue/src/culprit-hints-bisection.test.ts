@@ -80,14 +80,15 @@ async function bisectOneBatch(options: { hints: boolean; culprit: number; comman
     culprit: entries[options.culprit]!.id,
     green_prefix: options.culprit,
   });
-  return { entries, runs: bisected?.data['runs'] };
+  return { entries, runs: bisected?.data['runs'], hintedRounds: bisected?.data['hinted_rounds'] };
 }
 
 describe('a bisection guided by the red output', () => {
   it('names the culprit the output points at in one round of two probes', async () => {
     // Prefixes 5 (green: lands) and 6 (red): the culprit.
-    const { runs } = await bisectOneBatch({ hints: true, culprit: 5, command: suiteCommand() });
+    const { runs, hintedRounds } = await bisectOneBatch({ hints: true, culprit: 5, command: suiteCommand() });
     expect(runs).toBe(2);
+    expect(hintedRounds).toBe(1);
     expect((await runGit(['show', 'main:src/part4.mjs'], { cwd: fixture!.temporary.root })).stdout).toBe(
       'GOOD 4\n',
     );
@@ -95,8 +96,13 @@ describe('a bisection guided by the red output', () => {
 
   it('splits the range evenly with hints off: two rounds of two probes', async () => {
     // Prefixes 3 and 5 (green: 5 lands), then 6 (red) and 7.
-    const { runs } = await bisectOneBatch({ hints: false, culprit: 5, command: suiteCommand() });
+    const { runs, hintedRounds } = await bisectOneBatch({
+      hints: false,
+      culprit: 5,
+      command: suiteCommand(),
+    });
     expect(runs).toBe(4);
+    expect(hintedRounds).toBe(0);
   });
 
   it('costs one round more, and charges nobody else, when the output points at an innocent entry', async () => {
