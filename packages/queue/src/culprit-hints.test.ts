@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { followedSuspect, hintedProbeLengths, suspectsIn } from './culprit-hints.js';
+import { expectProbeLengthsInRange } from './testing/probe-length-checks.js';
 
 describe('suspectsIn', () => {
   const paths = [['src/lexer.ts'], ['src/parser.ts', 'docs/parser.md'], ['src/pair2/a.mjs'], ['README.md']];
@@ -106,14 +107,7 @@ describe('hintedProbeLengths', () => {
         for (const concurrency of [1, 2, 3, 4]) {
           for (const suspect of [undefined, ...Array.from({ length: 13 }, (_, index) => index)]) {
             const lengths = hintedProbeLengths(green, red, concurrency, suspect);
-            expect(lengths.length).toBeGreaterThan(0);
-            expect(lengths.length).toBeLessThanOrEqual(concurrency);
-            expect(new Set(lengths).size).toBe(lengths.length);
-            expect([...lengths].sort((left, right) => left - right)).toEqual(lengths);
-            for (const length of lengths) {
-              expect(length).toBeGreaterThan(green);
-              expect(length).toBeLessThan(red);
-            }
+            expectProbeLengthsInRange(lengths, green, red, concurrency);
           }
         }
       }

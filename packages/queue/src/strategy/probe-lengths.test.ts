@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { probeLengths } from '../probe-lengths.js';
+import { expectProbeLengthsInRange } from '../testing/probe-length-checks.js';
 
 describe('probeLengths', () => {
   it('probes the middle when one probe runs at a time', () => {
@@ -20,15 +21,7 @@ describe('probeLengths', () => {
     for (let green = 0; green < 12; green += 1) {
       for (let red = green + 2; red <= 16; red += 1) {
         for (const concurrency of [1, 2, 3, 4]) {
-          const lengths = probeLengths(green, red, concurrency);
-          expect(lengths.length).toBeGreaterThan(0);
-          expect(lengths.length).toBeLessThanOrEqual(concurrency);
-          expect(new Set(lengths).size).toBe(lengths.length);
-          expect([...lengths].sort((left, right) => left - right)).toEqual(lengths);
-          for (const length of lengths) {
-            expect(length).toBeGreaterThan(green);
-            expect(length).toBeLessThan(red);
-          }
+          expectProbeLengthsInRange(probeLengths(green, red, concurrency), green, red, concurrency);
         }
       }
     }
