@@ -32,6 +32,24 @@ const STRATEGY_NAMES = ['serial', 'batch', 'adaptive'];
 const CHECK_EVENTS = new Set(['check:passed', 'check:failed', 'check:flaked']);
 const TEST_COMMAND = 'node test/run.mjs';
 
+/**
+ * The `queue.strategy` settings that `environment` sets: BENCH_STRATEGY_BISECT_CONCURRENCY,
+ * BENCH_STRATEGY_MAX_BATCH and BENCH_STRATEGY_CULPRIT_HINTS (0, false, off or no: off), only
+ * those present.
+ */
+function strategyOverridesOf(environment) {
+  const overrides = {};
+  if (environment.BENCH_STRATEGY_BISECT_CONCURRENCY !== undefined)
+    overrides.bisect_concurrency = Number(environment.BENCH_STRATEGY_BISECT_CONCURRENCY);
+  if (environment.BENCH_STRATEGY_MAX_BATCH !== undefined)
+    overrides.max_batch = Number(environment.BENCH_STRATEGY_MAX_BATCH);
+  if (environment.BENCH_STRATEGY_CULPRIT_HINTS !== undefined)
+    overrides.culprit_hints = !['0', 'false', 'off', 'no'].includes(
+      environment.BENCH_STRATEGY_CULPRIT_HINTS.toLowerCase(),
+    );
+  return overrides;
+}
+
 /** The settings of one bench run, from the environment and `--quick`. */
 function settingsFor(quick) {
   const number = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -43,19 +61,8 @@ function settingsFor(quick) {
     workUnits: number('BENCH_STRATEGY_WORK', quick ? 300_000 : 2_000_000),
     workers: number('BENCH_STRATEGY_WORKERS', 3),
     maxAttempts: number('BENCH_STRATEGY_MAX_ATTEMPTS', 1),
-    // Unset: the queue's default (queue.strategy.bisect_concurrency).
-    bisectConcurrency:
-      process.env.BENCH_STRATEGY_BISECT_CONCURRENCY === undefined
-        ? undefined
-        : Number(process.env.BENCH_STRATEGY_BISECT_CONCURRENCY),
-    maxBatch:
-      process.env.BENCH_STRATEGY_MAX_BATCH === undefined
-        ? undefined
-        : Number(process.env.BENCH_STRATEGY_MAX_BATCH),
-    culpritHints:
-      process.env.BENCH_STRATEGY_CULPRIT_HINTS === undefined
-        ? undefined
-        : !['0', 'false', 'off', 'no'].includes(process.env.BENCH_STRATEGY_CULPRIT_HINTS.toLowerCase()),
+    // The queue.strategy settings the environment sets; one left unset keeps the queue's default.
+    strategyOverrides: strategyOverridesOf(process.env),
     eventsDirectory: process.env.BENCH_STRATEGY_EVENTS_DIR,
     gitLogDirectory: process.env.BENCH_STRATEGY_GIT_LOG_DIR,
     names: (process.env.BENCH_STRATEGY_NAMES ?? STRATEGY_NAMES.join(','))
@@ -72,21 +79,9 @@ function configInput(settings, checkCommand, strategy) {
     queue: {
       max_attempts: settings.maxAttempts,
       backoff_base_ms: 10,
-      ...(strategy === null &&
-      settings.bisectConcurrency === undefined &&
-      settings.maxBatch === undefined &&
-      settings.culpritHints === undefined
+      ...(strategy === null && Object.keys(settings.strategyOverrides).length === 0
         ? {}
-        : {
-            strategy: {
-              ...(strategy === null ? {} : { name: strategy }),
-              ...(settings.bisectConcurrency === undefined
-                ? {}
-                : { bisect_concurrency: settings.bisectConcurrency }),
-              ...(settings.maxBatch === undefined ? {} : { max_batch: settings.maxBatch }),
-              ...(settings.culpritHints === undefined ? {} : { culprit_hints: settings.culpritHints }),
-            },
-          }),
+        : { strategy: { ...(strategy === null ? {} : { name: strategy }), ...settings.strategyOverrides } }),
     },
   };
 }
@@ -580,9 +575,10 @@ export async function strategyBench({ quick = false, log = console.log } = {}) {
       max_attempts: settings.maxAttempts,
       // Strategy settings the environment overrode ('default': the queue's own).
       strategy_settings: {
-        max_batch: settings.maxBatch ?? 'default',
-        bisect_concurrency: settings.bisectConcurrency ?? 'default',
-        culprit_hints: settings.culpritHints ?? 'default',
+        max_batch: 'default',
+        bisect_concurrency: 'default',
+        culprit_hints: 'default',
+        ...settings.strategyOverrides,
       },
       submitted: 'all before the workers start (submitChecked, base_commit = the start commit)',
     };
